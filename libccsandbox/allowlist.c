@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Bounds the stack copy of a line handed to ccsb__prefix_parse(). */
+#define LINE_MAX_BYTES 4096
+/* Refuse to slurp /dev/zero or a runaway pipe. */
+#define FILE_MAX_BYTES (64u << 20)
+/* Longest entry text quoted in a message. */
+#define QUOTE_MAX 80
+
+static const char R_EMPTY[] = "empty entry";
+static const char R_NOTADDR[] = "not an address";
+static const char R_NOTV4[] = "not an IPv4 address";
+static const char R_NOTV6[] = "not an IPv6 address";
+static const char R_LEN[] = "bad prefix length";
+static const char R_JUNK[] = "trailing junk";
+static const char R_DOMAIN[] = "domain names are not supported yet (needs the DNS resolver)";
+
+static size_t addr_bytes(unsigned family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static unsigned max_len(unsigned family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static void mask_addr(uint8_t *a, size_t nbytes, unsigned len)
+{
+	for (size_t i = 0; i < nbytes; i++) {
+		if (len >= 8) {
+			len -= 8;
+			continue;
+		}
+		a[i] &= (uint8_t)(0xff00u >> len);
+		len = 0;
+	}
+}
+
+/* Do the first `len` bits of a and b agree? */
+static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	size_t full = len / 8;
+	if (memcmp(a, b, full) != 0)
+		return false;
+	if (len % 8 == 0)
+		return true;
+	uint8_t m = (uint8_t)(0xff00u >> (len % 8));
+	return ((a[full] ^ b[full]) & m) == 0;
+}
+
+static bool covers(const struct ccsb_prefix *outer, const struct ccsb_prefix *inner)
+{
+	return outer->family == inner->family && outer->len <= inner->len &&
+	       bits_equal(outer->addr, inner->addr, outer->len);
+}
+
+/* Two or more labels of letters, digits, '-' and '_', the last one starting
+ * with a letter (no TLD is numeric, so "1.2.3.4x" is a mangled address, not
+ * a name); optionally "*." in front and a root '.' behind. A lone word is
+ * more likely garbage than a host name. Only used to pick a helpful reason,
+ * never to accept anything. */
+static bool looks_like_domain(const char *s, size_t n)
+{
+	size_t label = 0, dots = 0;
+	if (n >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		n -= 2;
+		dots++;
+	}
+	if (n > 1 && s[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253)
+		return false;
+	char first = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			dots++;
+			continue;
+		}
+		if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_')
+			return false;
+		if (label == 0)
+			first = c;
+		if (++label > 63)
+			return false;
+	}
+	return dots > 0 && label > 0 && is_alpha(first);
+}
+
+/* inet_pton on a counted string; longer than any address text means no. */
+static bool pton_n(int family, const char *s, size_t n, uint8_t *out)
+{
+	char tmp[INET6_ADDRSTRLEN + 1];
+	if (n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	return inet_pton(family, tmp, out) == 1;
+}
+
+/* The "did you mean" reason has to be built at run time; a thread-local
+ * buffer keeps the static-string contract for callers, which never free it
+ * and use it before the next parse. */
+static _Thread_local char hostbits_why[32 + 64];
+
+/* Surrounding whitespace is tolerated so that callers may pass a line as is;
+ * anything else outside the address and length is an error. */
+int ccsb__prefix_parse(const char *s, struct ccsb_prefix *out, const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (!s || !out) {
+		*why = R_EMPTY;
+		return -EINVAL;
+	}
+	while (is_space(*s))
+		s++;
+	if (*s == '\0') {
+		*why = R_EMPTY;
+		return -EINVAL;
+	}
+
+	size_t n = 0;
+	while (s[n] && s[n] != '/' && !is_space(s[n]))
+		n++;
+
+	struct ccsb_prefix p;
+	memset(&p, 0, sizeof(p));
+	size_t v4span = strspn(s, "0123456789.");
+	if (v4span > n)
+		v4span = n;
+	if (memchr(s, ':', n)) {
+		if (!pton_n(AF_INET6, s, n, p.addr)) {
+			/* "192.0.2.1:443": a port, not a v6 typo. */
+			if (v4span > 0 && s[v4span] == ':' &&
+			    pton_n(AF_INET, s, v4span, p.addr))
+				*why = R_JUNK;
+			else
+				*why = R_NOTV6;
+			return -EINVAL;
+		}
+		p.family = AF_INET6;
+	} else if (n > 0 && v4span == n) {
+		if (!pton_n(AF_INET, s, n, p.addr)) {
+			*why = R_NOTV4;
+			return -EINVAL;
+		}
+		p.family = AF_INET;
+	} else if (looks_like_domain(s, n)) {
+		*why = R_DOMAIN;
+		return -EINVAL;
+	} else {
+		if (v4span > 0 && pton_n(AF_INET, s, v4span, p.addr))
+			*why = R_JUNK;
+		else
+			*why = R_NOTADDR;
+		return -EINVAL;
+	}
+
+	const char *q = s + n;
+	unsigned max = max_len(p.family);
+	unsigned len = max;
+	if (*q == '/') {
+		q++;
+		size_t d = 0;
+		while (is_digit(q[d]))
+			d++;
+		if (d == 0) {
+			*why = R_LEN;
+			return -EINVAL;
+		}
+		if (q[d] && !is_space(q[d])) {
+			*why = R_JUNK;
+			return -EINVAL;
+		}
+		if (d > 3 || (d > 1 && q[0] == '0')) {
+			*why = R_LEN;
+			return -EINVAL;
+		}
+		len = 0;
+		for (size_t i = 0; i < d; i++)
+			len = len * 10 + (unsigned)(q[i] - '0');
+		if (len > max) {
+			*why = R_LEN;
+			return -EINVAL;
+		}
+		q += d;
+	}
+	while (is_space(*q))
+		q++;
+	if (*q) {
+		*why = R_JUNK;
+		return -EINVAL;
+	}
+
+	p.len = (uint8_t)len;
+	struct ccsb_prefix m = p;
+	mask_addr(m.addr, addr_bytes(p.family), len);
+	if (memcmp(m.addr, p.addr, sizeof(p.addr)) != 0) {
+		char net[64];
+		ccsb__prefix_format(&m, net, sizeof(net));
+		snprintf(hostbits_why, sizeof(hostbits_why),
+			 "host bits set, did you mean %s", net);
+		*why = hostbits_why;
+		*out = m;
+		return -EINVAL;
+	}
+	*out = p;
+	return 0;
+}
+
+int ccsb__allowlist_add(struct ccsb_allowlist *al, const struct ccsb_prefix *p)
+{
+	if (!al || !p || (p->family != AF_INET && p->family != AF_INET6) ||
+	    p->len > max_len(p->family))
+		return -EINVAL;
+	if (al->n == al->cap) {
+		size_t cap = al->cap ? al->cap * 2 : 16;
+		if (cap < al->cap || cap > SIZE_MAX / sizeof(*al->v))
+			return -ENOMEM;
+		struct ccsb_prefix *v = realloc(al->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		al->v = v;
+		al->cap = cap;
+	}
+	/* Normalise here so that merge and format can rely on the invariant
+	 * whatever the caller built. */
+	struct ccsb_prefix *d = &al->v[al->n++];
+	memset(d, 0, sizeof(*d));
+	d->family = p->family;
+	d->len = p->len;
+	memcpy(d->addr, p->addr, addr_bytes(p->family));
+	mask_addr(d->addr, addr_bytes(p->family), p->len);
+	return 0;
+}
+
+/* Entry text for a message: bounded, and with control and non-ASCII bytes
+ * escaped, because the message ends up on a terminal. */
+static void quote(char *dst, size_t dstlen, const char *s)
+{
+	size_t o = 0, i = 0;
+	for (; s[i] && i < QUOTE_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (o + 5 >= dstlen)
+			break;
+		if (c < 0x20 || c >= 0x7f) {
+			snprintf(dst + o, dstlen - o, "\\x%02x", c);
+			o += 4;
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	if (s[i] && o + 4 < dstlen) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+}
+
+int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
+			      const char *buf, size_t len, ccsb_error **err)
+{
+	if (!name)
+		name = "allowlist";
+	if (!al || (!buf && len))
+		return ccsb__err(err, EINVAL, "%s: invalid arguments", name);
+
+	size_t n0 = al->n;
+	const char *p = buf, *end = buf + len;
+	char line[LINE_MAX_BYTES + 1];
+	char qbuf[QUOTE_MAX * 4 + 8];
+	int r = 0;
+	for (size_t lineno = 1; p < end; lineno++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n > LINE_MAX_BYTES) {
+			r = ccsb__err(err, EINVAL, "%s:%zu: line longer than %d bytes",
+				      name, lineno, LINE_MAX_BYTES);
+			goto fail;
+		}
+		if (memchr(p, '\0', n)) {
+			r = ccsb__err(err, EINVAL, "%s:%zu: NUL byte in line", name, lineno);
+			goto fail;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : end;
+
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = line;
+		while (is_space(*s))
+			s++;
+		size_t sl = strlen(s);
+		while (sl > 0 && is_space(s[sl - 1]))
+			s[--sl] = '\0';
+		if (sl == 0)
+			continue;
+
+		struct ccsb_prefix pf;
+		const char *why;
+		if (ccsb__prefix_parse(s, &pf, &why) < 0) {
+			quote(qbuf, sizeof(qbuf), s);
+			r = ccsb__err(err, EINVAL, "%s:%zu: %s '%s'", name, lineno, why, qbuf);
+			goto fail;
+		}
+		if (ccsb__allowlist_add(al, &pf) < 0) {
+			r = ccsb__errno(err, ENOMEM, "%s", name);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	al->n = n0;
+	return r;
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct ccsb_prefix *x = a, *y = b;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	int c = memcmp(x->addr, y->addr, addr_bytes(x->family));
+	if (c)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* a and b are the two halves of one prefix one bit shorter. */
+static bool siblings(const struct ccsb_prefix *a, const struct ccsb_prefix *b)
+{
+	if (a->family != b->family || a->len != b->len || a->len == 0)
+		return false;
+	unsigned bit = a->len - 1u;
+	uint8_t m = (uint8_t)(0x80u >> (bit % 8));
+	if ((a->addr[bit / 8] & m) || !(b->addr[bit / 8] & m))
+		return false;
+	struct ccsb_prefix t = *b;
+	t.addr[bit / 8] &= (uint8_t)~m;
+	return memcmp(a->addr, t.addr, addr_bytes(a->family)) == 0;
+}
+
+/* After sorting, the kept prefixes form a stack of disjoint, ascending
+ * prefixes, so anything covering the next input can only be the top, and
+ * a merge can only cascade with the entry just below. One pass, in place:
+ * the stack never grows faster than the input is consumed. */
+void ccsb__allowlist_merge(struct ccsb_allowlist *al)
+{
+	if (!al || al->n == 0)
+		return;
+	qsort(al->v, al->n, sizeof(*al->v), prefix_cmp);
+	size_t top = 0;
+	for (size_t i = 0; i < al->n; i++) {
+		struct ccsb_prefix p = al->v[i];
+		if (top > 0 && covers(&al->v[top - 1], &p))
+			continue;
+		al->v[top++] = p;
+		while (top >= 2 && siblings(&al->v[top - 2], &al->v[top - 1])) {
+			top--;
+			al->v[top - 1].len--;
+		}
+	}
+	al->n = top;
+}
+
+int ccsb__allowlist_copy(struct ccsb_allowlist *dst, const struct ccsb_allowlist *src)
+{
+	if (!dst || !src)
+		return -EINVAL;
+	memset(dst, 0, sizeof(*dst));
+	if (src->n == 0)
+		return 0;
+	dst->v = malloc(src->n * sizeof(*dst->v));
+	if (!dst->v)
+		return -ENOMEM;
+	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = dst->cap = src->n;
+	return 0;
+}
+
+void ccsb__allowlist_free(struct ccsb_allowlist *al)
+{
+	if (!al)
+		return;
+	free(al->v);
+	al->v = NULL;
+	al->n = al->cap = 0;
+}
+
+void ccsb__prefix_format(const struct ccsb_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	if (!buf || len == 0)
+		return;
+	if (!p || (p->family != AF_INET && p->family != AF_INET6) ||
+	    !inet_ntop(p->family, p->addr, a, sizeof(a))) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf, len, "%s/%u", a, (unsigned)p->len);
+}
+
+CCSB_EXPORT int ccsb_sandbox_allow(ccsb_sandbox *sb, const char *entry, ccsb_error **err)
+{
+	if (!sb || !entry)
+		return ccsb__err(err, EINVAL, "bad allowlist entry: none given");
+	struct ccsb_prefix p;
+	const char *why;
+	if (ccsb__prefix_parse(entry, &p, &why) < 0) {
+		char q[QUOTE_MAX * 4 + 8];
+		quote(q, sizeof(q), entry);
+		return ccsb__err(err, EINVAL, "bad allowlist entry '%s': %s", q, why);
+	}
+	if (ccsb__allowlist_add(&sb->allow, &p) < 0)
+		return ccsb__errno(err, ENOMEM, "allowlist");
+	return 0;
+}
+
+CCSB_EXPORT int ccsb_sandbox_allow_file(ccsb_sandbox *sb, const char *path, ccsb_error **err)
+{
+	if (!sb || !path)
+		return ccsb__err(err, EINVAL, "allowlist file: none given");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return ccsb__errno(err, errno, "%s", path);
+
+	/* Read to EOF rather than trusting st_size: process substitutions
+	 * and pipes are fine allowlist files. */
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= FILE_MAX_BYTES) {
+				r = ccsb__err(err, EFBIG, "%s: larger than %u MiB", path,
+					      FILE_MAX_BYTES >> 20);
+				goto out;
+			}
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, ncap);
+			if (!nb) {
+				r = ccsb__errno(err, ENOMEM, "%s", path);
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t k = read(fd, buf + n, cap - n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			r = ccsb__errno(err, errno, "%s", path);
+			goto out;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	r = ccsb__allowlist_parse_buf(&sb->allow, path, buf, n, err);
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+CCSB_EXPORT void ccsb_sandbox_allowlist_count(const ccsb_sandbox *sb, size_t *given,
+					      size_t *merged)
+{
+	size_t g = sb ? sb->allow.n : 0;
+	if (given)
+		*given = g;
+	if (!merged)
+		return;
+	struct ccsb_allowlist tmp;
+	/* Out of memory: the given count is still a true upper bound. */
+	if (!sb || ccsb__allowlist_copy(&tmp, &sb->allow) < 0) {
+		*merged = g;
+		return;
+	}
+	ccsb__allowlist_merge(&tmp);
+	*merged = tmp.n;
+	ccsb__allowlist_free(&tmp);
+}

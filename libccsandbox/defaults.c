@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ccsb's default policy. Unlike argv.c this inspects the host (which system
+ * directories are symlinks, where a program is installed) and may create the
+ * Claude state files in the caller's home. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* What programs need from /etc and what holds no secrets. Anything not
+ * listed (shadow, ssh keys, sudoers, machine-id, NetworkManager, ...) is
+ * simply absent. */
+static const char *const etc_files[] = {
+	"/etc/ssl", "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki",
+	"/etc/crypto-policies", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+	"/etc/nsswitch.conf", "/etc/localtime", "/etc/timezone", "/etc/alternatives",
+	"/etc/host.conf", "/etc/networks", "/etc/terminfo", "/etc/profile", "/etc/profile.d",
+	"/etc/bash.bashrc", "/etc/bashrc", "/etc/inputrc", "/etc/shells", "/etc/mime.types",
+	"/etc/mailcap", "/etc/protocols", "/etc/services", "/etc/rpc", "/etc/gitconfig",
+	"/etc/os-release", "/etc/lsb-release", "/etc/debian_version", "/etc/locale.alias",
+	"/etc/locale.conf", "/etc/default/locale", "/etc/perl", "/etc/python3",
+	"/etc/vim", "/etc/gai.conf", "/etc/magic", "/etc/manpath.config",
+};
+
+static const char *const usr_merged[] = { "/bin", "/sbin", "/lib", "/lib64", "/lib32" };
+
+static const char *const env_passed[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_*",
+					  "TZ", "NO_COLOR" };
+
+static const char default_path[] =
+	"/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+
+/* The caller's real home, for the Claude state files and the "whole home"
+ * check. $HOME first, as shells do; the password database otherwise. */
+static const char *host_home(void)
+{
+	const char *h = getenv("HOME");
+	if (h && h[0] == '/')
+		return h;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
+static int add_system(ccsb_sandbox *sb, ccsb_error **err)
+{
+	int r = ccsb_sandbox_add_bind(sb, "/usr", NULL, CCSB_BIND_RO, err);
+	for (size_t i = 0; r == 0 && i < sizeof(usr_merged) / sizeof(*usr_merged); i++) {
+		const char *d = usr_merged[i];
+		struct stat st;
+		if (lstat(d, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlink(d, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			r = ccsb_sandbox_add_symlink(sb, target, d, err);
+		} else if (S_ISDIR(st.st_mode)) {
+			r = ccsb_sandbox_add_bind(sb, d, NULL, CCSB_BIND_RO, err);
+		}
+	}
+	for (size_t i = 0; r == 0 && i < sizeof(etc_files) / sizeof(*etc_files); i++)
+		if (access(etc_files[i], F_OK) == 0)
+			r = ccsb_sandbox_add_bind(sb, etc_files[i], NULL, CCSB_BIND_RO | CCSB_BIND_TRY,
+						  err);
+	return r;
+}
+
+static const char *login_shell(void)
+{
+	return access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
+}
+
+static int add_identity_files(ccsb_sandbox *sb, ccsb_error **err)
+{
+	const char *shell = login_shell();
+	char *me = ccsb__passwd_line(sb->user, sb->uid, sb->gid, sb->home, shell);
+	char *grp = ccsb__group_line(sb->user, sb->gid);
+	char *passwd = NULL, *group = NULL, *hosts = NULL, *hostname = NULL;
+	int r = -ENOMEM;
+	if (!me || !grp)
+		goto out;
+	/* root and nobody exist on every system; tools that map ids to names
+	 * (ls, ps) expect them. */
+	if (asprintf(&passwd, "%s%s%s", sb->uid ? "root:x:0:0:root:/root:/usr/sbin/nologin\n" : "",
+		     me, sb->uid != 65534 ? "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" : "") < 0)
+		passwd = NULL;
+	if (asprintf(&group, "%s%s%s", sb->gid ? "root:x:0:\n" : "", grp,
+		     sb->gid != 65534 ? "nogroup:x:65534:\n" : "") < 0)
+		group = NULL;
+	if (asprintf(&hosts, "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+		     sb->hostname) < 0)
+		hosts = NULL;
+	if (asprintf(&hostname, "%s\n", sb->hostname) < 0)
+		hostname = NULL;
+	if (!passwd || !group || !hosts || !hostname)
+		goto out;
+	r = ccsb_sandbox_add_file(sb, "/etc/passwd", passwd, strlen(passwd), err);
+	if (r == 0)
+		r = ccsb_sandbox_add_file(sb, "/etc/group", group, strlen(group), err);
+	if (r == 0)
+		r = ccsb_sandbox_add_file(sb, "/etc/hosts", hosts, strlen(hosts), err);
+	if (r == 0)
+		r = ccsb_sandbox_add_file(sb, "/etc/hostname", hostname, strlen(hostname), err);
+	if (r == 0)
+		r = ccsb_sandbox_env_set(sb, "SHELL", shell, err);
+out:
+	if (r == -ENOMEM)
+		ccsb__err(err, ENOMEM, "out of memory");
+	free(me);
+	free(grp);
+	free(passwd);
+	free(group);
+	free(hosts);
+	free(hostname);
+	return r;
+}
+
+/* Create the missing state so that a login done inside persists. O_EXCL and
+ * O_NOFOLLOW: never write through a symlink someone planted. */
+static int ensure_state(const char *home, ccsb_error **err)
+{
+	char p[PATH_MAX];
+	static const char *const dirs[] = { ".claude", ".npm" };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%s", home, dirs[i]);
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return ccsb__errno(err, errno, "cannot create %s", p);
+	}
+	snprintf(p, sizeof(p), "%s/.claude.json", home);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		return ccsb__errno(err, errno, "cannot create %s", p);
+	}
+	ssize_t w = write(fd, "{}\n", 3);
+	int e = errno;
+	close(fd);
+	if (w != 3)
+		return ccsb__errno(err, w < 0 ? e : EIO, "cannot write %s", p);
+	return 0;
+}
+
+static int add_claude_state(ccsb_sandbox *sb, ccsb_error **err)
+{
+	const char *home = host_home();
+	if (!home)
+		return ccsb__err(err, ENOENT, "cannot find your home directory: set HOME");
+	int r = ensure_state(home, err);
+	static const char *const names[] = { ".claude.json", ".claude", ".npm" };
+	for (size_t i = 0; r == 0 && i < 3; i++) {
+		char src[PATH_MAX], dst[PATH_MAX];
+		snprintf(src, sizeof(src), "%s/%s", home, names[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", sb->home, names[i]);
+		r = ccsb_sandbox_add_bind(sb, src, dst, CCSB_BIND_RW, err);
+	}
+	return r;
+}
+
+/* True when `dir` is `home` or contains it. */
+static bool contains(const char *dir, const char *home)
+{
+	size_t n = strlen(dir);
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(dir, home, n) == 0 && (home[n] == '\0' || home[n] == '/');
+}
+
+int ccsb__check_shared_dir(const char *dir, ccsb_error **err)
+{
+	const char *h = host_home();
+	char home[PATH_MAX];
+	if (strcmp(dir, "/") == 0)
+		return ccsb__err(err, EPERM,
+				 "refusing to share / read-write: run ccsb from a project directory");
+	if (h && realpath(h, home) && contains(dir, home))
+		return ccsb__err(err, EPERM,
+				 "refusing to share %s read-write: it holds your whole home directory; "
+				 "run ccsb from a project directory, or pass --rw=%s if you really mean it",
+				 dir, dir);
+	return 0;
+}
+
+static int add_cwd(ccsb_sandbox *sb, ccsb_error **err)
+{
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return ccsb__errno(err, errno, "cannot get the current directory");
+	int r = ccsb__check_shared_dir(cwd, err);
+	if (r == 0)
+		r = ccsb_sandbox_add_bind(sb, cwd, NULL, CCSB_BIND_RW, err);
+	if (r == 0)
+		r = ccsb_sandbox_set_cwd(sb, cwd, err);
+	return r;
+}
+
+CCSB_EXPORT int ccsb_sandbox_apply_defaults(ccsb_sandbox *sb, unsigned flags, ccsb_error **err)
+{
+	if (flags & ~(unsigned)(CCSB_DEFAULTS_CLAUDE_STATE | CCSB_DEFAULTS_CWD))
+		return ccsb__err(err, EINVAL, "unknown defaults flags 0x%x", flags);
+	int r = add_system(sb, err);
+	if (r == 0)
+		r = add_identity_files(sb, err);
+	if (r == 0)
+		r = ccsb__add_special(sb, CCSB_M_PROC, "/proc", err);
+	if (r == 0)
+		r = ccsb__add_special(sb, CCSB_M_DEV, "/dev", err);
+	if (r == 0)
+		r = ccsb_sandbox_add_tmpfs(sb, "/tmp", err);
+	if (r == 0)
+		r = ccsb_sandbox_add_tmpfs(sb, sb->home, err);
+	if (r == 0 && (flags & CCSB_DEFAULTS_CWD))
+		r = add_cwd(sb, err);
+	if (r == 0 && (flags & CCSB_DEFAULTS_CLAUDE_STATE))
+		r = add_claude_state(sb, err);
+	if (r == 0)
+		r = ccsb_sandbox_env_set(sb, "HOME", sb->home, err);
+	if (r == 0)
+		r = ccsb_sandbox_env_set(sb, "USER", sb->user, err);
+	if (r == 0)
+		r = ccsb_sandbox_env_set(sb, "LOGNAME", sb->user, err);
+	if (r == 0)
+		r = ccsb_sandbox_env_set(sb, "PATH", default_path, err);
+	for (size_t i = 0; r == 0 && i < sizeof(env_passed) / sizeof(*env_passed); i++)
+		r = ccsb_sandbox_env_pass(sb, env_passed[i], err);
+	return r;
+}
+
+/* ---- programs installed outside the system directories --------------- */
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Already visible through the default binds. */
+static bool visible(const char *path)
+{
+	return under(path, "/usr");
+}
+
+static int which(const char *name, char *out, size_t len)
+{
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -ENOENT;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = default_path;
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		if (n && n < len - strlen(name) - 2) {
+			snprintf(out, len, "%.*s/%s", (int)n, p, name);
+			struct stat st;
+			if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+				return 0;
+		}
+		p += n + (p[n] == ':');
+	}
+	return -ENOENT;
+}
+
+/* The directory to bind for an executable at `real`: the top-most
+ * node_modules for an npm package (so its dependencies come along), the
+ * prefix above bin/ for a toolchain (nvm's node), else its own directory. */
+static void install_root(const char *real, char *root, size_t len)
+{
+	snprintf(root, len, "%s", real);
+	char *nm = strstr(root, "/node_modules/");
+	if (nm) {
+		nm[strlen("/node_modules")] = '\0';
+		return;
+	}
+	char *slash = strrchr(root, '/');
+	*slash = '\0';
+	slash = strrchr(root, '/');
+	if (slash && strcmp(slash, "/bin") == 0 && slash != root)
+		*slash = '\0';
+}
+
+static int bind_program(ccsb_sandbox *sb, const char *real, int depth, ccsb_error **err);
+
+/* For "#!/usr/bin/env node" or "#!/path/interp", make the interpreter
+ * reachable too. */
+static int bind_interpreter(ccsb_sandbox *sb, const char *real, int depth, ccsb_error **err)
+{
+	char line[256] = "";
+	FILE *f = fopen(real, "re");
+	if (!f)
+		return 0;
+	bool shebang = fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!';
+	fclose(f);
+	if (!shebang)
+		return 0;
+	char *s = line + 2;
+	s += strspn(s, " \t");
+	s[strcspn(s, " \t\r\n")] = '\0';
+	char *arg = s + strlen(s) + 1;
+	const char *interp = s;
+	if (strcmp(s, "/usr/bin/env") == 0 || strcmp(s, "/bin/env") == 0) {
+		arg += strspn(arg, " \t");
+		if (strncmp(arg, "-S", 2) == 0)
+			arg += 2 + strspn(arg + 2, " \t");
+		arg[strcspn(arg, " \t\r\n")] = '\0';
+		interp = arg;
+	}
+	if (!*interp)
+		return 0;
+	char found[PATH_MAX], rp[PATH_MAX];
+	if (which(interp, found, sizeof(found)) < 0 || !realpath(found, rp))
+		return ccsb__err(err, ENOENT, "%s needs the interpreter '%s', which is not on your PATH",
+				 real, interp);
+	int r = bind_program(sb, rp, depth + 1, err);
+	/* env finds it on PATH inside: make it visible under its name. */
+	if (r == 0 && !strchr(interp, '/') && !visible(rp)) {
+		char dest[PATH_MAX];
+		snprintf(dest, sizeof(dest), "/run/ccsb/bin/%s", interp);
+		r = ccsb_sandbox_add_symlink(sb, rp, dest, err);
+	}
+	return r;
+}
+
+static int bind_program(ccsb_sandbox *sb, const char *real, int depth, ccsb_error **err)
+{
+	if (depth > 4)
+		return ccsb__err(err, ELOOP, "%s: too many interpreters", real);
+	if (!visible(real)) {
+		char root[PATH_MAX];
+		install_root(real, root, sizeof(root));
+		int r = ccsb_sandbox_add_bind(sb, root, NULL, CCSB_BIND_RO, err);
+		if (r < 0)
+			return r;
+	}
+	return bind_interpreter(sb, real, depth, err);
+}
+
+CCSB_EXPORT int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, char **inside_dir,
+					 ccsb_error **err)
+{
+	char found[PATH_MAX], real[PATH_MAX];
+	if (!name || !*name || strchr(name, '/'))
+		return ccsb__err(err, EINVAL, "bad program name '%s'", name ? name : "");
+	if (which(name, found, sizeof(found)) < 0)
+		return ccsb__err(err, ENOENT, "%s not found on your PATH", name);
+	if (!realpath(found, real))
+		return ccsb__errno(err, errno, "cannot resolve %s", found);
+	int r = bind_program(sb, real, 0, err);
+	if (r < 0)
+		return r;
+	char dest[PATH_MAX];
+	snprintf(dest, sizeof(dest), "/run/ccsb/bin/%s", name);
+	r = ccsb_sandbox_add_symlink(sb, real, dest, err);
+	if (r == 0 && inside_dir && !(*inside_dir = strdup("/run/ccsb/bin")))
+		return ccsb__err(err, ENOMEM, "out of memory");
+	return r;
+}

@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Private network for an integration test. Source it before anything else:
+#
+#     . "$top_srcdir/tests/lib/netns.sh"
+#
+# The test script is then re-executed inside new network, mount and pid
+# namespaces (as root directly; otherwise in a user namespace mapped to root,
+# or the test is skipped with exit 77). Inside, `lo` is up with the
+# documentation addresses 198.51.100.1/24, 198.51.100.2, 203.0.113.1/24,
+# 203.0.113.2 (and 2001:db8::1, 2001:db8::2 when IPv6 works), and no other
+# interface exists: nothing a test does can reach a real network. As root,
+# /dev/net/tun is replaced by a mode 0666 node in the private mount namespace.
+# Every process started here dies with the test (the script is the pid
+# namespace's init).
+#
+#   netns_tcp_server ADDR PORT  TCP server: echoes what it reads; a request
+#                               starting with "GET " gets an HTTP/1.0 200
+#                               answer whose body is "hello from ADDR:PORT".
+#   netns_udp_server ADDR PORT  UDP server: echoes each datagram.
+#   as_user CMD...              run CMD as the unprivileged test user
+#                               ($NETNS_UID:$NETNS_GID), as users run ccsb.
+#   netns_user_dir DIR...       create directories owned by the test user.
+#   netns_need_tun              skip unless the test user can open /dev/net/tun.
+#   netns_skip REASON           exit 77 with REASON.
+#   netns_cleanup               stop the servers; installed as the EXIT trap,
+#                               so call it from a test's own EXIT trap.
+#
+# Root runs the sandbox as $CCSB_TEST_UID:$CCSB_TEST_GID (default
+# 65534:65534, nobody); the test's files must be reachable by that user.
+
+netns_skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+if [ -z "${CCSB_NETNS_INSIDE-}" ]; then
+	command -v unshare >/dev/null 2>&1 || netns_skip "unshare (util-linux) not found"
+	# Re-run the script with the interpreter named on its #! line.
+	netns_interp=/bin/sh
+	IFS= read -r netns_line <"$0" || true
+	case $netns_line in '#!'*) netns_interp=${netns_line#??} ;; esac
+	CCSB_NETNS_INSIDE=1
+	export CCSB_NETNS_INSIDE
+	netns_unshare="unshare --net --mount --pid --fork --kill-child --mount-proc"
+	if [ "$(id -u)" = 0 ]; then
+		# shellcheck disable=SC2086 # word splitting of the command is intended
+		exec $netns_unshare -- $netns_interp "$0" "$@"
+	fi
+	if unshare --user --map-root-user --net --mount true 2>/dev/null; then
+		NETNS_OUTER_UID=$(id -u)
+		NETNS_OUTER_GID=$(id -g)
+		export NETNS_OUTER_UID NETNS_OUTER_GID
+		# shellcheck disable=SC2086
+		exec $netns_unshare --user --map-root-user -- $netns_interp "$0" "$@"
+	fi
+	netns_skip "needs root or unprivileged user namespaces to create a network namespace"
+fi
+
+PATH=$PATH:/usr/sbin:/sbin
+NETNS_UID=${CCSB_TEST_UID:-65534}
+NETNS_GID=${CCSB_TEST_GID:-65534}
+NETNS_PIDS=
+NETNS_TMP=
+
+netns_cleanup() {
+	for netns_pid in $NETNS_PIDS; do
+		kill "$netns_pid" 2>/dev/null
+	done
+	NETNS_PIDS=
+	[ -z "$NETNS_TMP" ] || rm -rf "$NETNS_TMP"
+	NETNS_TMP=
+}
+trap netns_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+as_user() {
+	if [ -n "${NETNS_OUTER_UID-}" ]; then
+		# Back to the invoking user's own uid, without capabilities.
+		unshare --user --map-user="$NETNS_OUTER_UID" --map-group="$NETNS_OUTER_GID" -- "$@"
+	else
+		setpriv --reuid="$NETNS_UID" --regid="$NETNS_GID" --clear-groups -- "$@"
+	fi
+}
+
+netns_user_dir() {
+	mkdir -p "$@" || return
+	[ -n "${NETNS_OUTER_UID-}" ] || chown "$NETNS_UID:$NETNS_GID" "$@"
+}
+
+netns_need_tun() {
+	as_user sh -c ': <>/dev/net/tun' 2>/dev/null ||
+		netns_skip "/dev/net/tun is not usable by the test user (needs mode 0666, or run as root)"
+}
+
+netns__setup() {
+	ip link set lo up &&
+		ip addr add 198.51.100.1/24 dev lo &&
+		ip addr add 198.51.100.2/32 dev lo &&
+		ip addr add 203.0.113.1/24 dev lo &&
+		ip addr add 203.0.113.2/32 dev lo ||
+		netns_skip "cannot configure lo in the test's network namespace"
+	ip -6 addr add 2001:db8::1/64 dev lo nodad 2>/dev/null &&
+		ip -6 addr add 2001:db8::2/128 dev lo nodad 2>/dev/null
+	# A tmpfs over /dev/net, in this mount namespace only, with a 0666 tun
+	# node: slirp4netns opens it as the unprivileged user.
+	if [ -z "${NETNS_OUTER_UID-}" ] && [ -c /dev/net/tun ]; then
+		mount -t tmpfs -o mode=0755,size=4k ccsb-netns /dev/net &&
+			mknod -m 0666 /dev/net/tun c 10 200
+	fi
+	NETNS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ccsb-netns.XXXXXX") ||
+		netns_skip "mktemp failed"
+}
+
+NETNS_PY='
+import os, signal, socket, sys, threading
+kind, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+signal.alarm(int(os.environ.get("NETNS_SERVER_TIMEOUT", "600")))
+fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+if kind == "tcp":
+    s.listen(64)
+os.write(3, b"ready\n")
+os.close(3)
+def serve(c):
+    with c:
+        c.settimeout(30)
+        data = c.recv(65536)
+        if data.startswith(b"GET "):
+            body = ("hello from %s:%d\n" % (addr, port)).encode()
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+                      b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+            return
+        while data:
+            c.sendall(data)
+            data = c.recv(65536)
+while True:
+    if kind == "udp":
+        data, peer = s.recvfrom(65535)
+        s.sendto(data, peer)
+    else:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+'
+
+# netns__serve KIND ADDR PORT: start a server and wait until it listens.
+netns__serve() {
+	command -v "${PYTHON:-python3}" >/dev/null 2>&1 || netns_skip "python3 not found"
+	netns_fifo=$NETNS_TMP/ready.$1.$2.$3
+	netns_log=$NETNS_TMP/server.$1.$2.$3.log
+	mkfifo "$netns_fifo" || return
+	"${PYTHON:-python3}" -c "$NETNS_PY" "$1" "$2" "$3" 3>"$netns_fifo" \
+		</dev/null >"$netns_log" 2>&1 &
+	NETNS_PIDS="$NETNS_PIDS $!"
+	netns_ready=
+	read -r netns_ready <"$netns_fifo" || true
+	rm -f "$netns_fifo"
+	if [ "$netns_ready" != ready ]; then
+		echo "netns: $1 server on $2 port $3 did not start:" >&2
+		cat "$netns_log" >&2
+		return 1
+	fi
+}
+
+netns_tcp_server() { netns__serve tcp "$1" "$2"; }
+netns_udp_server() { netns__serve udp "$1" "$2"; }
+
+netns__setup

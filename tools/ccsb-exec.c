@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ccsb-exec: pid 1 of every sandbox.
+ *
+ * bwrap's own pid 1 neither forwards signals nor tells "command not found"
+ * apart from the command exiting 1. This one runs the command as its only
+ * child, forwards the signals ccsb relays, reaps every orphan, reports exec
+ * failures the way shells do (127 not found, 126 not executable) and exits
+ * with the command's status (128+N for death by signal N, since pid 1 cannot
+ * die of its own signals). When it exits the kernel kills whatever is left
+ * in the sandbox's pid namespace, so nothing outlives the command.
+ *
+ * Usage: ccsb-exec [--tty] -- COMMAND [ARG...]
+ *   --tty  make stdin the command's controlling terminal (pty relay mode).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+				 SIGCONT, SIGPIPE, SIGALRM };
+
+static void nop(int sig)
+{
+	(void)sig;
+}
+
+static void child(char **cmd, bool tty, int errfd, const sigset_t *orig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(*forwarded); i++)
+		sigaction(forwarded[i], &dfl, NULL);
+	sigaction(SIGCHLD, &dfl, NULL);
+	sigprocmask(SIG_SETMASK, orig, NULL);
+	if (tty) {
+		/* The command leads its own session with the pty as its
+		 * controlling terminal, so job control and ^C work inside. */
+		setsid();
+		ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+	}
+	execvp(cmd[0], cmd);
+	int e = errno;
+	(void)!write(errfd, &e, sizeof(e));
+	_exit(127);
+}
+
+int main(int argc, char **argv)
+{
+	bool tty = false;
+	int i = 1;
+	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--tty") == 0)
+			tty = true;
+		else {
+			fprintf(stderr, "ccsb-exec: unknown option %s\n", argv[i]);
+			return 125;
+		}
+	}
+	if (i + 1 >= argc) {
+		fprintf(stderr, "usage: ccsb-exec [--tty] -- COMMAND [ARG...]\n");
+		return 125;
+	}
+	char **cmd = &argv[i + 1];
+
+	/* pid 1 only receives signals it has a handler for, even from the
+	 * parent namespace; the handler is never run because the signals stay
+	 * blocked and are collected with sigwaitinfo(). */
+	sigset_t set, orig;
+	sigemptyset(&set);
+	struct sigaction sa = { .sa_handler = nop };
+	sigemptyset(&sa.sa_mask);
+	for (size_t k = 0; k < sizeof(forwarded) / sizeof(*forwarded); k++) {
+		sigaddset(&set, forwarded[k]);
+		sigaction(forwarded[k], &sa, NULL);
+	}
+	sigaddset(&set, SIGCHLD);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &set, &orig);
+
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		perror("ccsb: pipe");
+		return 125;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("ccsb: fork");
+		return 125;
+	}
+	if (pid == 0)
+		child(cmd, tty, errpipe[1], &orig);
+	close(errpipe[1]);
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(errpipe[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (n == sizeof(e)) {
+		int code = (e == ENOENT || e == ENOTDIR) ? 127 : 126;
+		if (e == ENOENT)
+			fprintf(stderr, "ccsb: %s: command not found in the sandbox\n", cmd[0]);
+		else
+			fprintf(stderr, "ccsb: %s: cannot execute: %s\n", cmd[0], strerror(e));
+		waitpid(pid, NULL, 0);
+		return code;
+	}
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(pid, sig);
+			continue;
+		}
+		int status;
+		pid_t w;
+		while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (w != pid)
+				continue;
+			if (WIFSIGNALED(status))
+				return 128 + WTERMSIG(status);
+			return WEXITSTATUS(status);
+		}
+	}
+}

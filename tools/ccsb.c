@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ccsb: parse, build the policy, run, pass the status through. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ccsandbox.h"
+#include "cli.h"
+
+#define EXIT_CCSB 125
+
+static int die(ccsb_error *e, const char *what)
+{
+	fprintf(stderr, "ccsb: %s%s%s\n", what ? what : "", what ? ": " : "",
+		e ? ccsb_error_message(e) : "failed");
+	ccsb_error_free(e);
+	return EXIT_CCSB;
+}
+
+static const char *default_allowlist(void)
+{
+	const char *p = getenv("CCSB_ALLOWLIST");
+	return p && *p ? p : CCSB_PKGDATADIR "/ip-ranges.txt";
+}
+
+/* PATH, absolute or relative to the current directory, resolved so that the
+ * bind does not depend on symlinks that could change under us. */
+static int resolve(const char *in, char *out, ccsb_error **err, const char *opt)
+{
+	if (!realpath(in, out)) {
+		int e = errno;
+		fprintf(stderr, "ccsb: %s=%s: %s\n", opt, in, strerror(e));
+		return -e;
+	}
+	(void)err;
+	return 0;
+}
+
+/* Environment variables that carry Claude Code's configuration. */
+static const char *const claude_env[] = { "ANTHROPIC_*", "CLAUDE_CODE_*" };
+
+static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
+{
+	int r = 0;
+	char cwd[PATH_MAX], path[PATH_MAX];
+	bool claude = strcmp(c->cmd[0], "claude") == 0;
+
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	if (c->uid >= 0)
+		uid = (uid_t)c->uid;
+	else if (getuid() == 0)
+		uid = 1000; /* Claude Code refuses to run as root */
+	if (c->gid >= 0)
+		gid = (gid_t)c->gid;
+	else if (getgid() == 0)
+		gid = 1000;
+	if ((r = ccsb_sandbox_set_identity(sb, uid, gid, NULL, NULL, err)) < 0)
+		return r;
+
+	const char *bw = getenv("CCSB_BWRAP");
+	if (bw && *bw && (r = ccsb_sandbox_set_bwrap(sb, bw, err)) < 0)
+		return r;
+	const char *sl = getenv("CCSB_SLIRP4NETNS");
+	if (sl && *sl && (r = ccsb_sandbox_set_slirp(sb, sl, err)) < 0)
+		return r;
+
+	/* An explicit --rw of the current directory lifts the refusal to share
+	 * / or the whole home. */
+	if (!getcwd(cwd, sizeof(cwd))) {
+		fprintf(stderr, "ccsb: cannot get the current directory: %s\n", strerror(errno));
+		return -errno;
+	}
+	bool cwd_explicit = false;
+	for (size_t i = 0; i < c->nbinds; i++) {
+		if (!c->binds[i].rw || c->binds[i].dest)
+			continue;
+		if (realpath(c->binds[i].src, path) && strcmp(path, cwd) == 0)
+			cwd_explicit = true;
+	}
+	unsigned flags = CCSB_DEFAULTS_CLAUDE_STATE | (cwd_explicit ? 0 : CCSB_DEFAULTS_CWD);
+	if ((r = ccsb_sandbox_apply_defaults(sb, flags, err)) < 0)
+		return r;
+	if (cwd_explicit && (r = ccsb_sandbox_set_cwd(sb, cwd, err)) < 0)
+		return r;
+
+	for (size_t i = 0; i < c->nbinds; i++) {
+		const struct cli_bind *b = &c->binds[i];
+		if ((r = resolve(b->src, path, err, b->rw ? "--rw" : "--ro")) < 0)
+			return r;
+		r = ccsb_sandbox_add_bind(sb, path, b->dest ? b->dest : path,
+					  b->rw ? CCSB_BIND_RW : CCSB_BIND_RO, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < c->ntmpfs; i++)
+		if ((r = ccsb_sandbox_add_tmpfs(sb, c->tmpfs[i], err)) < 0)
+			return r;
+
+	if (claude) {
+		char *dir = NULL;
+		r = ccsb_sandbox_add_program(sb, "claude", &dir, err);
+		if (r == -ENOENT) {
+			ccsb_error_free(*err);
+			*err = NULL;
+			fprintf(stderr, "ccsb: claude not found on your PATH: install Claude Code "
+					"(npm install -g @anthropic-ai/claude-code) and try again\n");
+			return r;
+		}
+		if (r < 0)
+			return r;
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+			 dir);
+		free(dir);
+		if ((r = ccsb_sandbox_env_set(sb, "PATH", p, err)) < 0)
+			return r;
+		/* The installation is read-only inside. */
+		if ((r = ccsb_sandbox_env_set(sb, "DISABLE_AUTOUPDATER", "1", err)) < 0)
+			return r;
+		for (size_t i = 0; i < sizeof(claude_env) / sizeof(*claude_env); i++)
+			if ((r = ccsb_sandbox_env_pass(sb, claude_env[i], err)) < 0)
+				return r;
+	}
+
+	for (size_t i = 0; i < c->nenv; i++) {
+		const char *eq = strchr(c->env[i], '=');
+		if (eq) {
+			char *name = strndup(c->env[i], (size_t)(eq - c->env[i]));
+			if (!name)
+				return -ENOMEM;
+			r = ccsb_sandbox_env_set(sb, name, eq + 1, err);
+			free(name);
+		} else {
+			r = ccsb_sandbox_env_pass(sb, c->env[i], err);
+		}
+		if (r < 0)
+			return r;
+	}
+
+	ccsb_net_mode mode = c->net >= 0 ? (ccsb_net_mode)c->net : CCSB_NET_ALLOWLIST;
+	if ((r = ccsb_sandbox_set_net(sb, mode, err)) < 0)
+		return r;
+	if (mode == CCSB_NET_ALLOWLIST) {
+		if (!c->no_default_allowlist &&
+		    (r = ccsb_sandbox_allow_file(sb, default_allowlist(), err)) < 0)
+			return r;
+		for (size_t i = 0; i < c->nallow_files; i++)
+			if ((r = ccsb_sandbox_allow_file(sb, c->allow_files[i], err)) < 0)
+				return r;
+		for (size_t i = 0; i < c->nallow; i++)
+			if ((r = ccsb_sandbox_allow(sb, c->allow[i], err)) < 0)
+				return r;
+	}
+	return 0;
+}
+
+static void describe_net(const ccsb_sandbox *sb, FILE *f, const char *prefix)
+{
+	ccsb_net_mode m = ccsb_sandbox_get_net(sb);
+	if (m == CCSB_NET_ALLOWLIST) {
+		size_t given, merged;
+		ccsb_sandbox_allowlist_count(sb, &given, &merged);
+		fprintf(f, "%snetwork: allowlist, %zu prefixes (%zu as given), DNS 10.0.2.3\n", prefix,
+			merged, given);
+	} else if (m == CCSB_NET_FULL) {
+		fprintf(f, "%snetwork: full (any destination except the host's loopback), DNS 10.0.2.3\n",
+			prefix);
+	} else {
+		fprintf(f, "%snetwork: none (loopback only)\n", prefix);
+	}
+}
+
+static void print_version(void)
+{
+	printf("ccsb %s (libccsandbox %s)\n", PACKAGE_VERSION, ccsb_version());
+	fflush(stdout);
+	const char *bw = getenv("CCSB_BWRAP");
+	char *const argv[] = { (char *)(bw && *bw ? bw : "bwrap"), (char *)"--version", NULL };
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		printf("bwrap: not found\n");
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	char msg[512];
+
+	if (cli_parse(argc, argv, &c, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "ccsb: %s\n", msg);
+		return EXIT_CCSB;
+	}
+	if (c.action == CLI_HELP) {
+		fputs(cli_usage, stdout);
+		cli_free(&c);
+		return 0;
+	}
+	if (c.action == CLI_VERSION) {
+		print_version();
+		cli_free(&c);
+		return 0;
+	}
+	/* A setuid ccsb would let any user bind any file of its owner into a
+	 * sandbox they control. */
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		fprintf(stderr, "ccsb: refusing to run setuid or setgid: ccsb needs no privilege; "
+				"remove the setuid/setgid bit (chmod u-s,g-s)\n");
+		cli_free(&c);
+		return EXIT_CCSB;
+	}
+
+	ccsb_error *err = NULL;
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	int status;
+	if (!sb) {
+		fprintf(stderr, "ccsb: out of memory\n");
+		status = EXIT_CCSB;
+	} else if (build_policy(sb, &c, &err) < 0) {
+		status = err ? die(err, NULL) : EXIT_CCSB;
+	} else if (c.print) {
+		char *sh = NULL;
+		if (ccsb_sandbox_format_shell(sb, c.cmd, &sh, &err) < 0) {
+			status = die(err, NULL);
+		} else {
+			describe_net(sb, stdout, "# ");
+			fputs(sh, stdout);
+			free(sh);
+			status = 0;
+		}
+	} else {
+		if (!c.quiet)
+			describe_net(sb, stderr, "ccsb: ");
+		status = ccsb_sandbox_run(sb, c.cmd, &err);
+		if (status < 0)
+			status = die(err, NULL);
+	}
+	ccsb_sandbox_free(sb);
+	cli_free(&c);
+	return status;
+}

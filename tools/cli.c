@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccsandbox.h"
+
+const char cli_usage[] =
+	"Usage: ccsb [OPTION...] [--] COMMAND [ARG...]\n"
+	"       ccsb [OPTION...] claude [ARG...]\n"
+	"       ccsb [OPTION...] bash\n"
+	"Run a command in a sandbox: the current directory and Claude Code's state\n"
+	"are writable, the system is read-only, the rest of your home is hidden.\n"
+	"\n"
+	"Files:\n"
+	"  --ro=PATH[:DEST]       bind PATH read-only (at DEST inside)\n"
+	"  --rw=PATH[:DEST]       bind PATH read-write (at DEST inside)\n"
+	"  --tmpfs=DEST           an empty writable tmpfs at DEST\n"
+	"Environment:\n"
+	"  --env=NAME[=VALUE]     pass NAME from here, or set it to VALUE\n"
+	"Network:\n"
+	"  --net=MODE             none, full or allowlist (default: allowlist)\n"
+	"  --allow=ENTRY          allow an address or CIDR prefix (repeatable)\n"
+	"  --allow-file=FILE      allow every entry of FILE\n"
+	"  --no-default-allowlist do not load the installed ip-ranges.txt\n"
+	"Identity:\n"
+	"  --uid=UID --gid=GID    ids inside (default: yours; 1000 when run as root)\n"
+	"Other:\n"
+	"  --print                print the bwrap command line and run nothing\n"
+	"  -q, --quiet            no status line on stderr\n"
+	"  -h, --help             show this help\n"
+	"  -V, --version          show versions\n"
+	"\n"
+	"Exit status: the command's; 128+N if it died of signal N; 127 not found;\n"
+	"126 not executable; 125 when ccsb itself fails.\n";
+
+enum {
+	OPT_RO = 256, OPT_RW, OPT_TMPFS, OPT_ENV, OPT_NET, OPT_ALLOW, OPT_ALLOW_FILE,
+	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID,
+};
+
+static const struct option longopts[] = {
+	{ "ro", required_argument, NULL, OPT_RO },
+	{ "rw", required_argument, NULL, OPT_RW },
+	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
+	{ "no-default-allowlist", no_argument, NULL, OPT_NO_DEFAULT_ALLOWLIST },
+	{ "print", no_argument, NULL, OPT_PRINT },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "gid", required_argument, NULL, OPT_GID },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int fail(char *errbuf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int push(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = reallocarray(*v, *n + 1, sizeof(*nv));
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+static int add_bind(struct cli *c, const char *arg, bool rw, char *errbuf, size_t len)
+{
+	const char *opt = rw ? "--rw" : "--ro";
+	const char *colon = strchr(arg, ':');
+	size_t srclen = colon ? (size_t)(colon - arg) : strlen(arg);
+	if (srclen == 0)
+		return fail(errbuf, len, "%s: empty path", opt);
+	char *dest = NULL;
+	if (colon) {
+		if (colon[1] != '/')
+			return fail(errbuf, len, "%s=%s: destination must be an absolute path", opt, arg);
+		if (!(dest = strdup(colon + 1)))
+			return fail(errbuf, len, "out of memory");
+	}
+	struct cli_bind *nb = reallocarray(c->binds, c->nbinds + 1, sizeof(*nb));
+	if (!nb) {
+		free(dest);
+		return fail(errbuf, len, "out of memory");
+	}
+	c->binds = nb;
+	/* The source keeps its colon-free prefix: store it separately. */
+	char *src = strndup(arg, srclen);
+	if (!src) {
+		free(dest);
+		return fail(errbuf, len, "out of memory");
+	}
+	c->binds[c->nbinds++] = (struct cli_bind){ .src = src, .dest = dest, .rw = rw };
+	return 0;
+}
+
+static int parse_id(const char *opt, const char *arg, long *out, char *errbuf, size_t len)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v >= 65535 * 65536L || arg[0] == '-' ||
+	    arg[0] == '+')
+		return fail(errbuf, len, "%s=%s: not a valid id", opt, arg);
+	*out = v;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
+{
+	memset(c, 0, sizeof(*c));
+	c->net = -1;
+	c->uid = c->gid = -1;
+	errbuf[0] = '\0';
+	optind = 0; /* reset getopt, so the parser can run more than once */
+	opterr = 0;
+	int opt;
+	/* "+": options stop at the first non-option word (the command). */
+	while ((opt = getopt_long(argc, argv, "+:qhV", longopts, NULL)) != -1) {
+		int r = 0;
+		switch (opt) {
+		case OPT_RO:
+		case OPT_RW:
+			r = add_bind(c, optarg, opt == OPT_RW, errbuf, len);
+			break;
+		case OPT_TMPFS:
+			if (optarg[0] != '/')
+				r = fail(errbuf, len, "--tmpfs=%s: must be an absolute path", optarg);
+			else
+				r = push(&c->tmpfs, &c->ntmpfs, optarg);
+			break;
+		case OPT_ENV:
+			if (!optarg[0] || optarg[0] == '=')
+				r = fail(errbuf, len, "--env=%s: missing variable name", optarg);
+			else
+				r = push(&c->env, &c->nenv, optarg);
+			break;
+		case OPT_NET:
+			if (strcmp(optarg, "none") == 0)
+				c->net = CCSB_NET_NONE;
+			else if (strcmp(optarg, "full") == 0)
+				c->net = CCSB_NET_FULL;
+			else if (strcmp(optarg, "allowlist") == 0)
+				c->net = CCSB_NET_ALLOWLIST;
+			else
+				r = fail(errbuf, len, "--net=%s: unknown mode (use none, full or allowlist)",
+					 optarg);
+			break;
+		case OPT_ALLOW:
+			r = push(&c->allow, &c->nallow, optarg);
+			break;
+		case OPT_ALLOW_FILE:
+			r = push(&c->allow_files, &c->nallow_files, optarg);
+			break;
+		case OPT_NO_DEFAULT_ALLOWLIST:
+			c->no_default_allowlist = true;
+			break;
+		case OPT_PRINT:
+			c->print = true;
+			break;
+		case OPT_UID:
+			r = parse_id("--uid", optarg, &c->uid, errbuf, len);
+			break;
+		case OPT_GID:
+			r = parse_id("--gid", optarg, &c->gid, errbuf, len);
+			break;
+		case 'q':
+			c->quiet = true;
+			break;
+		case 'h':
+			c->action = CLI_HELP;
+			return 0;
+		case 'V':
+			c->action = CLI_VERSION;
+			return 0;
+		case ':':
+			r = fail(errbuf, len, "option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			if (optopt)
+				r = fail(errbuf, len, "unknown option '-%c'; see 'ccsb --help'", optopt);
+			else
+				r = fail(errbuf, len, "unknown option '%s'; see 'ccsb --help'",
+					 argv[optind - 1]);
+			break;
+		}
+		if (r < 0) {
+			if (!errbuf[0])
+				fail(errbuf, len, "out of memory");
+			cli_free(c);
+			return -1;
+		}
+	}
+	/* A network option other than --net implies the allowlist. */
+	if (c->net == CCSB_NET_NONE || c->net == CCSB_NET_FULL) {
+		if (c->nallow || c->nallow_files) {
+			cli_free(c);
+			return fail(errbuf, len, "--allow and --allow-file need --net=allowlist");
+		}
+	}
+	if (optind >= argc) {
+		cli_free(c);
+		return fail(errbuf, len, "no command given; try 'ccsb bash' or 'ccsb claude' (see --help)");
+	}
+	c->cmd = &argv[optind];
+	return 0;
+}
+
+void cli_free(struct cli *c)
+{
+	for (size_t i = 0; i < c->nbinds; i++) {
+		free((char *)c->binds[i].src);
+		free(c->binds[i].dest);
+	}
+	free(c->binds);
+	free(c->tmpfs);
+	free(c->env);
+	free(c->allow);
+	free(c->allow_files);
+	memset(c, 0, sizeof(*c));
+	c->net = -1;
+	c->uid = c->gid = -1;
+}

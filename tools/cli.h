@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ccsb's option parser: fills a struct and reports errors instead of
+ * exiting, so every case is unit-tested. */
+#ifndef CCSB_CLI_H
+#define CCSB_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
+
+struct cli_bind {
+	const char *src;  /* as given; borrowed from argv */
+	char *dest;       /* NULL: same as src */
+	bool rw;
+};
+
+struct cli {
+	enum cli_action action;
+	bool print, quiet, no_default_allowlist;
+	int net;          /* -1: not given; else a ccsb_net_mode */
+	struct cli_bind *binds;
+	size_t nbinds;
+	const char **tmpfs, **env, **allow, **allow_files; /* borrowed from argv */
+	size_t ntmpfs, nenv, nallow, nallow_files;
+	long uid, gid;    /* -1: not given */
+	char **cmd;       /* borrowed: the rest of argv */
+};
+
+/* Parse argv. Returns 0, or -1 with a one-line message in errbuf. On
+ * success free the result with cli_free(). */
+int cli_parse(int argc, char **argv, struct cli *out, char *errbuf, size_t errlen);
+void cli_free(struct cli *c);
+extern const char cli_usage[];
+
+#endif

@@ -121,10 +121,12 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		sigprocmask(SIG_SETMASK, orig, NULL);
+		/* Out of the way of the fixed numbers place_fds() fills. */
+		int ew = fcntl(errp[1], F_DUPFD_CLOEXEC, 64);
 		place_fds(fds, nfiles + 3);
 		execvpe(argv[0], argv, envp);
 		int e = errno;
-		(void)!write(errp[1], &e, sizeof(e));
+		(void)!write(ew, &e, sizeof(e));
 		_exit(127);
 	}
 	l->bwrap = pid;

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by the integration tests (not the network ones, see netns.sh).
+#
+#     . "$top_srcdir/tests/lib/common.sh"
+#     t_setup                       # $T, $THOME (host HOME), $PROJ (project dir)
+#     sb sh -c 'id -un'             # ccsb -q --net=none ... as the test user, in $PROJ
+#     check "desc" 'test "$x" = y'  # evaluates the code: one "ok"/"FAIL" line
+#     t_done                        # exit status from the counts
+#
+# As root, sandboxes run as $CCSB_TEST_UID:$CCSB_TEST_GID (default
+# 65534:65534): that is how users run ccsb, and root changes what bwrap does.
+
+: "${CCSB:?CCSB must name the ccsb binary (make check sets it)}"
+: "${CCSB_EXEC_HELPER:?CCSB_EXEC_HELPER must name ccsb-exec (make check sets it)}"
+export CCSB_EXEC_HELPER
+TEST_UID=${CCSB_TEST_UID:-65534}
+TEST_GID=${CCSB_TEST_GID:-65534}
+t_passed=0
+t_failed=0
+T=
+
+t_skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+pass() {
+	t_passed=$((t_passed + 1))
+	echo "ok - $*"
+}
+
+fail() {
+	t_failed=$((t_failed + 1))
+	echo "FAIL - $*"
+}
+
+# check DESC CODE: pass when the shell code succeeds. Evaluated here, so it
+# can call sb and the other functions.
+check() {
+	if eval "$2"; then pass "$1"; else fail "$1"; fi
+}
+
+t_done() {
+	echo "$t_passed passed, $t_failed failed"
+	[ "$t_failed" = 0 ]
+}
+
+# Run as the test user (root) or as ourselves.
+as_test_user() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+t_cleanup() {
+	[ -n "$T" ] || return 0
+	# Sandbox-made files may be read-only directories; make them removable.
+	chmod -R u+rwX "$T" 2>/dev/null
+	rm -rf "$T"
+}
+
+t_setup() {
+	command -v bwrap >/dev/null 2>&1 || t_skip "bwrap not found (apt-get install bubblewrap)"
+	command -v setpriv >/dev/null 2>&1 || t_skip "setpriv not found (util-linux)"
+	T=$(mktemp -d /tmp/ccsb-test.XXXXXX)
+	chmod 755 "$T"
+	trap t_cleanup EXIT
+	THOME=$T/home
+	PROJ=$T/proj
+	mkdir -p "$THOME" "$PROJ"
+	if [ "$(id -u)" = 0 ]; then
+		chown "$TEST_UID:$TEST_GID" "$THOME" "$PROJ"
+	fi
+	# Probe once: a host whose user namespaces are unusable skips with the
+	# reason instead of failing every check.
+	if ! out=$(sb true 2>&1); then
+		case $out in
+		*"uid map"* | *"user namespace"* | *"AppArmor"* | *"No permissions to create"*)
+			t_skip "unprivileged user namespaces unusable here: $out" ;;
+		esac
+	fi
+}
+
+# A clean environment: only what a login shell would have, so that the
+# test's own variables cannot leak into assertions.
+SB_ENV="PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb LANG=C.UTF-8"
+
+sb_in() {
+	t_dir=$1
+	shift
+	(cd "$t_dir" && as_test_user env -i $SB_ENV HOME="$THOME" \
+		CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" ${CCSB_ALLOWLIST:+CCSB_ALLOWLIST="$CCSB_ALLOWLIST"} \
+		${SB_EXTRA_ENV-} "$CCSB" -q --net=none "$@")
+}
+
+sb() {
+	sb_in "$PROJ" "$@"
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# --print shows a command that, pasted into a shell, runs the same sandbox.
+. "$top_srcdir/tests/lib/common.sh"
+t_setup
+
+out=$(sb --print -- true)
+st=$?
+check "--print exits 0" 'test $st = 0'
+check "--print names bwrap and the safety options" \
+	'echo "$out" | grep -q "bwrap --unshare-all --unshare-user --die-with-parent --new-session --cap-drop ALL"'
+check "--print states the network plan" 'echo "$out" | grep -q "^# network: none"'
+check "--print starts nothing (works without a bwrap to run)" \
+	'SB_EXTRA_ENV=CCSB_BWRAP=/nonexistent/bwrap sb --print -- true >/dev/null'
+printf '%s\n' "$out" >"$T/cmd.sh"
+chmod 644 "$T/cmd.sh"
+(cd "$PROJ" && as_test_user sh "$T/cmd.sh")
+st=$?
+check "the printed 'true' command runs and exits 0" 'test $st = 0'
+
+out=$(sb --print -- sh -c 'id -un; echo "$HOME"; exit 7')
+printf '%s\n' "$out" >"$T/cmd2.sh"
+res=$(cd "$PROJ" && as_test_user sh "$T/cmd2.sh")
+st=$?
+check "the printed command runs the same policy" 'test "$res" = "claude
+/home/claude"'
+check "... and passes the status through" 'test $st = 7'
+
+out=$(SB_EXTRA_ENV="ANTHROPIC_API_KEY=sk-secret-value" sb --print --env=ANTHROPIC_API_KEY -- true)
+check "--print never shows a passed secret" '! echo "$out" | grep -q sk-secret-value'
+check "... but refers to it" 'echo "$out" | grep -q "ANTHROPIC_API_KEY=\$ANTHROPIC_API_KEY"'
+t_done

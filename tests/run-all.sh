@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The whole test suite, from a clean checkout: install what it needs (as
+# root on Debian/Ubuntu), build, `make check`, the same under ASan/UBSan,
+# `make distcheck`, and a bounded fuzz run. Ends with "N passed, N failed".
+#
+#   sudo tests/run-all.sh            # what README's Quick start and CI run
+#   FUZZ_SECONDS=300 tests/run-all.sh
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+deps="build-essential autoconf automake libtool pkg-config
+      libnl-3-dev libnl-route-3-dev libcap-dev libseccomp-dev
+      bubblewrap slirp4netns iproute2 util-linux tmux python3 strace
+      clang libclang-rt-14-dev curl iperf3 nodejs npm"
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "== installing dependencies"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || { echo "apt-get update failed"; exit 1; }
+	# shellcheck disable=SC2086
+	apt-get install -y -q $deps >/dev/null || { echo "apt-get install failed"; exit 1; }
+	# The real Claude Code, for `ccsb claude --version`.
+	if ! command -v claude >/dev/null 2>&1; then
+		npm install -g --no-fund --no-audit @anthropic-ai/claude-code >/dev/null 2>&1 ||
+			echo "warning: npm install -g @anthropic-ai/claude-code failed"
+	fi
+fi
+
+passed=0
+failed=0
+# Add the counts of one automake test-suite.log.
+count() {
+	for f in "$@"; do
+		# No log at all: the suite did not even run.
+		[ -f "$f" ] || { failed=$((failed + 1)); continue; }
+		p=$(sed -n 's/^# PASS: *//p' "$f" | head -n1)
+		x=$(sed -n 's/^# FAIL: *//p' "$f" | head -n1)
+		e=$(sed -n 's/^# ERROR: *//p' "$f" | head -n1)
+		xp=$(sed -n 's/^# XPASS: *//p' "$f" | head -n1)
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${x:-0} + ${e:-0} + ${xp:-0}))
+	done
+}
+steps=0
+step_failed=0
+# A build step counts as one test; `make check` steps count their tests.
+step() {
+	steps=$((steps + 1))
+	run "$@" || { step_failed=$((step_failed + 1)); return 1; }
+}
+run() {
+	name=$1
+	shift
+	echo "== $name"
+	if ! "$@"; then
+		echo "== $name: FAILED"
+		return 1
+	fi
+}
+show_failures() {
+	# Print the logs of failed tests so that CI output explains itself.
+	for log in $(find "$1" -name '*.log' ! -name test-suite.log ! -name config.log 2>/dev/null); do
+		trs=${log%.log}.trs
+		if [ -f "$trs" ] && grep -q -e '^:test-result: FAIL' -e '^:test-result: ERROR' "$trs"; then
+			echo "---- $log"
+			tail -n 60 "$log"
+		fi
+	done
+}
+
+step autogen ./autogen.sh >/dev/null 2>&1 || { echo "0 passed, 1 failed"; exit 1; }
+
+rm -rf _build _build-asan
+mkdir -p _build _build-asan
+step configure sh -c 'cd _build && ../configure --enable-werror -q' &&
+	step build make -C _build -j"$jobs" -s &&
+	{ run "make check" make -C _build -j"$jobs" check >_build/check.out 2>&1;
+	  tail -n 25 _build/check.out; show_failures _build; }
+count _build/test-suite.log
+
+step "configure (ASan/UBSan)" sh -c 'cd _build-asan && ../configure --enable-sanitizers -q' &&
+	{ run "make check (ASan/UBSan)" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		make -C _build-asan -j"$jobs" check >_build-asan/check.out 2>&1;
+	  tail -n 25 _build-asan/check.out; show_failures _build-asan; }
+count _build-asan/test-suite.log
+
+step "make distcheck" make -C _build -j"$jobs" distcheck >_build/distcheck.out 2>&1 ||
+	tail -n 40 _build/distcheck.out
+
+step "fuzz (${FUZZ_SECONDS:-60} s)" sh tests/fuzz/run.sh "$top" "$top/_build" "${FUZZ_SECONDS:-60}"
+
+passed=$((passed + steps - step_failed))
+failed=$((failed + step_failed))
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -83,13 +83,32 @@ static void close_fd(int *fd)
 /* The inherited descriptors must not be 0-2: the child puts /dev/null there. */
 static int fd_above_stdio(int fd)
 {
-	int nfd;
+	int nfd, e;
 
 	if (fd < 0 || fd > 2)
 		return fd;
 	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	e = errno;
 	close(fd);
+	errno = e;
 	return nfd;
+}
+
+/* A close-on-exec pipe whose ends are not 0-2. */
+static int pipe_above_stdio(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	p[0] = fd_above_stdio(p[0]);
+	p[1] = fd_above_stdio(p[1]);
+	if (p[0] >= 0 && p[1] >= 0)
+		return 0;
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	p[0] = p[1] = -1;
+	return -EMFILE;
 }
 
 static int wait_child(pid_t pid, int *status)
@@ -126,7 +145,6 @@ static void describe_status(int status, char *buf, size_t len)
 static int nl_to_errno(int nlerr)
 {
 	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case NLE_SUCCESS: return 0;
 	case NLE_INTR: return EINTR;
 	case NLE_BAD_SOCK: return EBADF;
 	case NLE_AGAIN: return EAGAIN;
@@ -206,17 +224,21 @@ static void __attribute__((noreturn))
 slirp_child(const char *path, char *const argv[], const struct slirp_fds *f, pid_t parent)
 {
 	const int keep[] = {f->netns, f->userns, f->ready_w, f->exit_r};
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 	int e;
 
 	/* Own process group: a terminal Ctrl-C must not stop the network before
-	 * the sandbox; dies with ccsb even when ccsb is SIGKILLed. */
+	 * the sandbox. Dies with ccsb even when ccsb is SIGKILLed (strictly:
+	 * with the thread that forked it, so run from the supervising thread). */
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
+	/* Ignored signals and the blocked mask survive exec: start clean. */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
 
 	if (dup2(f->devnull, 0) < 0 || dup2(f->devnull, 1) < 0 ||
 	    (f->log >= 0 && dup2(f->log, 2) < 0))
@@ -309,8 +331,9 @@ static int slirp_wait_ready(const char *prog, pid_t *pid, int ready_r, int errpi
 	*pid = -1;
 	describe_status(status, what, sizeof(what));
 	read_log(log, said, sizeof(said));
-	return ccsb__err(err, EIO, "%s %s (is /dev/net/tun usable?)%s%s", prog, what,
-			 *said ? ": " : "", said);
+	if (*said)
+		return ccsb__err(err, EIO, "%s %s: %s", prog, what, said);
+	return ccsb__err(err, EIO, "%s %s (is /dev/net/tun usable?)", prog, what);
 }
 
 /* ---- the helper inside the sandbox's netns --------------------------- */
@@ -604,10 +627,52 @@ out:
 	return r;
 }
 
+/* The DNS listeners on 127.0.0.1:53 and the rtnetlink socket, opened in
+ * the sandbox's network namespace (the helper's). IP_FREEBIND: bwrap's child
+ * may not have given lo its address yet, and must be the one to do it (it
+ * fails when 127.0.0.1 is already there); the sockets receive once it has. */
+static int open_dns_sockets(int fds[3], struct report *rep)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int one = 1;
+	const char *what = "DNS socket";
+
+	fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fds[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fds[2] = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0)
+		goto fail;
+	what = "binding the DNS listener to 127.0.0.1:53";
+	for (int i = 0; i < 2; i++) {
+		if (setsockopt(fds[i], IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
+		    (i == 1 && setsockopt(fds[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+		    bind(fds[i], (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			goto fail;
+	}
+	what = "listen on 127.0.0.1:53";
+	if (listen(fds[1], 16) < 0)
+		goto fail;
+	return 0;
+fail:
+	rep->code = errno;
+	snprintf(rep->msg, sizeof(rep->msg), "%s: %s", what, strerror(errno));
+	for (int i = 0; i < 3; i++)
+		close_fd(&fds[i]);
+	return -1;
+}
+
 static void __attribute__((noreturn))
 helper_child(const struct ccsb_net_plan *plan, int netns, int userns, int out)
 {
 	struct report rep = {0};
+	int fds[3] = {-1, -1, -1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(fds))];
+	} cm;
+	struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	if (userns >= 0 && setns(userns, CLONE_NEWUSER) < 0) {
 		rep.code = errno;
@@ -617,16 +682,26 @@ helper_child(const struct ccsb_net_plan *plan, int netns, int userns, int out)
 		rep.code = errno;
 		snprintf(rep.msg, sizeof(rep.msg),
 			 "joining the sandbox's network namespace: %s", strerror(errno));
-	} else {
-		configure(plan, &rep);
+	} else if (configure(plan, &rep) == 0 && plan->dns) {
+		open_dns_sockets(fds, &rep);
 	}
-	if (write(out, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+	if (!rep.code && fds[0] >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		cm.h.cmsg_level = SOL_SOCKET;
+		cm.h.cmsg_type = SCM_RIGHTS;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(&cm.h), fds, sizeof(fds));
+	}
+	if (sendmsg(out, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(rep))
 		_exit(2);
 	_exit(rep.code ? 1 : 0);
 }
 
+/* fds[3] receives the helper's sockets when plan->dns (else stays -1). */
 static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
-		      int exit_fd, ccsb_error **err)
+		      int exit_fd, int fds[3], ccsb_error **err)
 {
 	struct report rep = {0};
 	int p[2], status, r;
@@ -635,8 +710,9 @@ static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 	ssize_t n = 0;
 	size_t got = 0;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return ccsb__errno(err, errno, "pipe");
+	/* A datagram socket: the report and the descriptors arrive whole. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
+		return ccsb__errno(err, errno, "socketpair");
 	pid = fork();
 	if (pid < 0) {
 		r = ccsb__errno(err, errno, "fork");
@@ -652,9 +728,16 @@ static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 	}
 	close(p[1]);
 	deadline = now_ms() + START_TIMEOUT_MS;
-	while (got < sizeof(rep)) {
+	for (;;) {
 		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
 		int64_t left = deadline - now_ms();
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(3 * sizeof(int))];
+		} cm;
+		struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf)};
 
 		if (left <= 0 || (r = poll(&pfd, 1, (int)left)) == 0) {
 			close(p[0]);
@@ -665,26 +748,55 @@ static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		n = read(p[0], (char *)&rep + got, sizeof(rep) - got);
+		if (r < 0) {
+			r = ccsb__errno(err, errno, "poll on the network setup helper");
+			close(p[0]);
+			kill_and_reap(pid);
+			return r;
+		}
+		n = recvmsg(p[0], &mh, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
+		if (n > 0)
+			got = (size_t)n;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				int tmp[3];
+
+				memcpy(tmp, CMSG_DATA(c), (k > 3 ? 3 : k) * sizeof(int));
+				for (size_t i = 0; i < k && i < 3; i++)
+					fds[i] = tmp[i];
+			}
+		}
+		break;
 	}
 	close(p[0]);
-	if ((r = wait_child(pid, &status)) < 0)
-		return ccsb__errno(err, -r, "waiting for the network setup helper");
+	if ((r = wait_child(pid, &status)) < 0) {
+		r = ccsb__errno(err, -r, "waiting for the network setup helper");
+		goto fail;
+	}
 	if (got < sizeof(rep)) {
 		char what[96];
 
 		describe_status(status, what, sizeof(what));
-		return ccsb__err(err, EIO, "network setup helper %s", what);
+		r = ccsb__err(err, EIO, "network setup helper %s", what);
+		goto fail;
 	}
 	rep.msg[sizeof(rep.msg) - 1] = '\0';
-	if (rep.code)
-		return ccsb__err(err, rep.code, "network setup: %s", rep.msg);
+	if (rep.code) {
+		r = ccsb__err(err, rep.code, "network setup: %s", rep.msg);
+		goto fail;
+	}
+	if (plan->dns && (fds[0] < 0 || fds[1] < 0 || fds[2] < 0)) {
+		r = ccsb__err(err, EIO, "network setup helper did not pass the DNS sockets");
+		goto fail;
+	}
 	return 0;
+fail:
+	for (int i = 0; i < 3; i++)
+		close_fd(&fds[i]);
+	return r;
 }
 
 /* ---- entry points ---------------------------------------------------- */
@@ -738,6 +850,7 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 
 	net->slirp_pid = -1;
 	net->exit_fd = -1;
+	net->dns_udp = net->dns_tcp = net->rtnl = -1;
 	if (plan->mode == CCSB_NET_NONE)
 		return 0;
 	if ((r = check_plan(plan, err)) < 0)
@@ -770,37 +883,34 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	if (same_ns(f.userns, "/proc/self/ns/user"))
 		close_fd(&f.userns);
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		r = ccsb__errno(err, errno, "pipe");
+	if ((r = pipe_above_stdio(p)) < 0) {
+		r = ccsb__errno(err, -r, "pipe");
 		goto fail;
 	}
 	ready_r = p[0];
-	f.ready_w = fd_above_stdio(p[1]);
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		r = ccsb__errno(err, errno, "pipe");
+	f.ready_w = p[1];
+	if ((r = pipe_above_stdio(p)) < 0) {
+		r = ccsb__errno(err, -r, "pipe");
 		goto fail;
 	}
-	f.exit_r = fd_above_stdio(p[0]);
+	f.exit_r = p[0];
 	exit_w = p[1];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		r = ccsb__errno(err, errno, "pipe");
+	if ((r = pipe_above_stdio(p)) < 0) {
+		r = ccsb__errno(err, -r, "pipe");
 		goto fail;
 	}
 	errpipe_r = p[0];
 	f.errpipe_w = p[1];
-	f.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	f.devnull = fd_above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
 	if (f.devnull < 0) {
 		r = ccsb__errno(err, errno, "/dev/null");
 		goto fail;
 	}
 	/* slirp4netns's stderr is chatty ("sent tapfd=..."), and a line on the
 	 * terminal would land in the middle of the command's output: keep it for
-	 * error messages instead. */
-	f.log = memfd_create("slirp4netns-stderr", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (f.ready_w < 0 || f.exit_r < 0) {
-		r = ccsb__errno(err, errno, "fcntl");
-		goto fail;
-	}
+	 * error messages instead. Without memfd, it shares ours. */
+	f.log = fd_above_stdio(
+		memfd_create("slirp4netns-stderr", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 
 	snprintf(nspath, sizeof(nspath), "/proc/self/fd/%d", f.netns);
 	snprintf(ready_opt, sizeof(ready_opt), "--ready-fd=%d", f.ready_w);
@@ -819,6 +929,9 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	argv[argc++] = (char *)"--mtu=65520";
 	if (plan->ipv6)
 		argv[argc++] = (char *)"--enable-ipv6";
+	/* Its forwarder at 10.0.2.3 resolves any name (pitfall 4). */
+	if (plan->dns)
+		argv[argc++] = (char *)"--disable-dns";
 	argv[argc++] = ready_opt;
 	argv[argc++] = exit_opt;
 	argv[argc++] = nspath;
@@ -849,9 +962,16 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	close_fd(&ready_r);
 	close_fd(&errpipe_r);
 
-	r = run_helper(plan, f.netns, f.userns, exit_w, err);
-	if (r < 0)
-		goto fail;
+	{
+		int dfds[3] = {-1, -1, -1};
+
+		r = run_helper(plan, f.netns, f.userns, exit_w, dfds, err);
+		if (r < 0)
+			goto fail;
+		net->dns_udp = dfds[0];
+		net->dns_tcp = dfds[1];
+		net->rtnl = dfds[2];
+	}
 	close_fd(&f.netns);
 	close_fd(&f.userns);
 	net->slirp_pid = pid;
@@ -878,4 +998,7 @@ void ccsb__net_stop(struct ccsb_net *net)
 	if (!net)
 		return;
 	close_fd(&net->exit_fd);
+	close_fd(&net->dns_udp);
+	close_fd(&net->dns_tcp);
+	close_fd(&net->rtnl);
 }

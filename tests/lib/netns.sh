@@ -22,14 +22,15 @@
 #   netns_user_dir DIR...       create directories owned by the test user.
 #   netns_need_tun              skip unless the test user can open /dev/net/tun.
 #   netns_skip REASON           exit 77 with REASON.
-#   netns_cleanup               stop the servers; installed as the EXIT trap,
-#                               so call it from a test's own EXIT trap.
+#   netns_cleanup               stop the servers now. Installed as the EXIT
+#                               trap; a test may replace that trap (common.sh
+#                               does): the servers still end with the test.
 #
 # Root runs the sandbox as $CCSB_TEST_UID:$CCSB_TEST_GID (default
 # 65534:65534, nobody); the test's files must be reachable by that user.
 
 netns_skip() {
-	echo "SKIP: $*" >&2
+	echo "SKIP: $*"
 	exit 77
 }
 
@@ -60,15 +61,12 @@ PATH=$PATH:/usr/sbin:/sbin
 NETNS_UID=${CCSB_TEST_UID:-65534}
 NETNS_GID=${CCSB_TEST_GID:-65534}
 NETNS_PIDS=
-NETNS_TMP=
 
 netns_cleanup() {
 	for netns_pid in $NETNS_PIDS; do
 		kill "$netns_pid" 2>/dev/null
 	done
 	NETNS_PIDS=
-	[ -z "$NETNS_TMP" ] || rm -rf "$NETNS_TMP"
-	NETNS_TMP=
 }
 trap netns_cleanup EXIT
 trap 'exit 130' INT
@@ -94,36 +92,45 @@ netns_need_tun() {
 }
 
 netns__setup() {
-	ip link set lo up &&
-		ip addr add 198.51.100.1/24 dev lo &&
-		ip addr add 198.51.100.2/32 dev lo &&
-		ip addr add 203.0.113.1/24 dev lo &&
-		ip addr add 203.0.113.2/32 dev lo ||
+	# "replace" rather than "add": a script sourcing this from inside
+	# another test's namespace finds it already set up.
+	if ! { ip link set lo up &&
+		ip addr replace 198.51.100.1/24 dev lo &&
+		ip addr replace 198.51.100.2/32 dev lo &&
+		ip addr replace 203.0.113.1/24 dev lo &&
+		ip addr replace 203.0.113.2/32 dev lo; }; then
 		netns_skip "cannot configure lo in the test's network namespace"
-	ip -6 addr add 2001:db8::1/64 dev lo nodad 2>/dev/null &&
-		ip -6 addr add 2001:db8::2/128 dev lo nodad 2>/dev/null
+	fi
+	ip -6 addr replace 2001:db8::1/64 dev lo nodad 2>/dev/null &&
+		ip -6 addr replace 2001:db8::2/128 dev lo nodad 2>/dev/null
 	# A tmpfs over /dev/net, in this mount namespace only, with a 0666 tun
 	# node: slirp4netns opens it as the unprivileged user.
-	if [ -z "${NETNS_OUTER_UID-}" ] && [ -c /dev/net/tun ]; then
+	if [ -z "${NETNS_OUTER_UID-}" ] && [ -c /dev/net/tun ] &&
+		[ "$(stat -c %a /dev/net/tun)" != 666 ]; then
 		mount -t tmpfs -o mode=0755,size=4k ccsb-netns /dev/net &&
 			mknod -m 0666 /dev/net/tun c 10 200
 	fi
-	NETNS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ccsb-netns.XXXXXX") ||
-		netns_skip "mktemp failed"
 }
 
+# The server forks once it listens: the parent prints "ready PID" and exits,
+# so the caller waits on a pipe, not a sleep, and needs no temporary files.
 NETNS_PY='
 import os, signal, socket, sys, threading
 kind, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-signal.alarm(int(os.environ.get("NETNS_SERVER_TIMEOUT", "600")))
 fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((addr, port))
 if kind == "tcp":
     s.listen(64)
-os.write(3, b"ready\n")
-os.close(3)
+pid = os.fork()
+if pid:
+    print("ready", pid, flush=True)
+    os._exit(0)
+null = os.open(os.devnull, os.O_RDWR)
+for fd in (0, 1, 2):
+    os.dup2(null, fd)
+signal.alarm(int(os.environ.get("NETNS_SERVER_TIMEOUT", "600")))
 def serve(c):
     with c:
         c.settimeout(30)
@@ -145,23 +152,17 @@ while True:
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 '
 
-# netns__serve KIND ADDR PORT: start a server and wait until it listens.
+# netns__serve KIND ADDR PORT: start a server and return once it listens.
 netns__serve() {
 	command -v "${PYTHON:-python3}" >/dev/null 2>&1 || netns_skip "python3 not found"
-	netns_fifo=$NETNS_TMP/ready.$1.$2.$3
-	netns_log=$NETNS_TMP/server.$1.$2.$3.log
-	mkfifo "$netns_fifo" || return
-	"${PYTHON:-python3}" -c "$NETNS_PY" "$1" "$2" "$3" 3>"$netns_fifo" \
-		</dev/null >"$netns_log" 2>&1 &
-	NETNS_PIDS="$NETNS_PIDS $!"
-	netns_ready=
-	read -r netns_ready <"$netns_fifo" || true
-	rm -f "$netns_fifo"
-	if [ "$netns_ready" != ready ]; then
-		echo "netns: $1 server on $2 port $3 did not start:" >&2
-		cat "$netns_log" >&2
+	netns_out=$("${PYTHON:-python3}" -c "$NETNS_PY" "$1" "$2" "$3" </dev/null 2>&1)
+	case $netns_out in
+	"ready "*) NETNS_PIDS="$NETNS_PIDS ${netns_out#ready }" ;;
+	*)
+		echo "netns: $1 server on $2 port $3 did not start: $netns_out" >&2
 		return 1
-	fi
+		;;
+	esac
 }
 
 netns_tcp_server() { netns__serve tcp "$1" "$2"; }

@@ -23,7 +23,18 @@ static const char R_NOTV4[] = "not an IPv4 address";
 static const char R_NOTV6[] = "not an IPv6 address";
 static const char R_LEN[] = "bad prefix length";
 static const char R_JUNK[] = "trailing junk";
-static const char R_DOMAIN[] = "domain names are not supported yet (needs the DNS resolver)";
+static const char R_DOMAIN[] = "a domain name, not an address";
+static const char R_NAME_CIDR[] = "a domain name takes no prefix length";
+static const char R_NAME_STAR[] = "'*' only as the whole first label, as in '*.example.com'";
+static const char R_NAME_EMPTY[] = "empty label in domain name";
+static const char R_NAME_CHAR[] = "bad character in domain name";
+static const char R_NAME_LABEL[] = "domain name label longer than 63 characters";
+static const char R_NAME_HYPHEN[] = "domain name label starts or ends with '-'";
+static const char R_NAME_LONG[] = "domain name longer than 253 characters";
+static const char R_NAME_SINGLE[] = "not an address or a full domain name";
+static const char R_NAME_TLD[] = "wildcard over a whole top-level domain";
+static const char R_NAME_LAST[] = "not an address, and not a domain name (the last label must "
+				  "start with a letter)";
 
 static size_t addr_bytes(unsigned family)
 {
@@ -48,6 +59,16 @@ static bool is_digit(char c)
 static bool is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_label_char(char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '-' || c == '_';
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
 static void mask_addr(uint8_t *a, size_t nbytes, unsigned len)
@@ -179,7 +200,7 @@ int ccsb__prefix_parse(const char *s, struct ccsb_prefix *out, const char **why)
 		}
 		p.family = AF_INET;
 	} else if (looks_like_domain(s, n)) {
-		*why = R_DOMAIN;
+		*why = s[n] == '/' ? R_NAME_CIDR : R_DOMAIN;
 		return -EINVAL;
 	} else {
 		if (v4span > 0 && pton_n(AF_INET, s, v4span, p.addr))
@@ -241,6 +262,128 @@ int ccsb__prefix_parse(const char *s, struct ccsb_prefix *out, const char **why)
 	return 0;
 }
 
+int ccsb__name_parse(const char *s, size_t n, char out[CCSB_NAME_MAX + 1], const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (!s || !out || n == 0) {
+		*why = R_EMPTY;
+		return -EINVAL;
+	}
+	if (s[n - 1] == '.')
+		n--;
+	size_t skip = 0;
+	if (n >= 2 && s[0] == '*' && s[1] == '.')
+		skip = 2;
+	if (n == skip) {
+		*why = R_NAME_EMPTY;
+		return -EINVAL;
+	}
+	if (memchr(s + skip, '*', n - skip)) {
+		*why = R_NAME_STAR;
+		return -EINVAL;
+	}
+
+	/* Character and label checks before the length, so that a long line
+	 * of garbage is called garbage. */
+	size_t labels = 0, label = 0;
+	const char *last = s + skip;
+	for (size_t i = skip; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (label == 0) {
+				*why = R_NAME_EMPTY;
+				return -EINVAL;
+			}
+			if (s[i - label] == '-' || s[i - 1] == '-') {
+				*why = R_NAME_HYPHEN;
+				return -EINVAL;
+			}
+			last = s + i - label;
+			labels++;
+			label = 0;
+			continue;
+		}
+		if (!is_label_char(s[i])) {
+			*why = R_NAME_CHAR;
+			return -EINVAL;
+		}
+		if (++label > 63) {
+			*why = R_NAME_LABEL;
+			return -EINVAL;
+		}
+	}
+	/* "*." counts: the shortest name the wildcard matches ("x." in its
+	 * place) is as long, and must fit. */
+	if (n > CCSB_NAME_MAX) {
+		*why = R_NAME_LONG;
+		return -EINVAL;
+	}
+	if (labels < 2) {
+		*why = skip ? R_NAME_TLD : R_NAME_SINGLE;
+		return -EINVAL;
+	}
+	if (!is_alpha(*last)) {
+		*why = R_NAME_LAST;
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = lower(s[i]);
+	out[n] = '\0';
+	return 0;
+}
+
+/* Could the token be meant as a domain name? Only characters of names and
+ * patterns, at least one that no address has, and not an IPv4 address
+ * followed by junk ("1.2.3.4x"), which the prefix parser explains better. */
+static bool name_like(const char *s, size_t n)
+{
+	bool marked = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!is_label_char(c) && c != '.' && c != '*')
+			return false;
+		marked |= is_alpha(c) || c == '_' || c == '*';
+	}
+	if (!marked)
+		return false;
+	uint8_t a[16];
+	size_t v4span = strspn(s, "0123456789.");
+	return !(v4span > 0 && v4span < n && pton_n(AF_INET, s, v4span, a));
+}
+
+int ccsb__entry_parse(const char *s, struct ccsb_prefix *p, char name[CCSB_NAME_MAX + 1],
+		      const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (!s || !p || !name) {
+		*why = R_EMPTY;
+		return -EINVAL;
+	}
+	while (is_space(*s))
+		s++;
+	size_t n = 0;
+	while (s[n] && !is_space(s[n]))
+		n++;
+	if (n > 0 && name_like(s, n)) {
+		const char *q = s + n;
+		while (is_space(*q))
+			q++;
+		if (*q) {
+			*why = R_JUNK;
+			return -EINVAL;
+		}
+		int r = ccsb__name_parse(s, n, name, why);
+		return r < 0 ? r : CCSB_ENTRY_NAME;
+	}
+	int r = ccsb__prefix_parse(s, p, why);
+	return r < 0 ? r : CCSB_ENTRY_PREFIX;
+}
+
 int ccsb__allowlist_add(struct ccsb_allowlist *al, const struct ccsb_prefix *p)
 {
 	if (!al || !p || (p->family != AF_INET && p->family != AF_INET6) ||
@@ -265,6 +408,128 @@ int ccsb__allowlist_add(struct ccsb_allowlist *al, const struct ccsb_prefix *p)
 	memcpy(d->addr, p->addr, addr_bytes(p->family));
 	mask_addr(d->addr, addr_bytes(p->family), p->len);
 	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ccsb__allowlist_add_name(struct ccsb_allowlist *al, const char *pattern)
+{
+	char norm[CCSB_NAME_MAX + 1];
+	if (!al || !pattern || ccsb__name_parse(pattern, strlen(pattern), norm, NULL) < 0)
+		return -EINVAL;
+	if (al->nnames == al->capnames) {
+		size_t cap = al->capnames ? al->capnames * 2 : 16;
+		if (cap < al->capnames || cap > SIZE_MAX / sizeof(*al->names))
+			return -ENOMEM;
+		char **v = realloc(al->names, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		al->names = v;
+		al->capnames = cap;
+	}
+	char *d = strdup(norm);
+	if (!d)
+		return -ENOMEM;
+	if (al->nnames == 0)
+		al->names_sorted = true;
+	else if (strcmp(al->names[al->nnames - 1], d) >= 0)
+		al->names_sorted = false;
+	al->names[al->nnames++] = d;
+	return 0;
+}
+
+static void sort_names(struct ccsb_allowlist *al)
+{
+	if (al->names_sorted || al->nnames == 0) {
+		al->names_sorted = true;
+		return;
+	}
+	qsort(al->names, al->nnames, sizeof(*al->names), name_cmp);
+	size_t top = 0;
+	for (size_t i = 0; i < al->nnames; i++) {
+		if (top > 0 && strcmp(al->names[top - 1], al->names[i]) == 0)
+			free(al->names[i]);
+		else
+			al->names[top++] = al->names[i];
+	}
+	al->nnames = top;
+	al->names_sorted = true;
+}
+
+static void drop_names_from(struct ccsb_allowlist *al, size_t n0, bool sorted0)
+{
+	for (size_t i = n0; i < al->nnames; i++)
+		free(al->names[i]);
+	al->nnames = n0;
+	al->names_sorted = sorted0 || n0 == 0;
+}
+
+static bool has_name(const struct ccsb_allowlist *al, const char *s)
+{
+	if (!al->names_sorted) {
+		for (size_t i = 0; i < al->nnames; i++)
+			if (strcmp(al->names[i], s) == 0)
+				return true;
+		return false;
+	}
+	size_t lo = 0, hi = al->nnames;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(al->names[mid], s);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *qname)
+{
+	if (!al || !qname || al->nnames == 0)
+		return false;
+	size_t n = strnlen(qname, CCSB_NAME_MAX + 2);
+	if (n > 0 && qname[n - 1] == '.')
+		n--;
+	if (n == 0 || n > CCSB_NAME_MAX)
+		return false;
+	/* The name itself, then "*" + each of its ".suffix" */
+	char name[CCSB_NAME_MAX + 1], wild[CCSB_NAME_MAX + 3];
+	for (size_t i = 0; i < n; i++) {
+		char c = lower(qname[i]);
+		if (!is_label_char(c) && c != '.')
+			return false;
+		if (c == '.' && (i == 0 || name[i - 1] == '.' || i + 1 == n))
+			return false;
+		name[i] = c;
+	}
+	name[n] = '\0';
+	if (has_name(al, name))
+		return true;
+	for (const char *d = strchr(name, '.'); d; d = strchr(d + 1, '.')) {
+		size_t rest = n - (size_t)(d + 1 - name);
+		wild[0] = '*';
+		memcpy(wild + 1, d, rest + 2);
+		if (has_name(al, wild))
+			return true;
+	}
+	return false;
+}
+
+bool ccsb__allowlist_addr_covered(const struct ccsb_allowlist *al, int family,
+				  const uint8_t *addr)
+{
+	if (!al || !addr || (family != AF_INET && family != AF_INET6))
+		return false;
+	for (size_t i = 0; i < al->n; i++)
+		if (al->v[i].family == family && bits_equal(al->v[i].addr, addr, al->v[i].len))
+			return true;
+	return false;
 }
 
 /* Entry text for a message: bounded, and with control and non-ASCII bytes
@@ -298,7 +563,8 @@ int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
 	if (!al || (!buf && len))
 		return ccsb__err(err, EINVAL, "%s: invalid arguments", name);
 
-	size_t n0 = al->n;
+	size_t n0 = al->n, nn0 = al->nnames;
+	bool sorted0 = al->names_sorted;
 	const char *p = buf, *end = buf + len;
 	char line[LINE_MAX_BYTES + 1];
 	char qbuf[QUOTE_MAX * 4 + 8];
@@ -332,20 +598,25 @@ int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
 			continue;
 
 		struct ccsb_prefix pf;
+		char dn[CCSB_NAME_MAX + 1];
 		const char *why;
-		if (ccsb__prefix_parse(s, &pf, &why) < 0) {
+		int kind = ccsb__entry_parse(s, &pf, dn, &why);
+		if (kind < 0) {
 			quote(qbuf, sizeof(qbuf), s);
 			r = ccsb__err(err, EINVAL, "%s:%zu: %s '%s'", name, lineno, why, qbuf);
 			goto fail;
 		}
-		if (ccsb__allowlist_add(al, &pf) < 0) {
+		if ((kind == CCSB_ENTRY_NAME ? ccsb__allowlist_add_name(al, dn)
+					     : ccsb__allowlist_add(al, &pf)) < 0) {
 			r = ccsb__errno(err, ENOMEM, "%s", name);
 			goto fail;
 		}
 	}
+	sort_names(al);
 	return 0;
 fail:
 	al->n = n0;
+	drop_names_from(al, nn0, sorted0);
 	return r;
 }
 
@@ -380,7 +651,10 @@ static bool siblings(const struct ccsb_prefix *a, const struct ccsb_prefix *b)
  * the stack never grows faster than the input is consumed. */
 void ccsb__allowlist_merge(struct ccsb_allowlist *al)
 {
-	if (!al || al->n == 0)
+	if (!al)
+		return;
+	sort_names(al);
+	if (al->n == 0)
 		return;
 	qsort(al->v, al->n, sizeof(*al->v), prefix_cmp);
 	size_t top = 0;
@@ -402,14 +676,27 @@ int ccsb__allowlist_copy(struct ccsb_allowlist *dst, const struct ccsb_allowlist
 	if (!dst || !src)
 		return -EINVAL;
 	memset(dst, 0, sizeof(*dst));
-	if (src->n == 0)
+	if (src->n > 0) {
+		dst->v = malloc(src->n * sizeof(*dst->v));
+		if (!dst->v)
+			return -ENOMEM;
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+		dst->n = dst->cap = src->n;
+	}
+	dst->names_sorted = src->names_sorted;
+	if (src->nnames == 0)
 		return 0;
-	dst->v = malloc(src->n * sizeof(*dst->v));
-	if (!dst->v)
-		return -ENOMEM;
-	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
-	dst->n = dst->cap = src->n;
+	dst->names = calloc(src->nnames, sizeof(*dst->names));
+	if (!dst->names)
+		goto nomem;
+	dst->capnames = src->nnames;
+	for (; dst->nnames < src->nnames; dst->nnames++)
+		if (!(dst->names[dst->nnames] = strdup(src->names[dst->nnames])))
+			goto nomem;
 	return 0;
+nomem:
+	ccsb__allowlist_free(dst);
+	return -ENOMEM;
 }
 
 void ccsb__allowlist_free(struct ccsb_allowlist *al)
@@ -419,6 +706,12 @@ void ccsb__allowlist_free(struct ccsb_allowlist *al)
 	free(al->v);
 	al->v = NULL;
 	al->n = al->cap = 0;
+	for (size_t i = 0; i < al->nnames; i++)
+		free(al->names[i]);
+	free(al->names);
+	al->names = NULL;
+	al->nnames = al->capnames = 0;
+	al->names_sorted = false;
 }
 
 void ccsb__prefix_format(const struct ccsb_prefix *p, char *buf, size_t len)
@@ -439,14 +732,22 @@ CCSB_EXPORT int ccsb_sandbox_allow(ccsb_sandbox *sb, const char *entry, ccsb_err
 	if (!sb || !entry)
 		return ccsb__err(err, EINVAL, "bad allowlist entry: none given");
 	struct ccsb_prefix p;
+	char dn[CCSB_NAME_MAX + 1];
 	const char *why;
-	if (ccsb__prefix_parse(entry, &p, &why) < 0) {
+	int kind = ccsb__entry_parse(entry, &p, dn, &why);
+	if (kind < 0) {
 		char q[QUOTE_MAX * 4 + 8];
 		quote(q, sizeof(q), entry);
 		return ccsb__err(err, EINVAL, "bad allowlist entry '%s': %s", q, why);
 	}
-	if (ccsb__allowlist_add(&sb->allow, &p) < 0)
+	if (kind == CCSB_ENTRY_PREFIX) {
+		if (ccsb__allowlist_add(&sb->allow, &p) < 0)
+			return ccsb__errno(err, ENOMEM, "allowlist");
+		return 0;
+	}
+	if (ccsb__allowlist_add_name(&sb->allow, dn) < 0)
 		return ccsb__errno(err, ENOMEM, "allowlist");
+	sort_names(&sb->allow);
 	return 0;
 }
 
@@ -505,13 +806,21 @@ CCSB_EXPORT void ccsb_sandbox_allowlist_count(const ccsb_sandbox *sb, size_t *gi
 		*given = g;
 	if (!merged)
 		return;
-	struct ccsb_allowlist tmp;
-	/* Out of memory: the given count is still a true upper bound. */
-	if (!sb || ccsb__allowlist_copy(&tmp, &sb->allow) < 0) {
+	/* Prefixes only: the names need no copy to be counted. Out of memory,
+	 * the given count is still a true upper bound. */
+	struct ccsb_allowlist tmp = { 0 };
+	if (!sb || g == 0 || !(tmp.v = malloc(g * sizeof(*tmp.v)))) {
 		*merged = g;
 		return;
 	}
+	memcpy(tmp.v, sb->allow.v, g * sizeof(*tmp.v));
+	tmp.n = tmp.cap = g;
 	ccsb__allowlist_merge(&tmp);
 	*merged = tmp.n;
 	ccsb__allowlist_free(&tmp);
+}
+
+CCSB_EXPORT size_t ccsb_sandbox_allowlist_name_count(const ccsb_sandbox *sb)
+{
+	return sb ? sb->allow.nnames : 0;
 }

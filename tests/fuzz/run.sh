@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Build the allowlist fuzz target with libFuzzer, ASan and UBSan, and run it
-# for a bounded time. Exit status: 0 no finding, 77 clang or libFuzzer
-# missing, anything else a crash (the reproducer is left in the output
-# directory as crash-*, leak-* or timeout-*).
+# Build the fuzz targets (the allowlist parser, the DNS codec) with
+# libFuzzer, ASan and UBSan, and run each for half of a bounded time. Exit
+# status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
+# (the reproducer is left in the output directory as crash-*, leak-* or
+# timeout-*; every target still runs).
 #
 #     tests/fuzz/run.sh SRCDIR BUILDDIR [SECONDS]
 #
-# CLANG overrides the compiler; FUZZ_JOBS runs that many workers in parallel.
+# CLANG overrides the compiler; FUZZ_JOBS runs that many workers in parallel;
+# FUZZ_TARGETS="dns" (or "allowlist") runs only those.
 set -eu
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
@@ -19,6 +21,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
+targets=${FUZZ_TARGETS:-allowlist dns}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -35,49 +38,53 @@ fi
 out=$build/tests/fuzz
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-bin=$out/fuzz-allowlist
-corpus=$out/corpus-allowlist
-mkdir -p "$corpus"
 
-# error.c takes the version from config.h; a configured tree has one.
-if [ -f "$build/config.h" ]; then
-	set -- -include "$build/config.h"
-else
-	set -- -DPACKAGE_VERSION='"fuzz"'
-fi
-
-if ! "$clang" -std=gnu11 -g -O1 -D_GNU_SOURCE "$@" -I"$src/libccsandbox" \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer \
-	"$src/tests/fuzz/fuzz-allowlist.c" \
-	"$src/libccsandbox/allowlist.c" \
-	"$src/libccsandbox/error.c" \
-	-o "$bin"; then
-	if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
-		"$clang" -x c -fsanitize=fuzzer - -o "$out/.probe" 2>/dev/null; then
-		echo "$0: $clang cannot link libFuzzer (Debian: apt-get install libclang-rt-dev)" >&2
-		rm -f "$out/.probe"
-		exit 77
+# build NAME SOURCES...: tests/fuzz/fuzz-NAME.c and library sources.
+build() {
+	name=$1
+	shift
+	for f in "$@"; do
+		shift
+		set -- "$@" "$src/libccsandbox/$f"
+	done
+	# error.c takes the version from config.h; a configured tree has one.
+	if [ -f "$build/config.h" ]; then
+		set -- -include "$build/config.h" "$@"
+	else
+		set -- -DPACKAGE_VERSION='"fuzz"' "$@"
 	fi
-	rm -f "$out/.probe"
-	exit 1
-fi
+	if ! "$clang" -std=gnu11 -g -O1 -D_GNU_SOURCE -I"$src/libccsandbox" \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer \
+		"$@" "$src/tests/fuzz/fuzz-$name.c" \
+		-o "$out/fuzz-$name"; then
+		if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
+			"$clang" -x c -fsanitize=fuzzer - -o "$out/.probe" 2>/dev/null; then
+			echo "$0: $clang cannot link libFuzzer (Debian: apt-get install libclang-rt-dev)" >&2
+			rm -f "$out/.probe"
+			exit 77
+		fi
+		rm -f "$out/.probe"
+		exit 1
+	fi
+}
 
-# Seeds: the shipped list, and one of each shape the parser distinguishes.
-if [ -f "$src/ip-ranges.txt" ]; then
-	cp "$src/ip-ranges.txt" "$corpus/seed-ip-ranges"
-fi
-printf '%s\n' '# comment' '10.0.0.0/8 # trailing' '' '192.0.2.1' '2001:db8::/32' \
-	'::ffff:192.0.2.0/120' '::/0' '0.0.0.0/0' >"$corpus/seed-valid"
-printf '10.0.0.0/25\n10.0.0.128/25\n10.0.1.0/24\n10.0.2.0/23\n10.0.0.0/24\n' \
-	>"$corpus/seed-merge"
-printf '10.0.0.1/8\n' >"$corpus/seed-hostbits"
-printf '*.example.com\n' >"$corpus/seed-domain"
-printf '2001:db8::g\n' >"$corpus/seed-v6typo"
-printf '1.2.3.4/24x\r\n' >"$corpus/seed-junk"
-
-dict=$out/allowlist.dict
-cat >"$dict" <<'DICT'
+# Seeds and dictionaries: one of each shape the parsers distinguish.
+seed_allowlist() {
+	corpus=$1
+	if [ -f "$src/ip-ranges.txt" ]; then
+		cp "$src/ip-ranges.txt" "$corpus/seed-ip-ranges"
+	fi
+	printf '%s\n' '# comment' '10.0.0.0/8 # trailing' '' '192.0.2.1' '2001:db8::/32' \
+		'::ffff:192.0.2.0/120' '::/0' '0.0.0.0/0' >"$corpus/seed-valid"
+	printf '10.0.0.0/25\n10.0.0.128/25\n10.0.1.0/24\n10.0.2.0/23\n10.0.0.0/24\n' \
+		>"$corpus/seed-merge"
+	printf '10.0.0.1/8\n' >"$corpus/seed-hostbits"
+	printf '*.example.com\n' >"$corpus/seed-domain"
+	printf 'api.example.com\n*.Example.ORG.\n*.com\na..b\n' >"$corpus/seed-names"
+	printf '2001:db8::g\n' >"$corpus/seed-v6typo"
+	printf '1.2.3.4/24x\r\n' >"$corpus/seed-junk"
+	cat >"$out/allowlist.dict" <<'DICT'
 "/"
 "."
 ":"
@@ -95,24 +102,113 @@ cat >"$dict" <<'DICT'
 "255.255.255.255"
 "2001:db8::"
 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+".example.com"
+"-"
+"_"
 DICT
+}
 
-echo "fuzzing the allowlist parser for ${seconds}s ($bin)"
-# -max_len past the 4096-byte line limit so that both sides of it are reached.
-# libFuzzer reports a crash with 77 by default, which reads as a skip.
-set -- -max_total_time="$seconds" -max_len=9000 -timeout=10 -rss_limit_mb=2048 \
-	-error_exitcode=1 -timeout_exitcode=1 \
-	-dict="$dict" -artifact_prefix="$out/" -print_final_stats=1
-if [ "$jobs" -gt 1 ]; then
-	# Workers log to fuzz-N.log in the current directory.
-	cd "$out"
-	set -- "$@" -jobs="$jobs" -workers="$jobs"
-fi
-set +e
-"$bin" "$@" "$corpus"
-rc=$?
-set -e
-if [ "$rc" -ne 0 ]; then
-	echo "$0: the fuzzer found a problem (exit $rc); reproducers in $out" >&2
-fi
-exit "$rc"
+# DNS seeds: a query with EDNS0 (padded to the answer's length), an answer
+# with a CNAME chain through compression pointers and an OPT record, both as
+# one input split in halves and as two TCP frames, a CNAME loop, an answer
+# too long for 512 bytes, and records behind the fixed question.
+seed_dns() {
+	corpus=$1
+	h='\112\057\201\200\000\001'
+	q='\112\057\001\000\000\001\000\000\000\000\000\001\003www\007example\004test\000\000\001\000\001'
+	opt='\000\000\051\004\320\000\000\200\000\000\000'
+	pad='\000\000\051\004\320\000\000\200\000\000\040\000\014\000\034'
+	pad=$pad'\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+	pad=$pad'\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+	quest='\003www\007example\004test\000\000\001\000\001'
+	rrs='\300\014\000\005\000\001\000\000\000\074\000\004\001a\300\020'
+	rrs=$rrs'\300\056\000\001\000\001\000\000\001\054\000\004\313\000\161\005'
+	a=$h'\000\002\000\000\000\001'$quest$rrs$opt
+	loop=$h'\000\002\000\000\000\000'$quest
+	loop=$loop'\300\014\000\005\000\001\000\000\000\074\000\004\001a\300\020'
+	loop=$loop'\300\056\000\005\000\001\000\000\000\074\000\002\300\014'
+	big=$h'\000\050\000\000\000\000'$quest
+	i=0
+	while [ $i -lt 40 ]; do
+		big=$big'\300\014\000\001\000\001\000\000\000\001\000\004\313\000\161\005'
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2059 # the seeds are octal escapes for printf
+	{
+		printf "$q$opt" >"$corpus/seed-query"
+		printf "$a" >"$corpus/seed-answer"
+		printf "$q$pad$a" >"$corpus/seed-halves"
+		printf "\000\055$q$opt\000\115$a" >"$corpus/seed-tcp"
+		printf "$loop" >"$corpus/seed-loop"
+		printf "$big" >"$corpus/seed-big"
+	}
+	printf '\000\001\000\000\000\000\300\014\000\034\000\001\000\000\000\001\000\020\040\001\015\270\000\000\000\000\000\000\000\000\000\000\000\001' \
+		>"$corpus/seed-records"
+	cat >"$out/dns.dict" <<'DICT'
+"\xc0\x0c"
+"\xc0"
+"\x00\x01\x00\x01"
+"\x00\x1c\x00\x01"
+"\x00\x05\x00\x01"
+"\x00\x00\x29\x04\xd0"
+"\x07example\x04test\x00"
+"\x03api\x07example\x03org\x00"
+"\x00\x04\x7f\x00\x00\x01"
+"\x00\x10\xfe\x80"
+DICT
+}
+
+# run NAME SECONDS MAXLEN: returns the fuzzer's status.
+run() {
+	name=$1
+	corpus=$out/corpus-$name
+	mkdir -p "$corpus"
+	case $name in
+	allowlist) seed_allowlist "$corpus" ;;
+	dns) seed_dns "$corpus" ;;
+	esac
+	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
+	# libFuzzer reports a crash with 77 by default, which reads as a skip.
+	set -- -max_total_time="$2" -max_len="$3" -timeout=10 -rss_limit_mb=2048 \
+		-error_exitcode=1 -timeout_exitcode=1 \
+		-dict="$out/$name.dict" -artifact_prefix="$out/$name-" -print_final_stats=1
+	if [ "$jobs" -gt 1 ]; then
+		# Workers log to fuzz-N.log in the current directory.
+		set -- "$@" -jobs="$jobs" -workers="$jobs"
+	fi
+	(cd "$out" && "$out/fuzz-$name" "$@" "$corpus")
+}
+
+ntargets=0
+for t in $targets; do
+	case $t in
+	allowlist) build allowlist allowlist.c error.c ;;
+	dns) build dns dns.c allowlist.c error.c ;;
+	*)
+		echo "$0: unknown fuzz target '$t'" >&2
+		exit 2
+		;;
+	esac
+	ntargets=$((ntargets + 1))
+done
+share=$((seconds / (ntargets > 0 ? ntargets : 1)))
+[ "$share" -gt 0 ] || share=1
+
+status=0
+for t in $targets; do
+	case $t in
+	# past the 4096-byte line limit so that both sides of it are reached
+	allowlist) maxlen=9000 ;;
+	# a UDP-sized message or two; longer TCP messages add little
+	dns) maxlen=4096 ;;
+	esac
+	set +e
+	run "$t" "$share" "$maxlen"
+	rc=$?
+	set -e
+	if [ "$rc" -ne 0 ]; then
+		echo "$0: the $t fuzzer found a problem (exit $rc); reproducers in $out/$t-*" >&2
+		status=$rc
+	fi
+done
+exit "$status"

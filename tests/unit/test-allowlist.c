@@ -14,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char DOMAIN_WHY[] = "domain names are not supported yet (needs the DNS resolver)";
+/* ccsb__prefix_parse() on a name; ccsb__entry_parse() takes names. */
+static const char DOMAIN_WHY[] = "a domain name, not an address";
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -273,7 +274,7 @@ static void test_parse_invalid(void)
 	parse_bad("localhost.localdomain", DOMAIN_WHY);
 	parse_bad("EXAMPLE.COM.", DOMAIN_WHY);
 	parse_bad("xn--bcher-kva.example", DOMAIN_WHY);
-	parse_bad("example.com/24", DOMAIN_WHY);
+	parse_bad("example.com/24", "a domain name takes no prefix length");
 
 	parse_bad("@@@", "not an address");
 	parse_bad("localhost", "not an address");
@@ -297,6 +298,171 @@ static void test_parse_invalid(void)
 	parse_bad(big, "not an IPv6 address");
 	memset(big, 'a', sizeof(big) - 1);
 	parse_bad(big, "not an address");
+}
+
+static void entry_good(const char *in, int kind, const char *want)
+{
+	struct ccsb_prefix p;
+	char name[CCSB_NAME_MAX + 1] = "";
+	const char *why = "unset";
+	int r = ccsb__entry_parse(in, &p, name, &why);
+	if (!is_int(r, kind, "entry '%s'", in)) {
+		diag("why: %s", why ? why : "(null)");
+		return;
+	}
+	is_str(kind == CCSB_ENTRY_NAME ? name : fmt(&p), want, "'%s' is %s", in, want);
+}
+
+static void entry_bad(const char *in, const char *want_why)
+{
+	struct ccsb_prefix p;
+	char name[CCSB_NAME_MAX + 1];
+	const char *why = NULL;
+	is_int(ccsb__entry_parse(in, &p, name, &why), -EINVAL, "reject entry '%s'", in);
+	is_str(why, want_why, "reason for entry '%.60s'", in);
+}
+
+static void test_names(void)
+{
+	entry_good("example.com", CCSB_ENTRY_NAME, "example.com");
+	entry_good("*.example.com", CCSB_ENTRY_NAME, "*.example.com");
+	entry_good("  API.Anthropic.COM.  ", CCSB_ENTRY_NAME, "api.anthropic.com");
+	entry_good("*.Example.Com.", CCSB_ENTRY_NAME, "*.example.com");
+	entry_good("xn--bcher-kva.example", CCSB_ENTRY_NAME, "xn--bcher-kva.example");
+	entry_good("_dmarc.example.com", CCSB_ENTRY_NAME, "_dmarc.example.com");
+	entry_good("a-b_c.d-e.example", CCSB_ENTRY_NAME, "a-b_c.d-e.example");
+	entry_good("1.2.3.example", CCSB_ENTRY_NAME, "1.2.3.example");
+	entry_good("123.example.com", CCSB_ENTRY_NAME, "123.example.com");
+	entry_good("*.co.uk", CCSB_ENTRY_NAME, "*.co.uk");
+	entry_good("localhost.localdomain", CCSB_ENTRY_NAME, "localhost.localdomain");
+	entry_good("x.y", CCSB_ENTRY_NAME, "x.y");
+	entry_good("192.0.2.0/24", CCSB_ENTRY_PREFIX, "192.0.2.0/24");
+	entry_good(" 2001:db8::1 ", CCSB_ENTRY_PREFIX, "2001:db8::1/128");
+	entry_good("0.0.0.0", CCSB_ENTRY_PREFIX, "0.0.0.0/32");
+
+	char l63[64], l64[65], name[400];
+	memset(l63, 'a', 63);
+	l63[63] = '\0';
+	memset(l64, 'b', 64);
+	l64[64] = '\0';
+	snprintf(name, sizeof(name), "%s.example.com", l63);
+	entry_good(name, CCSB_ENTRY_NAME, name);
+	snprintf(name, sizeof(name), "%s.%s.%s.%.61s", l63, l63, l63, l63);
+	entry_good(name, CCSB_ENTRY_NAME, name);
+	char dotted[sizeof(name) + 2];
+	snprintf(dotted, sizeof(dotted), "%s.", name);
+	entry_good(dotted, CCSB_ENTRY_NAME, name);
+	snprintf(name, sizeof(name), "*.%s.%s.%s.%.59s", l63, l63, l63, l63);
+	entry_good(name, CCSB_ENTRY_NAME, name);
+
+	static const char STAR[] = "'*' only as the whole first label, as in '*.example.com'";
+	static const char EMPTY[] = "empty label in domain name";
+	static const char SINGLE[] = "not an address or a full domain name";
+	static const char LAST[] = "not an address, and not a domain name (the last label must "
+				   "start with a letter)";
+	entry_bad("*", STAR);
+	entry_bad("*.", STAR);
+	entry_bad("**.example.com", STAR);
+	entry_bad("*example.com", STAR);
+	entry_bad("*x.example.com", STAR);
+	entry_bad("a.*.example.com", STAR);
+	entry_bad("*.*.example.com", STAR);
+	entry_bad("example.*", STAR);
+	entry_bad("*.com", "wildcard over a whole top-level domain");
+	entry_bad("*.com.", "wildcard over a whole top-level domain");
+	entry_bad("*..", EMPTY);
+	entry_bad("a..example.com", EMPTY);
+	entry_bad(".example.com", EMPTY);
+	entry_bad("example.com..", EMPTY);
+	entry_bad("localhost", SINGLE);
+	entry_bad("localhost.", SINGLE);
+	entry_bad("nope", SINGLE);
+	entry_bad("example.123", LAST);
+	entry_bad("0x7f.0.0.1", LAST);
+	entry_bad("a.b.c._x", LAST);
+	entry_bad("-a.example.com", "domain name label starts or ends with '-'");
+	entry_bad("a-.example.com", "domain name label starts or ends with '-'");
+	entry_bad("a.example.com-", "domain name label starts or ends with '-'");
+	snprintf(name, sizeof(name), "%s.example.com", l64);
+	entry_bad(name, "domain name label longer than 63 characters");
+	snprintf(name, sizeof(name), "%s.%s.%s.%.62s", l63, l63, l63, l63);
+	entry_bad(name, "domain name longer than 253 characters");
+	snprintf(name, sizeof(name), "*.%s.%s.%s.%.60s", l63, l63, l63, l63);
+	entry_bad(name, "domain name longer than 253 characters");
+	entry_bad("example.com extra", "trailing junk");
+	entry_bad("example.com/24", "a domain name takes no prefix length");
+	entry_bad("1.2.3.4x", "trailing junk");
+	entry_bad("foo!bar.example", "not an address");
+	entry_bad("\xc3\xa9t\xc3\xa9.example", "not an address");
+	entry_bad("", "empty entry");
+	entry_bad("10.0.0.1/8", "host bits set, did you mean 10.0.0.0/8");
+	struct ccsb_prefix p;
+	char nm[CCSB_NAME_MAX + 1];
+	ok(ccsb__entry_parse("example.com", &p, nm, NULL) == CCSB_ENTRY_NAME, "why may be NULL");
+	ok(ccsb__entry_parse(NULL, &p, nm, NULL) == -EINVAL, "NULL entry");
+
+	const char *why = NULL;
+	is_int(ccsb__name_parse("a b.example", 11, nm, &why), -EINVAL, "name_parse: space");
+	is_str(why, "bad character in domain name", "name_parse reason");
+	is_int(ccsb__name_parse("example.comX", 11, nm, &why), 0, "name_parse uses the length");
+	is_str(nm, "example.com", "counted string");
+
+	/* The list */
+	struct ccsb_allowlist al = { 0 };
+	is_int(ccsb__allowlist_add_name(&al, "b.example"), 0, "add_name");
+	ok(al.names_sorted, "one name is sorted");
+	is_int(ccsb__allowlist_add_name(&al, "*.C.Example."), 0, "add_name normalises");
+	is_str(al.names[1], "*.c.example", "stored normalised");
+	ok(!al.names_sorted, "out of order");
+	is_int(ccsb__allowlist_add_name(&al, "*.com"), -EINVAL, "add_name validates");
+	is_int(ccsb__allowlist_add_name(&al, NULL), -EINVAL, "add_name NULL");
+	is_int(ccsb__allowlist_add_name(NULL, "a.example"), -EINVAL, "add_name to NULL");
+	for (int i = 0; i < 100; i++)
+		ccsb__allowlist_add_name(&al, i % 2 ? "b.example" : "a.example");
+	is_int(al.nnames, 102, "duplicates kept until merged");
+	ok(ccsb__allowlist_name_allowed(&al, "x.c.example"), "unsorted lookup");
+	add_str(&al, "10.0.0.0/9");
+	add_str(&al, "10.128.0.0/9");
+
+	struct ccsb_allowlist c;
+	is_int(ccsb__allowlist_copy(&c, &al), 0, "copy with names");
+	ok(c.nnames == 102 && c.names != al.names && c.names[1] != al.names[1] &&
+		   strcmp(c.names[1], al.names[1]) == 0,
+	   "names copied deeply");
+	ccsb__allowlist_merge(&c);
+	is_int(c.n, 1, "prefixes merged");
+	is_int(c.nnames, 3, "names de-duplicated");
+	ok(c.names_sorted && strcmp(c.names[0], "*.c.example") == 0 &&
+		   strcmp(c.names[1], "a.example") == 0 && strcmp(c.names[2], "b.example") == 0,
+	   "names sorted");
+	ok(ccsb__allowlist_name_allowed(&c, "x.c.example") &&
+		   ccsb__allowlist_name_allowed(&c, "a.example") &&
+		   !ccsb__allowlist_name_allowed(&c, "c.example"),
+	   "sorted lookups");
+	is_int(al.nnames, 102, "the original untouched");
+	ccsb__allowlist_free(&c);
+	ok(c.names == NULL && c.nnames == 0, "free releases names");
+
+	uint8_t a4[4] = { 10, 200, 0, 1 }, b4[4] = { 11, 0, 0, 1 }, a6[16] = { 0x20, 0x01 };
+	ok(ccsb__allowlist_addr_covered(&al, AF_INET, a4), "10.200.0.1 covered");
+	ok(!ccsb__allowlist_addr_covered(&al, AF_INET, b4), "11.0.0.1 not covered");
+	ok(!ccsb__allowlist_addr_covered(&al, AF_INET6, a6), "other family not covered");
+	ok(!ccsb__allowlist_addr_covered(&al, AF_UNIX, a4), "unknown family");
+	ok(!ccsb__allowlist_addr_covered(NULL, AF_INET, a4), "NULL list");
+	ccsb__allowlist_free(&al);
+
+	/* A failed buffer rolls back names too, and keeps them sorted. */
+	ccsb_error *e = NULL;
+	static const char t1[] = "b.example\n*.a.example\n";
+	is_int(ccsb__allowlist_parse_buf(&al, "t", t1, sizeof(t1) - 1, &e), 0, "names from a buffer");
+	ok(al.nnames == 2 && al.names_sorted, "sorted after parsing");
+	static const char t2[] = "z.example\nc.example\n10.0.0.0/8\nbad..name\n";
+	is_int(ccsb__allowlist_parse_buf(&al, "t", t2, sizeof(t2) - 1, &e), -EINVAL, "bad buffer");
+	is_str(ccsb_error_message(e), "t:4: empty label in domain name 'bad..name'", "its message");
+	ok(al.nnames == 2 && al.n == 0 && al.names_sorted, "names rolled back, still sorted");
+	ok(!ccsb__allowlist_name_allowed(&al, "z.example"), "rolled-back name not allowed");
+	ccsb_error_free(e);
+	ccsb__allowlist_free(&al);
 }
 
 static void test_add_copy_free_format(void)
@@ -411,11 +577,12 @@ static void test_buffer(void)
 	BUF_BAD("10.0.0.0/8\n\n# c\n10.0.0.0/33\n", "list.txt:4: bad prefix length '10.0.0.0/33'");
 	BUF_BAD("10.0.0.1/8\n", "list.txt:1: host bits set, did you mean 10.0.0.0/8 '10.0.0.1/8'");
 	BUF_BAD("1.2.3.4 foo # c\n", "list.txt:1: trailing junk '1.2.3.4 foo'");
-	BUF_BAD("x\n  example.com  # docs\n", "list.txt:1: not an address 'x'");
-	BUF_BAD("# a\n  example.com  # docs\n",
-		"list.txt:2: domain names are not supported yet (needs the DNS resolver) 'example.com'");
-	BUF_BAD("*.example.com", "list.txt:1: domain names are not supported yet"
-				 " (needs the DNS resolver) '*.example.com'");
+	BUF_BAD("x\n  example.com  # docs\n", "list.txt:1: not an address or a full domain name 'x'");
+	BUF_BAD("# a\n  example.com  # docs\n*.com\n",
+		"list.txt:3: wildcard over a whole top-level domain '*.com'");
+	BUF_BAD("example.com/24", "list.txt:1: a domain name takes no prefix length 'example.com/24'");
+	BUF_BAD("a.*.example.com", "list.txt:1: '*' only as the whole first label, as in"
+				   " '*.example.com' 'a.*.example.com'");
 	BUF_BAD("10.0.0.0/8\r\n:::1\r\n", "list.txt:2: not an IPv6 address ':::1'");
 	BUF_BAD("10.1\n", "list.txt:1: not an IPv4 address '10.1'");
 	BUF_BAD("1.2.3.4\x1b[31m\n", "list.txt:1: trailing junk '1.2.3.4\\x1b[31m'");
@@ -460,14 +627,16 @@ static void test_buffer(void)
 	static const char many[] = "10.0.0.0/8\n10.1.0.0/16\n10.2.0.0/16\nnope\n10.3.0.0/16\nbad2\n";
 	is_int(ccsb__allowlist_parse_buf(&al, "m", many, sizeof(many) - 1, &e), -EINVAL,
 	       "valid lines before a bad one");
-	is_str(ccsb_error_message(e), "m:4: not an address 'nope'", "first bad line reported");
+	is_str(ccsb_error_message(e), "m:4: not an address or a full domain name 'nope'",
+	       "first bad line reported");
 	is_int(al.n, 0, "none of the valid lines added");
 	ccsb_error_free(e);
 	e = NULL;
 	is_int(ccsb__allowlist_parse_buf(&al, "m", many, sizeof(many) - 1, NULL), -EINVAL,
 	       "err may be NULL");
 	is_int(ccsb__allowlist_parse_buf(&al, NULL, "x", 1, &e), -EINVAL, "name may be NULL");
-	ok(e && strstr(ccsb_error_message(e), ":1: not an address 'x'"), "message without a name");
+	ok(e && strstr(ccsb_error_message(e), ":1: not an address or a full domain name 'x'"),
+	   "message without a name");
 	ccsb_error_free(e);
 	ccsb__allowlist_free(&al);
 }
@@ -504,13 +673,23 @@ static void test_public(void)
 	is_int(ccsb_error_code(e), EINVAL, "allow code");
 	ccsb_error_free(e);
 	e = NULL;
-	is_int(ccsb_sandbox_allow(&sb, "*.example.com", &e), -EINVAL, "allow refuses a domain");
+	is_int(ccsb_sandbox_allow(&sb, "*.com", &e), -EINVAL, "allow refuses a wildcard TLD");
 	is_str(ccsb_error_message(e),
-	       "bad allowlist entry '*.example.com': domain names are not supported yet"
-	       " (needs the DNS resolver)",
+	       "bad allowlist entry '*.com': wildcard over a whole top-level domain",
 	       "domain message");
 	ccsb_error_free(e);
 	e = NULL;
+	is_int(ccsb_sandbox_allow(&sb, "*.Example.COM.", &e), 0, "allow takes a wildcard pattern");
+	is_int(ccsb_sandbox_allow(&sb, " api.example.com ", &e), 0, "allow takes a name");
+	is_int(ccsb_sandbox_allow(&sb, "*.example.com", &e), 0, "allow takes a duplicate");
+	ok(e == NULL, "no error for names");
+	is_int(ccsb_sandbox_allowlist_name_count(&sb), 2, "two distinct patterns");
+	is_int(ccsb_sandbox_allowlist_name_count(NULL), 0, "name count of NULL");
+	ok(sb.allow.names_sorted, "names kept sorted");
+	ok(ccsb__allowlist_name_allowed(&sb.allow, "x.example.com") &&
+		   ccsb__allowlist_name_allowed(&sb.allow, "API.example.com.") &&
+		   !ccsb__allowlist_name_allowed(&sb.allow, "example.com"),
+	   "patterns match as added");
 	is_int(ccsb_sandbox_allow(&sb, "", &e), -EINVAL, "allow refuses empty");
 	is_str(ccsb_error_message(e), "bad allowlist entry '': empty entry", "empty message");
 	ccsb_error_free(e);
@@ -520,6 +699,7 @@ static void test_public(void)
 	e = NULL;
 	is_int(ccsb_sandbox_allow(&sb, "nope", NULL), -EINVAL, "allow with err NULL");
 	is_int(sb.allow.n, 3, "only valid entries added");
+	is_int(sb.allow.nnames, 2, "names apart from prefixes");
 
 	size_t given = 0, merged = 0;
 	ccsb_sandbox_allowlist_count(&sb, &given, &merged);
@@ -540,15 +720,17 @@ static void test_public(void)
 
 	if (!mkdtemp(tmpdir))
 		bail_out("mkdtemp");
-	char *good = write_tmp("good.txt", "# test\n140.82.112.0/20\n\n2607:6bc0::/48 # api\n");
-	char *bad = write_tmp("bad.txt", "140.82.112.0/20\n143.55.64.0/20\n160.79.104.0/33\n");
+	char *good = write_tmp("good.txt", "# test\n140.82.112.0/20\n\n2607:6bc0::/48 # api\n"
+					   "api.anthropic.com\n*.githubusercontent.com # raw\n");
+	char *bad = write_tmp("bad.txt", "140.82.112.0/20\nregistry.npmjs.org\n160.79.104.0/33\n");
 	char *empty = write_tmp("empty.txt", "");
 	char *missing = NULL;
 	if (asprintf(&missing, "%s/missing.txt", tmpdir) < 0)
 		bail_out("asprintf");
 
 	is_int(ccsb_sandbox_allow_file(&sb, good, &e), 0, "allow_file good");
-	is_int(sb.allow.n, 2, "two entries from the file");
+	is_int(sb.allow.n, 2, "two prefixes from the file");
+	is_int(ccsb_sandbox_allowlist_name_count(&sb), 2, "two names from the file");
 	is_int(ccsb_sandbox_allow_file(&sb, empty, &e), 0, "allow_file empty");
 	is_int(sb.allow.n, 2, "empty file adds nothing");
 
@@ -557,6 +739,7 @@ static void test_public(void)
 	snprintf(want, sizeof(want), "%s:3: bad prefix length '160.79.104.0/33'", bad);
 	is_str(ccsb_error_message(e), want, "message names file and line");
 	is_int(sb.allow.n, 2, "a file with one bad line adds nothing");
+	is_int(ccsb_sandbox_allowlist_name_count(&sb), 2, "not even its names");
 	ccsb_error_free(e);
 	e = NULL;
 
@@ -828,10 +1011,8 @@ static void bench(const char *what, struct ccsb_allowlist *al)
 	double t0 = now_ms();
 	ccsb__allowlist_merge(al);
 	double dt = now_ms() - t0;
+	/* Timing is reported, not asserted: speed is measured in bench/. */
 	diag("merge %s: %zu -> %zu prefixes in %.1f ms", what, n, al->n, dt);
-	/* Loose so that sanitizer and valgrind builds pass; a quadratic
-	 * merge takes minutes here. */
-	ok(dt < 2000.0, "merge %s: %.1f ms", what, dt);
 	ok(check_canonical_shape(al), "merge %s: sorted and disjoint", what);
 }
 
@@ -881,6 +1062,7 @@ int main(void)
 {
 	test_parse_valid();
 	test_parse_invalid();
+	test_names();
 	test_add_copy_free_format();
 	test_buffer();
 	test_public();

@@ -1,0 +1,868 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The filtering DNS resolver of the allowlist mode (see resolver.h and the
+ * loop described at the top of dns.h). Single-threaded, non-blocking: the
+ * caller's poll loop drives it. */
+#include "resolver.h"
+#include "dns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SERVERS 3
+#define MAX_PENDING 256
+#define RESEND_MS 2000   /* ask the next server (or the same again) */
+#define QUERY_TIMEOUT_MS 5000 /* then SERVFAIL */
+#define TCP_IDLE_MS 10000
+#define TCP_IN_MAX 4096  /* a framed query larger than this closes the stream */
+#define TCP_OUT_MAX (256 * 1024)
+#define TCP_PENDING_MAX 16
+#define MAX_ROUTES 8192
+#define MAX_REFUSED_NAMES 1024
+#define UDP_BATCH 64     /* datagrams read per readiness, for fairness */
+
+struct server {
+	struct sockaddr_storage sa;
+	socklen_t len;
+};
+
+struct pending {
+	bool used;
+	uint16_t up_id;
+	int server;        /* index of the server last asked */
+	int conn;          /* -1: a UDP client at `peer`; else the TCP client */
+	int64_t resend_at, deadline;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	struct ccsb_dns_query q;  /* the client's */
+	struct ccsb_dns_query up; /* what went upstream (its id) */
+	uint8_t *cmsg;            /* the client's message, for error replies */
+	size_t clen;
+	uint8_t upmsg[CCSB_DNS_ERROR_MAX + 11];
+	size_t uplen;
+};
+
+struct conn {
+	int fd;            /* -1: free slot */
+	uint8_t in[2 + TCP_IN_MAX];
+	size_t inlen;
+	uint8_t *out;
+	size_t outlen, outoff, outcap;
+	int npending;
+	int64_t idle_at;
+};
+
+struct route {
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+struct refused {
+	char *name;
+	unsigned long count;
+};
+
+struct ccsb_resolver {
+	const struct ccsb_allowlist *al;
+	bool ipv6;
+	int udp, tcp, rtnl, log_fd;
+	int up4, up6;
+	struct server servers[MAX_SERVERS];
+	int nservers;
+	struct pending *pend; /* MAX_PENDING */
+	struct conn conns[CCSB_RESOLVER_TCP_MAX];
+	struct route *routes;
+	size_t nroutes, caproutes;
+	uint32_t nlseq;
+	struct refused *refused;
+	size_t nrefused, caprefused;
+	unsigned long refused_other; /* queries for names past MAX_REFUSED_NAMES */
+	struct ccsb_dns_addrs addrs;
+	uint8_t buf[CCSB_DNS_MSG_MAX + 1];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* ---- upstream servers from the host's resolv.conf -------------------- */
+
+static void add_server(struct ccsb_resolver *r, const char *s)
+{
+	struct server *sv = &r->servers[r->nservers];
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&sv->sa;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&sv->sa;
+
+	if (r->nservers >= MAX_SERVERS)
+		return;
+	memset(sv, 0, sizeof(*sv));
+	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(53);
+		sv->len = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
+		/* Scoped addresses ("fe80::1%eth0") fail inet_pton: skipped. */
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(53);
+		sv->len = sizeof(*a6);
+	} else {
+		return;
+	}
+	r->nservers++;
+}
+
+static void read_servers(struct ccsb_resolver *r, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			char *p = line, *v;
+
+			p += strspn(p, " \t");
+			if (strncmp(p, "nameserver", 10) != 0 || !strchr(" \t", p[10]) || !p[10])
+				continue;
+			p += 10;
+			p += strspn(p, " \t");
+			v = p;
+			p += strcspn(p, " \t\r\n#;");
+			*p = '\0';
+			add_server(r, v);
+		}
+		fclose(f);
+	}
+	/* What the C library does without a nameserver line. */
+	if (r->nservers == 0)
+		add_server(r, "127.0.0.1");
+}
+
+/* ---- routes through the sandbox's rtnetlink socket ------------------ */
+
+static bool route_known(const struct ccsb_resolver *r, int family, const uint8_t *a)
+{
+	size_t n = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < r->nroutes; i++)
+		if (r->routes[i].family == family && memcmp(r->routes[i].addr, a, n) == 0)
+			return true;
+	return false;
+}
+
+static void nl_attr(struct nlmsghdr *n, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+/* A host route via slirp's gateway, added (or replaced) at once: the kernel
+ * handles a netlink request inside sendmsg(), so its answer is already
+ * queued when that returns. 0 or -errno. */
+static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
+{
+	static const uint8_t gw4[4] = {10, 0, 2, 2};
+	static const uint8_t gw6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	struct {
+		struct nlmsghdr n;
+		struct rtmsg rt;
+		char attrs[64];
+	} req;
+	union {
+		struct nlmsghdr n;
+		char b[1024];
+	} ans;
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	size_t alen = family == AF_INET ? 4 : 16;
+	uint32_t seq = ++r->nlseq;
+	int64_t give_up = now_ms() + 1000;
+
+	if (route_known(r, family, a))
+		return 0;
+	if (r->nroutes >= MAX_ROUTES)
+		return -ENOSPC;
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	req.n.nlmsg_type = RTM_NEWROUTE;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+	req.n.nlmsg_seq = seq;
+	req.rt.rtm_family = (unsigned char)family;
+	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
+	req.rt.rtm_table = RT_TABLE_MAIN;
+	req.rt.rtm_protocol = RTPROT_STATIC;
+	req.rt.rtm_scope = RT_SCOPE_UNIVERSE;
+	req.rt.rtm_type = RTN_UNICAST;
+	nl_attr(&req.n, RTA_DST, a, alen);
+	nl_attr(&req.n, RTA_GATEWAY, family == AF_INET ? gw4 : gw6, alen);
+	if (sendto(r->rtnl, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(r->rtnl, &ans, sizeof(ans), MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pfd = {.fd = r->rtnl, .events = POLLIN};
+			int64_t left = give_up - now_ms();
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			poll(&pfd, 1, (int)left);
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		for (struct nlmsghdr *h = &ans.n; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (e->error && e->error != -EEXIST)
+				return e->error;
+			if (r->nroutes == r->caproutes) {
+				size_t cap = r->caproutes ? 2 * r->caproutes : 64;
+				struct route *v = realloc(r->routes, cap * sizeof(*v));
+
+				if (!v)
+					return 0; /* routed; only not remembered */
+				r->routes = v;
+				r->caproutes = cap;
+			}
+			r->routes[r->nroutes].family = (uint8_t)family;
+			memcpy(r->routes[r->nroutes].addr, a, alen);
+			r->nroutes++;
+			return 0;
+		}
+	}
+}
+
+/* ---- refused names --------------------------------------------------- */
+
+static void note_refused(struct ccsb_resolver *r, const struct ccsb_dns_query *q)
+{
+	if (r->log_fd >= 0)
+		dprintf(r->log_fd, "dns: refused %s (type %u)\n", q->qname[0] ? q->qname : ".",
+			(unsigned)q->qtype);
+	for (size_t i = 0; i < r->nrefused; i++) {
+		if (strcmp(r->refused[i].name, q->qname) == 0) {
+			r->refused[i].count++;
+			return;
+		}
+	}
+	if (r->nrefused >= MAX_REFUSED_NAMES) {
+		r->refused_other++;
+		return;
+	}
+	if (r->nrefused == r->caprefused) {
+		size_t cap = r->caprefused ? 2 * r->caprefused : 16;
+		struct refused *v = realloc(r->refused, cap * sizeof(*v));
+
+		if (!v) {
+			r->refused_other++;
+			return;
+		}
+		r->refused = v;
+		r->caprefused = cap;
+	}
+	if (!(r->refused[r->nrefused].name = strdup(q->qname))) {
+		r->refused_other++;
+		return;
+	}
+	r->refused[r->nrefused++].count = 1;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct refused *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+void ccsb__resolver_summary(const struct ccsb_resolver *r, int fd)
+{
+	enum { SHOWN = 10 };
+	char line[4096];
+	size_t off = 0;
+
+	if (!r || fd < 0 || (!r->nrefused && !r->refused_other))
+		return;
+	qsort(r->refused, r->nrefused, sizeof(*r->refused), by_count);
+#define PUT(...)                                                                   \
+	do {                                                                           \
+		int k_ = snprintf(line + off, sizeof(line) - off, __VA_ARGS__);        \
+		if (k_ > 0)                                                            \
+			off += (size_t)k_ < sizeof(line) - off ? (size_t)k_ : sizeof(line) - off - 1; \
+	} while (0)
+	PUT("ccsb: dns: refused %zu name%s:", r->nrefused, r->nrefused == 1 ? "" : "s");
+	for (size_t i = 0; i < r->nrefused && i < SHOWN; i++)
+		PUT("%s %.*s (%lu)", i ? "," : "", 120, r->refused[i].name[0] ? r->refused[i].name : ".",
+		    r->refused[i].count);
+	if (r->nrefused > SHOWN)
+		PUT(", and %zu more", r->nrefused - SHOWN);
+	if (r->refused_other)
+		PUT(" (+%lu queries not counted by name)", r->refused_other);
+	PUT("\n");
+#undef PUT
+	(void)!write(fd, line, off);
+}
+
+/* ---- replies to the sandbox ------------------------------------------ */
+
+static void conn_close(struct ccsb_resolver *r, int ci);
+
+static void conn_queue(struct ccsb_resolver *r, int ci, const uint8_t *msg, size_t len)
+{
+	struct conn *c = &r->conns[ci];
+
+	if (c->outlen - c->outoff + 2 + len > TCP_OUT_MAX) {
+		conn_close(r, ci);
+		return;
+	}
+	if (c->outoff && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (c->outlen + 2 + len > c->outcap) {
+		size_t cap = c->outlen + 2 + len + 1024;
+		uint8_t *b = realloc(c->out, cap);
+
+		if (!b) {
+			conn_close(r, ci);
+			return;
+		}
+		c->out = b;
+		c->outcap = cap;
+	}
+	ccsb__dns_tcp_prefix(c->out + c->outlen, len);
+	memcpy(c->out + c->outlen + 2, msg, len);
+	c->outlen += 2 + len;
+	/* Try at once: most answers go out without another poll round. */
+	ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w > 0)
+		c->outoff += (size_t)w;
+	else if (w < 0 && errno != EAGAIN && errno != EINTR)
+		conn_close(r, ci);
+}
+
+/* conn < 0: UDP to peer. */
+static void reply(struct ccsb_resolver *r, int conn, const struct sockaddr_storage *peer,
+		  socklen_t peerlen, const uint8_t *msg, size_t len)
+{
+	if (!len)
+		return;
+	if (conn < 0)
+		sendto(r->udp, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)peer,
+		       peerlen);
+	else if (r->conns[conn].fd >= 0)
+		conn_queue(r, conn, msg, len);
+}
+
+static void reply_rcode(struct ccsb_resolver *r, int conn, const struct sockaddr_storage *peer,
+			socklen_t peerlen, const uint8_t *query, size_t qlen, int rcode, bool tc)
+{
+	uint8_t out[CCSB_DNS_ERROR_MAX];
+	size_t n = ccsb__dns_build_error(query, qlen, rcode, out, sizeof(out));
+
+	if (n && tc)
+		out[2] |= 0x02;
+	reply(r, conn, peer, peerlen, out, n);
+}
+
+static void pending_free(struct ccsb_resolver *r, struct pending *p)
+{
+	if (p->conn >= 0 && r->conns[p->conn].npending > 0)
+		r->conns[p->conn].npending--;
+	free(p->cmsg);
+	p->cmsg = NULL;
+	p->used = false;
+}
+
+static void pending_fail(struct ccsb_resolver *r, struct pending *p, int rcode, bool tc)
+{
+	reply_rcode(r, p->conn, &p->peer, p->peerlen, p->cmsg, p->clen, rcode, tc);
+	pending_free(r, p);
+}
+
+/* ---- queries from the sandbox ---------------------------------------- */
+
+static int send_upstream(struct ccsb_resolver *r, struct pending *p)
+{
+	const struct server *sv = &r->servers[p->server];
+	int fd = sv->sa.ss_family == AF_INET ? r->up4 : r->up6;
+
+	if (fd < 0)
+		return -EAFNOSUPPORT;
+	if (sendto(fd, p->upmsg, p->uplen, MSG_DONTWAIT | MSG_NOSIGNAL,
+		   (const struct sockaddr *)&sv->sa, sv->len) < 0)
+		return -errno;
+	return 0;
+}
+
+static bool id_in_use(const struct ccsb_resolver *r, uint16_t id)
+{
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (r->pend[i].used && r->pend[i].up_id == id)
+			return true;
+	return false;
+}
+
+static void handle_query(struct ccsb_resolver *r, int conn, const struct sockaddr_storage *peer,
+			 socklen_t peerlen, const uint8_t *msg, size_t len)
+{
+	struct pending *p = NULL;
+	struct ccsb_dns_query *q;
+	int rc, v;
+
+	for (int i = 0; i < MAX_PENDING; i++) {
+		if (!r->pend[i].used) {
+			p = &r->pend[i];
+			break;
+		}
+	}
+	if (!p) {
+		reply_rcode(r, conn, peer, peerlen, msg, len, CCSB_DNS_SERVFAIL, false);
+		return;
+	}
+	q = &p->q;
+	rc = ccsb__dns_parse_query(msg, len, q);
+	if (rc == CCSB_DNS_DROP)
+		return;
+	if (rc < 0) {
+		reply_rcode(r, conn, peer, peerlen, msg, len, -rc, false);
+		return;
+	}
+	v = ccsb__dns_query_verdict(q, r->al);
+	if (v) {
+		if (v == CCSB_DNS_REFUSED)
+			note_refused(r, q);
+		reply_rcode(r, conn, peer, peerlen, msg, len, v, false);
+		return;
+	}
+	p->up = *q;
+	/* Over TCP the client takes any size: ask for what UDP upstream can
+	 * carry, so that fewer answers come back truncated. */
+	if (conn >= 0 && !p->up.edns) {
+		p->up.edns = true;
+		p->up.edns_payload = CCSB_DNS_EDNS_PAYLOAD;
+		p->up.edns_ttl = 0;
+	}
+	do {
+		if (getrandom(&p->up_id, sizeof(p->up_id), 0) != sizeof(p->up_id))
+			p->up_id = (uint16_t)(now_ms() * 2654435761u >> 7);
+	} while (id_in_use(r, p->up_id));
+	p->up.id = p->up_id;
+	p->uplen = ccsb__dns_build_query(&p->up, p->up_id, p->upmsg, sizeof(p->upmsg));
+	if (!p->uplen || !(p->cmsg = malloc(len))) {
+		reply_rcode(r, conn, peer, peerlen, msg, len, CCSB_DNS_SERVFAIL, false);
+		return;
+	}
+	memcpy(p->cmsg, msg, len);
+	p->clen = len;
+	p->conn = conn;
+	if (conn < 0) {
+		memcpy(&p->peer, peer, peerlen);
+		p->peerlen = peerlen;
+	}
+	p->server = 0;
+	p->resend_at = now_ms() + RESEND_MS;
+	p->deadline = now_ms() + QUERY_TIMEOUT_MS;
+	p->used = true;
+	if (conn >= 0)
+		r->conns[conn].npending++;
+	/* A send error (no route to that server...) is left to the resend. */
+	send_upstream(r, p);
+}
+
+/* ---- answers from upstream ------------------------------------------- */
+
+static bool from_server(const struct ccsb_resolver *r, const struct sockaddr_storage *from,
+			int server)
+{
+	const struct sockaddr_storage *sa = &r->servers[server].sa;
+
+	if (from->ss_family != sa->ss_family)
+		return false;
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)from, *b = (const void *)sa;
+
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *a = (const void *)from, *b = (const void *)sa;
+
+	return a->sin6_port == b->sin6_port &&
+	       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+}
+
+static void handle_answer(struct ccsb_resolver *r, uint8_t *msg, size_t len,
+			  const struct sockaddr_storage *from)
+{
+	struct pending *p = NULL;
+	struct ccsb_dns_addrs *a = &r->addrs;
+	uint16_t id;
+	int rc;
+
+	if (len < 2)
+		return;
+	id = (uint16_t)(msg[0] << 8 | msg[1]);
+	for (int i = 0; i < MAX_PENDING; i++) {
+		struct pending *c = &r->pend[i];
+
+		/* The answer may come from any server asked so far. */
+		if (c->used && c->up_id == id) {
+			bool ok = false;
+
+			for (int s = 0; s <= c->server && s < r->nservers; s++)
+				ok = ok || from_server(r, from, s);
+			if (ok) {
+				p = c;
+				break;
+			}
+		}
+	}
+	if (!p)
+		return;
+	rc = ccsb__dns_parse_answer(msg, len, &p->up, a);
+	if (rc == -ENOMSG)
+		return; /* not the answer to that question: keep waiting */
+	if (rc < 0) {
+		pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+		return;
+	}
+	if (a->truncated) {
+		/* UDP clients retry over TCP; over TCP, larger answers than
+		 * upstream's UDP can carry are not supported. */
+		if (p->conn < 0)
+			pending_fail(r, p, CCSB_DNS_NOERROR, true);
+		else
+			pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+		return;
+	}
+	if (ccsb__dns_addrs_rejected(a, r->al) > 0) {
+		/* DNS rebinding: as if the name had no address. */
+		pending_fail(r, p, CCSB_DNS_NOERROR, false);
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ccsb_dns_addr *x = &a->v[i];
+
+		if (!x->chain || (x->family == AF_INET6 && !r->ipv6))
+			continue;
+		if (add_route(r, x->family, x->addr) < 0) {
+			pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+			return;
+		}
+	}
+	size_t n = ccsb__dns_finish_answer(msg, len, a, &p->q,
+					   p->conn < 0 ? ccsb__dns_udp_limit(&p->q)
+						       : CCSB_DNS_MSG_MAX);
+	if (!n) {
+		pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+		return;
+	}
+	reply(r, p->conn, &p->peer, p->peerlen, msg, n);
+	pending_free(r, p);
+}
+
+/* ---- TCP clients ----------------------------------------------------- */
+
+static void conn_close(struct ccsb_resolver *r, int ci)
+{
+	struct conn *c = &r->conns[ci];
+
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (r->pend[i].used && r->pend[i].conn == ci)
+			pending_free(r, &r->pend[i]);
+	close_fd(&c->fd);
+	free(c->out);
+	c->out = NULL;
+	c->inlen = c->outlen = c->outoff = c->outcap = 0;
+	c->npending = 0;
+}
+
+static void tcp_accept(struct ccsb_resolver *r)
+{
+	for (int k = 0; k < CCSB_RESOLVER_TCP_MAX; k++) {
+		int fd = accept4(r->tcp, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), ci = -1;
+
+		if (fd < 0)
+			return;
+		for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++) {
+			if (r->conns[i].fd < 0) {
+				ci = i;
+				break;
+			}
+		}
+		if (ci < 0) {
+			close(fd); /* too many: the client retries or uses UDP */
+			continue;
+		}
+		r->conns[ci].fd = fd;
+		r->conns[ci].inlen = 0;
+		r->conns[ci].idle_at = now_ms() + TCP_IDLE_MS;
+	}
+}
+
+static void tcp_read(struct ccsb_resolver *r, int ci)
+{
+	struct conn *c = &r->conns[ci];
+	ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, MSG_DONTWAIT);
+	const uint8_t *msg;
+	size_t mlen, used;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(r, ci);
+		return;
+	}
+	c->inlen += (size_t)n;
+	c->idle_at = now_ms() + TCP_IDLE_MS;
+	while (c->fd >= 0 && c->npending < TCP_PENDING_MAX &&
+	       (used = ccsb__dns_tcp_frame(c->in, c->inlen, &msg, &mlen)) > 0) {
+		handle_query(r, ci, NULL, 0, msg, mlen);
+		if (c->fd < 0)
+			return;
+		memmove(c->in, c->in + used, c->inlen - used);
+		c->inlen -= used;
+	}
+	/* A frame that cannot fit. */
+	if (c->fd >= 0 && c->inlen >= 2 && (size_t)(c->in[0] << 8 | c->in[1]) > TCP_IN_MAX)
+		conn_close(r, ci);
+}
+
+static void tcp_write(struct ccsb_resolver *r, int ci)
+{
+	struct conn *c = &r->conns[ci];
+	ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (w > 0) {
+		c->outoff += (size_t)w;
+		c->idle_at = now_ms() + TCP_IDLE_MS;
+	} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+		conn_close(r, ci);
+	}
+}
+
+/* ---- the loop's interface -------------------------------------------- */
+
+int ccsb__resolver_pollfds(struct ccsb_resolver *r, struct pollfd *pfd)
+{
+	int n = 0;
+
+	pfd[n++] = (struct pollfd){.fd = r->udp, .events = POLLIN};
+	pfd[n++] = (struct pollfd){.fd = r->tcp, .events = POLLIN};
+	if (r->up4 >= 0)
+		pfd[n++] = (struct pollfd){.fd = r->up4, .events = POLLIN};
+	if (r->up6 >= 0)
+		pfd[n++] = (struct pollfd){.fd = r->up6, .events = POLLIN};
+	for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++) {
+		struct conn *c = &r->conns[i];
+		short ev = 0;
+
+		if (c->fd < 0)
+			continue;
+		if (c->npending < TCP_PENDING_MAX && c->inlen < sizeof(c->in))
+			ev |= POLLIN;
+		if (c->outoff < c->outlen)
+			ev |= POLLOUT;
+		pfd[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+	}
+	return n;
+}
+
+int ccsb__resolver_timeout(const struct ccsb_resolver *r)
+{
+	int64_t next = INT64_MAX, now = now_ms();
+
+	for (int i = 0; i < MAX_PENDING; i++) {
+		const struct pending *p = &r->pend[i];
+
+		if (p->used)
+			next = p->resend_at < next ? p->resend_at : next;
+	}
+	for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++)
+		if (r->conns[i].fd >= 0 && r->conns[i].idle_at < next)
+			next = r->conns[i].idle_at;
+	if (next == INT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
+}
+
+static void expire(struct ccsb_resolver *r)
+{
+	int64_t now = now_ms();
+
+	for (int i = 0; i < MAX_PENDING; i++) {
+		struct pending *p = &r->pend[i];
+
+		if (!p->used || p->resend_at > now)
+			continue;
+		if (p->deadline <= now) {
+			pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+			continue;
+		}
+		if (p->server + 1 < r->nservers)
+			p->server++;
+		p->resend_at = now + RESEND_MS < p->deadline ? now + RESEND_MS : p->deadline;
+		send_upstream(r, p);
+	}
+	for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++)
+		if (r->conns[i].fd >= 0 && r->conns[i].idle_at <= now)
+			conn_close(r, i);
+}
+
+static void read_udp_clients(struct ccsb_resolver *r)
+{
+	for (int k = 0; k < UDP_BATCH; k++) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t n = recvfrom(r->udp, r->buf, sizeof(r->buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&peer, &plen);
+
+		if (n < 0)
+			return;
+		handle_query(r, -1, &peer, plen, r->buf, (size_t)n);
+	}
+}
+
+static void read_upstream(struct ccsb_resolver *r, int fd)
+{
+	for (int k = 0; k < UDP_BATCH; k++) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(fd, r->buf, sizeof(r->buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &flen);
+
+		if (n < 0)
+			return;
+		handle_answer(r, r->buf, (size_t)n, &from);
+	}
+}
+
+void ccsb__resolver_io(struct ccsb_resolver *r, const struct pollfd *pfd, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = pfd[i].fd;
+		short re = pfd[i].revents;
+
+		if (!re)
+			continue;
+		if (fd == r->udp) {
+			read_udp_clients(r);
+		} else if (fd == r->tcp) {
+			tcp_accept(r);
+		} else if (fd == r->up4 || fd == r->up6) {
+			read_upstream(r, fd);
+		} else {
+			for (int ci = 0; ci < CCSB_RESOLVER_TCP_MAX; ci++) {
+				if (r->conns[ci].fd != fd)
+					continue;
+				if (re & POLLOUT)
+					tcp_write(r, ci);
+				if (r->conns[ci].fd >= 0 && (re & (POLLIN | POLLHUP | POLLERR)))
+					tcp_read(r, ci);
+				break;
+			}
+		}
+	}
+	expire(r);
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+static int upstream_socket(int family)
+{
+	return socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+int ccsb__resolver_new(struct ccsb_resolver **out, const struct ccsb_allowlist *al, bool ipv6,
+		       int *udp, int *tcp, int *rtnl, int log_fd, ccsb_error **err)
+{
+	struct ccsb_resolver *r = calloc(1, sizeof(*r));
+	const char *conf = "/etc/resolv.conf";
+	bool want4 = false, want6 = false;
+
+	*out = NULL;
+	if (!r || !(r->pend = calloc(MAX_PENDING, sizeof(*r->pend)))) {
+		free(r);
+		return ccsb__err(err, ENOMEM, "out of memory");
+	}
+	r->al = al;
+	r->ipv6 = ipv6;
+	r->log_fd = log_fd;
+	r->udp = *udp;
+	r->tcp = *tcp;
+	r->rtnl = *rtnl;
+	*udp = *tcp = *rtnl = -1;
+	r->up4 = r->up6 = -1;
+	for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++)
+		r->conns[i].fd = -1;
+	read_servers(r, conf);
+	for (int i = 0; i < r->nservers; i++) {
+		want4 = want4 || r->servers[i].sa.ss_family == AF_INET;
+		want6 = want6 || r->servers[i].sa.ss_family == AF_INET6;
+	}
+	if (want4)
+		r->up4 = upstream_socket(AF_INET);
+	if (want6)
+		r->up6 = upstream_socket(AF_INET6);
+	if ((want4 && r->up4 < 0 && !(want6 && r->up6 >= 0)) ||
+	    (want6 && r->up6 < 0 && !(want4 && r->up4 >= 0))) {
+		int e = errno;
+
+		ccsb__resolver_free(r);
+		return ccsb__errno(err, e, "DNS: upstream socket");
+	}
+	*out = r;
+	return 0;
+}
+
+void ccsb__resolver_free(struct ccsb_resolver *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++)
+		if (r->conns[i].fd >= 0)
+			conn_close(r, i);
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (r->pend[i].used)
+			pending_free(r, &r->pend[i]);
+	for (size_t i = 0; i < r->nrefused; i++)
+		free(r->refused[i].name);
+	free(r->refused);
+	free(r->routes);
+	free(r->pend);
+	ccsb__dns_addrs_free(&r->addrs);
+	close_fd(&r->udp);
+	close_fd(&r->tcp);
+	close_fd(&r->rtnl);
+	close_fd(&r->up4);
+	close_fd(&r->up6);
+	free(r);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The allowlist mode's filtering DNS resolver (resolver.c): serves the
+ * listeners the network helper opened on the sandbox's 127.0.0.1:53 from
+ * ccsb's poll loop, forwards allowlisted names to the host's resolvers
+ * through sockets in the host's namespace, refuses every other name
+ * locally, and adds a host route through the sandbox's rtnetlink socket for
+ * each address of an accepted answer before the answer is released. */
+#ifndef CCSB_RESOLVER_H
+#define CCSB_RESOLVER_H
+
+#include "internal.h"
+
+#include <poll.h>
+#include <stdbool.h>
+
+/* TCP clients served at once; more are accepted and closed. */
+#define CCSB_RESOLVER_TCP_MAX 16
+/* The most pollfds ccsb__resolver_pollfds() fills. */
+#define CCSB_RESOLVER_MAXFDS (4 + CCSB_RESOLVER_TCP_MAX)
+
+struct ccsb_resolver;
+
+/* Take over *udp, *tcp and *rtnl (set to -1), read the upstream servers from
+ * the host's /etc/resolv.conf and open the upstream sockets here (the host's
+ * namespace). `al` is borrowed (the merged allowlist) and must outlive the
+ * resolver. log_fd (-1: none) gets one line per refused query. */
+int ccsb__resolver_new(struct ccsb_resolver **out, const struct ccsb_allowlist *al, bool ipv6,
+		       int *udp, int *tcp, int *rtnl, int log_fd, ccsb_error **err);
+/* Fill up to CCSB_RESOLVER_MAXFDS entries; returns the count. */
+int ccsb__resolver_pollfds(struct ccsb_resolver *r, struct pollfd *pfd);
+/* Milliseconds until the next deadline (a query timing out, a TCP client
+ * idling), or -1 for none. */
+int ccsb__resolver_timeout(const struct ccsb_resolver *r);
+/* Serve what the poll result allows (pfd/n as filled by
+ * ccsb__resolver_pollfds()), then expire what is due. Never blocks. */
+void ccsb__resolver_io(struct ccsb_resolver *r, const struct pollfd *pfd, int n);
+/* "ccsb: dns: refused N names: a.example (3), b.example (1)\n" to fd, when
+ * any name was refused. */
+void ccsb__resolver_summary(const struct ccsb_resolver *r, int fd);
+void ccsb__resolver_free(struct ccsb_resolver *r);
+
+#endif

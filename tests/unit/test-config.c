@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The configuration file: parsing, merging under the command line, the
+ * refusal of files the sandbox could write, and "--" before "doctor". */
+#include "../../tools/config.h"
+#include "tap.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../tools/cli.h"
+#include "ccsandbox.h"
+
+#define ARGS(...) ((char *[]){ "ccsb", __VA_ARGS__, NULL })
+
+static char err[1024];
+
+static int argc_of(char **argv)
+{
+	int n = 0;
+	while (argv[n])
+		n++;
+	return n;
+}
+
+static int parse(const char *text, struct cli *c)
+{
+	return config_parse(text, strlen(text), "c", "/home/u", c, err, sizeof(err));
+}
+
+/* The parse fails with exactly `msg`, and leaves nothing behind. */
+static void parse_error(const char *text, const char *msg)
+{
+	struct cli c;
+	int r = parse(text, &c);
+	is_int(r, -1, "rejected: %s", text);
+	is_str(err, msg, "... message");
+	ok(c.nbinds == 0 && c.nallow == 0 && c.nenv == 0 && c.nowned == 0 && c.net == -1,
+	   "... nothing kept");
+	cli_free(&c);
+}
+
+static void test_parse(void)
+{
+	struct cli c;
+	is_int(parse("", &c), 0, "an empty file parses");
+	ok(c.net == -1 && c.nbinds == 0 && !c.no_default_allowlist && c.uid == -1,
+	   "... and sets nothing");
+	cli_free(&c);
+
+	static const char full[] =
+		"# ccsb configuration\n"
+		"\n"
+		"   # indented comment\n"
+		"ro = /opt/data\n"
+		"ro=~/datasets:/data\n"
+		"rw\t=\t/srv/cache  \n"
+		"tmpfs = /scratch\r\n"
+		"env = EDITOR\n"
+		"env = GREETING=hello # not a comment = kept\n"
+		"allow = 198.51.100.0/24\n"
+		"allow = 2001:db8::1\n"
+		"allow-file = ~/extra-ranges.txt\n"
+		"net = full\n"
+		"net = allowlist\n"
+		"no-default-allowlist = true\n"
+		"rw = ~"; /* no final newline */
+	is_int(parse(full, &c), 0, "a full file parses: %s", err);
+	is_int(c.nbinds, 4, "four binds");
+	if (c.nbinds == 4) {
+		is_str(c.binds[0].src, "/opt/data", "ro PATH");
+		ok(c.binds[0].dest == NULL && !c.binds[0].rw, "... same path inside, read-only");
+		is_str(c.binds[1].src, "/home/u/datasets", "~/ expands to the home directory");
+		is_str(c.binds[1].dest, "/data", "... DEST kept");
+		is_str(c.binds[2].src, "/srv/cache", "tabs and trailing blanks trimmed");
+		ok(c.binds[2].rw, "... rw");
+		is_str(c.binds[3].src, "/home/u", "a lone ~ is the home directory");
+	}
+	is_int(c.ntmpfs, 1, "one tmpfs");
+	if (c.ntmpfs == 1)
+		is_str(c.tmpfs[0], "/scratch", "CR before LF trimmed");
+	is_int(c.nenv, 2, "two env entries");
+	if (c.nenv == 2) {
+		is_str(c.env[0], "EDITOR", "env NAME");
+		is_str(c.env[1], "GREETING=hello # not a comment = kept",
+		       "env value keeps '#' and '=': only whole lines are comments");
+	}
+	is_int(c.nallow, 2, "two allow entries");
+	if (c.nallow == 2)
+		is_str(c.allow[1], "2001:db8::1", "IPv6 entry");
+	is_int(c.nallow_files, 1, "one allow-file");
+	if (c.nallow_files == 1)
+		is_str(c.allow_files[0], "/home/u/extra-ranges.txt", "allow-file ~/ expanded");
+	is_int(c.net, CCSB_NET_ALLOWLIST, "the last net wins");
+	ok(c.no_default_allowlist, "no-default-allowlist = true");
+	cli_free(&c);
+
+	is_int(parse("no-default-allowlist = false\nnet = none\n", &c), 0, "false parses");
+	ok(!c.no_default_allowlist && c.net == CCSB_NET_NONE, "... false, none");
+	cli_free(&c);
+
+	parse_error("ro = /a\n# x\n\nfoo = bar\n", "c:4: unknown key 'foo'");
+	parse_error("RO = /a\n", "c:1: unknown key 'RO'");
+	parse_error("--ro = /a\n", "c:1: unknown key '--ro'");
+	parse_error("ro /a\n", "c:1: expected 'key = value', got 'ro /a'");
+	parse_error(" = /a\n", "c:1: missing key before '='");
+	parse_error("ro =   \n", "c:1: missing value for 'ro'");
+	parse_error("net = maybe\n",
+		    "c:1: net 'maybe': unknown mode (use none, full or allowlist)");
+	parse_error("net = Full\n", "c:1: net 'Full': unknown mode (use none, full or allowlist)");
+	parse_error("no-default-allowlist = yes\n",
+		    "c:1: no-default-allowlist 'yes': use true or false");
+	parse_error("ro = data\n", "c:1: ro 'data': must be an absolute path or start with ~/");
+	parse_error("rw = ~user/x\n",
+		    "c:1: rw '~user/x': must be an absolute path or start with ~/");
+	parse_error("ro = /a:data\n", "c:1: ro '/a:data': destination must be an absolute path");
+	parse_error("ro = :/data\n", "c:1: ro ':/data': empty path");
+	parse_error("tmpfs = tmp\n", "c:1: tmpfs 'tmp': must be an absolute path");
+	parse_error("env = =x\n", "c:1: env '=x': missing variable name");
+	parse_error("allow-file = ranges.txt\n",
+		    "c:1: allow-file 'ranges.txt': must be an absolute path or start with ~/");
+	static const char nul[] = "ro = /ok\nro = /a\0b\n";
+	ok(config_parse(nul, sizeof(nul) - 1, "c", "/home/u", &c, err, sizeof(err)) == -1 &&
+		   strcmp(err, "c:2: NUL byte in line") == 0,
+	   "a NUL byte is an error: %s", err);
+	cli_free(&c);
+
+	/* Allowlist entries are checked by the library, with the line. */
+	ok(parse("\n\nallow = 10.0.0.0/33\n", &c) == -1 && strncmp(err, "c:3: allow: ", 12) == 0,
+	   "a bad allow entry names the line: %s", err);
+	cli_free(&c);
+	ok(parse("allow = example.com junk\n", &c) == -1 && strncmp(err, "c:1: allow: ", 12) == 0,
+	   "... and garbage: %s", err);
+	cli_free(&c);
+
+	ok(config_parse("ro = ~/x\n", 9, "c", NULL, &c, err, sizeof(err)) == -1 &&
+		   strcmp(err, "c:1: ro '~/x': '~' used but there is no home directory") == 0,
+	   "~ without a home directory is an error: %s", err);
+	cli_free(&c);
+
+	/* The length is what counts, not a terminating NUL. */
+	is_int(config_parse("net = none\nfoo", 10, "c", NULL, &c, err, sizeof(err)), 0,
+	       "only `len` bytes are parsed");
+	is_int(c.net, CCSB_NET_NONE, "... the line before them counts");
+	cli_free(&c);
+}
+
+static void test_merge(void)
+{
+	struct cli c, conf;
+	char **argv = ARGS("--ro=/b", "--env=A=2", "--allow-file=/f2", "true");
+	is_int(parse("ro = /a\nenv = A=1\nallow = 192.0.2.1\nallow-file = /f1\nnet = full\n"
+		     "no-default-allowlist = true\ntmpfs = /t\n",
+		     &conf),
+	       0, "merge: configuration parses");
+	is_int(cli_parse(argc_of(argv), argv, &c, err, sizeof(err)), 0,
+	       "merge: command line parses");
+	is_int(config_merge(&c, &conf, err, sizeof(err)), 0, "merge succeeds");
+	is_int(c.nbinds, 2, "binds accumulate");
+	if (c.nbinds == 2) {
+		is_str(c.binds[0].src, "/a", "the file's bind first");
+		is_str(c.binds[1].src, "/b", "the command line's after it");
+	}
+	is_int(c.nenv, 2, "env accumulates");
+	if (c.nenv == 2)
+		ok(strcmp(c.env[0], "A=1") == 0 && strcmp(c.env[1], "A=2") == 0,
+		   "the command line's value comes last, so it wins");
+	is_int(c.nallow_files, 2, "allow-files accumulate");
+	if (c.nallow_files == 2)
+		ok(strcmp(c.allow_files[0], "/f1") == 0 && strcmp(c.allow_files[1], "/f2") == 0,
+		   "... in order");
+	is_int(c.nallow, 1, "the file's allow entry is kept");
+	is_int(c.ntmpfs, 1, "the file's tmpfs is kept");
+	is_int(c.net, CCSB_NET_ALLOWLIST, "--allow-file on the command line selects the allowlist "
+					   "over the file's net = full");
+	ok(c.no_default_allowlist, "no-default-allowlist from the file");
+	ok(conf.nbinds == 0 && conf.nowned == 0 && conf.nenv == 0, "the configuration is emptied");
+	is_str(c.cmd[0], "true", "the command is untouched");
+	cli_free(&conf);
+	cli_free(&c);
+
+	argv = ARGS("--net=none", "true");
+	parse("net = full\nallow = 192.0.2.1\n", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	config_merge(&c, &conf, err, sizeof(err));
+	is_int(c.net, CCSB_NET_NONE, "--net on the command line wins");
+	cli_free(&conf);
+	cli_free(&c);
+
+	argv = ARGS("true");
+	parse("net = full\n", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	config_merge(&c, &conf, err, sizeof(err));
+	is_int(c.net, CCSB_NET_FULL, "without --net, the file's net applies");
+	ok(!c.no_default_allowlist, "no-default-allowlist stays off");
+	cli_free(&conf);
+	cli_free(&c);
+
+	argv = ARGS("--print", "true");
+	parse("", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	config_merge(&c, &conf, err, sizeof(err));
+	ok(c.net == -1 && c.nbinds == 0 && c.print, "an empty file changes nothing");
+	cli_free(&conf);
+	cli_free(&c);
+}
+
+static void test_dashdash(void)
+{
+	struct cli c;
+	char **a = ARGS("doctor");
+	cli_parse(argc_of(a), a, &c, err, sizeof(err));
+	ok(!c.dashdash && strcmp(c.cmd[0], "doctor") == 0, "ccsb doctor: no --");
+	cli_free(&c);
+	a = ARGS("--", "doctor");
+	cli_parse(argc_of(a), a, &c, err, sizeof(err));
+	ok(c.dashdash && strcmp(c.cmd[0], "doctor") == 0, "ccsb -- doctor: --");
+	cli_free(&c);
+	a = ARGS("-q", "--net=none", "--", "doctor");
+	cli_parse(argc_of(a), a, &c, err, sizeof(err));
+	ok(c.dashdash, "ccsb -q --net=none -- doctor: --");
+	cli_free(&c);
+	a = ARGS("--env", "--", "doctor");
+	is_int(cli_parse(argc_of(a), a, &c, err, sizeof(err)), 0, "ccsb --env -- doctor parses");
+	ok(!c.dashdash && c.nenv == 1 && strcmp(c.env[0], "--") == 0,
+	   "... the -- is --env's value, not the end of the options");
+	cli_free(&c);
+}
+
+static char base[PATH_MAX];
+
+static void mk(const char *rel, bool dir)
+{
+	char p[PATH_MAX * 2];
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	if (dir) {
+		if (mkdir(p, 0755) < 0)
+			bail_out("mkdir failed");
+	} else {
+		FILE *f = fopen(p, "w");
+		if (!f)
+			bail_out("cannot create a file");
+		fputs("net = none\n", f);
+		fclose(f);
+	}
+}
+
+static void ln(const char *target, const char *rel)
+{
+	char p[PATH_MAX * 2];
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	if (symlink(target, p) < 0)
+		bail_out("symlink failed");
+}
+
+/* config_check_path() on base/rel with `root` (relative to base, or "/"). */
+static int check(const char *rel, const char *root)
+{
+	char p[PATH_MAX * 2], r[PATH_MAX * 2], resolved[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	if (strcmp(root, "/") == 0)
+		snprintf(r, sizeof(r), "/");
+	else
+		snprintf(r, sizeof(r), "%s/%s", base, root);
+	const char *roots[] = { r };
+	return config_check_path(p, roots, 1, "cfg", resolved, err, sizeof(err));
+}
+
+static void test_check_path(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+	snprintf(tmpl, sizeof(tmpl), "%s/ccsb-test-config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpl) || !realpath(tmpl, base))
+		bail_out("mkdtemp failed");
+	mk("proj", true);
+	mk("proj/.config", true);
+	mk("proj/.config/ccsb", true);
+	mk("proj/.config/ccsb/config", false);
+	mk("home", true);
+	mk("home/.config", true);
+	mk("home/.config/ccsb", true);
+	mk("home/.config/ccsb/config", false);
+	mk("outside", true);
+	mk("outside/config", false);
+	ln("../../proj/.config", "home/.config/link");
+	ln(base, "home/abs");
+	ln("../outside", "proj/out");
+	ln("l2", "home/l1");
+	ln("../proj", "home/l2");
+	ln("loop", "home/loop");
+
+	char resolved[PATH_MAX], want[PATH_MAX * 2];
+	const char *roots[] = { "/nonexistent-root" };
+	char p[PATH_MAX * 2];
+	snprintf(p, sizeof(p), "%s/home/.config/../.config/./ccsb//config", base);
+	is_int(config_check_path(p, roots, 1, "cfg", resolved, err, sizeof(err)), 0,
+	       "a file outside the roots is accepted");
+	snprintf(want, sizeof(want), "%s/home/.config/ccsb/config", base);
+	is_str(resolved, want, "... and resolved (., .., //)");
+
+	is_int(check("home/.config/ccsb/config", "proj"), 0,
+	       "home config with the project as root");
+	is_int(check("proj/.config/ccsb/config", "proj"), -1,
+	       "a config inside the project is refused");
+	ok(strstr(err, "the sandbox can write ") && strstr(err, "/proj (shared read-write)"),
+	   "... saying why: %s", err);
+	is_int(check("home/.config/link/ccsb/config", "proj"), -1,
+	       "a symlinked directory pointing into the project is refused");
+	ok(strstr(err, "/proj (shared read-write)") != NULL, "... naming the shared directory: %s",
+	   err);
+	is_int(check("home/abs/proj/.config/ccsb/config", "proj"), -1,
+	       "... also through an absolute symlink");
+	is_int(check("home/l1/.config/ccsb/config", "proj"), -1, "... and a chain of symlinks");
+	is_int(check("proj/out/config", "proj"), -1,
+	       "a symlink inside the project pointing outside is refused (it can be changed)");
+	is_int(check("outside/config", "proj"), 0, "the symlink's target itself is fine");
+	is_int(check("home/.config/nope/config", "proj"), 1, "a missing directory: 1");
+	is_int(check("home/.config/ccsb/config/x", "proj"), 1, "a file used as a directory: 1");
+	is_int(check("home/loop/config", "proj"), -1, "a symlink loop is an error");
+	ok(strstr(err, "symbolic links") != NULL, "... ELOOP: %s", err);
+	is_int(check("home/.config/ccsb/config", "home/.config/ccsb/config"), -1,
+	       "the file itself as a root (~/.claude.json) is refused");
+	is_int(check("home/.config/ccsb/config", "home/.config"), -1,
+	       "a root above the file is refused (--rw=~/.config)");
+	is_int(check("home/.config/ccsb/config", "home/.conf"), 0,
+	       "a root that is only a string prefix is not a parent");
+	is_int(check("home/.config/ccsb/config", "/"), -1, "root / covers everything");
+	is_int(config_check_path("relative/config", roots, 1, "cfg", resolved, err, sizeof(err)),
+	       -1, "a relative path is an error");
+
+	char cmd[PATH_MAX * 2 + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	if (system(cmd) != 0)
+		diag("could not remove %s", base);
+}
+
+static void test_config_path(void)
+{
+	char p[PATH_MAX];
+	setenv("HOME", "/home/u", 1);
+	setenv("XDG_CONFIG_HOME", "/xdg", 1);
+	ok(config_path(p, sizeof(p)) == 0 && strcmp(p, "/xdg/ccsb/config") == 0,
+	   "XDG_CONFIG_HOME: %s", p);
+	setenv("XDG_CONFIG_HOME", "relative/dir", 1);
+	ok(config_path(p, sizeof(p)) == 0 && strcmp(p, "/home/u/.config/ccsb/config") == 0,
+	   "a relative XDG_CONFIG_HOME is ignored (XDG rule): %s", p);
+	unsetenv("XDG_CONFIG_HOME");
+	ok(config_path(p, sizeof(p)) == 0 && strcmp(p, "/home/u/.config/ccsb/config") == 0,
+	   "default ~/.config/ccsb/config: %s", p);
+	is_int(config_path(p, 10), -1, "too long for the buffer: -1");
+}
+
+int main(void)
+{
+	test_parse();
+	test_merge();
+	test_dashdash();
+	test_check_path();
+	test_config_path();
+	return done_testing();
+}

@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ccsandbox.h"
+
+/* Far more than any hand-written configuration; a bigger file is a mistake. */
+#define CONFIG_MAX_BYTES (1u << 20)
+#define MAX_SYMLINKS 40
+
+static int fail(char *errbuf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *errbuf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void cli_init(struct cli *c)
+{
+	memset(c, 0, sizeof(*c));
+	cli_free(c); /* sets the "not given" values of every field */
+}
+
+/* Record `s` as owned by `c`; on failure `s` is freed. */
+static char *own(struct cli *c, char *s)
+{
+	if (!s)
+		return NULL;
+	char **v = reallocarray(c->owned, c->nowned + 1, sizeof(*v));
+	if (!v) {
+		free(s);
+		return NULL;
+	}
+	c->owned = v;
+	c->owned[c->nowned++] = s;
+	return s;
+}
+
+static int push(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = reallocarray(*v, *n + 1, sizeof(*nv));
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+/* A path of the file: absolute, or "~/..." below `home`. Relative paths
+ * would depend on where ccsb happens to be started. */
+static char *path_value(const char *v, const char *home, const char **why)
+{
+	char *out = NULL;
+	if (v[0] == '/')
+		return strdup(v);
+	if (v[0] == '~' && (v[1] == '/' || v[1] == '\0')) {
+		if (!home) {
+			*why = "'~' used but there is no home directory";
+			return NULL;
+		}
+		if (asprintf(&out, "%s%s", home, v + 1) < 0)
+			return NULL;
+		return out;
+	}
+	*why = "must be an absolute path or start with ~/";
+	return NULL;
+}
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+/* One line: `key` and `val` are trimmed and not empty. */
+static int parse_line(struct cli *c, const char *key, const char *val, const char *home,
+		      const char *where, char *errbuf, size_t len)
+{
+	const char *why = NULL;
+	if (strcmp(key, "ro") == 0 || strcmp(key, "rw") == 0) {
+		bool rw = key[1] == 'w';
+		/* PATH[:DEST], as --ro/--rw; only PATH may start with "~/". */
+		const char *colon = strchr(val, ':');
+		char *src0 = strndup(val, colon ? (size_t)(colon - val) : strlen(val));
+		if (!src0)
+			return fail(errbuf, len, "out of memory");
+		char *src = src0[0] ? path_value(src0, home, &why) : NULL;
+		free(src0);
+		if (!src)
+			return fail(errbuf, len, "%s: %s '%s': %s", where, key, val,
+				    why ? why : "empty path");
+		char *dest = NULL;
+		if (colon) {
+			if (colon[1] != '/') {
+				free(src);
+				return fail(errbuf, len,
+					    "%s: %s '%s': destination must be an absolute path",
+					    where, key, val);
+			}
+			if (!(dest = strdup(colon + 1))) {
+				free(src);
+				return fail(errbuf, len, "out of memory");
+			}
+		}
+		struct cli_bind *nb = reallocarray(c->binds, c->nbinds + 1, sizeof(*nb));
+		if (!nb) {
+			free(src);
+			free(dest);
+			return fail(errbuf, len, "out of memory");
+		}
+		c->binds = nb;
+		c->binds[c->nbinds++] = (struct cli_bind){ .src = src, .dest = dest, .rw = rw };
+		return 0;
+	}
+	if (strcmp(key, "tmpfs") == 0) {
+		if (val[0] != '/')
+			return fail(errbuf, len, "%s: tmpfs '%s': must be an absolute path", where,
+				    val);
+		const char *s = own(c, strdup(val));
+		if (!s || push(&c->tmpfs, &c->ntmpfs, s) < 0)
+			return fail(errbuf, len, "out of memory");
+		return 0;
+	}
+	if (strcmp(key, "env") == 0) {
+		if (val[0] == '=')
+			return fail(errbuf, len, "%s: env '%s': missing variable name", where, val);
+		const char *s = own(c, strdup(val));
+		if (!s || push(&c->env, &c->nenv, s) < 0)
+			return fail(errbuf, len, "out of memory");
+		return 0;
+	}
+	if (strcmp(key, "allow") == 0) {
+		/* Checked now, so that a bad entry is reported with its line. */
+		ccsb_sandbox *sb = ccsb_sandbox_new();
+		ccsb_error *e = NULL;
+		if (!sb)
+			return fail(errbuf, len, "out of memory");
+		int r = ccsb_sandbox_allow(sb, val, &e);
+		ccsb_sandbox_free(sb);
+		if (r < 0) {
+			fail(errbuf, len, "%s: allow: %s", where,
+			     e ? ccsb_error_message(e) : "bad entry");
+			ccsb_error_free(e);
+			return -1;
+		}
+		const char *s = own(c, strdup(val));
+		if (!s || push(&c->allow, &c->nallow, s) < 0)
+			return fail(errbuf, len, "out of memory");
+		return 0;
+	}
+	if (strcmp(key, "allow-file") == 0) {
+		char *p = path_value(val, home, &why);
+		if (!p)
+			return fail(errbuf, len, "%s: allow-file '%s': %s", where, val,
+				    why ? why : "out of memory");
+		const char *s = own(c, p);
+		if (!s || push(&c->allow_files, &c->nallow_files, s) < 0)
+			return fail(errbuf, len, "out of memory");
+		return 0;
+	}
+	if (strcmp(key, "net") == 0) {
+		if (strcmp(val, "none") == 0)
+			c->net = CCSB_NET_NONE;
+		else if (strcmp(val, "full") == 0)
+			c->net = CCSB_NET_FULL;
+		else if (strcmp(val, "allowlist") == 0)
+			c->net = CCSB_NET_ALLOWLIST;
+		else
+			return fail(errbuf, len,
+				    "%s: net '%s': unknown mode (use none, full or allowlist)",
+				    where, val);
+		return 0;
+	}
+	if (strcmp(key, "no-default-allowlist") == 0) {
+		if (strcmp(val, "true") == 0)
+			c->no_default_allowlist = true;
+		else if (strcmp(val, "false") == 0)
+			c->no_default_allowlist = false;
+		else
+			return fail(errbuf, len, "%s: no-default-allowlist '%s': use true or false",
+				    where, val);
+		return 0;
+	}
+	return fail(errbuf, len, "%s: unknown key '%s'", where, key);
+}
+
+int config_parse(const char *buf, size_t len, const char *name, const char *home,
+		 struct cli *out, char *errbuf, size_t errlen)
+{
+	cli_init(out);
+	errbuf[0] = '\0';
+	const char *p = buf, *end = buf + len;
+	for (size_t lineno = 1; p < end; lineno++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char where[PATH_MAX + 32];
+		snprintf(where, sizeof(where), "%s:%zu", name, lineno);
+		if (memchr(p, '\0', n)) {
+			fail(errbuf, errlen, "%s: NUL byte in line", where);
+			goto fail;
+		}
+		char *line = strndup(p, n);
+		if (!line) {
+			fail(errbuf, errlen, "out of memory");
+			goto fail;
+		}
+		p = nl ? nl + 1 : end;
+
+		char *s = line, *e = line + n;
+		while (is_space(*s))
+			s++;
+		while (e > s && is_space(e[-1]))
+			*--e = '\0';
+		/* Only whole-line comments: a value (an env value) may hold '#'. */
+		if (*s == '\0' || *s == '#') {
+			free(line);
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			fail(errbuf, errlen, "%s: expected 'key = value', got '%s'", where, s);
+			free(line);
+			goto fail;
+		}
+		char *k = eq;
+		while (k > s && is_space(k[-1]))
+			k--;
+		*k = '\0';
+		char *v = eq + 1;
+		while (is_space(*v))
+			v++;
+		int r;
+		if (*s == '\0')
+			r = fail(errbuf, errlen, "%s: missing key before '='", where);
+		else if (*v == '\0')
+			r = fail(errbuf, errlen, "%s: missing value for '%s'", where, s);
+		else
+			r = parse_line(out, s, v, home, where, errbuf, errlen);
+		free(line);
+		if (r < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	cli_free(out);
+	return -1;
+}
+
+/* *out = a new array holding `a` then `b`; NULL when both are empty. */
+static bool cat(const char ***out, const char **a, size_t na, const char **b, size_t nb)
+{
+	*out = NULL;
+	if (na + nb == 0)
+		return true;
+	if (!(*out = reallocarray(NULL, na + nb, sizeof(**out))))
+		return false;
+	if (na)
+		memcpy(*out, a, na * sizeof(**out));
+	if (nb)
+		memcpy(*out + na, b, nb * sizeof(**out));
+	return true;
+}
+
+int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
+{
+	/* Allocate everything first, so that a failure changes nothing. */
+	size_t nb = conf->nbinds + c->nbinds, no = c->nowned + conf->nowned;
+	struct cli_bind *binds = nb ? reallocarray(NULL, nb, sizeof(*binds)) : NULL;
+	char **owned = no ? reallocarray(NULL, no, sizeof(*owned)) : NULL;
+	const char **tmpfs, **env, **allow, **files;
+	bool ok = (!nb || binds) && (!no || owned);
+	ok = cat(&tmpfs, conf->tmpfs, conf->ntmpfs, c->tmpfs, c->ntmpfs) && ok;
+	ok = cat(&env, conf->env, conf->nenv, c->env, c->nenv) && ok;
+	ok = cat(&allow, conf->allow, conf->nallow, c->allow, c->nallow) && ok;
+	ok = cat(&files, conf->allow_files, conf->nallow_files, c->allow_files, c->nallow_files) &&
+	     ok;
+	if (!ok) {
+		free(binds);
+		free(owned);
+		free(tmpfs);
+		free(env);
+		free(allow);
+		free(files);
+		return fail(errbuf, errlen, "out of memory");
+	}
+
+	/* An --allow or --allow-file on the command line implies the allowlist,
+	 * as it does without a configuration. */
+	if (c->net < 0)
+		c->net = c->nallow || c->nallow_files ? CCSB_NET_ALLOWLIST : conf->net;
+	c->no_default_allowlist = c->no_default_allowlist || conf->no_default_allowlist;
+
+	if (conf->nbinds)
+		memcpy(binds, conf->binds, conf->nbinds * sizeof(*binds));
+	if (c->nbinds)
+		memcpy(binds + conf->nbinds, c->binds, c->nbinds * sizeof(*binds));
+	free(c->binds);
+	c->binds = binds;
+	c->nbinds = nb;
+	if (c->nowned)
+		memcpy(owned, c->owned, c->nowned * sizeof(*owned));
+	if (conf->nowned)
+		memcpy(owned + c->nowned, conf->owned, conf->nowned * sizeof(*owned));
+	free(c->owned);
+	c->owned = owned;
+	c->nowned = no;
+	free(c->tmpfs);
+	c->tmpfs = tmpfs;
+	c->ntmpfs += conf->ntmpfs;
+	free(c->env);
+	c->env = env;
+	c->nenv += conf->nenv;
+	free(c->allow);
+	c->allow = allow;
+	c->nallow += conf->nallow;
+	free(c->allow_files);
+	c->allow_files = files;
+	c->nallow_files += conf->nallow_files;
+
+	/* conf's strings moved to c: release only its arrays. */
+	free(conf->binds);
+	free(conf->owned);
+	conf->binds = NULL;
+	conf->nbinds = 0;
+	conf->owned = NULL;
+	conf->nowned = 0;
+	cli_free(conf);
+	return 0;
+}
+
+static const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	if (h && h[0] == '/')
+		return h;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
+int config_path(char *out, size_t len)
+{
+	const char *x = getenv("XDG_CONFIG_HOME");
+	int n;
+	if (x && x[0] == '/') {
+		n = snprintf(out, len, "%s/ccsb/config", x);
+	} else {
+		const char *h = home_dir();
+		if (!h)
+			return -1;
+		n = snprintf(out, len, "%s/.config/ccsb/config", h);
+	}
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* `path` is `root` or lies below it. */
+static bool below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	if (n == 1 && root[0] == '/')
+		return true;
+	return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int config_check_path(const char *path, const char *const *roots, size_t nroots,
+		      const char *what, char *resolved, char *errbuf, size_t errlen)
+{
+	/* `todo` holds what remains to resolve; a symlink's target is put in
+	 * front of it. `res` is the physical path resolved so far. */
+	char todo[2 * PATH_MAX], res[PATH_MAX], entry[PATH_MAX], target[PATH_MAX];
+	int links = 0;
+	if (path[0] != '/')
+		return fail(errbuf, errlen, "%s: not an absolute path", what);
+	if (strlen(path) >= sizeof(todo))
+		return fail(errbuf, errlen, "%s: path too long", what);
+	strcpy(todo, path);
+	res[0] = '\0';
+	char *p = todo;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			if (n == 2) {
+				char *last = strrchr(res, '/');
+				if (last)
+					*last = '\0';
+			}
+			p += n;
+			continue;
+		}
+		int m = snprintf(entry, sizeof(entry), "%s/%.*s", res, (int)n, p);
+		if (m < 0 || (size_t)m >= sizeof(entry))
+			return fail(errbuf, errlen, "%s: path too long", what);
+		p += n;
+		/* Walking from the top, the first entry found below a root is the
+		 * root itself. */
+		for (size_t i = 0; i < nroots; i++)
+			if (below(entry, roots[i]))
+				return fail(errbuf, errlen,
+					    "%s: refusing to read it: the sandbox can write %s "
+					    "(shared read-write), so a sandboxed agent could "
+					    "loosen its own next sandbox; keep it outside the "
+					    "project, ~/.claude, ~/.npm and ~/.claude.json",
+					    what, entry);
+		struct stat st;
+		if (lstat(entry, &st) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				return 1;
+			return fail(errbuf, errlen, "%s: %s: %s", what, entry, strerror(errno));
+		}
+		if (!S_ISLNK(st.st_mode)) {
+			strcpy(res, entry);
+			continue;
+		}
+		if (++links > MAX_SYMLINKS)
+			return fail(errbuf, errlen, "%s: %s", what, strerror(ELOOP));
+		ssize_t tl = readlink(entry, target, sizeof(target) - 1);
+		if (tl < 0)
+			return fail(errbuf, errlen, "%s: %s: %s", what, entry, strerror(errno));
+		target[tl] = '\0';
+		/* The rest of the path goes after the target. */
+		char rest[2 * PATH_MAX];
+		size_t rl = strlen(p);
+		if ((size_t)tl + rl + 2 > sizeof(todo))
+			return fail(errbuf, errlen, "%s: path too long", what);
+		memcpy(rest, p, rl + 1);
+		memcpy(todo, target, (size_t)tl);
+		todo[tl] = '/';
+		memcpy(todo + tl + 1, rest, rl + 1);
+		p = todo;
+		if (target[0] == '/')
+			res[0] = '\0';
+	}
+	strcpy(resolved, res[0] ? res : "/");
+	return 0;
+}
+
+/* Directories and files the sandbox can write, canonical. */
+struct roots {
+	char *v[64];
+	size_t n;
+};
+
+static void roots_add(struct roots *r, const char *path)
+{
+	char buf[PATH_MAX];
+	if (r->n >= sizeof(r->v) / sizeof(*r->v))
+		return;
+	/* A path that does not exist yet is what a bind would create. */
+	const char *p = realpath(path, buf) ? buf : path;
+	if (p[0] == '/' && (r->v[r->n] = strdup(p)))
+		r->n++;
+}
+
+static void roots_free(struct roots *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i]);
+	r->n = 0;
+}
+
+static int read_file(const char *path, char **out, size_t *outlen, char *errbuf, size_t errlen)
+{
+	/* O_NOFOLLOW: `path` is canonical; a symlink now would be a swap. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return fail(errbuf, errlen, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
+		close(fd);
+		return fail(errbuf, errlen, "%s: not a regular file of at most %u bytes", path,
+			    CONFIG_MAX_BYTES);
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (buf && got <= (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			return fail(errbuf, errlen, "%s: %s", path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (!buf)
+		return fail(errbuf, errlen, "out of memory");
+	*out = buf;
+	*outlen = got;
+	return 0;
+}
+
+int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t errlen)
+{
+	char path[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
+	struct roots roots = { .n = 0 };
+	struct cli conf;
+	char *buf = NULL;
+	size_t len = 0;
+	int r = -1;
+
+	cli_init(&conf);
+	if (used && usedlen)
+		used[0] = '\0';
+	if (config_path(path, sizeof(path)) < 0)
+		return 0; /* no home: no configuration */
+	struct stat st;
+	if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+
+	const char *home = home_dir();
+	char rhome[PATH_MAX];
+	/* The current directory is shared, unless ccsb refuses to share it
+	 * (it is / or holds the whole home); an explicit --rw of it is among
+	 * the binds below. */
+	if (getcwd(cwd, sizeof(cwd)) &&
+	    !(home && realpath(home, rhome) && below(rhome, cwd)))
+		roots_add(&roots, cwd);
+	if (home) {
+		static const char *const state[] = { ".claude", ".npm", ".claude.json" };
+		for (size_t i = 0; i < 3; i++) {
+			char p[PATH_MAX];
+			snprintf(p, sizeof(p), "%s/%s", home, state[i]);
+			roots_add(&roots, p);
+		}
+	}
+	for (size_t i = 0; i < c->nbinds; i++)
+		if (c->binds[i].rw)
+			roots_add(&roots, c->binds[i].src);
+
+	int k = config_check_path(path, (const char *const *)roots.v, roots.n, path, real, errbuf,
+				  errlen);
+	if (k == 1) {
+		r = 0;
+		goto out;
+	}
+	if (k < 0 || read_file(real, &buf, &len, errbuf, errlen) < 0)
+		goto out;
+	if (config_parse(buf, len, path, home, &conf, errbuf, errlen) < 0)
+		goto out;
+
+	/* The file's own rw binds are writable too: "rw = ~/.config" would let
+	 * the sandbox rewrite the file. */
+	for (size_t i = 0; i < conf.nbinds; i++)
+		if (conf.binds[i].rw)
+			roots_add(&roots, conf.binds[i].src);
+	if (config_check_path(path, (const char *const *)roots.v, roots.n, path, real, errbuf,
+			      errlen) < 0)
+		goto out;
+	/* An allowlist file the sandbox could edit would widen the next run. */
+	for (size_t i = 0; i < conf.nallow_files; i++) {
+		char what[PATH_MAX + 32], ignored[PATH_MAX];
+		snprintf(what, sizeof(what), "%s: allow-file %s", path, conf.allow_files[i]);
+		if (config_check_path(conf.allow_files[i], (const char *const *)roots.v, roots.n,
+				      what, ignored, errbuf, errlen) < 0)
+			goto out;
+	}
+	if (config_merge(c, &conf, errbuf, errlen) < 0)
+		goto out;
+	if (used && usedlen)
+		snprintf(used, usedlen, "%s", path);
+	r = 0;
+out:
+	free(buf);
+	cli_free(&conf);
+	roots_free(&roots);
+	return r;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ccsb's configuration file, $XDG_CONFIG_HOME/ccsb/config (default
+ * ~/.config/ccsb/config): "key = value" lines with the meaning of the
+ * command-line options of the same name, applied before them.
+ *
+ * The file widens the sandbox, so it must be out of the sandbox's reach: a
+ * file that the sandboxed command could write (inside the current directory,
+ * a --rw bind, ~/.claude, ~/.npm, ~/.claude.json, or reached through a
+ * symlink or directory that lies there) is refused, never read. */
+#ifndef CCSB_CONFIG_H
+#define CCSB_CONFIG_H
+
+#include <stddef.h>
+
+#include "cli.h"
+
+/* Parse `len` bytes of `buf`; `name` is the file name used in messages.
+ * `out` is overwritten: an empty struct cli (net -1, uid/gid -1) plus what
+ * the file sets, its strings owned by `out` (freed by cli_free()). `home`
+ * expands a leading "~/" in paths; NULL makes "~/" an error. Returns 0, or
+ * -1 with "NAME:LINE: problem" in errbuf and `out` empty. Pure. */
+int config_parse(const char *buf, size_t len, const char *name, const char *home,
+		 struct cli *out, char *errbuf, size_t errlen);
+
+/* Put `conf` (a parsed configuration) under `c` (the command line): conf's
+ * binds, tmpfs, env and allowlist entries come first, so the command line's
+ * are applied after them; c's --net wins, and an --allow or --allow-file on
+ * the command line selects the allowlist whatever the file says;
+ * no-default-allowlist is set when either sets it. `conf` is left empty; its
+ * strings now belong to `c`. Returns 0, or -1 with a message (out of
+ * memory). */
+int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen);
+
+/* The configuration file's path from the environment: $XDG_CONFIG_HOME
+ * when it is absolute (the XDG rule), else the home directory ($HOME, or the
+ * password database) + "/.config". Returns 0, or -1 when there is no home. */
+int config_path(char *out, size_t len);
+
+/* Resolve absolute `path` component by component, as the kernel would, and
+ * refuse it when any directory entry consulted on the way (a directory, a
+ * symlink, the file itself) is one of `roots` or lies below one. `roots`
+ * must be canonical (realpath) absolute paths. Returns 0 with the canonical
+ * path in `resolved` (PATH_MAX bytes), 1 when a component does not exist,
+ * -1 with a message otherwise. `what` names the file in messages. */
+int config_check_path(const char *path, const char *const *roots, size_t nroots,
+		      const char *what, char *resolved, char *errbuf, size_t errlen);
+
+/* What main() does: find the file (config_path()), check that it is out of
+ * the sandbox's reach (the current directory, ~/.claude, ~/.npm,
+ * ~/.claude.json, and the --rw binds of `c` and of the file itself), read
+ * it, parse it and merge it into `c`. The allow-file entries it names are
+ * checked the same way. No file is not an error. `used` (may be NULL)
+ * receives the file's path, or "" when there was none. Returns 0, or -1
+ * with a message (ccsb exits 125). */
+int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t errlen);
+
+#endif

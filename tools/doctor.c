@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "doctor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/nsfs.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccsandbox.h"
+#include "cli.h"
+#include "config.h"
+
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#endif
+
+enum level { OK, WARNING, FAILURE };
+
+static int failures;
+
+/* One check: "LEVEL    what", then the fix, one step a line. */
+static void say(enum level lv, const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(enum level lv, const char *fix, const char *fmt, ...)
+{
+	static const char *const word[] = { "ok", "warning", "failure" };
+	va_list ap;
+	printf("%-8s ", word[lv]);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	for (const char *p = fix, *first = fix; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+		printf("         %s%.*s\n", p == first ? "fix: " : "     ", n, p);
+		p = nl ? nl + 1 : p + n;
+	}
+	if (lv == FAILURE)
+		failures++;
+}
+
+/* `name` as execvp() would find it: a path when it holds a '/'. */
+static int find_program(const char *name, char *out, size_t len)
+{
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) < 0)
+			return -1;
+		snprintf(out, len, "%s", name);
+		return 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path; *p;) {
+		const char *colon = strchr(p, ':');
+		int n = colon ? (int)(colon - p) : (int)strlen(p);
+		struct stat st;
+		if (n > 0 && (size_t)snprintf(out, len, "%.*s/%s", n, p, name) < len &&
+		    stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+			return 0;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return -1;
+}
+
+/* Run `argv` with standard input from /dev/null and both outputs captured
+ * into `out` (truncated). Returns its exit status (128+N for signal N), -1
+ * when it could not be started, -2 when it ran out of time and was killed. */
+static int run_capture(char *const argv[], char *out, size_t len, int timeout_ms)
+{
+	int p[2];
+	out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	size_t got = 0;
+	bool timed_out = false;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long spent = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int r = spent >= timeout_ms ? 0 : poll(&pfd, 1, (int)(timeout_ms - spent));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			timed_out = true;
+			break;
+		}
+		char buf[512];
+		ssize_t n = r < 0 ? -1 : read(p[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		size_t k = (size_t)n < len - 1 - got ? (size_t)n : len - 1 - got;
+		memcpy(out + got, buf, k);
+		got += k;
+		out[got] = '\0';
+	}
+	close(p[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (timed_out)
+		return -2;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The first line of `s`, without leading blanks, at most `max` bytes. */
+static const char *first_line(char *s, size_t max)
+{
+	while (*s == ' ' || *s == '\n')
+		s++;
+	s[strcspn(s, "\n")] = '\0';
+	if (strlen(s) > max)
+		s[max] = '\0';
+	return s;
+}
+
+/* Version "A.B.C" found in `s` as a comparable number, or -1. */
+static long version_of(const char *s)
+{
+	for (; *s; s++) {
+		unsigned a, b, c = 0;
+		if (*s >= '0' && *s <= '9' && sscanf(s, "%u.%u.%u", &a, &b, &c) >= 2)
+			return (long)a * 1000000 + b * 1000 + c;
+	}
+	return -1;
+}
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v;
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* Run `fn` in a child process, so that what it changes (namespaces, seccomp
+ * filters) stays there. Returns fn's result (0: success, else the number of
+ * the step that failed) with that step's errno in *err; -1 when no child
+ * could run. */
+static int probe(int (*fn)(void), int *err)
+{
+	int p[2], res[2] = { -1, 0 };
+	*err = 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		res[0] = fn();
+		res[1] = res[0] ? errno : 0;
+		_exit(write(p[1], res, sizeof(res)) == sizeof(res) ? 0 : 1);
+	}
+	close(p[1]);
+	ssize_t n;
+	do
+		n = read(p[0], res, sizeof(res));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(res))
+		return -1;
+	*err = res[1];
+	return res[0];
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, s, strlen(s));
+	int e = errno;
+	close(fd);
+	errno = e;
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static uid_t probe_uid;
+static gid_t probe_gid;
+
+/* What bwrap does first: a user namespace with our ids mapped to root. */
+static int userns_steps(void)
+{
+	char map[64];
+	if (unshare(CLONE_NEWUSER) < 0)
+		return 1;
+	if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+		return 2;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)probe_uid);
+	if (write_file("/proc/self/uid_map", map) < 0)
+		return 3;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)probe_gid);
+	if (write_file("/proc/self/gid_map", map) < 0)
+		return 4;
+	return 0;
+}
+
+static int seccomp_steps(void)
+{
+	struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+	struct sock_fprog prog = { .len = 1, .filter = allow };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return 1;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+		return 2;
+	return 0;
+}
+
+static const char apparmor_fix[] =
+	"allow user namespaces for bwrap only, with an AppArmor profile:\n"
+	"sudo tee /etc/apparmor.d/bwrap <<'EOF'\n"
+	"abi <abi/4.0>,\n"
+	"include <tunables/global>\n"
+	"\n"
+	"profile bwrap %s flags=(unconfined) {\n"
+	"  userns,\n"
+	"\n"
+	"  # Site-specific additions and overrides. See local/README for details.\n"
+	"  include if exists <local/bwrap>\n"
+	"}\n"
+	"EOF\n"
+	"sudo apparmor_parser -r /etc/apparmor.d/bwrap";
+
+static const char install_bwrap[] =
+	"sudo apt-get install bubblewrap    (Debian, Ubuntu)\n"
+	"sudo dnf install bubblewrap        (Fedora)";
+static const char install_slirp[] =
+	"sudo apt-get install slirp4netns   (Debian, Ubuntu)\n"
+	"sudo dnf install slirp4netns       (Fedora)";
+
+/* Results that later checks' advice depends on. */
+struct state {
+	bool root;
+	char bwrap[PATH_MAX];
+	bool have_bwrap, bwrap_runs;
+	char bwrap_err[512];
+	long max_userns, userns_clone, apparmor;
+	int userns_step, userns_errno;
+};
+
+static void check_bwrap(struct state *s)
+{
+	const char *env = getenv("CCSB_BWRAP");
+	const char *name = env && *env ? env : "bwrap";
+	char out[512], fix[512];
+	if (find_program(name, s->bwrap, sizeof(s->bwrap)) < 0) {
+		if (env && *env)
+			snprintf(fix, sizeof(fix),
+				 "point CCSB_BWRAP at bwrap, or unset it to use bwrap from PATH; "
+				 "to install bwrap:\n%s", install_bwrap);
+		else
+			snprintf(fix, sizeof(fix), "%s", install_bwrap);
+		say(FAILURE, fix, "bwrap: %s not found%s", name,
+		    env && *env ? " (CCSB_BWRAP)" : " on PATH");
+		return;
+	}
+	s->have_bwrap = true;
+	char *const argv[] = { s->bwrap, (char *)"--version", NULL };
+	int st = run_capture(argv, out, sizeof(out), 10000);
+	if (st != 0) {
+		say(FAILURE, install_bwrap, "bwrap: %s --version fails: %s", s->bwrap,
+		    first_line(out, 200));
+		s->have_bwrap = false;
+		return;
+	}
+	const char *v = first_line(out, 100);
+	if (version_of(v) >= 0 && version_of(v) < 8000)
+		say(WARNING, install_bwrap,
+		    "bwrap: %s (%s) is older than 0.8.0, the oldest ccsb is tested with "
+		    "(--no-nested-userns needs 0.8.0)",
+		    v, s->bwrap);
+	else
+		say(OK, NULL, "bwrap: %s (%s)", v, s->bwrap);
+}
+
+static void check_userns(struct state *s)
+{
+	static const char *const step[] = { "", "unshare(CLONE_NEWUSER)", "writing setgroups",
+					    "writing uid_map", "writing gid_map" };
+	char fix[512];
+	probe_uid = getuid();
+	probe_gid = getgid();
+	int e, r = probe(userns_steps, &e);
+	s->userns_step = r;
+	s->userns_errno = e;
+	if (r == 0) {
+		say(OK, NULL, "user namespaces: an unprivileged process can create one and map "
+			      "its ids");
+		return;
+	}
+	if (r < 0) {
+		say(FAILURE, NULL, "user namespaces: cannot run the test (fork failed)");
+		return;
+	}
+	if (s->apparmor == 1 && s->bwrap_runs) {
+		say(OK, NULL, "user namespaces: AppArmor denies them to ccsb itself (%s: %s), "
+			      "but allows them to bwrap, which is what needs them",
+		    step[r], strerror(e));
+		return;
+	}
+	if (s->apparmor == 1 && e == EPERM && r >= 2)
+		snprintf(fix, sizeof(fix), "see the AppArmor line below");
+	else if (s->userns_clone == 0)
+		snprintf(fix, sizeof(fix), "see the unprivileged_userns_clone line below");
+	else if (s->max_userns == 0 || e == ENOSPC)
+		snprintf(fix, sizeof(fix), "see the max_user_namespaces line below");
+	else if (e == EINVAL)
+		snprintf(fix, sizeof(fix), "use a kernel built with CONFIG_USER_NS=y");
+	else
+		snprintf(fix, sizeof(fix),
+			 "allow unprivileged user namespaces (a sysctl, a security module or a "
+			 "container runtime forbids them here)");
+	say(FAILURE, fix, "user namespaces: %s fails: %s", step[r], strerror(e));
+}
+
+static void check_sysctls(struct state *s)
+{
+	if (s->max_userns == 0)
+		say(FAILURE,
+		    "sudo sysctl -w user.max_user_namespaces=15000\n"
+		    "echo user.max_user_namespaces=15000 | "
+		    "sudo tee /etc/sysctl.d/90-ccsb-userns.conf",
+		    "user.max_user_namespaces is 0: no user namespace can be created");
+	else if (s->max_userns < 0)
+		say(WARNING, NULL, "user.max_user_namespaces: cannot read "
+				   "/proc/sys/user/max_user_namespaces");
+	else
+		say(OK, NULL, "user.max_user_namespaces = %ld", s->max_userns);
+
+	/* Debian's and Ubuntu's older kernels carry this extra switch. */
+	if (s->userns_clone == 0)
+		say(FAILURE,
+		    "sudo sysctl -w kernel.unprivileged_userns_clone=1\n"
+		    "echo kernel.unprivileged_userns_clone=1 | sudo tee "
+		    "/etc/sysctl.d/90-ccsb-userns.conf",
+		    "kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are off");
+}
+
+static void check_apparmor(struct state *s)
+{
+	char fix[sizeof(apparmor_fix) + PATH_MAX];
+	char real[PATH_MAX];
+	if (s->apparmor < 0) {
+		say(OK, NULL, "AppArmor: no restriction on unprivileged user namespaces");
+		return;
+	}
+	if (s->apparmor == 0) {
+		say(OK, NULL, "AppArmor: kernel.apparmor_restrict_unprivileged_userns is 0");
+		return;
+	}
+	if (s->bwrap_runs) {
+		say(OK, NULL, "AppArmor: unprivileged user namespaces are restricted, but a "
+			      "profile allows them to bwrap");
+		return;
+	}
+	const char *bw = s->have_bwrap && realpath(s->bwrap, real) ? real : "/usr/bin/bwrap";
+	snprintf(fix, sizeof(fix), apparmor_fix, bw);
+	say(FAILURE, fix,
+	    "AppArmor: kernel.apparmor_restrict_unprivileged_userns is 1 and no profile "
+	    "allows bwrap to use user namespaces (bwrap: \"setting up uid map: Permission "
+	    "denied\")");
+}
+
+/* What ccsb's sandbox needs of bwrap, without ccsb's policy. */
+static void try_bwrap(struct state *s)
+{
+	if (!s->have_bwrap)
+		return;
+	char *const argv[] = { s->bwrap, (char *)"--unshare-all", (char *)"--die-with-parent",
+			       (char *)"--ro-bind", (char *)"/", (char *)"/",
+			       (char *)"--proc", (char *)"/proc", (char *)"--dev", (char *)"/dev",
+			       (char *)"true", NULL };
+	int st = run_capture(argv, s->bwrap_err, sizeof(s->bwrap_err), 20000);
+	s->bwrap_runs = st == 0;
+	if (st == -2)
+		snprintf(s->bwrap_err, sizeof(s->bwrap_err), "timed out after 20 s");
+}
+
+static void report_bwrap(struct state *s)
+{
+	if (!s->have_bwrap)
+		return;
+	if (s->bwrap_runs) {
+		say(OK, NULL, "bwrap sandbox: bwrap --unshare-all ... true runs");
+		return;
+	}
+	const char *fix = "see the lines above";
+	if (s->userns_step == 0 && s->apparmor != 1)
+		fix = "run it by hand to see why (a container or a security module may forbid "
+		      "namespaces or mounts):\n"
+		      "bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc "
+		      "--dev /dev true";
+	say(FAILURE, fix, "bwrap sandbox: bwrap --unshare-all ... true fails: %s",
+	    first_line(s->bwrap_err, 200));
+}
+
+/* The real thing, through the library: what `ccsb --net=none -- true` does. */
+static void check_run(struct state *s)
+{
+	const char *env = getenv("CCSB_EXEC_HELPER");
+	char helper[PATH_MAX];
+	snprintf(helper, sizeof(helper), "%s",
+		 env && *env ? env : CCSB_LIBEXECDIR "/ccsb-exec");
+	if (access(helper, X_OK) < 0) {
+		say(FAILURE, "reinstall ccsb (make install), or set CCSB_EXEC_HELPER to ccsb-exec",
+		    "ccsb-exec: %s: %s", helper, strerror(errno));
+		return;
+	}
+	if (!s->bwrap_runs)
+		return; /* already reported; the run would fail the same way */
+	ccsb_error *err = NULL;
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	char *const cmd[] = { (char *)"true", NULL };
+	int r = sb ? 0 : -ENOMEM;
+	if (r == 0 && s->root)
+		r = ccsb_sandbox_set_identity(sb, 1000, 1000, NULL, NULL, &err);
+	if (r == 0)
+		r = ccsb_sandbox_set_bwrap(sb, s->bwrap, &err);
+	if (r == 0)
+		r = ccsb_sandbox_apply_defaults(sb, 0, &err);
+	if (r == 0)
+		r = ccsb_sandbox_set_net(sb, CCSB_NET_NONE, &err);
+	if (r == 0) /* leave the terminal alone */
+		r = ccsb_sandbox_set_tty(sb, CCSB_TTY_OFF, &err);
+	if (r == 0) {
+		fflush(stdout);
+		r = ccsb_sandbox_run(sb, cmd, &err);
+	}
+	if (r == 0)
+		say(OK, NULL, "sandbox: a command runs under ccsb's policy (--net=none, with the "
+			      "seccomp filter)");
+	else if (r > 0)
+		say(FAILURE, "run `ccsb --net=none -- true` to see the command's own error",
+		    "sandbox: `true` exits with status %d under ccsb's policy", r);
+	else
+		say(FAILURE, "run `ccsb --net=none -- true`; the message names the cause",
+		    "sandbox: %s", err ? ccsb_error_message(err) : strerror(-r));
+	ccsb_error_free(err);
+	ccsb_sandbox_free(sb);
+}
+
+static void check_seccomp(void)
+{
+	char line[256];
+	long mode = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "Seccomp:", 8) == 0)
+			mode = strtol(line + 8, NULL, 10);
+	if (f)
+		fclose(f);
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+		say(FAILURE, "use a kernel built with CONFIG_SECCOMP=y and CONFIG_SECCOMP_FILTER=y",
+		    "seccomp: not supported by this kernel");
+		return;
+	}
+	int e, r = probe(seccomp_steps, &e);
+	if (r == 0)
+		say(OK, NULL, "seccomp: a filter can be loaded (this process: %s)",
+		    mode == 2 ? "already filtered" : mode == 0 ? "no filter" : "unknown mode");
+	else
+		say(FAILURE, "use a kernel built with CONFIG_SECCOMP_FILTER=y",
+		    "seccomp: cannot load a filter: %s: %s",
+		    r == 1 ? "PR_SET_NO_NEW_PRIVS" : "PR_SET_SECCOMP", strerror(e));
+}
+
+static void check_ns_get_userns(void)
+{
+	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		say(FAILURE, "mount /proc", "NS_GET_USERNS: cannot open /proc/self/ns/net: %s",
+		    strerror(errno));
+		return;
+	}
+	int u = ioctl(fd, NS_GET_USERNS);
+	int e = errno;
+	close(fd);
+	if (u >= 0)
+		close(u);
+	if (u >= 0 || e == EPERM)
+		say(OK, NULL, "NS_GET_USERNS: supported");
+	else
+		say(FAILURE, "use Linux 4.9 or later",
+		    "NS_GET_USERNS: not supported (%s): ccsb cannot find the owner of the "
+		    "sandbox's network namespace",
+		    strerror(e));
+}
+
+static void check_slirp(void)
+{
+	const char *env = getenv("CCSB_SLIRP4NETNS");
+	const char *name = env && *env ? env : "slirp4netns";
+	char path[PATH_MAX], out[512], fix[512];
+	if (find_program(name, path, sizeof(path)) < 0) {
+		if (env && *env)
+			snprintf(fix, sizeof(fix),
+				 "point CCSB_SLIRP4NETNS at slirp4netns, or unset it; to install "
+				 "slirp4netns:\n%s",
+				 install_slirp);
+		else
+			snprintf(fix, sizeof(fix), "%s", install_slirp);
+		say(FAILURE, fix,
+		    "slirp4netns: %s not found%s: --net=full and --net=allowlist (the default) "
+		    "cannot work",
+		    name, env && *env ? " (CCSB_SLIRP4NETNS)" : " on PATH");
+		return;
+	}
+	char *const argv[] = { path, (char *)"--version", NULL };
+	int st = run_capture(argv, out, sizeof(out), 10000);
+	const char *v = first_line(out, 100);
+	if (st != 0)
+		say(FAILURE, install_slirp, "slirp4netns: %s --version fails: %s", path, v);
+	else if (version_of(v) >= 0 && version_of(v) < 4000)
+		say(FAILURE, install_slirp,
+		    "slirp4netns: %s (%s) is too old: ccsb needs 0.4.0 or later (--enable-seccomp)",
+		    v, path);
+	else
+		say(OK, NULL, "slirp4netns: %s (%s)", v, path);
+}
+
+static void check_tun(void)
+{
+	static const char tun[] = "/dev/net/tun";
+	char what[128] = "", fix[512];
+	int fd = open(tun, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		say(OK, NULL, "%s: can be opened read-write", tun);
+		return;
+	}
+	int e = errno;
+	struct stat st;
+	if (stat(tun, &st) == 0)
+		snprintf(what, sizeof(what), " (mode %04o, owner uid %u)",
+			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+	if (e == EACCES || e == EPERM)
+		snprintf(fix, sizeof(fix),
+			 "sudo chmod 0666 %s\n"
+			 "(lasting, with udev: echo 'KERNEL==\"tun\", MODE=\"0666\"' | "
+			 "sudo tee /etc/udev/rules.d/60-tun.rules)",
+			 tun);
+	else if (e == ENOENT)
+		snprintf(fix, sizeof(fix),
+			 "sudo modprobe tun\n"
+			 "(if %s is still missing: sudo mkdir -p /dev/net && "
+			 "sudo mknod -m 0666 %s c 10 200)",
+			 tun, tun);
+	else
+		snprintf(fix, sizeof(fix), "sudo modprobe tun");
+	say(FAILURE, fix, "%s: cannot open it read-write: %s%s; slirp4netns needs it", tun,
+	    strerror(e), what);
+}
+
+static void check_landlock(void)
+{
+	long abi = -1;
+	int e = ENOSYS;
+#ifdef SYS_landlock_create_ruleset
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	e = errno;
+#endif
+	if (abi > 0)
+		say(OK, NULL, "Landlock: ABI version %ld (informational; ccsb does not use it)",
+		    abi);
+	else if (e == EOPNOTSUPP)
+		say(OK, NULL, "Landlock: built in but disabled at boot (informational; ccsb "
+			      "does not use it)");
+	else
+		say(OK, NULL, "Landlock: not available (informational; ccsb does not use it)");
+}
+
+static void check_allowlist(void)
+{
+	const char *env = getenv("CCSB_ALLOWLIST");
+	const char *path = env && *env ? env : CCSB_PKGDATADIR "/ip-ranges.txt";
+	ccsb_error *err = NULL;
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	int r = sb ? ccsb_sandbox_allow_file(sb, path, &err) : -ENOMEM;
+	if (r == 0) {
+		size_t given = 0, merged = 0;
+		ccsb_sandbox_allowlist_count(sb, &given, &merged);
+		say(OK, NULL, "default allowlist: %s, %zu prefixes (%zu as given)", path, merged,
+		    given);
+	} else {
+		say(FAILURE,
+		    "reinstall ccsb, fix the file, or run with --no-default-allowlist "
+		    "--allow-file=FILE",
+		    "default allowlist: %s", err ? ccsb_error_message(err) : strerror(-r));
+	}
+	ccsb_error_free(err);
+	ccsb_sandbox_free(sb);
+}
+
+static void check_config(void)
+{
+	struct cli c;
+	char used[PATH_MAX], msg[1024], path[PATH_MAX];
+	memset(&c, 0, sizeof(c));
+	cli_free(&c);
+	if (config_load(&c, used, sizeof(used), msg, sizeof(msg)) < 0)
+		say(FAILURE, "fix or move the file (see ccsb(1), CONFIGURATION)",
+		    "configuration: %s", msg);
+	else if (used[0])
+		say(OK, NULL, "configuration: %s", used);
+	else if (config_path(path, sizeof(path)) == 0)
+		say(OK, NULL, "configuration: none (%s does not exist)", path);
+	else
+		say(OK, NULL, "configuration: none (no home directory)");
+	cli_free(&c);
+}
+
+static void check_claude(void)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	static const char install[] =
+		"npm install -g @anthropic-ai/claude-code\n"
+		"(or Anthropic's native installer: curl -fsSL https://claude.ai/install.sh | bash)";
+	if (find_program("claude", path, sizeof(path)) < 0) {
+		say(WARNING, install, "claude: not found on PATH; `ccsb claude` needs it");
+		return;
+	}
+	const char *r = realpath(path, real) ? real : path;
+	ccsb_error *err = NULL;
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	int k = sb ? ccsb_sandbox_add_program(sb, "claude", NULL, &err) : -ENOMEM;
+	if (k == 0 && strcmp(r, path) != 0)
+		say(OK, NULL, "claude: %s -> %s", path, r);
+	else if (k == 0)
+		say(OK, NULL, "claude: %s", path);
+	else
+		say(WARNING, install, "claude: %s found, but ccsb cannot bind its installation: %s",
+		    path, err ? ccsb_error_message(err) : strerror(-k));
+	ccsb_error_free(err);
+	ccsb_sandbox_free(sb);
+}
+
+int doctor_main(char *const args[])
+{
+	if (args[0]) {
+		fprintf(stderr, "ccsb: doctor takes no arguments (to run a program named "
+				"doctor: ccsb -- doctor)\n");
+		return 125;
+	}
+	struct state s = {
+		.root = getuid() == 0,
+		.max_userns = read_long("/proc/sys/user/max_user_namespaces"),
+		.userns_clone = read_long("/proc/sys/kernel/unprivileged_userns_clone"),
+		.apparmor = read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
+	};
+	failures = 0;
+	if (s.root)
+		say(WARNING, "run `ccsb doctor` as the user who runs ccsb",
+		    "running as root: root passes checks that users fail, and ccsb started by "
+		    "root runs the command as uid 1000");
+	check_bwrap(&s);
+	try_bwrap(&s);
+	check_userns(&s);
+	check_sysctls(&s);
+	check_apparmor(&s);
+	report_bwrap(&s);
+	check_run(&s);
+	check_seccomp();
+	check_ns_get_userns();
+	check_slirp();
+	check_tun();
+	check_landlock();
+	check_allowlist();
+	check_config();
+	check_claude();
+	if (failures)
+		printf("%d check%s failed: ccsb cannot run with full protection until %s fixed\n",
+		       failures, failures == 1 ? "" : "s", failures == 1 ? "it is" : "they are");
+	else
+		printf("ccsb can run with full protection\n");
+	return failures ? 1 : 0;
+}

@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,25 @@ static void pushu(struct strv *s, unsigned long v)
 	push(s, buf);
 }
 
+/* bwrap makes some of /proc read-only, but decides by whether the directory
+ * is writable, and /proc/sys is mode 0555 while its files are writable by
+ * host root: a sandbox started by root could set kernel.core_pattern. Cover
+ * every part of /proc that writes kernel-wide state with a read-only bind
+ * of the host's view (sysctls still read per the reader's namespaces). */
+static void proc_covers(struct strv *s, const char *dest)
+{
+	static const char *const covers[] = { "sys", "sysrq-trigger", "acpi", "scsi",
+					      "fs", "driver", "irq", "bus" };
+	for (size_t i = 0; i < sizeof(covers) / sizeof(*covers); i++) {
+		char src[64], dst[PATH_MAX];
+		snprintf(src, sizeof(src), "/proc/%s", covers[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", strcmp(dest, "/") ? dest : "", covers[i]);
+		push(s, "--ro-bind-try");
+		push(s, src);
+		push(s, dst);
+	}
+}
+
 static const char *bind_opt(unsigned flags)
 {
 	static const char *const opts[] = {
@@ -51,12 +71,28 @@ static const char *bind_opt(unsigned flags)
 	return opts[flags & 7];
 }
 
+size_t ccsb__nfiles(const ccsb_sandbox *sb)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sb->nmounts; i++)
+		n += sb->mounts[i].kind == CCSB_M_FILE;
+	return n;
+}
+
+int ccsb__seccomp_fdnum(const ccsb_sandbox *sb)
+{
+	return CCSB_FD_FIRST_DATA + (int)ccsb__nfiles(sb);
+}
+
 /* `with_sync`: include the info/block descriptors the launcher uses. */
-static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char ***out,
-		 ccsb_error **err)
+static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
+		 char ***out, ccsb_error **err)
 {
 	if (!cmd || !cmd[0] || !*cmd[0])
 		return ccsb__err(err, EINVAL, "no command to run");
+	if (!ccsb__path_ok(sb->exec_helper))
+		return ccsb__err(err, EINVAL, "bad exec helper path '%s': must be absolute",
+				 sb->exec_helper);
 	struct strv s = { 0 };
 	push(&s, sb->bwrap);
 	/* --unshare-user is explicit so that a root caller gets a user
@@ -64,6 +100,10 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char
 	 * bwrap keeps every capability for a uid-0 caller (pitfall 7). */
 	push(&s, "--unshare-all");
 	push(&s, "--unshare-user");
+	/* The kernel's own limit, on top of the seccomp rule, so that it also
+	 * holds with the filter off. */
+	if (!sb->nested_userns)
+		push(&s, "--disable-userns");
 	push(&s, "--die-with-parent");
 	push(&s, "--new-session");
 	push(&s, "--cap-drop");
@@ -84,6 +124,10 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char
 		pushu(&s, CCSB_FD_BLOCK);
 		push(&s, "--json-status-fd");
 		pushu(&s, CCSB_FD_STATUS);
+	}
+	if (sb->seccomp) {
+		push(&s, "--seccomp");
+		pushu(&s, (unsigned long)(with_sync ? ccsb__seccomp_fdnum(sb) : CCSB_FD_PRINT_SECCOMP));
 	}
 	unsigned long datafd = CCSB_FD_FIRST_DATA;
 	for (size_t i = 0; i < sb->nmounts; i++) {
@@ -115,6 +159,7 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char
 		case CCSB_M_PROC:
 			push(&s, "--proc");
 			push(&s, m->dest);
+			proc_covers(&s, m->dest);
 			break;
 		case CCSB_M_DEV:
 			push(&s, "--dev");
@@ -125,10 +170,17 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char
 	push(&s, "--ro-bind");
 	push(&s, sb->exec_helper);
 	push(&s, CCSB_EXEC_INSIDE);
+	/* The root tmpfs bwrap builds (and the directories it made for mount
+	 * points, /etc among them) becomes read-only: only the mounts meant to
+	 * be writable are. */
+	push(&s, "--remount-ro");
+	push(&s, "/");
 	push(&s, "--chdir");
 	push(&s, sb->cwd);
 	push(&s, "--");
 	push(&s, CCSB_EXEC_INSIDE);
+	if (tty)
+		push(&s, "--tty");
 	push(&s, "--");
 	for (size_t i = 0; cmd[i]; i++)
 		push(&s, cmd[i]);
@@ -143,13 +195,19 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char
 int ccsb__build_argv(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char ***out,
 		     ccsb_error **err)
 {
-	return build(sb, cmd, with_sync, out, err);
+	return build(sb, cmd, with_sync, sb->tty == CCSB_TTY_ON, out, err);
+}
+
+int ccsb__build_argv_tty(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
+			 char ***out, ccsb_error **err)
+{
+	return build(sb, cmd, with_sync, tty, out, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[],
 					char ***argv_out, ccsb_error **err)
 {
-	return build(sb, cmd, true, argv_out, err);
+	return ccsb__build_argv(sb, cmd, true, argv_out, err);
 }
 
 /* ---- shell rendering (--print) --------------------------------------- */
@@ -208,14 +266,54 @@ static void put_quoted(struct buf *b, const char *s)
 	put(b, "'", 1);
 }
 
+/* `printf '...'` lines that write `len` bytes exactly: octal escapes for
+ * everything but plain characters, always three digits so that a digit
+ * after an escape stays a digit. */
+static void put_printf_bytes(struct buf *b, const unsigned char *p, size_t len)
+{
+	char esc[8];
+	for (size_t i = 0; i < len; i += 48) {
+		puts_(b, "printf '");
+		for (size_t k = i; k < len && k < i + 48; k++) {
+			unsigned char c = p[k];
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9')) {
+				put(b, (const char *)&c, 1);
+			} else {
+				snprintf(esc, sizeof(esc), "\\%03o", c);
+				puts_(b, esc);
+			}
+		}
+		puts_(b, "'\n");
+	}
+}
+
 CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[], char **out,
 					  ccsb_error **err)
 {
 	char **argv = NULL;
-	int r = build(sb, cmd, false, &argv, err);
+	unsigned char *bpf = NULL;
+	size_t nbpf = 0;
+	int r = ccsb__build_argv(sb, cmd, false, &argv, err);
 	if (r < 0)
 		return r;
+	if (sb->seccomp && (r = ccsb__seccomp_bpf(sb, &bpf, &nbpf, err)) < 0) {
+		ccsb__strv_free(argv);
+		return r;
+	}
 	struct buf b = { 0 };
+	if (bpf) {
+		/* The filter is binary, which a here-document cannot carry:
+		 * printf writes it into a pipe that becomes bwrap's seccomp
+		 * descriptor, while descriptor 3 keeps the real stdin. */
+		char line[96];
+		snprintf(line, sizeof(line),
+			 "# seccomp filter: %zu bytes of BPF, piped to bwrap on fd %d\n{ {\n", nbpf,
+			 CCSB_FD_PRINT_SECCOMP);
+		puts_(&b, line);
+		put_printf_bytes(&b, bpf, nbpf);
+		puts_(&b, "} | ");
+	}
 	puts_(&b, "env -i");
 	for (size_t i = 0; i < sb->nenv; i++) {
 		const struct ccsb_envent *e = &sb->env[i];
@@ -256,6 +354,11 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 		puts_(&b, delim);
 		fd++;
 	}
+	if (bpf) {
+		snprintf(delim, sizeof(delim), " %d<&0 0<&3 3<&-; } 3<&0", CCSB_FD_PRINT_SECCOMP);
+		puts_(&b, delim);
+	}
+	free(bpf);
 	puts_(&b, "\n");
 	fd = CCSB_FD_FIRST_DATA;
 	for (size_t i = 0; i < sb->nmounts; i++) {

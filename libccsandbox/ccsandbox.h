@@ -3,18 +3,64 @@
  * libccsandbox: run a command in an unprivileged bubblewrap sandbox, with
  * user-mode networking restricted to an allowlist.
  *
- * Life cycle
+ * Life cycle: new -> configure -> run -> free
  *
- *     ccsb_sandbox *sb = ccsb_sandbox_new();          // empty policy
- *     ccsb_sandbox_apply_defaults(sb, 0, &err);        // optional: ccsb's default policy
- *     ccsb_sandbox_add_bind(sb, "/data", NULL, CCSB_BIND_RO, &err);
- *     ccsb_sandbox_set_net(sb, CCSB_NET_NONE, &err);
- *     int status = ccsb_sandbox_run(sb, argv, &err);  // spawn, wait, status
- *     ccsb_sandbox_free(sb);
+ *     ccsb_error *err = NULL;
+ *     ccsb_sandbox *sb = ccsb_sandbox_new();           // 1. an empty policy
+ *     if (!sb)
+ *             return -ENOMEM;
+ *     int r = ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CWD, &err); // 2.
+ *     if (r == 0)
+ *             r = ccsb_sandbox_add_bind(sb, "/data", NULL, CCSB_BIND_RO, &err);
+ *     if (r == 0)
+ *             r = ccsb_sandbox_set_net(sb, CCSB_NET_NONE, &err);
+ *     if (r == 0)
+ *             r = ccsb_sandbox_run(sb, argv, &err);    // 3. spawn, wait
+ *     if (r < 0)
+ *             fprintf(stderr, "%s\n", ccsb_error_message(err));
+ *     ccsb_error_free(err);
+ *     ccsb_sandbox_free(sb);                           // 4.
  *
- * A policy object is configured, then run any number of times. It is not
- * thread-safe: use one object from one thread at a time. Distinct objects are
- * independent.
+ * 1. ccsb_sandbox_new() gives an empty policy: nothing of the host is visible
+ *    inside until it is added.
+ * 2. Configure it, either from scratch with the add_, env_, set_ and allow
+ *    functions, or starting from ccsb's own policy with
+ *    ccsb_sandbox_apply_defaults() and adding to it. Mounts are applied in
+ *    the order they were added; for everything else the last setting wins.
+ *    Configuring only records the policy: it starts nothing.
+ * 3. ccsb_sandbox_run() runs a command under the policy and waits for it.
+ *    ccsb_sandbox_build_argv() and ccsb_sandbox_format_shell() show the same
+ *    plan without running anything. A policy can be run any number of times.
+ * 4. ccsb_sandbox_free() releases it.
+ *
+ * Threads and process state
+ *
+ * A policy object is not thread-safe: use one object from one thread at a
+ * time. Distinct objects are independent, and configuring them from distinct
+ * threads is fine, except ccsb_sandbox_apply_defaults() and
+ * ccsb_sandbox_add_program(), which read process-wide state (the current
+ * directory, getpwuid(), $HOME, $PATH). ccsb_caps_drop_inheritable() changes
+ * the process's capability sets.
+ *
+ * ccsb_sandbox_run() acts on the whole process while it runs, so run at most
+ * one sandbox at a time per process, and do not run one while other code of
+ * the process waits for its own children:
+ *  - it blocks SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH and SIGCHLD (with a
+ *    pty also SIGTSTP and SIGCONT) in the calling thread (sigprocmask()) and
+ *    takes them from a signalfd; the original mask is restored before it
+ *    returns. Other threads should block them too, or a
+ *    signal may go to them instead of being forwarded to the command. SIGCHLD
+ *    must not be ignored (SIG_IGN or SA_NOCLDWAIT): the run would not see its
+ *    children exit;
+ *  - it reaps with waitpid(-1, ..., WNOHANG): the exit status of any child of
+ *    the process that ends during the run is collected and discarded;
+ *  - it makes the process a child subreaper (prctl(PR_SET_CHILD_SUBREAPER)),
+ *    so that the sandbox's orphans are reaped too. This stays set after it
+ *    returns: orphaned descendants of the process are reparented to it from
+ *    then on, and it should reap them.
+ * The command's standard input, output and error are the caller's (relayed
+ * through a pty when one is used, see ccsb_sandbox_set_tty()), and bwrap
+ * writes its own error messages to the caller's standard error.
  *
  * Errors
  *
@@ -22,18 +68,25 @@
  * a negative errno value on failure. If its last argument `err` is not NULL,
  * *err is then set to a newly allocated ccsb_error that carries the code and a
  * message naming what failed ("allow.txt:12: bad prefix length '33'"); free it
- * with ccsb_error_free(). *err must be NULL on entry. The library never prints
- * and never exits.
+ * with ccsb_error_free(). *err must be NULL on entry: when it is not, the
+ * function still fails with the same code but leaves *err (the first error)
+ * alone. Out of memory is -ENOMEM, and the error object itself may then be
+ * missing. The library never prints and never exits.
  *
  * Ownership
  *
- * Strings and arrays passed in are copied unless a comment says "borrowed".
- * Objects returned by _new functions belong to the caller and are released by
- * the matching _free function; every _free accepts NULL.
+ * Strings and buffers passed in are copied before the function returns unless
+ * a comment says "borrowed" (used only during the call, never kept). Objects
+ * returned by _new functions belong to the caller and are released by the
+ * matching _free function; every _free accepts NULL. Returned strings are
+ * borrowed from their object unless a comment says "newly allocated".
+ *
+ * Linking: pkg-config --cflags --libs libccsandbox. See libccsandbox(3).
  */
 #ifndef CCSANDBOX_H
 #define CCSANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -44,65 +97,109 @@ extern "C" {
 #define CCSB_VERSION_MAJOR 0
 #define CCSB_VERSION_MINOR 1
 
-/* Library version as "MAJOR.MINOR.PATCH"; a static string. */
+/* Version of the library actually loaded, as "MAJOR.MINOR.PATCH" (compare
+ * with CCSB_VERSION_MAJOR/MINOR, the version compiled against). A static
+ * string; never fails. */
 const char *ccsb_version(void);
 
 /* ---- errors ---------------------------------------------------------- */
 
+/* An error: a code and a message, filled in by a failing function (see
+ * "Errors" above). Opaque; owned by the caller once returned. */
 typedef struct ccsb_error ccsb_error;
 
 /* Positive errno value describing the failure (EINVAL for bad input,
- * ENOENT for a missing file or program, ...). */
+ * ENOENT for a missing file or program, EPERM for a refused policy, ...);
+ * the function that failed returned its negation. 0 for e == NULL. */
 int ccsb_error_code(const ccsb_error *e);
-/* Human-readable one-line message, without a trailing newline. Borrowed:
- * valid until ccsb_error_free(). */
+/* Human-readable one-line message, without a trailing newline, naming what
+ * failed. Borrowed from `e`: valid until ccsb_error_free(e). "" for
+ * e == NULL, so it can be printed unconditionally. */
 const char *ccsb_error_message(const ccsb_error *e);
+/* Release `e`. NULL is a no-op. */
 void ccsb_error_free(ccsb_error *e);
 
 /* ---- the policy object ---------------------------------------------- */
 
+/* A sandbox policy: what is visible inside, the environment, the identity,
+ * the network, and the programs used to run it. Opaque. */
 typedef struct ccsb_sandbox ccsb_sandbox;
 
-/* A new, empty policy: no binds, empty environment, the caller's uid/gid,
- * network mode CCSB_NET_NONE, bwrap looked up on PATH. Returns NULL only when
- * out of memory. */
+/* A new, empty policy: no mounts (not even /usr, /proc or /dev), empty
+ * environment, the caller's uid/gid, user "claude" with home "/home/claude",
+ * host name "ccsb", working directory "/", network mode CCSB_NET_NONE and an
+ * empty allowlist, "bwrap" and "slirp4netns" looked up on PATH, and the exec
+ * helper named by $CCSB_EXEC_HELPER (read now) or else the installed one.
+ * Returns NULL only when out of memory. */
 ccsb_sandbox *ccsb_sandbox_new(void);
+/* Release `sb` and everything it copied. NULL is a no-op. */
 void ccsb_sandbox_free(ccsb_sandbox *sb);
 
 /* Flags for ccsb_sandbox_add_bind(). */
 enum {
 	CCSB_BIND_RO = 0,      /* read-only bind (default) */
 	CCSB_BIND_RW = 1 << 0, /* read-write bind */
-	CCSB_BIND_DEV = 1 << 1, /* allow device nodes (bwrap --dev-bind) */
+	CCSB_BIND_DEV = 1 << 1, /* allow device nodes (bwrap --dev-bind); always
+				 * read-write: bwrap has no read-only form */
 	CCSB_BIND_TRY = 1 << 2, /* silently skip when the source is missing */
 };
 
-/* Make host path `src` visible at `dest` inside (dest NULL: same path).
- * Both must be absolute. Mounts are applied in the order they are added, so a
- * later mount can cover part of an earlier one. -EINVAL for a relative or
- * empty path. */
+/* Make host path `src` (a file or directory) visible at `dest` inside; dest
+ * NULL means the same path. `flags` is CCSB_BIND_RO or an OR of the other
+ * CCSB_BIND_* flags. Both paths are copied and must be absolute, without "."
+ * or ".." components; symlinks in `src` are followed by bwrap at run time.
+ * Mounts are applied in the order they are added, so a later mount can cover
+ * part of an earlier one, and a mount point inside the sandbox is created as
+ * needed. Nothing is checked on the host now: a missing `src` makes the run
+ * fail unless CCSB_BIND_TRY is given. -EINVAL for a relative, empty or
+ * dotted path or unknown flags; -ENOMEM. */
 int ccsb_sandbox_add_bind(ccsb_sandbox *sb, const char *src, const char *dest,
 			  unsigned flags, ccsb_error **err);
-/* A fresh, empty, writable tmpfs at `dest`. */
+/* A fresh, empty, writable tmpfs at `dest` (copied; absolute, as for
+ * ccsb_sandbox_add_bind()), discarded when the sandbox ends. -EINVAL for a bad
+ * path; -ENOMEM. */
 int ccsb_sandbox_add_tmpfs(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
-/* An empty directory at `dest` (on the sandbox's own root), mode 0755. */
+/* An empty directory at `dest` (copied; absolute), mode 0755, created in
+ * whatever is mounted there at run time (the sandbox's own root, or a
+ * tmpfs). -EINVAL for a bad path; -ENOMEM. */
 int ccsb_sandbox_add_dir(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
-/* A symlink at `dest` pointing to `target`. */
+/* A fresh procfs for the sandbox's own pid namespace at `dest` (copied;
+ * absolute, normally "/proc"). -EINVAL for a bad path; -ENOMEM. */
+int ccsb_sandbox_add_proc(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
+/* A minimal /dev at `dest` (copied; absolute, normally "/dev"): a tmpfs with
+ * null, zero, full, random, urandom, tty, a private devpts and /dev/shm, as
+ * bwrap's --dev makes it; no host device. -EINVAL for a bad path; -ENOMEM. */
+int ccsb_sandbox_add_dev(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
+/* A symlink at `dest` (absolute) pointing to `target` (any non-empty string,
+ * relative targets allowed; not resolved now). Both copied. -EINVAL for a bad
+ * `dest` or an empty `target`; -ENOMEM. */
 int ccsb_sandbox_add_symlink(ccsb_sandbox *sb, const char *target,
 			     const char *dest, ccsb_error **err);
-/* A read-only file at `dest` holding a copy of `len` bytes of `data`. The
- * content is passed to bwrap through a memfd, never on its command line. */
+/* A read-only file at `dest` (absolute) holding a copy of `len` bytes of
+ * `data`; `data` may be NULL only when `len` is 0 (an empty file). The
+ * content is passed to bwrap through a memfd, never on its command line, so
+ * it may hold secrets or any bytes. -EINVAL for a bad path or missing data;
+ * -ENOMEM. */
 int ccsb_sandbox_add_file(ccsb_sandbox *sb, const char *dest, const void *data,
 			  size_t len, ccsb_error **err);
 
-/* Environment. The sandbox's environment starts empty. */
-/* Remove every variable set or passed so far. */
+/* Environment. The sandbox's environment starts empty: the command sees only
+ * what is set or passed here (ccsb_sandbox_apply_defaults() adds a base
+ * set). A name is [A-Za-z_][A-Za-z0-9_]*; setting or passing a name again
+ * replaces the earlier setting or pass of that name. */
+/* Remove every variable set or passed so far. Never fails. */
 void ccsb_sandbox_env_clear(ccsb_sandbox *sb);
-/* Pass the host's value of `name` when it is set at run time. A trailing '*'
- * makes `name` a prefix pattern ("LC_*"). */
+/* Pass the host's value of `name` (copied), read from the process's
+ * environment when ccsb_sandbox_run() starts; nothing is passed when it is
+ * unset then. A trailing '*' makes `name` a prefix pattern ("LC_*"), which
+ * never overrides a variable set with ccsb_sandbox_env_set().
+ * ccsb_sandbox_format_shell() refers to passed variables as "$NAME" instead
+ * of copying their values. -EINVAL for a bad name; -ENOMEM. */
 int ccsb_sandbox_env_pass(ccsb_sandbox *sb, const char *name, ccsb_error **err);
-/* Set `name` to `value` (copied), replacing an earlier setting. Values are
- * handed to bwrap through its environment, never through its argv. */
+/* Set `name` to `value` (both copied; value may be empty, not NULL),
+ * replacing an earlier setting. Values are handed to bwrap through its
+ * environment, never through its argv, so they do not show in ps(1).
+ * -EINVAL for a bad name or a NULL value; -ENOMEM. */
 int ccsb_sandbox_env_set(ccsb_sandbox *sb, const char *name, const char *value,
 			 ccsb_error **err);
 
@@ -110,48 +207,166 @@ int ccsb_sandbox_env_set(ccsb_sandbox *sb, const char *name, const char *value,
  * and /etc/group), user name and home directory. Passing (uid_t)-1 or
  * (gid_t)-1 keeps the current value (the caller's ids by default); NULL keeps
  * the current name/home. Defaults: the caller's ids, "claude",
- * "/home/claude". */
+ * "/home/claude". `user` (copied) is made of [A-Za-z0-9_.-]; `home` (copied)
+ * is absolute without ':'. Only the policy changes: the identity takes effect
+ * through ccsb_sandbox_apply_defaults(), which must come after, and through
+ * the run's uid/gid. -EINVAL for a bad name or home; settings given before
+ * the bad one may already have been applied. -ENOMEM. */
 int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid,
 			      const char *user, const char *home, ccsb_error **err);
-/* Host name inside the sandbox (default "ccsb"). */
+/* Host name inside the sandbox (default "ccsb"; copied; non-empty, no
+ * newline). ccsb_sandbox_apply_defaults() writes it into /etc/hosts and
+ * /etc/hostname, so set it first. -EINVAL; -ENOMEM. */
 int ccsb_sandbox_set_hostname(ccsb_sandbox *sb, const char *name, ccsb_error **err);
-/* Working directory of the command inside (absolute). Default: "/". */
+/* Working directory of the command inside (copied; absolute, without "." or
+ * ".."). Default: "/". It must exist inside the sandbox at run time, or the
+ * run fails. -EINVAL; -ENOMEM. */
 int ccsb_sandbox_set_cwd(ccsb_sandbox *sb, const char *path, ccsb_error **err);
-/* The bwrap program: a path, or a name looked up on PATH. Default "bwrap". */
+/* The bwrap program (copied): a path, or a name looked up on the caller's
+ * PATH when the run starts. Default "bwrap". -EINVAL when empty; -ENOMEM. */
 int ccsb_sandbox_set_bwrap(ccsb_sandbox *sb, const char *path, ccsb_error **err);
-/* The in-sandbox init helper (ccsb-exec). Default: the installed one, or
- * $CCSB_EXEC_HELPER when set. */
+/* The in-sandbox init helper (ccsb-exec, copied; an absolute host path). It
+ * is bound read-only into the sandbox and runs there as pid 1, so it must be
+ * statically linked. Default: $CCSB_EXEC_HELPER as read by
+ * ccsb_sandbox_new(), else the installed one. -EINVAL; -ENOMEM. */
 int ccsb_sandbox_set_exec_helper(ccsb_sandbox *sb, const char *path, ccsb_error **err);
 
-/* Network mode. */
+/* Network mode. Every mode gives the sandbox its own network namespace; the
+ * two slirp4netns modes give it a tap interface with user-mode NAT and DNS,
+ * never access to the host's own loopback services. */
 typedef enum ccsb_net_mode {
 	CCSB_NET_NONE = 0,      /* loopback only */
 	CCSB_NET_FULL = 1,      /* slirp4netns, any destination, not the host's loopback */
 	CCSB_NET_ALLOWLIST = 2, /* slirp4netns, routes only to allowlisted prefixes */
 } ccsb_net_mode;
 
+/* Select the network mode (default CCSB_NET_NONE). Allowlist entries are kept
+ * whatever the mode and used only in CCSB_NET_ALLOWLIST. -EINVAL for an
+ * unknown mode. */
 int ccsb_sandbox_set_net(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err);
+/* The mode last set. Never fails. */
 ccsb_net_mode ccsb_sandbox_get_net(const ccsb_sandbox *sb);
 
-/* Add one allowlist entry: an IPv4 or IPv6 address or CIDR prefix
- * ("192.0.2.0/24", "2001:db8::/32"; a bare address is a /32 or /128).
- * -EINVAL with a message naming the problem for anything else. Selecting
- * CCSB_NET_ALLOWLIST is separate: adding entries does not change the mode. */
+/* Add one allowlist entry (copied), surrounding whitespace ignored:
+ *  - an IPv4 or IPv6 address or CIDR prefix ("192.0.2.0/24", "2001:db8::/32";
+ *    a bare address is a /32 or /128). Host bits set below the prefix length
+ *    ("10.0.0.1/8") are an error.
+ *  - a domain pattern: "example.com" allows that name only, "*.example.com"
+ *    any name strictly below it (not example.com itself). Matching is
+ *    case-insensitive, on whole labels ("badexample.com" does not match
+ *    "*.example.com" nor "example.com"); one trailing dot is ignored. Labels
+ *    are 1-63 letters, digits, '-' (not first or last) and '_'; a pattern
+ *    has at least two labels besides "*", the last starting with a letter,
+ *    and at most 253 characters; "*" only as the whole first label
+ *    ("*.com", "a.*.example.com", "*foo.example.com" are refused). In
+ *    CCSB_NET_ALLOWLIST mode the sandbox's DNS queries are answered by the
+ *    library's filtering resolver: a matching name is resolved upstream and
+ *    its addresses become reachable; any other name is refused without
+ *    leaving the machine, and answers pointing at loopback, link-local, the
+ *    slirp network, cloud metadata or private addresses are withheld (a
+ *    private address is let through when an address entry covers it).
+ * -EINVAL with a message naming the problem for anything else; -ENOMEM.
+ * Selecting CCSB_NET_ALLOWLIST is separate: adding entries does not change
+ * the mode. */
 int ccsb_sandbox_allow(ccsb_sandbox *sb, const char *entry, ccsb_error **err);
-/* Add every entry of an allowlist file: one entry a line, '#' starts a
- * comment, blank lines ignored. Nothing is added unless the whole file is
- * valid; the error names "FILE:LINE: problem 'text'". */
+/* Add every entry of an allowlist file, read now (`path` borrowed; a pipe or
+ * process substitution works): one entry a line, '#' starts a comment, blank
+ * lines ignored. Nothing is added unless the whole file is valid: -EINVAL
+ * naming "FILE:LINE: problem 'text'"; the open(2)/read(2) errno naming the
+ * file; -EFBIG beyond 64 MiB; -ENOMEM. */
 int ccsb_sandbox_allow_file(ccsb_sandbox *sb, const char *path, ccsb_error **err);
 /* Number of allowlist prefixes as given, and after merging overlapping and
- * adjacent ones (what will be installed as routes). Either pointer may be
- * NULL. */
+ * adjacent ones (what will be installed as routes). Domain patterns are not
+ * counted here. Either pointer may be NULL. Never fails (out of memory,
+ * *merged is the given count). */
 void ccsb_sandbox_allowlist_count(const ccsb_sandbox *sb, size_t *given,
 				  size_t *merged);
-/* slirp4netns program: a path or a name looked up on PATH. */
+/* Number of distinct domain patterns in the allowlist ("Example.com." and
+ * "example.com" count once). 0 for a NULL sandbox. */
+size_t ccsb_sandbox_allowlist_name_count(const ccsb_sandbox *sb);
+/* Reports of the CCSB_NET_ALLOWLIST mode's filtering resolver, written by
+ * ccsb_sandbox_run() to descriptors the caller keeps open (borrowed; -1:
+ * none, the default): `log_fd` gets one line per refused query
+ * ("dns: refused NAME (type N)"), `summary_fd` one line when the run ends
+ * if any name was refused ("ccsb: dns: refused 2 names: a.example (3),
+ * b.example (1)"). Names are printable: other bytes are written "\DDD". */
+void ccsb_sandbox_set_dns_log(ccsb_sandbox *sb, int log_fd, int summary_fd);
+/* The slirp4netns program (copied): a path, or a name looked up on the
+ * caller's PATH when a run needs it. Default "slirp4netns". -EINVAL when
+ * empty; -ENOMEM. */
 int ccsb_sandbox_set_slirp(ccsb_sandbox *sb, const char *path, ccsb_error **err);
+
+/* ---- terminal and kernel hardening ---------------------------------- */
+
+/* Terminal handling. With a pty, ccsb_sandbox_run() opens a new pseudo
+ * terminal, gives its slave side to the command as standard input (and as
+ * standard output and error where those are terminals; a redirected stdout or
+ * stderr is passed through as it is), makes it the command's controlling
+ * terminal in a session of its own, puts the caller's terminal in raw mode
+ * and relays bytes both ways. The window size is copied at start and on
+ * every SIGWINCH; ^C, ^Z and ^\ reach the command through its own pty, so
+ * it can handle them and job control works inside. The caller's terminal
+ * settings are restored before ccsb_sandbox_run() returns, whatever the
+ * outcome. The sandbox holds no descriptor of the caller's terminal, so it
+ * cannot push input into it.
+ * Without a pty, standard input, output and error are handed to the command
+ * unchanged (byte-exact, EOF propagates); the command runs in a new session
+ * with no controlling terminal. */
+typedef enum ccsb_tty_mode {
+	CCSB_TTY_AUTO = 0, /* a pty when standard input is a terminal (default) */
+	CCSB_TTY_ON = 1,   /* always a pty; the run fails with -ENOTTY when
+			    * standard input is not a terminal */
+	CCSB_TTY_OFF = 2,  /* never a pty */
+} ccsb_tty_mode;
+
+/* -EINVAL for an unknown mode. CCSB_TTY_AUTO is resolved by
+ * ccsb_sandbox_run() (isatty(0)); the pure functions ccsb_sandbox_build_argv()
+ * and ccsb_sandbox_format_shell() treat it as "no pty" and add ccsb-exec's
+ * --tty only for CCSB_TTY_ON. */
+int ccsb_sandbox_set_tty(ccsb_sandbox *sb, ccsb_tty_mode mode, ccsb_error **err);
+
+/* The seccomp filter (default: on). It makes these system calls fail, for
+ * the native architecture and its compat ABIs (on x86-64: i386 and x32,
+ * with the same rules; a system call through any other ABI kills the
+ * process):
+ *   EPERM: ioctl TIOCSTI and TIOCLINUX (low 32 bits of the request
+ *     compared), keyctl, add_key, request_key, kexec_load, kexec_file_load,
+ *     init_module, finit_module, delete_module, reboot, swapon, swapoff,
+ *     syslog, acct, quotactl, quotactl_fd, bpf, perf_event_open,
+ *     userfaultfd, open_by_handle_at;
+ *   ENOSYS: the new mount API (fsopen, fsconfig, fsmount, fspick,
+ *     open_tree, move_mount, mount_setattr) and clone3 (libc then falls
+ *     back to clone, whose flags the filter can see);
+ *   EAFNOSUPPORT: socket() with a family other than AF_UNIX, AF_INET,
+ *     AF_INET6 and AF_NETLINK. On i386, socketcall(SYS_SOCKET) is refused
+ *     whatever the family, since BPF cannot read its arguments.
+ * ptrace stays allowed (strace works inside, on the sandbox's own
+ * processes). The filter is built by libseccomp, exported as BPF into a
+ * memfd and passed to bwrap as `--seccomp N`, where N is the descriptor
+ * after the data files (see ccsb_sandbox_build_argv(); 5 in
+ * ccsb_sandbox_format_shell()). It applies to everything in the sandbox,
+ * ccsb-exec (pid 1) included. */
+void ccsb_sandbox_set_seccomp(ccsb_sandbox *sb, bool enable);
+
+/* Whether the command may create user namespaces of its own (default:
+ * allowed). Allowed, tools that sandbox themselves with bwrap or unshare
+ * (Claude Code's own sandbox) work inside; the capabilities they get apply
+ * only to namespaces they create, never to the sandbox's network or mounts.
+ * Disallowed, bwrap gets --disable-userns (the kernel's limit: creating one
+ * fails with ENOSPC), and with the seccomp filter on, unshare() and clone()
+ * with CLONE_NEWUSER fail earlier with EPERM (clone3 is ENOSYS anyway). */
+void ccsb_sandbox_set_nested_userns(ccsb_sandbox *sb, bool allow);
+
+/* Clear the calling process's inheritable and ambient capability sets, so
+ * that nothing it runs from now on can inherit a capability. ccsb calls it
+ * first thing; ccsb_sandbox_run() also clears them in the process that
+ * becomes bwrap, so an embedder need not. Changes process-wide state: call
+ * it early, before threads exist. */
+int ccsb_caps_drop_inheritable(ccsb_error **err);
 
 /* ---- default policy -------------------------------------------------- */
 
+/* Flags for ccsb_sandbox_apply_defaults(). */
 enum {
 	/* Also bind ~/.claude.json, ~/.claude/ and ~/.npm/ read-write at the
 	 * sandbox home, creating the missing ones on the host first. */
@@ -167,15 +382,30 @@ enum {
  * curated read-only subset of /etc, synthesized /etc/passwd, /etc/group and
  * /etc/hosts, tmpfs /tmp and home, fresh /proc and minimal /dev, hostname
  * "ccsb", the base environment (HOME, USER, LOGNAME, SHELL, PATH, and TERM,
- * COLORTERM, LANG, LANGUAGE, LC_*, TZ, NO_COLOR passed when set). Host paths
- * are inspected now; call after ccsb_sandbox_set_identity(). */
+ * COLORTERM, LANG, LANGUAGE, LC_*, TZ, NO_COLOR passed when set). `flags` is 0
+ * or an OR of CCSB_DEFAULTS_*.
+ * It appends to the policy as it stands, so mounts added afterwards can cover
+ * parts of it; applying it twice adds everything twice. Host paths are
+ * inspected now, and the identity and host name are written into the
+ * synthesized files now: call it after ccsb_sandbox_set_identity() and
+ * ccsb_sandbox_set_hostname(). It reads the current directory and the
+ * caller's home ($HOME, else the password database) and, with
+ * CCSB_DEFAULTS_CLAUDE_STATE, creates the missing state files there.
+ * -EINVAL for unknown flags; -EPERM for a refused current directory; -ENOENT
+ * when no home directory is known; the errno of creating a state file;
+ * -ENOMEM. On failure part of the policy may have been added: free it. */
 int ccsb_sandbox_apply_defaults(ccsb_sandbox *sb, unsigned flags, ccsb_error **err);
 
-/* Find `name` (e.g. "claude") on the host's PATH, follow symlinks, and bind
- * its installation read-only so that it runs inside (the package directory,
- * and the interpreter of a script). `*inside_dir` (may be NULL) receives a
- * newly allocated directory to put on PATH inside; free() it. -ENOENT when
- * not found. */
+/* Find `name` (e.g. "claude"; a bare name, borrowed) on the caller's PATH,
+ * follow symlinks, and bind its installation read-only so that it runs
+ * inside (the package directory, and the interpreter of a script, found on
+ * PATH too), unless it lives under /usr, which the default policy already
+ * shows. A symlink named `name` is added in a directory of its own inside.
+ * `*inside_dir` (inside_dir may be NULL) receives that directory, newly
+ * allocated; put it on the sandbox's PATH (ccsb_sandbox_env_set()) and
+ * free() it. -EINVAL for an empty name or one containing '/'; -ENOENT when
+ * the program or its interpreter is not found; -ELOOP for interpreters
+ * nested too deep; -ENOMEM. */
 int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, char **inside_dir,
 			     ccsb_error **err);
 
@@ -185,14 +415,30 @@ int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, char **inside_d
  * `cmd` (a NULL-terminated argv, borrowed). Pure: inspects no host state and
  * starts nothing. *argv_out receives a NULL-terminated array; free it with
  * ccsb_argv_free(). File descriptor numbers in it are the ones the run uses
- * (3 info, 4 block, 5 json status, 6.. data files). */
+ * (3 info, 4 block, 5 json status, 6.. data files in the order they were
+ * added, then the seccomp filter). With CCSB_TTY_AUTO the argv is the one for
+ * a run without a pty (no --tty for ccsb-exec). argv[0] is the bwrap program
+ * as set; the environment is not part of it (see
+ * ccsb_sandbox_format_shell()). -EINVAL when `cmd` is NULL or cmd[0] is
+ * empty; -ENOMEM. */
 int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[],
 			    char ***argv_out, ccsb_error **err);
+/* Free an array from ccsb_sandbox_build_argv() and its strings. NULL is a
+ * no-op. */
 void ccsb_argv_free(char **argv);
 
 /* A shell command (POSIX sh) equivalent to the run: environment as `env -i
  * NAME=VALUE ...`, the bwrap argv shell-quoted, data files fed by here
- * documents. Newly allocated; free(). Pure like ccsb_sandbox_build_argv(). */
+ * documents on descriptors 6, 7, ..., and the seccomp filter (binary)
+ * written by printf(1) into a pipe on descriptor 5, the original standard
+ * input being kept on descriptor 3 meanwhile (the printed command has no
+ * sync descriptors, and POSIX sh only redirects descriptors 0 to 9: with more
+ * than four data files it needs a shell that does more, such as bash). It runs without a pty relay and without waiting
+ * for a network: a plan to read and to replay, not a replacement for
+ * ccsb_sandbox_run(). `cmd` is borrowed; *out receives a newly allocated
+ * string; free() it. Pure like ccsb_sandbox_build_argv(). -EINVAL for no
+ * command, or a data file that cannot be a here-document (it contains a NUL
+ * byte); -ENOMEM. */
 int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[],
 			      char **out, ccsb_error **err);
 
@@ -201,7 +447,21 @@ int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[],
  * 127 if it was not found inside, 126 if it could not be executed; or a
  * negative errno if the sandbox could not be set up (nothing ran, or what ran
  * was killed before it was released). SIGINT, SIGTERM, SIGHUP and SIGQUIT
- * received by the process during the run are forwarded to the command. */
+ * received by the process during the run are forwarded to the command (and
+ * SIGWINCH when there is no pty). With a pty (ccsb_sandbox_set_tty()), the
+ * run also handles SIGWINCH (resizes the pty), SIGTSTP (restores the
+ * terminal, then stops) and SIGCONT (raw mode again); these signals are
+ * blocked in the calling thread during the run, so call it from the main
+ * thread of a process whose other threads block them too.
+ * It blocks until the command and everything it left in the sandbox are
+ * gone. It changes process-wide state while it runs (see "Threads and process
+ * state" at the top): signal mask, SIGCHLD taken from a signalfd,
+ * waitpid(-1) reaping any child of the process, and PR_SET_CHILD_SUBREAPER,
+ * which stays set afterwards. Errors: -EINVAL for no command; -ENOENT when
+ * bwrap (or slirp4netns) is not found; -EPERM when user namespaces are
+ * unusable, the message naming the sysctl or AppArmor fix; -EIO when bwrap
+ * failed otherwise (its own message is on standard error); the errno of a
+ * failed network setup (-ENODEV without a usable /dev/net/tun, ...). */
 int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error **err);
 
 #ifdef __cplusplus

@@ -18,7 +18,8 @@
  * listed (shadow, ssh keys, sudoers, machine-id, NetworkManager, ...) is
  * simply absent. */
 static const char *const etc_files[] = {
-	"/etc/ssl", "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki",
+	/* Not all of /etc/ssl: its private/ holds keys. */
+	"/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki",
 	"/etc/crypto-policies", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
 	"/etc/nsswitch.conf", "/etc/localtime", "/etc/timezone", "/etc/alternatives",
 	"/etc/host.conf", "/etc/networks", "/etc/terminfo", "/etc/profile", "/etc/profile.d",

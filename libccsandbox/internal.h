@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <termios.h>
 
 #define CCSB_EXPORT __attribute__((visibility("default")))
 #define CCSB_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -32,25 +34,63 @@ struct ccsb_prefix {
 			   * bits past `len` are zero */
 };
 
+/* Longest domain name as text, without the trailing dot (RFC 1035: 255
+ * bytes on the wire). */
+#define CCSB_NAME_MAX 253
+
 struct ccsb_allowlist {
 	struct ccsb_prefix *v;
 	size_t n, cap;
+	/* Domain patterns, normalised (lowercase, no trailing dot):
+	 * "example.com" matches that name only, "*.example.com" any name
+	 * strictly below it. Owned strings. */
+	char **names;
+	size_t nnames, capnames;
+	bool names_sorted; /* strcmp order without duplicates: lookups bisect */
 };
 
-/* Parse one entry (address or CIDR prefix). Host bits set below the
- * prefix length ("10.0.0.1/8") are an error: it is almost always a typo. On
- * error returns -EINVAL and writes a short reason ("bad prefix length",
- * "not an address", ...) to *why (static string). */
+/* Parse one address or CIDR prefix. Host bits set below the prefix length
+ * ("10.0.0.1/8") are an error: it is almost always a typo. On error returns
+ * -EINVAL and writes a short reason ("bad prefix length", "not an address",
+ * ...) to *why (static string). Domain names are not prefixes: see
+ * ccsb__entry_parse(). */
 int ccsb__prefix_parse(const char *s, struct ccsb_prefix *out, const char **why);
+/* Validate and normalise the domain pattern s[0..n): labels of 1-63 letters,
+ * digits, '-' (not first or last) and '_'; at least two labels, the last one
+ * starting with a letter; at most CCSB_NAME_MAX characters; one trailing dot
+ * dropped; '*' only as a whole first label followed by at least two labels
+ * ("*.com" is refused). Writes the lowercase pattern to `out`; 0 or -EINVAL
+ * with *why (static string). */
+int ccsb__name_parse(const char *s, size_t n, char out[CCSB_NAME_MAX + 1], const char **why);
+enum { CCSB_ENTRY_PREFIX = 1, CCSB_ENTRY_NAME = 2 };
+/* Parse one allowlist entry, surrounding whitespace allowed: an address or
+ * prefix (returns CCSB_ENTRY_PREFIX, *p set) or a domain pattern (returns
+ * CCSB_ENTRY_NAME, `name` set as by ccsb__name_parse()); -EINVAL with *why. */
+int ccsb__entry_parse(const char *s, struct ccsb_prefix *p, char name[CCSB_NAME_MAX + 1],
+		      const char **why);
 /* Append; -ENOMEM. */
 int ccsb__allowlist_add(struct ccsb_allowlist *al, const struct ccsb_prefix *p);
+/* Append a domain pattern (validated and normalised again, copied); -EINVAL,
+ * -ENOMEM. Leaves the names unsorted when out of order: the parsers and
+ * ccsb__allowlist_merge() sort them. */
+int ccsb__allowlist_add_name(struct ccsb_allowlist *al, const char *pattern);
 /* Parse a whole buffer; entries are added only if every line is valid. `name`
  * is used in messages ("name:LINE: why 'text'"). */
 int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
 			      const char *buf, size_t len, ccsb_error **err);
-/* Sort, drop prefixes covered by others, merge adjacent siblings; in place. */
+/* Sort, drop prefixes covered by others, merge adjacent siblings; sort the
+ * domain patterns and drop duplicates. In place. */
 void ccsb__allowlist_merge(struct ccsb_allowlist *al);
-/* Deep copy for planning (merge on the copy). */
+/* Whether a query name (text, any case, one trailing dot allowed) matches a
+ * domain pattern. Names with any character outside letters, digits, '-',
+ * '_' and '.' (such as ccsb__dns_parse_query()'s "\DDD" escapes) or with
+ * empty labels never match. O(labels * log patterns) once sorted. */
+bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *qname);
+/* Whether an address (AF_INET: 4 bytes, AF_INET6: 16) lies in one of the
+ * prefixes. Linear. */
+bool ccsb__allowlist_addr_covered(const struct ccsb_allowlist *al, int family,
+				  const uint8_t *addr);
+/* Deep copy, names included, for planning (merge on the copy). */
 int ccsb__allowlist_copy(struct ccsb_allowlist *dst, const struct ccsb_allowlist *src);
 void ccsb__allowlist_free(struct ccsb_allowlist *al);
 /* "192.0.2.0/24" / "2001:db8::/32"; buf of at least 64 bytes. */
@@ -63,11 +103,21 @@ struct ccsb_net_plan {
 	const char *slirp; /* slirp4netns program (name or path) */
 	const struct ccsb_allowlist *prefixes; /* merged; allowlist mode only */
 	bool ipv6;
+	/* Allowlist mode: slirp4netns gets --disable-dns, and the helper hands
+	 * back the DNS listeners and an rtnetlink socket (below). */
+	bool dns;
 };
 
 struct ccsb_net {
 	pid_t slirp_pid;  /* -1 when none */
 	int exit_fd;      /* write end of slirp4netns --exit-fd; -1 when none */
+	/* With plan->dns, opened inside the sandbox's network namespace by the
+	 * helper: UDP and listening TCP sockets on 127.0.0.1:53 (bound with
+	 * IP_FREEBIND: bwrap may not have configured lo yet), and a
+	 * NETLINK_ROUTE socket whose requests act on that namespace with the
+	 * helper's capabilities there. -1 when none; ccsb__net_stop() closes
+	 * those still here. */
+	int dns_udp, dns_tcp, rtnl;
 };
 
 /* Start networking for the sandbox whose pid 1 is `child` (host pid, held
@@ -91,6 +141,14 @@ enum ccsb_mount_kind {
 	CCSB_M_PROC,    /* dest */
 	CCSB_M_DEV,     /* dest */
 };
+
+/* A mount the library made itself (the network mode's resolv.conf). */
+#define CCSB_MOUNT_AUTO 0x100u
+/* slirp4netns's built-in DNS forwarder. */
+#define CCSB_SLIRP_DNS "10.0.2.3"
+/* The allowlist mode's filtering resolver (resolver.c), on the sandbox's
+ * own loopback. */
+#define CCSB_FILTER_DNS "127.0.0.1"
 
 struct ccsb_mount {
 	enum ccsb_mount_kind kind;
@@ -116,10 +174,25 @@ struct ccsb_sandbox {
 	char *bwrap, *slirp, *exec_helper;
 	ccsb_net_mode net;
 	struct ccsb_allowlist allow;
+	ccsb_tty_mode tty;
+	bool seccomp;       /* default true */
+	bool nested_userns; /* default true */
+	int dns_log_fd;     /* -1: none; one line per refused query */
+	int dns_summary_fd; /* -1: none; refused names at the end of a run */
 };
 
-/* Fixed descriptor numbers in the bwrap process (ccsb_sandbox_build_argv). */
+/* Fixed descriptor numbers in the bwrap process (ccsb_sandbox_build_argv).
+ * The seccomp filter comes after the data files: ccsb__seccomp_fdnum(). */
 enum { CCSB_FD_INFO = 3, CCSB_FD_BLOCK = 4, CCSB_FD_STATUS = 5, CCSB_FD_FIRST_DATA = 6 };
+/* In ccsb_sandbox_format_shell(), which has no sync descriptors, the filter
+ * takes the free descriptor 5 instead: POSIX sh (dash) only redirects
+ * descriptors 0-9, and the default policy's four data files already use
+ * 6-9. Descriptor 3 holds the real stdin meanwhile. */
+enum { CCSB_FD_PRINT_SECCOMP = 5 };
+
+/* Number of data files (CCSB_M_FILE mounts). */
+size_t ccsb__nfiles(const ccsb_sandbox *sb);
+int ccsb__seccomp_fdnum(const ccsb_sandbox *sb);
 
 /* Where the init helper is mounted inside. */
 #define CCSB_EXEC_INSIDE "/run/ccsb/exec"
@@ -127,8 +200,69 @@ enum { CCSB_FD_INFO = 3, CCSB_FD_BLOCK = 4, CCSB_FD_STATUS = 5, CCSB_FD_FIRST_DA
 int ccsb__add_special(ccsb_sandbox *sb, enum ccsb_mount_kind kind, const char *dest,
 		      ccsb_error **err);
 
+/* The pure builder. `tty` decides ccsb-exec's --tty; ccsb__build_argv()
+ * takes it from the policy (CCSB_TTY_ON only), ccsb_sandbox_run() passes the
+ * resolved choice. */
 int ccsb__build_argv(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char ***out,
 		     ccsb_error **err);
+int ccsb__build_argv_tty(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
+			 char ***out, ccsb_error **err);
+
+/* ---- seccomp (seccomp.c) --------------------------------------------- */
+
+/* The policy's filter as BPF in a new memfd (O_CLOEXEC, offset 0). */
+int ccsb__seccomp_memfd(const ccsb_sandbox *sb, ccsb_error **err);
+/* The same bytes in a malloc'ed buffer (for --print). */
+int ccsb__seccomp_bpf(const ccsb_sandbox *sb, unsigned char **out, size_t *len,
+		      ccsb_error **err);
+
+/* ---- capabilities (caps.c) ------------------------------------------- */
+
+/* Async-signal-safe variant of ccsb_caps_drop_inheritable() for a forked
+ * child; returns 0 or -errno. */
+int ccsb__caps_drop_inheritable_raw(void);
+
+/* ---- terminal relay (pty.c) ------------------------------------------ */
+
+struct ccsb_ring {
+	char b[4096];
+	size_t off, len;
+};
+
+struct ccsb_pty {
+	int master;    /* -1: no pty */
+	int slave;     /* ours until bwrap is spawned; then closed */
+	int in, out;   /* the caller's terminal: read keys from `in`, write
+			* output to `out` (reopened non-blocking when possible) */
+	bool own_in, own_out; /* whether in/out are ours to close */
+	bool slave_out, slave_err; /* the command's stdout/stderr is the pty */
+	bool raw;      /* `saved` is to be restored */
+	struct termios saved;
+	struct ccsb_ring to_master, to_user;
+	bool in_done, master_done, out_dead;
+};
+
+/* Everything -1/false: no pty. */
+void ccsb__pty_init(struct ccsb_pty *p);
+/* Open a pty pair whose slave starts with the settings and window size of
+ * the caller's terminal (fd 0). */
+int ccsb__pty_open(struct ccsb_pty *p, ccsb_error **err);
+/* Raw mode on the caller's terminal; the settings before are kept. */
+int ccsb__pty_raw(struct ccsb_pty *p, ccsb_error **err);
+/* Put back the caller's settings if they were changed. Idempotent. */
+void ccsb__pty_restore(struct ccsb_pty *p);
+/* Copy the caller's window size to the pty. */
+void ccsb__pty_resize(struct ccsb_pty *p);
+/* Fill up to 3 pollfds for the relay; `read_user` false stops reading the
+ * caller's keys (after the command is gone). Returns the count. */
+int ccsb__pty_pollfds(struct ccsb_pty *p, struct pollfd *pfd, bool read_user);
+/* Do the I/O that the poll result allows. */
+void ccsb__pty_io(struct ccsb_pty *p, const struct pollfd *pfd, int n);
+/* True once the pty's slave side is closed everywhere and its output has
+ * been written out (or cannot be). */
+bool ccsb__pty_drained(const struct ccsb_pty *p);
+/* Restore and close everything. */
+void ccsb__pty_close(struct ccsb_pty *p);
 
 /* -EPERM when sharing `dir` read-write would expose / or the whole home. */
 int ccsb__check_shared_dir(const char *dir, ccsb_error **err);

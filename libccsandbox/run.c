@@ -2,8 +2,10 @@
 /* Spawning bwrap, holding the sandbox until its network is complete,
  * supervising it, and reaping everything. */
 #include "internal.h"
+#include "resolver.h"
 
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,13 +16,18 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 extern char **environ;
 
 /* Signals relayed to the command; SIGCHLD drives the loop. */
 static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+/* Taken over too: with a pty, SIGWINCH resizes it, SIGTSTP and SIGCONT
+ * leave and re-enter raw mode; without one, only SIGWINCH, relayed. */
+static const int pty_signals[] = { SIGWINCH, SIGTSTP, SIGCONT };
 
 struct launch {
 	pid_t bwrap;
@@ -59,30 +66,53 @@ static int make_memfd(const struct ccsb_mount *m, ccsb_error **err)
 	return fd;
 }
 
+static void close_from_cloexec(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	/* Kernels before 5.11: walk the table. */
+	long max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 1 << 20)
+		max = 1 << 20;
+	for (int fd = first; fd < max; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+struct placement {
+	int src, target;
+};
+
 /* In the child: move every source descriptor above the targets first, so
  * that dup2() onto fixed numbers cannot clobber a source not yet moved. */
-static void place_fds(int *src, int n)
+static void place_fds(struct placement *pl, int n)
 {
 	for (int i = 0; i < n; i++)
-		src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 64);
+		pl[i].src = fcntl(pl[i].src, F_DUPFD_CLOEXEC, 64);
 	for (int i = 0; i < n; i++)
-		if (src[i] < 0 || dup2(src[i], CCSB_FD_INFO + i) < 0)
+		if (pl[i].src < 0 || dup2(pl[i].src, pl[i].target) < 0)
 			_exit(127);
 }
 
+/* fds[]: 0 info, 1 block, 2 status, 3.. data files, then the seccomp
+ * filter; they land on CCSB_FD_INFO + index. With a pty its slave becomes
+ * the command's stdin, and stdout/stderr where those are terminals. */
 static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_t *orig,
-		 struct launch *l, ccsb_error **err)
+		 const struct ccsb_pty *pty, struct launch *l, ccsb_error **err)
 {
 	int info[2] = { -1, -1 }, status[2] = { -1, -1 }, block[2] = { -1, -1 },
 	    errp[2] = { -1, -1 };
-	int nfiles = 0;
-	for (size_t i = 0; i < sb->nmounts; i++)
-		nfiles += sb->mounts[i].kind == CCSB_M_FILE;
-	int *fds = calloc((size_t)nfiles + 3, sizeof(int));
+	int nfiles = (int)ccsb__nfiles(sb);
+	int nfds = nfiles + 3 + (sb->seccomp ? 1 : 0);
+	int *fds = calloc((size_t)nfds, sizeof(int));
+	struct placement *pl = calloc((size_t)nfds + 3, sizeof(*pl));
+	int npl = 0;
 	int r = 0;
-	if (!fds)
+	if (!fds || !pl) {
+		free(fds);
+		free(pl);
 		return ccsb__err(err, ENOMEM, "out of memory");
-	for (int i = 0; i < nfiles + 3; i++)
+	}
+	for (int i = 0; i < nfds; i++)
 		fds[i] = -1;
 	/* A socket for the block fd so that releasing a sandbox that already
 	 * died gives EPIPE without SIGPIPE. */
@@ -102,9 +132,26 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 		}
 		k++;
 	}
+	if (sb->seccomp) {
+		fds[k] = ccsb__seccomp_memfd(sb, err);
+		if (fds[k] < 0) {
+			r = fds[k];
+			goto out;
+		}
+		k++;
+	}
 	fds[0] = info[1];
 	fds[1] = block[1];
 	fds[2] = status[1];
+	for (int i = 0; i < nfds; i++)
+		pl[npl++] = (struct placement){ fds[i], CCSB_FD_INFO + i };
+	if (pty->master >= 0) {
+		pl[npl++] = (struct placement){ pty->slave, STDIN_FILENO };
+		if (pty->slave_out)
+			pl[npl++] = (struct placement){ pty->slave, STDOUT_FILENO };
+		if (pty->slave_err)
+			pl[npl++] = (struct placement){ pty->slave, STDERR_FILENO };
+	}
 
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -120,10 +167,18 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 			signal(relayed[i], SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
+		for (size_t i = 0; i < sizeof(pty_signals) / sizeof(*pty_signals); i++)
+			signal(pty_signals[i], SIG_DFL);
 		sigprocmask(SIG_SETMASK, orig, NULL);
+		/* Nothing that runs from here on may inherit a capability. */
+		if (ccsb__caps_drop_inheritable_raw() < 0)
+			_exit(127);
 		/* Out of the way of the fixed numbers place_fds() fills. */
 		int ew = fcntl(errp[1], F_DUPFD_CLOEXEC, 64);
-		place_fds(fds, nfiles + 3);
+		place_fds(pl, npl);
+		/* Whatever the caller had open (a directory, a socket) must not
+		 * reach the sandbox: bwrap passes every open descriptor on. */
+		close_from_cloexec(CCSB_FD_INFO + nfds);
 		execvpe(argv[0], argv, envp);
 		int e = errno;
 		(void)!write(ew, &e, sizeof(e));
@@ -136,10 +191,11 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 	l->errpipe = errp[0];
 	info[0] = status[0] = block[0] = errp[0] = -1;
 out:
-	for (int i = 3; i < nfiles + 3; i++)
+	for (int i = 3; i < nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	free(fds);
+	free(pl);
 	int all[] = { info[0], info[1], status[0], status[1], block[0], block[1], errp[0], errp[1] };
 	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++)
 		if (all[i] >= 0)
@@ -261,13 +317,20 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	char **argv = NULL, **envp = NULL;
 	struct launch l = { .bwrap = -1, .child = -1, .info_fd = -1, .status_fd = -1,
 			    .block_fd = -1, .errpipe = -1 };
-	struct ccsb_net net = { .slirp_pid = -1, .exit_fd = -1 };
+	struct ccsb_net net = { .slirp_pid = -1, .exit_fd = -1, .dns_udp = -1, .dns_tcp = -1,
+				.rtnl = -1 };
 	struct ccsb_allowlist merged = { 0 };
+	struct ccsb_pty pty;
+	struct ccsb_resolver *dns = NULL;
 	int sfd = -1, r;
 	bool bwrap_done = false;
 	int bwrap_status = 0;
 
-	r = ccsb__build_argv(sb, cmd, true, &argv, err);
+	ccsb__pty_init(&pty);
+	bool use_pty = sb->tty == CCSB_TTY_ON || (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO));
+	if (use_pty && !isatty(STDIN_FILENO))
+		return ccsb__err(err, ENOTTY, "a terminal was asked for, but standard input is not one");
+	r = ccsb__build_argv_tty(sb, cmd, true, use_pty, &argv, err);
 	if (r < 0)
 		return r;
 	if (ccsb__env_build(sb, environ, &envp) < 0) {
@@ -291,6 +354,12 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	for (size_t i = 0; i < sizeof(relayed) / sizeof(*relayed); i++)
 		sigaddset(&set, relayed[i]);
 	sigaddset(&set, SIGCHLD);
+	if (use_pty) {
+		for (size_t i = 0; i < sizeof(pty_signals) / sizeof(*pty_signals); i++)
+			sigaddset(&set, pty_signals[i]);
+	} else {
+		sigaddset(&set, SIGWINCH);
+	}
 	sigprocmask(SIG_BLOCK, &set, &orig);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
@@ -298,9 +367,14 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 		goto out_mask;
 	}
 
-	r = spawn(sb, argv, envp, &orig, &l, err);
+	if (use_pty && (r = ccsb__pty_open(&pty, err)) < 0)
+		goto out_mask;
+	r = spawn(sb, argv, envp, &orig, &pty, &l, err);
 	if (r < 0)
 		goto out_mask;
+	/* bwrap holds the slave now; once it and the sandbox are gone, reads
+	 * on the master end with EIO. */
+	close_fd(&pty.slave);
 
 	int e = 0;
 	ssize_t n;
@@ -335,6 +409,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			.slirp = sb->slirp,
 			.prefixes = &merged,
 			.ipv6 = false,
+			.dns = sb->net == CCSB_NET_ALLOWLIST,
 		};
 		r = ccsb__net_start(&plan, l.child, &net, err);
 		if (r < 0) {
@@ -342,6 +417,17 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			kill(l.child, SIGKILL);
 			goto out_wait;
 		}
+		if (plan.dns && (r = ccsb__resolver_new(&dns, &merged, plan.ipv6, &net.dns_udp,
+						       &net.dns_tcp, &net.rtnl, sb->dns_log_fd,
+						       err)) < 0) {
+			kill(l.child, SIGKILL);
+			goto out_wait;
+		}
+	}
+
+	if (use_pty && (r = ccsb__pty_raw(&pty, err)) < 0) {
+		kill(l.child, SIGKILL);
+		goto out_wait;
 	}
 
 	if (send(l.block_fd, "1", 1, MSG_NOSIGNAL) < 0) {
@@ -349,24 +435,63 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	}
 	close_fd(&l.block_fd);
 
-	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-	while (!bwrap_done) {
-		if (poll(&pfd, 1, -1) < 0) {
+	/* Until bwrap has exited and, with a pty, everything the command
+	 * wrote has been relayed. */
+	struct pollfd pfd[4 + CCSB_RESOLVER_MAXFDS];
+	while (!bwrap_done || !ccsb__pty_drained(&pty)) {
+		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		/* Keys typed after the command is gone are the caller's. */
+		int np = 1 + ccsb__pty_pollfds(&pty, pfd + 1, !bwrap_done);
+		/* The DNS filter serves the sandbox while the command runs. */
+		int ndns = dns && !bwrap_done ? ccsb__resolver_pollfds(dns, pfd + np) : 0;
+		int dns_wait = ndns ? ccsb__resolver_timeout(dns) : -1;
+		/* With bwrap gone, no process holds the pty's slave and the
+		 * master ends at once; the timeout only guards against a
+		 * descriptor leaked to some unrelated child. */
+		int pr = poll(pfd, (nfds_t)(np + ndns), bwrap_done ? 2000 : dns_wait);
+		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
 			r = ccsb__errno(err, errno, "poll");
 			kill(l.child, SIGKILL);
 			break;
 		}
+		if (ndns)
+			ccsb__resolver_io(dns, pfd + np, ndns);
+		if (pr == 0 && bwrap_done)
+			break;
+		ccsb__pty_io(&pty, pfd + 1, np - 1);
 		struct signalfd_siginfo si;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGCHLD)
+			switch (si.ssi_signo) {
+			case SIGCHLD:
 				reap(&l, &bwrap_done, &bwrap_status);
-			else
+				break;
+			case SIGWINCH:
+				if (use_pty)
+					ccsb__pty_resize(&pty);
+				else
+					kill(l.child, SIGWINCH);
+				break;
+			case SIGTSTP:
+				/* Only with a pty (^Z itself goes to the command):
+				 * someone stopped ccsb; hand the terminal back
+				 * first. */
+				ccsb__pty_restore(&pty);
+				kill(getpid(), SIGSTOP);
+				break;
+			case SIGCONT:
+				if (!bwrap_done && ccsb__pty_raw(&pty, NULL) == 0)
+					ccsb__pty_resize(&pty);
+				break;
+			default:
 				kill(l.child, (int)si.ssi_signo);
+				break;
+			}
 		}
 		reap(&l, &bwrap_done, &bwrap_status);
 	}
+	ccsb__pty_restore(&pty);
 	if (r == 0) {
 		if (!read_exit_reported(l.status_fd))
 			r = explain_bwrap_failure(bwrap_status, err);
@@ -375,6 +500,8 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	}
 
 out_wait:
+	ccsb__resolver_summary(dns, sb->dns_summary_fd);
+	ccsb__resolver_free(dns);
 	ccsb__net_stop(&net);
 	close_fd(&l.block_fd);
 	if (l.bwrap > 0 && !bwrap_done) {
@@ -389,6 +516,7 @@ out_wait:
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 out_mask:
+	ccsb__pty_close(&pty);
 	close_fd(&l.info_fd);
 	close_fd(&l.status_fd);
 	close_fd(&l.block_fd);

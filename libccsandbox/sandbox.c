@@ -57,6 +57,11 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	const char *helper = getenv("CCSB_EXEC_HELPER");
 	sb->exec_helper = strdup(helper && *helper ? helper : CCSB_LIBEXECDIR "/ccsb-exec");
 	sb->net = CCSB_NET_NONE;
+	sb->tty = CCSB_TTY_AUTO;
+	sb->seccomp = true;
+	sb->nested_userns = true;
+	sb->dns_log_fd = -1;
+	sb->dns_summary_fd = -1;
 	if (!sb->user || !sb->home || !sb->hostname || !sb->cwd || !sb->bwrap ||
 	    !sb->slirp || !sb->exec_helper) {
 		ccsb_sandbox_free(sb);
@@ -109,12 +114,14 @@ static int add_mount(ccsb_sandbox *sb, enum ccsb_mount_kind kind, unsigned flags
 		     const char *src, const char *dest, const void *data, size_t len,
 		     ccsb_error **err)
 {
-	if (!ccsb__path_ok(dest))
-		return ccsb__err(err, EINVAL, "bad sandbox path '%s': must be absolute, without '.' or '..'",
-				 dest ? dest : "");
+	/* The source first: when no destination was given it is the source,
+	 * and the message must name the host path. */
 	if (kind == CCSB_M_BIND && !ccsb__path_ok(src))
 		return ccsb__err(err, EINVAL, "bad host path '%s': must be absolute, without '.' or '..'",
 				 src ? src : "");
+	if (!ccsb__path_ok(dest))
+		return ccsb__err(err, EINVAL, "bad sandbox path '%s': must be absolute, without '.' or '..'",
+				 dest ? dest : "");
 	if (kind == CCSB_M_SYMLINK && (!src || !*src))
 		return ccsb__err(err, EINVAL, "empty symlink target for '%s'", dest);
 	if (grow((void **)&sb->mounts, &sb->capmounts, sb->nmounts, sizeof(*sb->mounts)) < 0)
@@ -154,6 +161,16 @@ CCSB_EXPORT int ccsb_sandbox_add_tmpfs(ccsb_sandbox *sb, const char *dest, ccsb_
 CCSB_EXPORT int ccsb_sandbox_add_dir(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
 {
 	return add_mount(sb, CCSB_M_DIR, 0, NULL, dest, NULL, 0, err);
+}
+
+CCSB_EXPORT int ccsb_sandbox_add_proc(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
+{
+	return add_mount(sb, CCSB_M_PROC, 0, NULL, dest, NULL, 0, err);
+}
+
+CCSB_EXPORT int ccsb_sandbox_add_dev(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
+{
+	return add_mount(sb, CCSB_M_DEV, 0, NULL, dest, NULL, 0, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_add_symlink(ccsb_sandbox *sb, const char *target,
@@ -315,10 +332,17 @@ CCSB_EXPORT int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid
 {
 	if (user) {
 		/* The name lands in passwd and group: keep it to a portable set. */
-		for (const char *c = user; *c; c++)
+		bool digits = *user != '\0';
+		for (const char *c = user; *c; c++) {
 			if (!(*c == '_' || *c == '-' || *c == '.' || (*c >= 'a' && *c <= 'z') ||
 			      (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
 				return ccsb__err(err, EINVAL, "bad user name '%s'", user);
+			digits = digits && *c >= '0' && *c <= '9';
+		}
+		/* All digits would read as a uid; a leading '-' as an option;
+		 * "." and ".." as paths. */
+		if (digits || user[0] == '-' || strcmp(user, ".") == 0 || strcmp(user, "..") == 0)
+			return ccsb__err(err, EINVAL, "bad user name '%s'", user);
 		int r = set_str(&sb->user, user, "user name", false, err);
 		if (r < 0)
 			return r;
@@ -339,6 +363,14 @@ CCSB_EXPORT int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid
 
 CCSB_EXPORT int ccsb_sandbox_set_hostname(ccsb_sandbox *sb, const char *name, ccsb_error **err)
 {
+	/* It lands in /etc/hosts and /etc/hostname: one RFC 1123 name. */
+	for (const char *c = name ? name : ""; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.') ||
+		    c - name >= 63)
+			return ccsb__err(err, EINVAL, "bad host name: use letters, digits, '-' and '.'");
+	if (name && name[0] == '-')
+		return ccsb__err(err, EINVAL, "bad host name: must not start with '-'");
 	return set_str(&sb->hostname, name, "host name", false, err);
 }
 
@@ -366,13 +398,62 @@ CCSB_EXPORT int ccsb_sandbox_set_net(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_
 {
 	if (mode != CCSB_NET_NONE && mode != CCSB_NET_FULL && mode != CCSB_NET_ALLOWLIST)
 		return ccsb__err(err, EINVAL, "unknown network mode %d", (int)mode);
+	/* The sandbox's resolv.conf follows the mode: replace the one an
+	 * earlier call made. */
+	for (size_t i = 0; i < sb->nmounts; i++) {
+		if (sb->mounts[i].kind == CCSB_M_FILE && (sb->mounts[i].flags & CCSB_MOUNT_AUTO)) {
+			mount_clear(&sb->mounts[i]);
+			memmove(&sb->mounts[i], &sb->mounts[i + 1],
+				(sb->nmounts - i - 1) * sizeof(*sb->mounts));
+			sb->nmounts--;
+			break;
+		}
+	}
+	if (mode != CCSB_NET_NONE) {
+		/* The allowlist mode's names are resolved by the library's
+		 * filter, listening on the sandbox's own loopback; slirp's
+		 * forwarder would resolve any name (pitfall 4). */
+		static const char resolv_slirp[] = "nameserver " CCSB_SLIRP_DNS "\n";
+		static const char resolv_filter[] = "nameserver " CCSB_FILTER_DNS "\n";
+		const char *resolv = mode == CCSB_NET_ALLOWLIST ? resolv_filter : resolv_slirp;
+		int r = add_mount(sb, CCSB_M_FILE, CCSB_MOUNT_AUTO, NULL, "/etc/resolv.conf", resolv,
+				  strlen(resolv), err);
+		if (r < 0)
+			return r;
+	}
 	sb->net = mode;
 	return 0;
+}
+
+CCSB_EXPORT void ccsb_sandbox_set_dns_log(ccsb_sandbox *sb, int log_fd, int summary_fd)
+{
+	if (!sb)
+		return;
+	sb->dns_log_fd = log_fd;
+	sb->dns_summary_fd = summary_fd;
 }
 
 CCSB_EXPORT ccsb_net_mode ccsb_sandbox_get_net(const ccsb_sandbox *sb)
 {
 	return sb->net;
+}
+
+CCSB_EXPORT int ccsb_sandbox_set_tty(ccsb_sandbox *sb, ccsb_tty_mode mode, ccsb_error **err)
+{
+	if (mode != CCSB_TTY_AUTO && mode != CCSB_TTY_ON && mode != CCSB_TTY_OFF)
+		return ccsb__err(err, EINVAL, "unknown terminal mode %d", (int)mode);
+	sb->tty = mode;
+	return 0;
+}
+
+CCSB_EXPORT void ccsb_sandbox_set_seccomp(ccsb_sandbox *sb, bool enable)
+{
+	sb->seccomp = enable;
+}
+
+CCSB_EXPORT void ccsb_sandbox_set_nested_userns(ccsb_sandbox *sb, bool allow)
+{
+	sb->nested_userns = allow;
 }
 
 char *ccsb__passwd_line(const char *user, uid_t uid, gid_t gid, const char *home,

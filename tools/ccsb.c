@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ccsb: parse, build the policy, run, pass the status through. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 
 #include "ccsandbox.h"
 #include "cli.h"
+#include "config.h"
+#include "doctor.h"
 
 #define EXIT_CCSB 125
 
@@ -143,6 +146,11 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 			return r;
 	}
 
+	if (c->tty >= 0 && (r = ccsb_sandbox_set_tty(sb, (ccsb_tty_mode)c->tty, err)) < 0)
+		return r;
+	ccsb_sandbox_set_seccomp(sb, !c->no_seccomp);
+	ccsb_sandbox_set_nested_userns(sb, !c->no_nested_userns);
+
 	ccsb_net_mode mode = c->net >= 0 ? (ccsb_net_mode)c->net : CCSB_NET_ALLOWLIST;
 	if ((r = ccsb_sandbox_set_net(sb, mode, err)) < 0)
 		return r;
@@ -166,8 +174,10 @@ static void describe_net(const ccsb_sandbox *sb, FILE *f, const char *prefix)
 	if (m == CCSB_NET_ALLOWLIST) {
 		size_t given, merged;
 		ccsb_sandbox_allowlist_count(sb, &given, &merged);
-		fprintf(f, "%snetwork: allowlist, %zu prefixes (%zu as given), DNS 10.0.2.3\n", prefix,
-			merged, given);
+		size_t names = ccsb_sandbox_allowlist_name_count(sb);
+		fprintf(f, "%snetwork: allowlist, %zu prefix%s (%zu as given), %zu name%s, "
+			"DNS 127.0.0.1 (ccsb's filter)\n", prefix, merged, merged == 1 ? "" : "es",
+			given, names, names == 1 ? "" : "s");
 	} else if (m == CCSB_NET_FULL) {
 		fprintf(f, "%snetwork: full (any destination except the host's loopback), DNS 10.0.2.3\n",
 			prefix);
@@ -185,7 +195,8 @@ static void print_version(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		execvp(argv[0], argv);
-		printf("bwrap: not found\n");
+		/* _exit() does not flush stdio: a piped stdout would lose it. */
+		dprintf(1, "bwrap: not found (%s: %s)\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	if (pid > 0)
@@ -221,6 +232,21 @@ int main(int argc, char **argv)
 	}
 
 	ccsb_error *err = NULL;
+	if (ccsb_caps_drop_inheritable(&err) < 0) {
+		cli_free(&c);
+		return die(err, NULL);
+	}
+	if (!c.dashdash && strcmp(c.cmd[0], "doctor") == 0) {
+		int st = doctor_main(c.cmd + 1);
+		cli_free(&c);
+		return st;
+	}
+	char cmsg[PATH_MAX + 512];
+	if (config_load(&c, NULL, 0, cmsg, sizeof(cmsg)) < 0) {
+		fprintf(stderr, "ccsb: %s\n", cmsg);
+		cli_free(&c);
+		return EXIT_CCSB;
+	}
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	int status;
 	if (!sb) {
@@ -241,7 +267,16 @@ int main(int argc, char **argv)
 	} else {
 		if (!c.quiet)
 			describe_net(sb, stderr, "ccsb: ");
-		status = ccsb_sandbox_run(sb, c.cmd, &err);
+		int log_fd = -1;
+		if (c.log_net) {
+			log_fd = open(c.log_net, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+			if (log_fd < 0)
+				fprintf(stderr, "ccsb: --log-net: %s: %s\n", c.log_net, strerror(errno));
+		}
+		ccsb_sandbox_set_dns_log(sb, log_fd, c.quiet ? -1 : STDERR_FILENO);
+		status = log_fd < 0 && c.log_net ? EXIT_CCSB : ccsb_sandbox_run(sb, c.cmd, &err);
+		if (log_fd >= 0)
+			close(log_fd);
 		if (status < 0)
 			status = die(err, NULL);
 	}

@@ -15,8 +15,10 @@ const char cli_usage[] =
 	"Usage: ccsb [OPTION...] [--] COMMAND [ARG...]\n"
 	"       ccsb [OPTION...] claude [ARG...]\n"
 	"       ccsb [OPTION...] bash\n"
+	"       ccsb doctor\n"
 	"Run a command in a sandbox: the current directory and Claude Code's state\n"
 	"are writable, the system is read-only, the rest of your home is hidden.\n"
+	"`ccsb doctor` checks what ccsb needs and prints the fix for each problem.\n"
 	"\n"
 	"Files:\n"
 	"  --ro=PATH[:DEST]       bind PATH read-only (at DEST inside)\n"
@@ -29,20 +31,30 @@ const char cli_usage[] =
 	"  --allow=ENTRY          allow an address or CIDR prefix (repeatable)\n"
 	"  --allow-file=FILE      allow every entry of FILE\n"
 	"  --no-default-allowlist do not load the installed ip-ranges.txt\n"
+	"  --log-net=FILE         append one line per refused DNS query to FILE\n"
 	"Identity:\n"
 	"  --uid=UID --gid=GID    ids inside (default: yours; 1000 when run as root)\n"
+	"Terminal and kernel:\n"
+	"  --tty=WHEN             run the command on a pty of its own: auto (when\n"
+	"                         stdin is a terminal, the default), on or off\n"
+	"  --no-seccomp           do not install the seccomp filter\n"
+	"  --no-nested-userns     forbid user namespaces inside (breaks tools that\n"
+	"                         sandbox themselves, such as Claude Code's sandbox)\n"
 	"Other:\n"
 	"  --print                print the bwrap command line and run nothing\n"
 	"  -q, --quiet            no status line on stderr\n"
 	"  -h, --help             show this help\n"
 	"  -V, --version          show versions\n"
 	"\n"
+	"Configuration: ~/.config/ccsb/config (or $XDG_CONFIG_HOME/ccsb/config),\n"
+	"lines like \"net = full\" or \"ro = ~/data\"; command-line options come after.\n"
 	"Exit status: the command's; 128+N if it died of signal N; 127 not found;\n"
 	"126 not executable; 125 when ccsb itself fails.\n";
 
 enum {
 	OPT_RO = 256, OPT_RW, OPT_TMPFS, OPT_ENV, OPT_NET, OPT_ALLOW, OPT_ALLOW_FILE,
-	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID,
+	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID, OPT_TTY, OPT_NO_SECCOMP,
+	OPT_NO_NESTED_USERNS, OPT_LOG_NET,
 };
 
 static const struct option longopts[] = {
@@ -57,6 +69,10 @@ static const struct option longopts[] = {
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "gid", required_argument, NULL, OPT_GID },
+	{ "tty", required_argument, NULL, OPT_TTY },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+	{ "no-nested-userns", no_argument, NULL, OPT_NO_NESTED_USERNS },
+	{ "log-net", required_argument, NULL, OPT_LOG_NET },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -117,8 +133,9 @@ static int parse_id(const char *opt, const char *arg, long *out, char *errbuf, s
 	char *end;
 	errno = 0;
 	long v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < 0 || v >= 65535 * 65536L || arg[0] == '-' ||
-	    arg[0] == '+')
+	/* strtol() would skip leading blanks and accept a sign. */
+	if (errno || end == arg || *end || v < 0 || v >= 65535 * 65536L || arg[0] < '0' ||
+	    arg[0] > '9')
 		return fail(errbuf, len, "%s=%s: not a valid id", opt, arg);
 	*out = v;
 	return 0;
@@ -129,13 +146,16 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 	memset(c, 0, sizeof(*c));
 	c->net = -1;
 	c->uid = c->gid = -1;
+	c->tty = -1;
 	errbuf[0] = '\0';
 	optind = 0; /* reset getopt, so the parser can run more than once */
 	opterr = 0;
 	int opt;
 	/* "+": options stop at the first non-option word (the command). */
+	const char *last_arg = NULL; /* tells "--" apart from "--env --" */
 	while ((opt = getopt_long(argc, argv, "+:qhV", longopts, NULL)) != -1) {
 		int r = 0;
+		last_arg = optarg;
 		switch (opt) {
 		case OPT_RO:
 		case OPT_RW:
@@ -182,6 +202,27 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 		case OPT_GID:
 			r = parse_id("--gid", optarg, &c->gid, errbuf, len);
 			break;
+		case OPT_TTY:
+			if (strcmp(optarg, "auto") == 0)
+				c->tty = CCSB_TTY_AUTO;
+			else if (strcmp(optarg, "on") == 0)
+				c->tty = CCSB_TTY_ON;
+			else if (strcmp(optarg, "off") == 0)
+				c->tty = CCSB_TTY_OFF;
+			else
+				r = fail(errbuf, len, "--tty=%s: use auto, on or off", optarg);
+			break;
+		case OPT_NO_SECCOMP:
+			c->no_seccomp = true;
+			break;
+		case OPT_NO_NESTED_USERNS:
+			c->no_nested_userns = true;
+			break;
+		case OPT_LOG_NET:
+			if (!*optarg)
+				r = fail(errbuf, len, "--log-net: empty file name");
+			c->log_net = optarg;
+			break;
 		case 'q':
 			c->quiet = true;
 			break;
@@ -194,13 +235,20 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 		case ':':
 			r = fail(errbuf, len, "option '%s' needs a value", argv[optind - 1]);
 			break;
-		default:
-			if (optopt)
-				r = fail(errbuf, len, "unknown option '-%c'; see 'ccsb --help'", optopt);
+		default: {
+			/* glibc sets optopt to the option's value for a long
+			 * flag given a value, and to 0 for an unknown long
+			 * option; only a short option has it as a character. */
+			const char *word = argv[optind - 1];
+			if (strncmp(word, "--", 2) == 0 && optopt)
+				r = fail(errbuf, len, "option '%.*s' takes no value", (int)strcspn(word, "="),
+					 word);
+			else if (strncmp(word, "--", 2) == 0)
+				r = fail(errbuf, len, "unknown option '%s'; see 'ccsb --help'", word);
 			else
-				r = fail(errbuf, len, "unknown option '%s'; see 'ccsb --help'",
-					 argv[optind - 1]);
+				r = fail(errbuf, len, "unknown option '-%c'; see 'ccsb --help'", optopt);
 			break;
+		}
 		}
 		if (r < 0) {
 			if (!errbuf[0])
@@ -221,6 +269,8 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 		return fail(errbuf, len, "no command given; try 'ccsb bash' or 'ccsb claude' (see --help)");
 	}
 	c->cmd = &argv[optind];
+	c->dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0 &&
+		      argv[optind - 1] != last_arg;
 	return 0;
 }
 
@@ -235,7 +285,11 @@ void cli_free(struct cli *c)
 	free(c->env);
 	free(c->allow);
 	free(c->allow_files);
+	for (size_t i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+	free(c->owned);
 	memset(c, 0, sizeof(*c));
 	c->net = -1;
 	c->uid = c->gid = -1;
+	c->tty = -1;
 }

@@ -10,7 +10,7 @@
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
 
 struct cli_bind {
-	const char *src;  /* as given; borrowed from argv */
+	char *src;        /* as given, without ":DEST"; owned */
 	char *dest;       /* NULL: same as src */
 	bool rw;
 };
@@ -24,7 +24,13 @@ struct cli {
 	const char **tmpfs, **env, **allow, **allow_files; /* borrowed from argv */
 	size_t ntmpfs, nenv, nallow, nallow_files;
 	long uid, gid;    /* -1: not given */
+	int tty;          /* -1: not given; else a ccsb_tty_mode */
+	bool no_seccomp, no_nested_userns;
+	const char *log_net; /* --log-net=FILE; borrowed; NULL: none */
 	char **cmd;       /* borrowed: the rest of argv */
+	bool dashdash;    /* a "--" came before the command ("ccsb -- doctor") */
+	char **owned;     /* strings that cli_free() frees (the config file's) */
+	size_t nowned;
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in errbuf. On

@@ -49,15 +49,16 @@
  *    pty also SIGTSTP and SIGCONT) in the calling thread (sigprocmask()) and
  *    takes them from a signalfd; the original mask is restored before it
  *    returns. Other threads should block them too, or a
- *    signal may go to them instead of being forwarded to the command. SIGCHLD
- *    must not be ignored (SIG_IGN or SA_NOCLDWAIT): the run would not see its
- *    children exit;
- *  - it reaps with waitpid(-1, ..., WNOHANG): the exit status of any child of
- *    the process that ends during the run is collected and discarded;
- *  - it makes the process a child subreaper (prctl(PR_SET_CHILD_SUBREAPER)),
- *    so that the sandbox's orphans are reaped too. This stays set after it
- *    returns: orphaned descendants of the process are reparented to it from
- *    then on, and it should reap them.
+ *    signal may go to them instead of being forwarded to the command. A
+ *    SIGCHLD disposition of SIG_IGN is set to SIG_DFL during the run and
+ *    restored (SA_NOCLDWAIT set by other means is not supported);
+ *  - it waits only for its own processes (bwrap, the sandbox's pid 1,
+ *    slirp4netns): the caller's other children are left alone. slirp4netns
+ *    takes ~20 ms to exit after the command; it is reaped by the next run or
+ *    by ccsb_sandbox_free() if it has exited by then;
+ *  - it makes the process a child subreaper (prctl(PR_SET_CHILD_SUBREAPER))
+ *    during the run, so that the sandbox's pid 1 is reaped when bwrap's
+ *    monitor leaves it; the previous setting is restored.
  * The command's standard input, output and error are the caller's (relayed
  * through a pty when one is used, see ccsb_sandbox_set_tty()), and bwrap
  * writes its own error messages to the caller's standard error.
@@ -455,9 +456,8 @@ int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[],
  * thread of a process whose other threads block them too.
  * It blocks until the command and everything it left in the sandbox are
  * gone. It changes process-wide state while it runs (see "Threads and process
- * state" at the top): signal mask, SIGCHLD taken from a signalfd,
- * waitpid(-1) reaping any child of the process, and PR_SET_CHILD_SUBREAPER,
- * which stays set afterwards. Errors: -EINVAL for no command; -ENOENT when
+ * state" at the top): signal mask, SIGCHLD taken from a signalfd, and
+ * PR_SET_CHILD_SUBREAPER while it runs. Errors: -EINVAL for no command; -ENOENT when
  * bwrap (or slirp4netns) is not found; -EPERM when user namespaces are
  * unusable, the message naming the sysctl or AppArmor fix; -EIO when bwrap
  * failed otherwise (its own message is on standard error); the errno of a

@@ -174,6 +174,8 @@ struct ccsb_sandbox {
 	char *bwrap, *slirp, *exec_helper;
 	ccsb_net_mode net;
 	struct ccsb_allowlist allow;
+	/* slirp4netns of the last run, still tearing down when it returned. */
+	pid_t stale_slirp;
 	ccsb_tty_mode tty;
 	bool seccomp;       /* default true */
 	bool nested_userns; /* default true */

@@ -291,18 +291,19 @@ static int shell_status(int status)
 	return WEXITSTATUS(status);
 }
 
-/* Reap whatever has exited; remember bwrap's status. The sandbox's pid 1
- * lands here too once bwrap's monitor is gone (pitfall 8). */
+/* Reap our own processes only, never the embedding program's: bwrap, and
+ * the sandbox's pid 1, which bwrap's monitor leaves to us as a subreaper
+ * (pitfall 8). Nothing else can reach us: everything else in the sandbox
+ * dies with its pid namespace. */
 static void reap(struct launch *l, bool *bwrap_done, int *bwrap_status)
 {
 	int st;
-	pid_t w;
-	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (w == l->bwrap) {
-			*bwrap_done = true;
-			*bwrap_status = st;
-		}
+	if (!*bwrap_done && waitpid(l->bwrap, &st, WNOHANG) == l->bwrap) {
+		*bwrap_done = true;
+		*bwrap_status = st;
 	}
+	if (l->child > 0 && waitpid(l->child, NULL, WNOHANG) == l->child)
+		l->child = -1;
 }
 
 static void close_fd(int *fd)
@@ -343,11 +344,35 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			goto out_free;
 		}
 		ccsb__allowlist_merge(&merged);
+		/* A /0 would be a default route: that is --net=full, said
+		 * plainly, not an allowlist. Refused before anything starts. */
+		for (size_t i = 0; i < merged.n; i++) {
+			if (merged.v[i].len == 0) {
+				r = ccsb__err(err, EINVAL, "the allowlist covers every %s address: use "
+						 "--net=full (CCSB_NET_FULL) instead",
+						 merged.v[i].family == AF_INET ? "IPv4" : "IPv6");
+				goto out_free;
+			}
+		}
 	}
 
-	/* Orphans of the sandbox (bwrap's pid 1 among them) come to us, so
-	 * that nothing is left unreaped. */
+	/* The sandbox's pid 1 comes to us when bwrap's monitor exits, so that
+	 * it is reaped; the caller's setting is restored afterwards. */
+	int was_subreaper = 0;
+	prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* With SIGCHLD ignored the kernel reaps for us and waitpid() can never
+	 * report bwrap's status: the run would hang. */
+	struct sigaction chld_old;
+	sigaction(SIGCHLD, NULL, &chld_old);
+	bool chld_ignored = chld_old.sa_handler == SIG_IGN;
+	if (chld_ignored) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		sigaction(SIGCHLD, &dfl, NULL);
+	}
+	/* A slirp4netns from an earlier run has had time to exit. */
+	if (sb->stale_slirp > 0 && waitpid(sb->stale_slirp, NULL, WNOHANG) != 0)
+		sb->stale_slirp = -1;
 
 	sigset_t set, orig;
 	sigemptyset(&set);
@@ -509,12 +534,13 @@ out_wait:
 		while (waitpid(l.bwrap, &st, 0) < 0 && errno == EINTR)
 			;
 	}
-	/* Collect the sandbox's pid 1 if it was reparented to us, and any
-	 * helper, without blocking on slirp4netns's teardown. */
+	/* Collect the sandbox's pid 1 if it was reparented to us, without
+	 * blocking on slirp4netns's teardown (~20 ms): it is reaped by the next
+	 * run or by ccsb_sandbox_free() when it has exited by then. */
 	if (l.child > 0)
 		waitpid(l.child, NULL, WNOHANG);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	if (net.slirp_pid > 0 && waitpid(net.slirp_pid, NULL, WNOHANG) == 0)
+		sb->stale_slirp = net.slirp_pid;
 out_mask:
 	ccsb__pty_close(&pty);
 	close_fd(&l.info_fd);
@@ -524,6 +550,10 @@ out_mask:
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &orig, NULL);
+	if (chld_ignored)
+		sigaction(SIGCHLD, &chld_old, NULL);
+	if (!was_subreaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
 out_free:
 	ccsb__allowlist_free(&merged);
 	ccsb__strv_free(argv);

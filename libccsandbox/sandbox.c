@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void ccsb__strv_free(char **v)
@@ -57,6 +58,7 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	const char *helper = getenv("CCSB_EXEC_HELPER");
 	sb->exec_helper = strdup(helper && *helper ? helper : CCSB_LIBEXECDIR "/ccsb-exec");
 	sb->net = CCSB_NET_NONE;
+	sb->stale_slirp = -1;
 	sb->tty = CCSB_TTY_AUTO;
 	sb->seccomp = true;
 	sb->nested_userns = true;
@@ -81,6 +83,8 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 {
 	if (!sb)
 		return;
+	if (sb->stale_slirp > 0)
+		waitpid(sb->stale_slirp, NULL, WNOHANG);
 	for (size_t i = 0; i < sb->nmounts; i++)
 		mount_clear(&sb->mounts[i]);
 	free(sb->mounts);

@@ -170,6 +170,10 @@ bad "host bits" "10.0.0.1/8" "host bits set, did you mean 10.0.0.0/8"
 out=$(run --allow=300.1.2.3 -- true 2>&1)
 st=$?
 check "bad --allow: exit 125 naming it" 'test $st = 125 && echo "$out" | grep -q "300.1.2.3"'
+out=$(run --no-default-allowlist --allow=0.0.0.0/1 --allow=128.0.0.0/1 -- sh -c 'echo RAN' 2>&1)
+st=$?
+check "an allowlist covering everything: exit 125, pointing at --net=full, nothing ran" \
+	'test $st = 125 && echo "$out" | grep -q -- "--net=full" && ! echo "$out" | grep -q RAN'
 out=$(run --allow-file="$D/missing.txt" -- true 2>&1)
 st=$?
 check "missing --allow-file: exit 125 naming it" 'test $st = 125 && echo "$out" | grep -q "missing.txt"'

@@ -48,7 +48,9 @@ CCSB_EXEC_HELPER=$helper
 mkdir "$T/bin"
 for x in minimal allowlist print; do
 	# shellcheck disable=SC2086 # word splitting of the flags is the point
-	if cc -Werror -Wall -Wextra -o "$T/bin/$x" "$top_srcdir/examples/$x.c" $flags \
+	# A sanitizer build of the library needs its runtime linked first;
+	# empty otherwise. Embedders use pkg-config alone.
+	if cc -Werror -Wall -Wextra ${CCSB_SAN_LDFLAGS-} -o "$T/bin/$x" "$top_srcdir/examples/$x.c" $flags \
 		>"$T/cc-$x.log" 2>&1; then
 		pass "examples/$x.c builds with only pkg-config's flags"
 	else

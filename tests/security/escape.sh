@@ -132,19 +132,22 @@ cleanup() {
 	for p in "${CREATED[@]}"; do
 		rm -f "$p" 2>/dev/null
 	done
+	# The private mounts below hide directories that exist on the host.
+	for p in "${PRIVATE_DIRS[@]}"; do
+		umount "$p" 2>/dev/null && rmdir "$p" 2>/dev/null
+	done
 	netns_cleanup
 }
+PRIVATE_DIRS=()
 trap cleanup EXIT
 
-# A private /tmp: everything the suite creates (including a setuid-root
-# binary) lives on a tmpfs no other process on the machine can see, and
-# vanishes with this mount namespace.
-if [ -n "${NETNS_TMP-}" ]; then # older netns.sh: its directory would be hidden
-	rmdir "$NETNS_TMP" 2>/dev/null
-	NETNS_TMP=
-fi
-mount -t tmpfs -o mode=1777 ccsb-escape /tmp || cannot_run "cannot mount a private /tmp"
+# A private directory: everything the suite creates (including a
+# setuid-root binary) lives on a tmpfs no other process on the machine can
+# see, and vanishes with this mount namespace. Not all of /tmp: the build
+# under test (and CI's checkout) may live there.
 T=/tmp/ccsb-escape.$R
+mkdir -p "$T" && PRIVATE_DIRS+=("$T") && mount -t tmpfs -o mode=0755 ccsb-escape "$T" ||
+	cannot_run "cannot mount a private tmpfs on $T"
 UHOME=$T/home        # the caller's HOME
 PROJ=$T/proj         # the project directory (cwd of ccsb)
 OUT=$T/outside       # a sibling of the project dir, writable by the user
@@ -249,8 +252,11 @@ else
 	mount -t tmpfs -o mode=0755 ccsb-escape /run && mkdir /run/user
 fi
 XDG=/run/user/$SB_UID
-mkdir -p "$XDG" /tmp/.X11-unix "$T/ssh-agent"
-chmod 1777 /tmp/.X11-unix
+# The fake X11 socket goes on a private tmpfs over /tmp/.X11-unix, so a real
+# X server's directory is never touched.
+[ -d /tmp/.X11-unix ] || { mkdir /tmp/.X11-unix && PRIVATE_DIRS+=(/tmp/.X11-unix); }
+mount -t tmpfs -o mode=1777 ccsb-escape /tmp/.X11-unix || cannot_run "cannot mount a private /tmp/.X11-unix"
+mkdir -p "$XDG" "$T/ssh-agent"
 [ -n "$ROOT" ] && chown "$SB_UID:$NETNS_GID" "$XDG" "$T/ssh-agent"
 chmod 700 "$XDG" "$T/ssh-agent"
 BUS=$XDG/bus

@@ -89,7 +89,7 @@ static int fail(char *errbuf, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-static int push(const char ***v, size_t *n, const char *s)
+int cli_push(const char ***v, size_t *n, const char *s)
 {
 	const char **nv = reallocarray(*v, *n + 1, sizeof(*nv));
 	if (!nv)
@@ -166,13 +166,13 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			if (optarg[0] != '/')
 				r = fail(errbuf, len, "--tmpfs=%s: must be an absolute path", optarg);
 			else
-				r = push(&c->tmpfs, &c->ntmpfs, optarg);
+				r = cli_push(&c->tmpfs, &c->ntmpfs, optarg);
 			break;
 		case OPT_ENV:
 			if (!optarg[0] || optarg[0] == '=')
 				r = fail(errbuf, len, "--env=%s: missing variable name", optarg);
 			else
-				r = push(&c->env, &c->nenv, optarg);
+				r = cli_push(&c->env, &c->nenv, optarg);
 			break;
 		case OPT_NET:
 			if (strcmp(optarg, "none") == 0)
@@ -186,10 +186,10 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 					 optarg);
 			break;
 		case OPT_ALLOW:
-			r = push(&c->allow, &c->nallow, optarg);
+			r = cli_push(&c->allow, &c->nallow, optarg);
 			break;
 		case OPT_ALLOW_FILE:
-			r = push(&c->allow_files, &c->nallow_files, optarg);
+			r = cli_push(&c->allow_files, &c->nallow_files, optarg);
 			break;
 		case OPT_NO_DEFAULT_ALLOWLIST:
 			c->no_default_allowlist = true;

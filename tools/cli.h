@@ -37,6 +37,8 @@ struct cli {
  * success free the result with cli_free(). */
 int cli_parse(int argc, char **argv, struct cli *out, char *errbuf, size_t errlen);
 void cli_free(struct cli *c);
+/* Append a borrowed string to a list of the struct; -1 when out of memory. */
+int cli_push(const char ***v, size_t *n, const char *s);
 extern const char cli_usage[];
 
 #endif

@@ -51,16 +51,6 @@ static char *own(struct cli *c, char *s)
 	return s;
 }
 
-static int push(const char ***v, size_t *n, const char *s)
-{
-	const char **nv = reallocarray(*v, *n + 1, sizeof(*nv));
-	if (!nv)
-		return -1;
-	nv[(*n)++] = s;
-	*v = nv;
-	return 0;
-}
-
 /* A path of the file: absolute, or "~/..." below `home`. Relative paths
  * would depend on where ccsb happens to be started. */
 static char *path_value(const char *v, const char *home, const char **why)
@@ -131,7 +121,7 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 			return fail(errbuf, len, "%s: tmpfs '%s': must be an absolute path", where,
 				    val);
 		const char *s = own(c, strdup(val));
-		if (!s || push(&c->tmpfs, &c->ntmpfs, s) < 0)
+		if (!s || cli_push(&c->tmpfs, &c->ntmpfs, s) < 0)
 			return fail(errbuf, len, "out of memory");
 		return 0;
 	}
@@ -139,7 +129,7 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 		if (val[0] == '=')
 			return fail(errbuf, len, "%s: env '%s': missing variable name", where, val);
 		const char *s = own(c, strdup(val));
-		if (!s || push(&c->env, &c->nenv, s) < 0)
+		if (!s || cli_push(&c->env, &c->nenv, s) < 0)
 			return fail(errbuf, len, "out of memory");
 		return 0;
 	}
@@ -158,7 +148,7 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 			return -1;
 		}
 		const char *s = own(c, strdup(val));
-		if (!s || push(&c->allow, &c->nallow, s) < 0)
+		if (!s || cli_push(&c->allow, &c->nallow, s) < 0)
 			return fail(errbuf, len, "out of memory");
 		return 0;
 	}
@@ -168,7 +158,7 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 			return fail(errbuf, len, "%s: allow-file '%s': %s", where, val,
 				    why ? why : "out of memory");
 		const char *s = own(c, p);
-		if (!s || push(&c->allow_files, &c->nallow_files, s) < 0)
+		if (!s || cli_push(&c->allow_files, &c->nallow_files, s) < 0)
 			return fail(errbuf, len, "out of memory");
 		return 0;
 	}

@@ -11,11 +11,7 @@ command -v slirp4netns >/dev/null 2>&1 || netns_skip "slirp4netns not found (apt
 command -v dnsmasq >/dev/null 2>&1 || netns_skip "dnsmasq not found (apt-get install dnsmasq-base)"
 netns_need_tun
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok - $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+. "$top_srcdir/tests/lib/check.sh"
 
 D=$(mktemp -d /tmp/ccsb-dns.XXXXXX)
 chmod 755 "$D"
@@ -361,5 +357,4 @@ echo "# latency, median of $N lookups: direct ${direct#bench } us, through ccsb 
 check "added latency of a lookup through ccsb is under 1 ms (median)" \
 	'awk -v a="${direct#bench }" -v b="${out#bench }" "BEGIN { exit !(b != \"\" && b - a < 1000) }"'
 
-echo "# $passed passed, $failed failed"
-[ "$failed" = 0 ]
+t_done

@@ -8,11 +8,7 @@
 command -v slirp4netns >/dev/null 2>&1 || netns_skip "slirp4netns not found (apt-get install slirp4netns)"
 netns_need_tun
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok - $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $*"; }
-check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+. "$top_srcdir/tests/lib/check.sh"
 
 D=$(mktemp -d /tmp/ccsb-net.XXXXXX)
 chmod 755 "$D"
@@ -223,5 +219,4 @@ sleep 0.2
 check "after SIGKILL of ccsb: no slirp4netns left" '! pgrep -x slirp4netns >/dev/null'
 check "after SIGKILL of ccsb: no sandbox left" '! pgrep -f "sleep 30" >/dev/null && ! pgrep -x bwrap >/dev/null'
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+t_done

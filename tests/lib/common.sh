@@ -4,7 +4,7 @@
 #     . "$top_srcdir/tests/lib/common.sh"
 #     t_setup                       # $T, $THOME (host HOME), $PROJ (project dir)
 #     sb sh -c 'id -un'             # ccsb -q --net=none ... as the test user, in $PROJ
-#     check "desc" 'test "$x" = y'  # evaluates the code: one "ok"/"FAIL" line
+#     check "desc" 'test "$x" = y'  # one "ok"/"FAIL" line (tests/lib/check.sh)
 #     t_done                        # exit status from the counts
 #
 # As root, sandboxes run as $CCSB_TEST_UID:$CCSB_TEST_GID (default
@@ -15,34 +15,13 @@
 export CCSB_EXEC_HELPER
 TEST_UID=${CCSB_TEST_UID:-65534}
 TEST_GID=${CCSB_TEST_GID:-65534}
-t_passed=0
-t_failed=0
 T=
+
+. "$top_srcdir/tests/lib/check.sh"
 
 t_skip() {
 	echo "SKIP: $*"
 	exit 77
-}
-
-pass() {
-	t_passed=$((t_passed + 1))
-	echo "ok - $*"
-}
-
-fail() {
-	t_failed=$((t_failed + 1))
-	echo "FAIL - $*"
-}
-
-# check DESC CODE: pass when the shell code succeeds. Evaluated here, so it
-# can call sb and the other functions.
-check() {
-	if eval "$2"; then pass "$1"; else fail "$1"; fi
-}
-
-t_done() {
-	echo "$t_passed passed, $t_failed failed"
-	[ "$t_failed" = 0 ]
 }
 
 # Run as the test user (root) or as ourselves.

@@ -213,6 +213,8 @@ int ccsb__build_argv_tty(const ccsb_sandbox *sb, char *const cmd[], bool with_sy
 /* ---- seccomp (seccomp.c) --------------------------------------------- */
 
 /* The policy's filter as BPF in a new memfd (O_CLOEXEC, offset 0). */
+/* Write the filter's BPF to `fd` (a memfd, a pipe or a socket). */
+int ccsb__seccomp_export(const ccsb_sandbox *sb, int fd, ccsb_error **err);
 int ccsb__seccomp_memfd(const ccsb_sandbox *sb, ccsb_error **err);
 /* The same bytes in a malloc'ed buffer (for --print). */
 int ccsb__seccomp_bpf(const ccsb_sandbox *sb, unsigned char **out, size_t *len,

@@ -160,7 +160,7 @@ static int fill(scmp_filter_ctx ctx, bool nested_userns, const char **what)
 	return 0;
 }
 
-int ccsb__seccomp_memfd(const ccsb_sandbox *sb, ccsb_error **err)
+int ccsb__seccomp_export(const ccsb_sandbox *sb, int fd, ccsb_error **err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
@@ -171,21 +171,23 @@ int ccsb__seccomp_memfd(const ccsb_sandbox *sb, ccsb_error **err)
 		seccomp_release(ctx);
 		return ccsb__errno(err, -r, "seccomp: %s", what);
 	}
-	int fd = memfd_create("ccsb-seccomp", MFD_CLOEXEC);
-	if (fd < 0) {
-		r = ccsb__errno(err, errno, "memfd_create");
-		seccomp_release(ctx);
-		return r;
-	}
 	r = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
-	if (r < 0) {
-		close(fd);
-		/* libseccomp 2.5 may return -ECANCELED for a system error. */
+	/* libseccomp 2.5 may return -ECANCELED for a system error. */
+	if (r < 0)
 		return ccsb__errno(err, r == -ECANCELED ? EIO : -r, "seccomp: exporting the filter");
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
+	return 0;
+}
+
+int ccsb__seccomp_memfd(const ccsb_sandbox *sb, ccsb_error **err)
+{
+	int fd = memfd_create("ccsb-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return ccsb__errno(err, errno, "memfd_create");
+	int r = ccsb__seccomp_export(sb, fd, err);
+	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
 		r = ccsb__errno(err, errno, "lseek");
+	if (r < 0) {
 		close(fd);
 		return r;
 	}

@@ -222,8 +222,10 @@ record() { # DIR COMMAND...
 	shift
 	mkdir -p "$dir"
 	chown "$U:$G" "$dir"
+	# bash: the descriptors are numbered past 9, and the seccomp filter
+	# arrives on a socket, which /proc/self/fd/N cannot reopen.
 	cat >"$W/bin/bwrap-record" <<EOF
-#!/bin/sh
+#!/bin/bash
 out=$dir
 for a; do printf '%s\n' "\$a"; done >"\$out/argv"
 tr '\0' '\n' </proc/\$\$/environ >"\$out/env"
@@ -231,7 +233,7 @@ prev=
 for a; do
 	case \$prev in
 	--ro-bind-data|--bind-data|--file|--seccomp|--add-seccomp-fd)
-		cat "/proc/self/fd/\$a" >"\$out/fd.\$a" ;;
+		cat <&"\$a" >"\$out/fd.\$a" ;;
 	esac
 	prev=\$a
 done

@@ -228,24 +228,34 @@ out:
 	return r;
 }
 
-/* Read one JSON object from bwrap's info fd and pick "child-pid". EOF
- * before it means bwrap failed before creating the sandbox. */
-static pid_t read_child_pid(int fd)
+/* Read into buf (NUL-terminated) until EOF, a full buffer, or, when `stop`
+ * is not NUL, until that character has arrived. */
+static size_t read_upto(int fd, char *buf, size_t cap, char stop)
 {
-	char buf[2048];
 	size_t n = 0;
-	while (n < sizeof(buf) - 1) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+	buf[0] = '\0';
+	while (n < cap - 1) {
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		n += (size_t)r;
 		buf[n] = '\0';
-		if (strchr(buf, '}'))
+		if (stop && strchr(buf, stop))
 			break;
 	}
-	buf[n] = '\0';
+	return n;
+}
+
+/* Read one JSON object from bwrap's info fd and pick "child-pid". EOF
+ * before it means bwrap failed before creating the sandbox. bwrap writes
+ * the object in several writes: read to its closing brace, never less (a
+ * reader that closes early makes bwrap's monitor die of SIGPIPE). */
+static pid_t read_child_pid(int fd)
+{
+	char buf[2048];
+	read_upto(fd, buf, sizeof(buf), '}');
 	const char *p = strstr(buf, "\"child-pid\"");
 	if (!p)
 		return -1;
@@ -258,18 +268,7 @@ static pid_t read_child_pid(int fd)
 static bool read_exit_reported(int fd)
 {
 	char buf[4096];
-	size_t n = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == sizeof(buf) - 1)
-			break;
-	}
-	buf[n] = '\0';
+	read_upto(fd, buf, sizeof(buf), '\0');
 	return strstr(buf, "\"exit-code\"") != NULL;
 }
 

@@ -80,7 +80,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int fail(char *errbuf, size_t len, const char *fmt, ...)
+int cli_fail(char *errbuf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -105,25 +105,25 @@ static int add_bind(struct cli *c, const char *arg, bool rw, char *errbuf, size_
 	const char *colon = strchr(arg, ':');
 	size_t srclen = colon ? (size_t)(colon - arg) : strlen(arg);
 	if (srclen == 0)
-		return fail(errbuf, len, "%s: empty path", opt);
+		return cli_fail(errbuf, len, "%s: empty path", opt);
 	char *dest = NULL;
 	if (colon) {
 		if (colon[1] != '/')
-			return fail(errbuf, len, "%s=%s: destination must be an absolute path", opt, arg);
+			return cli_fail(errbuf, len, "%s=%s: destination must be an absolute path", opt, arg);
 		if (!(dest = strdup(colon + 1)))
-			return fail(errbuf, len, "out of memory");
+			return cli_fail(errbuf, len, "out of memory");
 	}
 	struct cli_bind *nb = reallocarray(c->binds, c->nbinds + 1, sizeof(*nb));
 	if (!nb) {
 		free(dest);
-		return fail(errbuf, len, "out of memory");
+		return cli_fail(errbuf, len, "out of memory");
 	}
 	c->binds = nb;
 	/* The source keeps its colon-free prefix: store it separately. */
 	char *src = strndup(arg, srclen);
 	if (!src) {
 		free(dest);
-		return fail(errbuf, len, "out of memory");
+		return cli_fail(errbuf, len, "out of memory");
 	}
 	c->binds[c->nbinds++] = (struct cli_bind){ .src = src, .dest = dest, .rw = rw };
 	return 0;
@@ -137,7 +137,7 @@ static int parse_id(const char *opt, const char *arg, long *out, char *errbuf, s
 	/* strtol() would skip leading blanks and accept a sign. */
 	if (errno || end == arg || *end || v < 0 || v >= 65535 * 65536L || arg[0] < '0' ||
 	    arg[0] > '9')
-		return fail(errbuf, len, "%s=%s: not a valid id", opt, arg);
+		return cli_fail(errbuf, len, "%s=%s: not a valid id", opt, arg);
 	*out = v;
 	return 0;
 }
@@ -164,13 +164,13 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			break;
 		case OPT_TMPFS:
 			if (optarg[0] != '/')
-				r = fail(errbuf, len, "--tmpfs=%s: must be an absolute path", optarg);
+				r = cli_fail(errbuf, len, "--tmpfs=%s: must be an absolute path", optarg);
 			else
 				r = cli_push(&c->tmpfs, &c->ntmpfs, optarg);
 			break;
 		case OPT_ENV:
 			if (!optarg[0] || optarg[0] == '=')
-				r = fail(errbuf, len, "--env=%s: missing variable name", optarg);
+				r = cli_fail(errbuf, len, "--env=%s: missing variable name", optarg);
 			else
 				r = cli_push(&c->env, &c->nenv, optarg);
 			break;
@@ -182,7 +182,7 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			else if (strcmp(optarg, "allowlist") == 0)
 				c->net = CCSB_NET_ALLOWLIST;
 			else
-				r = fail(errbuf, len, "--net=%s: unknown mode (use none, full or allowlist)",
+				r = cli_fail(errbuf, len, "--net=%s: unknown mode (use none, full or allowlist)",
 					 optarg);
 			break;
 		case OPT_ALLOW:
@@ -211,7 +211,7 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			else if (strcmp(optarg, "off") == 0)
 				c->tty = CCSB_TTY_OFF;
 			else
-				r = fail(errbuf, len, "--tty=%s: use auto, on or off", optarg);
+				r = cli_fail(errbuf, len, "--tty=%s: use auto, on or off", optarg);
 			break;
 		case OPT_NO_SECCOMP:
 			c->no_seccomp = true;
@@ -221,7 +221,7 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			break;
 		case OPT_LOG_NET:
 			if (!*optarg)
-				r = fail(errbuf, len, "--log-net: empty file name");
+				r = cli_fail(errbuf, len, "--log-net: empty file name");
 			c->log_net = optarg;
 			break;
 		case 'q':
@@ -234,7 +234,7 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			c->action = CLI_VERSION;
 			return 0;
 		case ':':
-			r = fail(errbuf, len, "option '%s' needs a value", argv[optind - 1]);
+			r = cli_fail(errbuf, len, "option '%s' needs a value", argv[optind - 1]);
 			break;
 		default: {
 			/* glibc sets optopt to the option's value for a long
@@ -242,18 +242,18 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			 * option; only a short option has it as a character. */
 			const char *word = argv[optind - 1];
 			if (strncmp(word, "--", 2) == 0 && optopt)
-				r = fail(errbuf, len, "option '%.*s' takes no value", (int)strcspn(word, "="),
+				r = cli_fail(errbuf, len, "option '%.*s' takes no value", (int)strcspn(word, "="),
 					 word);
 			else if (strncmp(word, "--", 2) == 0)
-				r = fail(errbuf, len, "unknown option '%s'; see 'ccsb --help'", word);
+				r = cli_fail(errbuf, len, "unknown option '%s'; see 'ccsb --help'", word);
 			else
-				r = fail(errbuf, len, "unknown option '-%c'; see 'ccsb --help'", optopt);
+				r = cli_fail(errbuf, len, "unknown option '-%c'; see 'ccsb --help'", optopt);
 			break;
 		}
 		}
 		if (r < 0) {
 			if (!errbuf[0])
-				fail(errbuf, len, "out of memory");
+				cli_fail(errbuf, len, "out of memory");
 			cli_free(c);
 			return -1;
 		}
@@ -262,12 +262,12 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 	if (c->net == CCSB_NET_NONE || c->net == CCSB_NET_FULL) {
 		if (c->nallow || c->nallow_files) {
 			cli_free(c);
-			return fail(errbuf, len, "--allow and --allow-file need --net=allowlist");
+			return cli_fail(errbuf, len, "--allow and --allow-file need --net=allowlist");
 		}
 	}
 	if (optind >= argc) {
 		cli_free(c);
-		return fail(errbuf, len, "no command given; try 'ccsb bash' or 'ccsb claude' (see --help)");
+		return cli_fail(errbuf, len, "no command given; try 'ccsb bash' or 'ccsb claude' (see --help)");
 	}
 	c->cmd = &argv[optind];
 	c->dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0 &&

@@ -39,6 +39,8 @@ int cli_parse(int argc, char **argv, struct cli *out, char *errbuf, size_t errle
 void cli_free(struct cli *c);
 /* Append a borrowed string to a list of the struct; -1 when out of memory. */
 int cli_push(const char ***v, size_t *n, const char *s);
+/* Format a one-line message into errbuf; returns -1, for `return cli_fail(...)`. */
+int cli_fail(char *errbuf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 extern const char cli_usage[];
 
 #endif

@@ -19,16 +19,6 @@
 #define CONFIG_MAX_BYTES (1u << 20)
 #define MAX_SYMLINKS 40
 
-static int fail(char *errbuf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *errbuf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void cli_init(struct cli *c)
 {
@@ -87,30 +77,30 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 		const char *colon = strchr(val, ':');
 		char *src0 = strndup(val, colon ? (size_t)(colon - val) : strlen(val));
 		if (!src0)
-			return fail(errbuf, len, "out of memory");
+			return cli_fail(errbuf, len, "out of memory");
 		char *src = src0[0] ? path_value(src0, home, &why) : NULL;
 		free(src0);
 		if (!src)
-			return fail(errbuf, len, "%s: %s '%s': %s", where, key, val,
+			return cli_fail(errbuf, len, "%s: %s '%s': %s", where, key, val,
 				    why ? why : "empty path");
 		char *dest = NULL;
 		if (colon) {
 			if (colon[1] != '/') {
 				free(src);
-				return fail(errbuf, len,
+				return cli_fail(errbuf, len,
 					    "%s: %s '%s': destination must be an absolute path",
 					    where, key, val);
 			}
 			if (!(dest = strdup(colon + 1))) {
 				free(src);
-				return fail(errbuf, len, "out of memory");
+				return cli_fail(errbuf, len, "out of memory");
 			}
 		}
 		struct cli_bind *nb = reallocarray(c->binds, c->nbinds + 1, sizeof(*nb));
 		if (!nb) {
 			free(src);
 			free(dest);
-			return fail(errbuf, len, "out of memory");
+			return cli_fail(errbuf, len, "out of memory");
 		}
 		c->binds = nb;
 		c->binds[c->nbinds++] = (struct cli_bind){ .src = src, .dest = dest, .rw = rw };
@@ -118,19 +108,19 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 	}
 	if (strcmp(key, "tmpfs") == 0) {
 		if (val[0] != '/')
-			return fail(errbuf, len, "%s: tmpfs '%s': must be an absolute path", where,
+			return cli_fail(errbuf, len, "%s: tmpfs '%s': must be an absolute path", where,
 				    val);
 		const char *s = own(c, strdup(val));
 		if (!s || cli_push(&c->tmpfs, &c->ntmpfs, s) < 0)
-			return fail(errbuf, len, "out of memory");
+			return cli_fail(errbuf, len, "out of memory");
 		return 0;
 	}
 	if (strcmp(key, "env") == 0) {
 		if (val[0] == '=')
-			return fail(errbuf, len, "%s: env '%s': missing variable name", where, val);
+			return cli_fail(errbuf, len, "%s: env '%s': missing variable name", where, val);
 		const char *s = own(c, strdup(val));
 		if (!s || cli_push(&c->env, &c->nenv, s) < 0)
-			return fail(errbuf, len, "out of memory");
+			return cli_fail(errbuf, len, "out of memory");
 		return 0;
 	}
 	if (strcmp(key, "allow") == 0) {
@@ -138,28 +128,28 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 		ccsb_sandbox *sb = ccsb_sandbox_new();
 		ccsb_error *e = NULL;
 		if (!sb)
-			return fail(errbuf, len, "out of memory");
+			return cli_fail(errbuf, len, "out of memory");
 		int r = ccsb_sandbox_allow(sb, val, &e);
 		ccsb_sandbox_free(sb);
 		if (r < 0) {
-			fail(errbuf, len, "%s: allow: %s", where,
+			cli_fail(errbuf, len, "%s: allow: %s", where,
 			     e ? ccsb_error_message(e) : "bad entry");
 			ccsb_error_free(e);
 			return -1;
 		}
 		const char *s = own(c, strdup(val));
 		if (!s || cli_push(&c->allow, &c->nallow, s) < 0)
-			return fail(errbuf, len, "out of memory");
+			return cli_fail(errbuf, len, "out of memory");
 		return 0;
 	}
 	if (strcmp(key, "allow-file") == 0) {
 		char *p = path_value(val, home, &why);
 		if (!p)
-			return fail(errbuf, len, "%s: allow-file '%s': %s", where, val,
+			return cli_fail(errbuf, len, "%s: allow-file '%s': %s", where, val,
 				    why ? why : "out of memory");
 		const char *s = own(c, p);
 		if (!s || cli_push(&c->allow_files, &c->nallow_files, s) < 0)
-			return fail(errbuf, len, "out of memory");
+			return cli_fail(errbuf, len, "out of memory");
 		return 0;
 	}
 	if (strcmp(key, "net") == 0) {
@@ -170,7 +160,7 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 		else if (strcmp(val, "allowlist") == 0)
 			c->net = CCSB_NET_ALLOWLIST;
 		else
-			return fail(errbuf, len,
+			return cli_fail(errbuf, len,
 				    "%s: net '%s': unknown mode (use none, full or allowlist)",
 				    where, val);
 		return 0;
@@ -181,11 +171,11 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 		else if (strcmp(val, "false") == 0)
 			c->no_default_allowlist = false;
 		else
-			return fail(errbuf, len, "%s: no-default-allowlist '%s': use true or false",
+			return cli_fail(errbuf, len, "%s: no-default-allowlist '%s': use true or false",
 				    where, val);
 		return 0;
 	}
-	return fail(errbuf, len, "%s: unknown key '%s'", where, key);
+	return cli_fail(errbuf, len, "%s: unknown key '%s'", where, key);
 }
 
 int config_parse(const char *buf, size_t len, const char *name, const char *home,
@@ -200,12 +190,12 @@ int config_parse(const char *buf, size_t len, const char *name, const char *home
 		char where[PATH_MAX + 32];
 		snprintf(where, sizeof(where), "%s:%zu", name, lineno);
 		if (memchr(p, '\0', n)) {
-			fail(errbuf, errlen, "%s: NUL byte in line", where);
+			cli_fail(errbuf, errlen, "%s: NUL byte in line", where);
 			goto fail;
 		}
 		char *line = strndup(p, n);
 		if (!line) {
-			fail(errbuf, errlen, "out of memory");
+			cli_fail(errbuf, errlen, "out of memory");
 			goto fail;
 		}
 		p = nl ? nl + 1 : end;
@@ -222,7 +212,7 @@ int config_parse(const char *buf, size_t len, const char *name, const char *home
 		}
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			fail(errbuf, errlen, "%s: expected 'key = value', got '%s'", where, s);
+			cli_fail(errbuf, errlen, "%s: expected 'key = value', got '%s'", where, s);
 			free(line);
 			goto fail;
 		}
@@ -235,9 +225,9 @@ int config_parse(const char *buf, size_t len, const char *name, const char *home
 			v++;
 		int r;
 		if (*s == '\0')
-			r = fail(errbuf, errlen, "%s: missing key before '='", where);
+			r = cli_fail(errbuf, errlen, "%s: missing key before '='", where);
 		else if (*v == '\0')
-			r = fail(errbuf, errlen, "%s: missing value for '%s'", where, s);
+			r = cli_fail(errbuf, errlen, "%s: missing value for '%s'", where, s);
 		else
 			r = parse_line(out, s, v, home, where, errbuf, errlen);
 		free(line);
@@ -285,7 +275,7 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 		free(env);
 		free(allow);
 		free(files);
-		return fail(errbuf, errlen, "out of memory");
+		return cli_fail(errbuf, errlen, "out of memory");
 	}
 
 	/* An --allow or --allow-file on the command line implies the allowlist,
@@ -373,9 +363,9 @@ int config_check_path(const char *path, const char *const *roots, size_t nroots,
 	char todo[2 * PATH_MAX], res[PATH_MAX], entry[PATH_MAX], target[PATH_MAX];
 	int links = 0;
 	if (path[0] != '/')
-		return fail(errbuf, errlen, "%s: not an absolute path", what);
+		return cli_fail(errbuf, errlen, "%s: not an absolute path", what);
 	if (strlen(path) >= sizeof(todo))
-		return fail(errbuf, errlen, "%s: path too long", what);
+		return cli_fail(errbuf, errlen, "%s: path too long", what);
 	strcpy(todo, path);
 	res[0] = '\0';
 	char *p = todo;
@@ -397,13 +387,13 @@ int config_check_path(const char *path, const char *const *roots, size_t nroots,
 		}
 		int m = snprintf(entry, sizeof(entry), "%s/%.*s", res, (int)n, p);
 		if (m < 0 || (size_t)m >= sizeof(entry))
-			return fail(errbuf, errlen, "%s: path too long", what);
+			return cli_fail(errbuf, errlen, "%s: path too long", what);
 		p += n;
 		/* Walking from the top, the first entry found below a root is the
 		 * root itself. */
 		for (size_t i = 0; i < nroots; i++)
 			if (below(entry, roots[i]))
-				return fail(errbuf, errlen,
+				return cli_fail(errbuf, errlen,
 					    "%s: refusing to read it: the sandbox can write %s "
 					    "(shared read-write), so a sandboxed agent could "
 					    "loosen its own next sandbox; keep it outside the "
@@ -413,23 +403,23 @@ int config_check_path(const char *path, const char *const *roots, size_t nroots,
 		if (lstat(entry, &st) < 0) {
 			if (errno == ENOENT || errno == ENOTDIR)
 				return 1;
-			return fail(errbuf, errlen, "%s: %s: %s", what, entry, strerror(errno));
+			return cli_fail(errbuf, errlen, "%s: %s: %s", what, entry, strerror(errno));
 		}
 		if (!S_ISLNK(st.st_mode)) {
 			strcpy(res, entry);
 			continue;
 		}
 		if (++links > MAX_SYMLINKS)
-			return fail(errbuf, errlen, "%s: %s", what, strerror(ELOOP));
+			return cli_fail(errbuf, errlen, "%s: %s", what, strerror(ELOOP));
 		ssize_t tl = readlink(entry, target, sizeof(target) - 1);
 		if (tl < 0)
-			return fail(errbuf, errlen, "%s: %s: %s", what, entry, strerror(errno));
+			return cli_fail(errbuf, errlen, "%s: %s: %s", what, entry, strerror(errno));
 		target[tl] = '\0';
 		/* The rest of the path goes after the target. */
 		char rest[2 * PATH_MAX];
 		size_t rl = strlen(p);
 		if ((size_t)tl + rl + 2 > sizeof(todo))
-			return fail(errbuf, errlen, "%s: path too long", what);
+			return cli_fail(errbuf, errlen, "%s: path too long", what);
 		memcpy(rest, p, rl + 1);
 		memcpy(todo, target, (size_t)tl);
 		todo[tl] = '/';
@@ -471,11 +461,11 @@ static int read_file(const char *path, char **out, size_t *outlen, char *errbuf,
 	/* O_NOFOLLOW: `path` is canonical; a symlink now would be a swap. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
-		return fail(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return cli_fail(errbuf, errlen, "%s: %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
 		close(fd);
-		return fail(errbuf, errlen, "%s: not a regular file of at most %u bytes", path,
+		return cli_fail(errbuf, errlen, "%s: not a regular file of at most %u bytes", path,
 			    CONFIG_MAX_BYTES);
 	}
 	char *buf = malloc((size_t)st.st_size + 1);
@@ -488,7 +478,7 @@ static int read_file(const char *path, char **out, size_t *outlen, char *errbuf,
 			int e = errno;
 			free(buf);
 			close(fd);
-			return fail(errbuf, errlen, "%s: %s", path, strerror(e));
+			return cli_fail(errbuf, errlen, "%s: %s", path, strerror(e));
 		}
 		if (r == 0)
 			break;
@@ -496,7 +486,7 @@ static int read_file(const char *path, char **out, size_t *outlen, char *errbuf,
 	}
 	close(fd);
 	if (!buf)
-		return fail(errbuf, errlen, "out of memory");
+		return cli_fail(errbuf, errlen, "out of memory");
 	*out = buf;
 	*outlen = got;
 	return 0;

@@ -279,7 +279,9 @@ int ccsb_sandbox_allow_file(ccsb_sandbox *sb, const char *path, ccsb_error **err
 /* Number of allowlist prefixes as given, and after merging overlapping and
  * adjacent ones (what will be installed as routes). Domain patterns are not
  * counted here. Either pointer may be NULL. Never fails (out of memory,
- * *merged is the given count). */
+ * *merged is the given count). The merged list is kept until the allowlist
+ * next changes, and ccsb_sandbox_run() uses the same one: counting first
+ * costs no second merge. */
 void ccsb_sandbox_allowlist_count(const ccsb_sandbox *sb, size_t *given,
 				  size_t *merged);
 /* Number of distinct domain patterns in the allowlist ("Example.com." and

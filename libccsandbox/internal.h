@@ -174,6 +174,9 @@ struct ccsb_sandbox {
 	char *bwrap, *slirp, *exec_helper;
 	ccsb_net_mode net;
 	struct ccsb_allowlist allow;
+	/* `allow` merged, valid while merged_ok (see ccsb__sandbox_merged()). */
+	struct ccsb_allowlist merged;
+	bool merged_ok;
 	/* slirp4netns of the last run, still tearing down when it returned. */
 	pid_t stale_slirp;
 	ccsb_tty_mode tty;
@@ -198,6 +201,10 @@ int ccsb__seccomp_fdnum(const ccsb_sandbox *sb);
 
 /* Where the init helper is mounted inside. */
 #define CCSB_EXEC_INSIDE "/run/ccsb/exec"
+
+/* The policy's allowlist merged, cached until it next changes; borrowed.
+ * NULL when out of memory. */
+const struct ccsb_allowlist *ccsb__sandbox_merged(const ccsb_sandbox *sb);
 
 int ccsb__add_special(ccsb_sandbox *sb, enum ccsb_mount_kind kind, const char *dest,
 		      ccsb_error **err);

@@ -344,7 +344,9 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			    .block_fd = -1, .errpipe = -1 };
 	struct ccsb_net net = { .slirp_pid = -1, .exit_fd = -1, .dns_udp = -1, .dns_tcp = -1,
 				.rtnl = -1 };
-	struct ccsb_allowlist merged = { 0 };
+	/* Borrowed from the policy's cache; empty outside allowlist mode. */
+	static const struct ccsb_allowlist no_prefixes;
+	const struct ccsb_allowlist *merged = &no_prefixes;
 	struct ccsb_pty pty;
 	struct ccsb_resolver *dns = NULL;
 	int sfd = -1, r;
@@ -363,18 +365,17 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 		return ccsb__err(err, ENOMEM, "out of memory");
 	}
 	if (sb->net == CCSB_NET_ALLOWLIST) {
-		if (ccsb__allowlist_copy(&merged, &sb->allow) < 0) {
+		if (!(merged = ccsb__sandbox_merged(sb))) {
 			r = ccsb__err(err, ENOMEM, "out of memory");
 			goto out_free;
 		}
-		ccsb__allowlist_merge(&merged);
 		/* A /0 would be a default route: that is --net=full, said
 		 * plainly, not an allowlist. Refused before anything starts. */
-		for (size_t i = 0; i < merged.n; i++) {
-			if (merged.v[i].len == 0) {
+		for (size_t i = 0; i < merged->n; i++) {
+			if (merged->v[i].len == 0) {
 				r = ccsb__err(err, EINVAL, "the allowlist covers every %s address: use "
 						 "--net=full (CCSB_NET_FULL) instead",
-						 merged.v[i].family == AF_INET ? "IPv4" : "IPv6");
+						 merged->v[i].family == AF_INET ? "IPv4" : "IPv6");
 				goto out_free;
 			}
 		}
@@ -456,7 +457,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 		struct ccsb_net_plan plan = {
 			.mode = sb->net,
 			.slirp = sb->slirp,
-			.prefixes = &merged,
+			.prefixes = merged,
 			.ipv6 = false,
 			.dns = sb->net == CCSB_NET_ALLOWLIST,
 		};
@@ -466,7 +467,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			kill(l.child, SIGKILL);
 			goto out_wait;
 		}
-		if (plan.dns && (r = ccsb__resolver_new(&dns, &merged, plan.ipv6, &net.dns_udp,
+		if (plan.dns && (r = ccsb__resolver_new(&dns, merged, plan.ipv6, &net.dns_udp,
 						       &net.dns_tcp, &net.rtnl, sb->dns_log_fd,
 						       err)) < 0) {
 			kill(l.child, SIGKILL);
@@ -579,7 +580,6 @@ out_mask:
 	if (!was_subreaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 0);
 out_free:
-	ccsb__allowlist_free(&merged);
 	ccsb__strv_free(argv);
 	ccsb__strv_free(envp);
 	return r;

@@ -98,6 +98,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	free(sb->slirp);
 	free(sb->exec_helper);
 	ccsb__allowlist_free(&sb->allow);
+	ccsb__allowlist_free(&sb->merged);
 	free(sb);
 }
 

@@ -656,6 +656,14 @@ static char *write_tmp(const char *name, const char *text)
 	return path;
 }
 
+/* Empty the policy's allowlist and its merged cache, as a new policy has. */
+static void reset_allow(struct ccsb_sandbox *sb)
+{
+	ccsb__allowlist_free(&sb->allow);
+	ccsb__allowlist_free(&sb->merged);
+	sb->merged_ok = false;
+}
+
 static void test_public(void)
 {
 	struct ccsb_sandbox sb;
@@ -716,7 +724,7 @@ static void test_public(void)
 	ok(given == 5 && merged == 3, "count with NULL pointers");
 	ccsb_sandbox_allowlist_count(NULL, &given, &merged);
 	ok(given == 0 && merged == 0, "count of NULL sandbox");
-	ccsb__allowlist_free(&sb.allow);
+	reset_allow(&sb);
 
 	if (!mkdtemp(tmpdir))
 		bail_out("mkdtemp");
@@ -803,7 +811,7 @@ static void test_public(void)
 	free(empty);
 	free(bigf);
 	free(missing);
-	ccsb__allowlist_free(&sb.allow);
+	reset_allow(&sb);
 }
 
 static void test_merge_cases(void)

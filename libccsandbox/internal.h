@@ -219,9 +219,13 @@ int ccsb__build_argv_tty(const ccsb_sandbox *sb, char *const cmd[], bool with_sy
 
 /* ---- seccomp (seccomp.c) --------------------------------------------- */
 
-/* The policy's filter as BPF in a new memfd (O_CLOEXEC, offset 0). */
-/* Write the filter's BPF to `fd` (a memfd, a pipe or a socket). */
+/* Write the filter's BPF to `fd` (a memfd, a pipe or a socket): the one
+ * generated at build time, or compiled now in a cross build. */
 int ccsb__seccomp_export(const ccsb_sandbox *sb, int fd, ccsb_error **err);
+/* Compile it now with libseccomp (dlopen()ed): the cross-build path, and
+ * the reference the generated BPF is tested against. */
+int ccsb__seccomp_compile(bool nested_userns, int fd, ccsb_error **err);
+/* The policy's filter as BPF in a new memfd (O_CLOEXEC, offset 0). */
 int ccsb__seccomp_memfd(const ccsb_sandbox *sb, ccsb_error **err);
 /* The same bytes in a malloc'ed buffer (for --print). */
 int ccsb__seccomp_bpf(const ccsb_sandbox *sb, unsigned char **out, size_t *len,

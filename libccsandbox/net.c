@@ -34,6 +34,8 @@
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
 
+#include "dl.h"
+
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
@@ -950,6 +952,9 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	close_fd(&f.exit_r);
 	close_fd(&f.errpipe_w);
 	close_fd(&f.devnull);
+	/* The helper needs libnl: loaded while slirp4netns starts. */
+	if ((r = ccsb__nl_load(err)) < 0)
+		goto fail;
 
 	r = slirp_wait_ready(name, &pid, ready_r, errpipe_r, f.log, err);
 	if (r < 0)

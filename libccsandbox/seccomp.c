@@ -1,172 +1,50 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The seccomp filter handed to bwrap (--seccomp FD): a deny list on top of
- * what the user namespace already withholds. Building it touches no host
- * state; the BPF depends only on the policy and the libseccomp version. */
+/* The seccomp filter handed to bwrap (--seccomp FD), as BPF. Normally
+ * generated at build time (gen-seccomp.c, from seccomp-rules.c): a run only
+ * writes bytes, and libseccomp's ~0.5 ms of loading and compiling on every
+ * start was on the start-up path. A cross build compiles at run time. */
 #include "internal.h"
+#include "seccomp-rules.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-/* TIOCLINUX is in <linux/tiocl.h> on some systems only. */
-#ifndef TIOCLINUX
-#define TIOCLINUX 0x541C
+#include "dl.h"
+
+#if CCSB_SECCOMP_PRECOMPILED
+/* seccomp-bpf.c, made by gen-seccomp */
+extern const unsigned char ccsb__bpf_nested[], ccsb__bpf_no_nested[];
+extern const size_t ccsb__bpf_nested_len, ccsb__bpf_no_nested_len;
 #endif
 
-struct denied {
-	const char *name;
-	int err;
-};
-
-/* Names rather than SCMP_SYS() so that a syscall newer than the
- * installed libseccomp headers is skipped instead of breaking the build. */
-static const struct denied denied[] = {
-	/* The kernel keyring is not namespaced. */
-	{ "keyctl", EPERM },
-	{ "add_key", EPERM },
-	{ "request_key", EPERM },
-	/* Host-wide operations; mostly refused by the user namespace anyway. */
-	{ "kexec_load", EPERM },
-	{ "kexec_file_load", EPERM },
-	{ "init_module", EPERM },
-	{ "finit_module", EPERM },
-	{ "delete_module", EPERM },
-	{ "reboot", EPERM },
-	{ "swapon", EPERM },
-	{ "swapoff", EPERM },
-	{ "syslog", EPERM },
-	{ "acct", EPERM },
-	{ "quotactl", EPERM },
-	{ "quotactl_fd", EPERM },
-	/* Large kernel attack surface, no use to a coding agent. */
-	{ "bpf", EPERM },
-	{ "perf_event_open", EPERM },
-	{ "userfaultfd", EPERM },
-	{ "open_by_handle_at", EPERM },
-	/* The new mount API: ENOSYS, so that programs fall back to mount(2). */
-	{ "fsopen", ENOSYS },
-	{ "fsconfig", ENOSYS },
-	{ "fsmount", ENOSYS },
-	{ "fspick", ENOSYS },
-	{ "open_tree", ENOSYS },
-	{ "move_mount", ENOSYS },
-	{ "mount_setattr", ENOSYS },
-	/* clone3 passes its flags in memory where BPF cannot see them; ENOSYS
-	 * makes libc fall back to clone(2), whose flags can be filtered. */
-	{ "clone3", ENOSYS },
-};
-
-/* Address families that stay usable; socket() with any other gets
- * EAFNOSUPPORT (no packet, raw-link, bluetooth, vsock, alg sockets...). */
-static bool family_allowed(int af)
+static int write_all(int fd, const unsigned char *p, size_t n, ccsb_error **err)
 {
-	return af == AF_UNIX || af == AF_INET || af == AF_INET6 || af == AF_NETLINK;
-}
-
-/* clone(2) takes its flags in the first argument except on s390. */
-#if defined(__s390__) || defined(__s390x__)
-#define CLONE_FLAGS_ARG 1
-#else
-#define CLONE_FLAGS_ARG 0
-#endif
-
-static int add(scmp_filter_ctx ctx, int err, int nr, unsigned n, const struct scmp_arg_cmp *cmp)
-{
-	return seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO((uint32_t)err), nr, n, cmp);
-}
-
-static int fill(scmp_filter_ctx ctx, bool nested_userns, const char **what)
-{
-	int r;
-	/* Compat ABIs of the native architecture get the same rules, so that
-	 * a 32-bit binary cannot step around them; any other architecture is
-	 * killed (libseccomp's default bad-arch action). */
-#if defined(__x86_64__) && !defined(__ILP32__)
-	if ((r = seccomp_arch_add(ctx, SCMP_ARCH_X86)) < 0 && r != -EEXIST) {
-		*what = "adding the x86 architecture";
-		return r;
-	}
-	if ((r = seccomp_arch_add(ctx, SCMP_ARCH_X32)) < 0 && r != -EEXIST) {
-		*what = "adding the x32 architecture";
-		return r;
-	}
-#elif defined(__aarch64__)
-	if ((r = seccomp_arch_add(ctx, SCMP_ARCH_ARM)) < 0 && r != -EEXIST) {
-		*what = "adding the arm architecture";
-		return r;
-	}
-#endif
-	for (size_t i = 0; i < sizeof(denied) / sizeof(*denied); i++) {
-		int nr = seccomp_syscall_resolve_name(denied[i].name);
-		if (nr == __NR_SCMP_ERROR)
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
 			continue;
-		if ((r = add(ctx, denied[i].err, nr, 0, NULL)) < 0) {
-			*what = denied[i].name;
-			return r;
-		}
-	}
-
-	/* ioctl's request is an unsigned int in the kernel: compare only the
-	 * low 32 bits, or 0x100005412 would slip through as TIOCSTI. */
-	static const unsigned long tty_ioctls[] = { TIOCSTI, TIOCLINUX };
-	for (size_t i = 0; i < sizeof(tty_ioctls) / sizeof(*tty_ioctls); i++) {
-		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_ioctls[i]);
-		if ((r = add(ctx, EPERM, SCMP_SYS(ioctl), 1, &c)) < 0) {
-			*what = "ioctl";
-			return r;
-		}
-	}
-
-	/* Deny every family but the allowed ones, comparing all 64 bits: a
-	 * value is let through only when it is exactly an allowed family, and
-	 * anything with high bits set is caught by the ">= 17" rule. (On
-	 * 32-bit x86, libseccomp turns this into a denial of
-	 * socketcall(SYS_SOCKET), whose arguments BPF cannot read.) */
-	for (int af = 0; af <= AF_NETLINK; af++) {
-		if (family_allowed(af))
-			continue;
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)af);
-		if ((r = add(ctx, EAFNOSUPPORT, SCMP_SYS(socket), 1, &c)) < 0) {
-			*what = "socket";
-			return r;
-		}
-	}
-	struct scmp_arg_cmp ge = SCMP_A0(SCMP_CMP_GE, AF_NETLINK + 1);
-	if ((r = add(ctx, EAFNOSUPPORT, SCMP_SYS(socket), 1, &ge)) < 0) {
-		*what = "socket";
-		return r;
-	}
-
-	if (!nested_userns) {
-		struct scmp_arg_cmp u = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
-		if ((r = add(ctx, EPERM, SCMP_SYS(unshare), 1, &u)) < 0) {
-			*what = "unshare";
-			return r;
-		}
-		struct scmp_arg_cmp c = { CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
-					  CLONE_NEWUSER };
-		if ((r = add(ctx, EPERM, SCMP_SYS(clone), 1, &c)) < 0) {
-			*what = "clone";
-			return r;
-		}
+		if (w <= 0)
+			return ccsb__errno(err, w < 0 ? errno : EIO, "writing the seccomp filter");
+		p += w;
+		n -= (size_t)w;
 	}
 	return 0;
 }
 
-int ccsb__seccomp_export(const ccsb_sandbox *sb, int fd, ccsb_error **err)
+int ccsb__seccomp_compile(bool nested_userns, int fd, ccsb_error **err)
 {
+	int lr = ccsb__seccomp_load(err);
+	if (lr < 0)
+		return lr;
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return ccsb__err(err, ENOMEM, "seccomp: cannot create a filter");
 	const char *what = "";
-	int r = fill(ctx, sb->nested_userns, &what);
+	int r = ccsb__seccomp_fill(ctx, nested_userns, &what);
 	if (r < 0) {
 		seccomp_release(ctx);
 		return ccsb__errno(err, -r, "seccomp: %s", what);
@@ -177,6 +55,18 @@ int ccsb__seccomp_export(const ccsb_sandbox *sb, int fd, ccsb_error **err)
 	if (r < 0)
 		return ccsb__errno(err, r == -ECANCELED ? EIO : -r, "seccomp: exporting the filter");
 	return 0;
+}
+
+int ccsb__seccomp_export(const ccsb_sandbox *sb, int fd, ccsb_error **err)
+{
+#if CCSB_SECCOMP_PRECOMPILED
+	if (sb->nested_userns)
+		return write_all(fd, ccsb__bpf_nested, ccsb__bpf_nested_len, err);
+	return write_all(fd, ccsb__bpf_no_nested, ccsb__bpf_no_nested_len, err);
+#else
+	(void)write_all;
+	return ccsb__seccomp_compile(sb->nested_userns, fd, err);
+#endif
 }
 
 int ccsb__seccomp_memfd(const ccsb_sandbox *sb, ccsb_error **err)

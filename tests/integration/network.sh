@@ -195,6 +195,29 @@ else
 	check "unusable /dev/net/tun: the command never ran" '! echo "$out" | grep -q RAN'
 fi
 
+# libnl-route-3 is loaded only for a network (dlopen): unloadable, a network
+# is refused with the library and the package named; --net=none still works.
+nlso=$(ldconfig -p 2>/dev/null | awk '/libnl-route-3\.so\./ { print $NF; exit }')
+if [ -n "${NETNS_OUTER_UID-}" ] || [ -z "$nlso" ]; then
+	echo "    (skipping the unloadable libnl check: needs real root and ldconfig)"
+else
+	nl_run() {
+		unshare --mount sh -c "mount --bind /dev/null '$(readlink -f "$nlso")' &&
+		cd '$D/proj' && setpriv --reuid=$NETNS_UID --regid=$NETNS_GID --clear-groups -- env -i \
+		PATH=/usr/bin:/bin HOME='$D/home' CCSB_EXEC_HELPER='$CCSB_EXEC_HELPER' '$CCSB' $*" 2>&1
+	}
+	out=$(nl_run "--no-default-allowlist --allow=198.51.100.0/24 -- sh -c 'echo RAN'")
+	st=$?
+	check "libnl unloadable: exit 125" 'test $st = 125'
+	check "libnl unloadable: names the library and the package" \
+		'echo "$out" | grep -q "cannot load libnl-route-3" && echo "$out" | grep -q "install"'
+	check "libnl unloadable: the command never ran" '! echo "$out" | grep -q RAN'
+	out=$(nl_run "--net=full -- sh -c 'echo RAN'")
+	check "libnl unloadable: --net=full refused too" '! echo "$out" | grep -q RAN'
+	out=$(nl_run "-q --net=none -- sh -c 'echo RAN'")
+	check "libnl unloadable: --net=none does not need it" 'test "$out" = RAN'
+fi
+
 # ---- nothing left behind -------------------------------------------------
 settle() {
 	# slirp4netns needs ~20 ms to tear down after its exit fd closes.

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -996,6 +997,34 @@ static unsigned char *decode_printf(const char *s, const char *end, size_t *len,
 	return out;
 }
 
+/* The BPF generated at build time is exactly what libseccomp compiles from
+ * the same rules now (the cross-build path), for both policies. */
+static void test_seccomp_generated(void)
+{
+	for (int nested = 0; nested <= 1; nested++) {
+		ccsb_sandbox *sb = mk();
+		ccsb_sandbox_set_nested_userns(sb, nested);
+		int a = memfd_create("gen", 0), b = memfd_create("now", 0);
+		SUCCEEDS(ccsb__seccomp_export(sb, a, &e),
+			 nested ? "generated BPF, nested userns" : "generated BPF, no nested userns");
+		SUCCEEDS(ccsb__seccomp_compile(nested, b, &e),
+			 nested ? "compiled now, nested userns" : "compiled now, no nested userns");
+		off_t na = lseek(a, 0, SEEK_END), nb = lseek(b, 0, SEEK_END);
+		ok(na > 0 && na == nb, "same length: %lld and %lld bytes", (long long)na,
+		   (long long)nb);
+		unsigned char *pa = malloc(na > 0 ? (size_t)na : 1), *pb = malloc(nb > 0 ? (size_t)nb : 1);
+		bool same = na == nb && pa && pb && pread(a, pa, (size_t)na, 0) == na &&
+			    pread(b, pb, (size_t)nb, 0) == nb && memcmp(pa, pb, (size_t)na) == 0;
+		ok(same, "same bytes (nested userns %d, CCSB_SECCOMP_PRECOMPILED=%d)", nested,
+		   CCSB_SECCOMP_PRECOMPILED);
+		free(pa);
+		free(pb);
+		close(a);
+		close(b);
+		ccsb_sandbox_free(sb);
+	}
+}
+
 static void test_format_shell_seccomp(void)
 {
 	ccsb_sandbox *sb = mk();
@@ -1706,6 +1735,7 @@ int main(void)
 	test_argv_hardening();
 	test_format_shell();
 	test_format_shell_seccomp();
+	test_seccomp_generated();
 	test_format_shell_runs();
 	test_defaults();
 	test_defaults_claude_state();

@@ -229,7 +229,9 @@ int ccsb_sandbox_set_bwrap(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 /* The in-sandbox init helper (ccsb-exec, copied; an absolute host path). It
  * is bound read-only into the sandbox and runs there as pid 1, so it must be
  * statically linked. Default: $CCSB_EXEC_HELPER as read by
- * ccsb_sandbox_new(), else the installed one. -EINVAL; -ENOMEM. */
+ * ccsb_sandbox_new(), else the installed one. A run with a network also
+ * starts ccsb-net, the helper that configures it: $CCSB_NET_HELPER, else
+ * ccsb-net in this helper's directory. -EINVAL; -ENOMEM. */
 int ccsb_sandbox_set_exec_helper(ccsb_sandbox *sb, const char *path, ccsb_error **err);
 
 /* Network mode. Every mode gives the sandbox its own network namespace; the

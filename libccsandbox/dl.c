@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dlopen() of libnl-route-3 and libseccomp: see dl.h for why. */
+/* dlopen() of libseccomp for cross builds: see dl.h. */
 #define CCSB_DL_IMPL
 #include "internal.h"
 
-#include <netlink/errno.h>
-#include <netlink/msg.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/route.h>
-#include <netlink/socket.h>
 #include <seccomp.h>
 
 #include "dl.h"
@@ -19,7 +12,6 @@
 #include <pthread.h>
 #include <stdio.h>
 
-struct ccsb__nl_fns ccsb__nl_fns;
 struct ccsb__seccomp_fns ccsb__seccomp_fns;
 
 struct lib {
@@ -46,14 +38,7 @@ static void *sym(struct lib *l, void *h, const char *name)
 #define CCSB_DL_FILL(table, f)                                             \
 	if (!(table.f = (__typeof__(table.f))sym(l, h, #f)))                 \
 		return -ENOSYS;
-#define CCSB_DL_FILL_NL(f) CCSB_DL_FILL(ccsb__nl_fns, f)
 #define CCSB_DL_FILL_SECCOMP(f) CCSB_DL_FILL(ccsb__seccomp_fns, f)
-
-static int fill_nl(struct lib *l, void *h)
-{
-	CCSB_NL_FUNCS(CCSB_DL_FILL_NL)
-	return 1;
-}
 
 static int fill_seccomp(struct lib *l, void *h)
 {
@@ -61,11 +46,6 @@ static int fill_seccomp(struct lib *l, void *h)
 	return 1;
 }
 
-static struct lib nl_lib = {
-	CCSB_NL_SONAME, CCSB_NL_LIBDIR, CCSB_NL_PACKAGE,
-	"the network of --net=allowlist and --net=full", fill_nl,
-	PTHREAD_MUTEX_INITIALIZER, 0, ""
-};
 static struct lib seccomp_lib = {
 	CCSB_SECCOMP_SONAME, CCSB_SECCOMP_LIBDIR, CCSB_SECCOMP_PACKAGE,
 	"the seccomp filter (--no-seccomp turns it off)", fill_seccomp,
@@ -102,11 +82,6 @@ static int load_once(struct lib *l, ccsb_error **err)
 	if (st < 0)
 		return ccsb__err(err, -st, "%s", l->error);
 	return 0;
-}
-
-int ccsb__nl_load(ccsb_error **err)
-{
-	return load_once(&nl_lib, err);
 }
 
 int ccsb__seccomp_load(ccsb_error **err)

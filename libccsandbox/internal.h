@@ -101,6 +101,7 @@ void ccsb__prefix_format(const struct ccsb_prefix *p, char *buf, size_t len);
 struct ccsb_net_plan {
 	ccsb_net_mode mode;
 	const char *slirp; /* slirp4netns program (name or path) */
+	const char *helper; /* ccsb-net, path */
 	const struct ccsb_allowlist *prefixes; /* merged; allowlist mode only */
 	bool ipv6;
 	/* Allowlist mode: slirp4netns gets --disable-dns, and the helper hands

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <linux/close_range.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -377,6 +378,21 @@ static int explain_bwrap_failure(int status, ccsb_error **err)
 			 "message above)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+/* ccsb-net: $CCSB_NET_HELPER, else beside the exec helper (both are
+ * installed in the same directory, and a build's tests point the exec
+ * helper at the build tree). */
+static void net_helper_path(const ccsb_sandbox *sb, char *buf, size_t len)
+{
+	const char *env = getenv("CCSB_NET_HELPER");
+	const char *slash = strrchr(sb->exec_helper, '/');
+	if (env && *env)
+		snprintf(buf, len, "%s", env);
+	else if (slash)
+		snprintf(buf, len, "%.*s/ccsb-net", (int)(slash - sb->exec_helper), sb->exec_helper);
+	else
+		snprintf(buf, len, "%s", CCSB_LIBEXECDIR "/ccsb-net");
+}
+
 static int shell_status(int status)
 {
 	if (WIFSIGNALED(status))
@@ -506,9 +522,12 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	}
 
 	if (sb->net != CCSB_NET_NONE) {
+		char helper[PATH_MAX];
+		net_helper_path(sb, helper, sizeof(helper));
 		struct ccsb_net_plan plan = {
 			.mode = sb->net,
 			.slirp = sb->slirp,
+			.helper = helper,
 			.prefixes = merged,
 			.ipv6 = false,
 			.dns = sb->net == CCSB_NET_ALLOWLIST,

@@ -569,6 +569,36 @@ static void check_slirp(void)
 		say(OK, NULL, "slirp4netns: %s (%s)", v, path);
 }
 
+/* ccsb-net configures every network: present, and able to load libnl
+ * (run without its descriptors it only prints its usage, exit 2). */
+static void check_net_helper(void)
+{
+	const char *env = getenv("CCSB_NET_HELPER");
+	const char *ex = getenv("CCSB_EXEC_HELPER");
+	char path[PATH_MAX], out[512];
+	if (env && *env) {
+		snprintf(path, sizeof(path), "%s", env);
+	} else {
+		/* the library's rule: beside the exec helper */
+		const char *dir = ex && *ex ? ex : CCSB_LIBEXECDIR "/ccsb-exec";
+		const char *slash = strrchr(dir, '/');
+		snprintf(path, sizeof(path), "%.*s/ccsb-net", slash ? (int)(slash - dir) : 0, dir);
+	}
+	if (access(path, X_OK) < 0) {
+		say(FAILURE, "reinstall ccsb (make install), or set CCSB_NET_HELPER to ccsb-net",
+		    "ccsb-net: %s: %s: --net=full and --net=allowlist (the default) cannot work",
+		    path, strerror(errno));
+		return;
+	}
+	char *const argv[] = { path, NULL };
+	int st = run_capture(argv, out, sizeof(out), 10000);
+	if (st == 2 && strstr(out, "internal helper"))
+		say(OK, NULL, "ccsb-net: %s (libnl-route-3 loads)", path);
+	else
+		say(FAILURE, "install libnl-route-3 (apt-get install libnl-route-3-200), or reinstall ccsb",
+		    "ccsb-net: %s does not start: %s", path, first_line(out, 200));
+}
+
 static void check_tun(void)
 {
 	static const char tun[] = "/dev/net/tun";
@@ -713,6 +743,7 @@ int doctor_main(char *const args[])
 	check_seccomp();
 	check_ns_get_userns();
 	check_slirp();
+	check_net_helper();
 	check_tun();
 	check_landlock();
 	check_allowlist();

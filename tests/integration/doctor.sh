@@ -16,12 +16,14 @@ t_setup
 
 # The mount namespace's setup, then `ccsb doctor` as the test user. D_TUN:
 # mode of /dev/net/tun, or "none"; D_MAX: fake user.max_user_namespaces;
-# D_APPARMOR: fake kernel.apparmor_restrict_unprivileged_userns. The
-# arguments are VAR=VALUE settings for doctor's environment.
+# D_APPARMOR: fake kernel.apparmor_restrict_unprivileged_userns; D_NOLIB:
+# a library to hide (/dev/null bound over it). The arguments are VAR=VALUE
+# settings for doctor's environment.
 cat >"$T/ns.sh" <<'EOF'
 set -e
 mount -t tmpfs -o mode=0755 tmpfs /dev/net
 [ "$D_TUN" = none ] || mknod -m "$D_TUN" /dev/net/tun c 10 200
+[ -z "$D_NOLIB" ] || mount --bind /dev/null "$D_NOLIB"
 if [ -n "$D_MAX" ]; then
 	echo "$D_MAX" >"$T/fake-max"
 	mount --bind "$T/fake-max" /proc/sys/user/max_user_namespaces
@@ -44,8 +46,8 @@ EOF
 chmod 644 "$T/ns.sh"
 
 D_TUN=0666 D_MAX= D_APPARMOR= D_PATH=/usr/local/bin:/usr/bin:/bin
-D_CWD=
-export T PROJ THOME CCSB CCSB_ALLOWLIST TEST_UID TEST_GID D_TUN D_MAX D_APPARMOR D_PATH D_CWD
+D_CWD= D_NOLIB=
+export T PROJ THOME CCSB CCSB_ALLOWLIST TEST_UID TEST_GID D_TUN D_MAX D_APPARMOR D_PATH D_CWD D_NOLIB
 
 # doctor [VAR=VALUE...]: output in $out, status in $st.
 doctor() {
@@ -88,6 +90,7 @@ check "healthy: every line is a check, a fix or the summary" \
 	'! printf "%s\n" "$out" | grep -vE "^(ok|warning|failure) +[^ ]|^         (fix: |     )|^ccsb can run"'
 check "healthy: bwrap and its version" 'has_line "^ok +bwrap: bubblewrap [0-9]+\.[0-9]+"'
 check "healthy: slirp4netns and its version" 'has_line "^ok +slirp4netns: slirp4netns version [0-9]"'
+check "healthy: the network helper loads libnl" 'has_line "^ok +ccsb-net: .*ccsb-net \(libnl-route-3 loads\)"'
 check "healthy: user namespaces" 'has_line "^ok +user namespaces: "'
 check "healthy: max_user_namespaces" 'has_line "^ok +user.max_user_namespaces = [1-9]"'
 check "healthy: AppArmor" 'has_line "^ok +AppArmor: "'
@@ -129,6 +132,21 @@ check "no slirp4netns: the fix" 'has "fix: sudo apt-get install slirp4netns"'
 doctor CCSB_SLIRP4NETNS=/nonexistent/slirp4netns
 check "CCSB_SLIRP4NETNS=/nonexistent: exit 1 and named" \
 	'test $st = 1 && has_line "^failure +slirp4netns: /nonexistent/slirp4netns not found \(CCSB_SLIRP4NETNS\)"'
+
+echo "# ccsb-net missing, and libnl-route-3 unloadable"
+doctor CCSB_NET_HELPER=/nonexistent/ccsb-net
+check "no ccsb-net: exit 1, exactly one failure" 'test $st = 1 && test "$(nfail)" = 1'
+check "no ccsb-net: named, with the fix" \
+	'has_line "^failure +ccsb-net: /nonexistent/ccsb-net: No such file" && has "fix: reinstall ccsb"'
+nlso=$(ldconfig -p 2>/dev/null | awk '/libnl-route-3\.so\./ { print $NF; exit }')
+if [ -n "$nlso" ]; then
+	D_NOLIB=$(readlink -f "$nlso") doctor
+	check "libnl unloadable: exit 1, exactly one failure" 'test $st = 1 && test "$(nfail)" = 1'
+	check "libnl unloadable: the loader's words and the package" \
+		'has_line "^failure +ccsb-net: .* does not start: .*libnl-route-3" && has "apt-get install libnl-route-3-200"'
+else
+	fail "libnl-route-3 not found with ldconfig -p"
+fi
 
 echo "# /dev/net/tun with mode 0600"
 D_TUN=0600 doctor

@@ -181,6 +181,14 @@ st=$?
 check "missing slirp4netns: exit 125" 'test $st = 125'
 check "missing slirp4netns: says how to fix it" 'echo "$out" | grep -q "slirp4netns"'
 check "missing slirp4netns: the command never ran" '! echo "$out" | grep -q RAN'
+out=$(RUN_ENV=CCSB_NET_HELPER=/nonexistent/ccsb-net run --no-default-allowlist \
+	--allow=198.51.100.0/24 -- sh -c 'echo RAN' 2>&1)
+st=$?
+check "missing network helper: exit 125, named with the fix, nothing ran" \
+	'test $st = 125 && echo "$out" | grep -q "/nonexistent/ccsb-net is missing: reinstall" && ! echo "$out" | grep -q RAN'
+out=$(RUN_ENV=CCSB_NET_HELPER=/nonexistent/ccsb-net run --net=full -- sh -c 'echo RAN' 2>&1)
+st=$?
+check "missing network helper: --net=full refused too" 'test $st = 125 && ! echo "$out" | grep -q RAN'
 # A private mount namespace where /dev/net/tun is mode 0600 again.
 mkdir -p "$D/tun600"
 out=$(unshare --mount sh -c "mount -t tmpfs -o mode=0755 none /dev/net && mknod -m 0600 /dev/net/tun c 10 200 &&
@@ -195,8 +203,9 @@ else
 	check "unusable /dev/net/tun: the command never ran" '! echo "$out" | grep -q RAN'
 fi
 
-# libnl-route-3 is loaded only for a network (dlopen): unloadable, a network
-# is refused with the library and the package named; --net=none still works.
+# libnl-route-3 is ccsb-net's (the network helper), not ccsb's: unloadable,
+# a network is refused with the library and the package named; --net=none
+# still works.
 nlso=$(ldconfig -p 2>/dev/null | awk '/libnl-route-3\.so\./ { print $NF; exit }')
 if [ -n "${NETNS_OUTER_UID-}" ] || [ -z "$nlso" ]; then
 	echo "    (skipping the unloadable libnl check: needs real root and ldconfig)"
@@ -210,7 +219,7 @@ else
 	st=$?
 	check "libnl unloadable: exit 125" 'test $st = 125'
 	check "libnl unloadable: names the library and the package" \
-		'echo "$out" | grep -q "cannot load libnl-route-3" && echo "$out" | grep -q "install"'
+		'echo "$out" | grep -q "libnl-route-3.*install" && echo "$out" | grep -q "ccsb-net"'
 	check "libnl unloadable: the command never ran" '! echo "$out" | grep -q RAN'
 	out=$(nl_run "--net=full -- sh -c 'echo RAN'")
 	check "libnl unloadable: --net=full refused too" '! echo "$out" | grep -q RAN'

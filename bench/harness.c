@@ -412,6 +412,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	FILE *raw = rawpath ? fopen(rawpath, "ae") : NULL;
+	if (rawpath && !raw) {
+		fprintf(stderr, "harness: %s: %s\n", rawpath, strerror(errno));
+		return 2;
+	}
 	double w, r;
 	long h, t;
 	struct timespec pause = { pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L };

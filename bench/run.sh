@@ -203,7 +203,8 @@ setup_ns() {
 	mount --bind "$W/data/resolv.conf" "$(readlink -f /etc/resolv.conf)" 2>/dev/null ||
 		note "cannot bind a test resolv.conf over /etc/resolv.conf: DNS via slirp will fail"
 	mkdir -p "$W/home" "$W/proj" "$W/rec"
-	chown "$U:$G" "$W/home" "$W/proj" "$W/rec"
+	# the harness, running as the user, writes its raw timings there
+	chown "$U:$G" "$W/home" "$W/proj" "$W/rec" "$W/log"
 	chmod -R a+rX "$W/bin" "$W/lib" "$W/data"
 }
 
@@ -620,12 +621,12 @@ report() {
 		row "| $n | $(cell "$sf" $n wall) | $(awk -v a="$(field $n wall_med "$sf")" -v b="$fl" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%+.2f", a - b }') |"
 	done
 	row ""
-	row "Startup of /bin/true, wall ms: median [p10–p90]; ratio = median / bwrap-bare median"
+	row "Startup of /bin/true, wall ms: median [p10–p90]; ratio = median / bwrap-bare median; paired = median [p25–p75] over rounds of wall / bwrap-bare's wall in the same round"
 	row ""
-	row "| variant | wall ms | ratio | Δ ms | ok/runs |"
-	row "|---|---|---|---|---|"
+	row "| variant | wall ms | ratio | paired | Δ ms | ok/runs |"
+	row "|---|---|---|---|---|---|"
 	for n in bwrap-bare bwrap-ccsb-argv ccsb-none ccsb-full ccsb-allow ccsb-allow-10k bwrap-min; do
-		row "| $n | $(cell "$st" $n wall) | $(ratio "$(field $n wall_med "$st")" "$base_w") | $(diffms "$(field $n wall_med "$st")" "$base_w") | $(okn "$st" $n) |"
+		row "| $n | $(cell "$st" $n wall) | $(ratio "$(field $n wall_med "$st")" "$base_w") | $(paired "$S/raw-startup.tsv" $n) | $(diffms "$(field $n wall_med "$st")" "$base_w") | $(okn "$st" $n) |"
 	done
 	row ""
 	row "Command release (probe's first instruction) vs wall, ms: median [p10–p90]; after = wall − release (medians)"
@@ -739,7 +740,9 @@ report() {
 	row ""
 	row "| target | measured | verdict |"
 	row "|---|---|---|"
-	row "| ccsb --net=none ≤ 1.10 × bwrap-bare (startup wall) | $(ratio "$nw" "$base_w") × ($(diffms "$nw" "$base_w") ms) | $(verdict "$(ratio "$nw" "$base_w")" 1.10) |"
+	local pr
+	pr=$(paired "$S/raw-startup.tsv" ccsb-none med)
+	row "| ccsb --net=none ≤ 1.10 × bwrap-bare (startup wall, paired per round) | $pr × paired; ratio of medians $(ratio "$nw" "$base_w") × ($(diffms "$nw" "$base_w") ms) | $(verdict "$pr" 1.10) |"
 	row "| allowlist (default list) release ≤ bwrap-bare release + 10 ms | $(fmt_ms "$ar") vs $(fmt_ms "$base_r") + 10 | $(verdict "$ar" "$(awk -v b="$base_r" 'BEGIN { print b + 10 }')") |"
 	row "| allowlist (default list) release ≤ --net=none release + 10 ms | $(fmt_ms "$ar") vs $(fmt_ms "$nr") + 10 | $(verdict "$ar" "$(awk -v b="$nr" 'BEGIN { print b + 10 }')") |"
 	row "| ccsb peak RSS ≤ 4 MiB (largest median over modes) | ${rssmax:-n/a} KiB | $(verdict "$rssmax" 4096) |"
@@ -750,6 +753,23 @@ report() {
 	if [ -n "$OUT" ]; then
 		printf '%s' "$TABLE" >"$OUT" || note "cannot write $OUT"
 	fi
+}
+
+# paired RAW NAME [MEMBER]: NAME's wall time divided by bwrap-bare's in the
+# same round, over the rounds of RAW (harness -r): "median [p25–p75]", or
+# one MEMBER (med) only. The two runs of a round are at most a few tens of
+# ms apart, so this ratio does not see the machine's slow phases, which
+# last seconds and shift whole rounds by ~4 ms (README, "Noise").
+paired() {
+	[ -s "$1" ] || { echo "n/a"; return; }
+	awk -F'\t' -v n="$2" '{ w[$1 "\t" $2] = $3 } $1 == n { r[$2] = 1 }
+		END { for (i in r) { b = w["bwrap-bare\t" i]; v = w[n "\t" i]
+			if (b > 0 && v > 0) printf "%.6f\n", v / b } }' "$1" | sort -g |
+		awk -v only="${3-}" '{ v[NR] = $1 } END {
+			if (NR == 0) { print "n/a"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			lo = v[int((NR - 1) * 0.25) + 1]; hi = v[int((NR - 1) * 0.75) + 1]
+			if (only == "med") printf "%.2f", m; else printf "%.2f [%.2f–%.2f]", m, lo, hi }'
 }
 
 stat3() { # VALUES...: "median (min–max)"

@@ -6,11 +6,23 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#ifndef CCSB_STATIC_TOOL
 #include <sys/capability.h>
+#endif
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifdef CCSB_STATIC_TOOL
+/* ccsb linked statically (with musl) has no libcap: the raw calls below,
+ * which the library also uses in a vfork()ed child. */
+CCSB_EXPORT int ccsb_caps_drop_inheritable(ccsb_error **err)
+{
+	int r = ccsb__caps_drop_inheritable_raw();
+	return r < 0 ? ccsb__errno(err, -r, "cannot clear the inheritable and ambient "
+				   "capabilities") : 0;
+}
+#else
 CCSB_EXPORT int ccsb_caps_drop_inheritable(ccsb_error **err)
 {
 	cap_t caps = cap_get_proc();
@@ -27,6 +39,7 @@ CCSB_EXPORT int ccsb_caps_drop_inheritable(ccsb_error **err)
 		return ccsb__errno(err, errno, "cannot clear the ambient capabilities");
 	return 0;
 }
+#endif
 
 /* After fork(): no malloc, so raw capget/capset. */
 int ccsb__caps_drop_inheritable_raw(void)

@@ -4,7 +4,9 @@
  * writes bytes, and libseccomp's ~0.5 ms of loading and compiling on every
  * start was on the start-up path. A cross build compiles at run time. */
 #include "internal.h"
+#ifndef CCSB_STATIC_TOOL
 #include "seccomp-rules.h"
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +15,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifndef CCSB_STATIC_TOOL
 #include "dl.h"
+#endif
 
 #if CCSB_SECCOMP_PRECOMPILED
 /* seccomp-bpf.c, made by gen-seccomp */
@@ -35,6 +39,9 @@ static int write_all(int fd, const unsigned char *p, size_t n, ccsb_error **err)
 	return 0;
 }
 
+/* ccsb linked statically (CCSB_STATIC_TOOL, with musl) has no libseccomp
+ * at all: configure builds it that way only with the generated BPF. */
+#ifndef CCSB_STATIC_TOOL
 int ccsb__seccomp_compile(bool nested_userns, int fd, ccsb_error **err)
 {
 	int lr = ccsb__seccomp_load(err);
@@ -56,6 +63,7 @@ int ccsb__seccomp_compile(bool nested_userns, int fd, ccsb_error **err)
 		return ccsb__errno(err, r == -ECANCELED ? EIO : -r, "seccomp: exporting the filter");
 	return 0;
 }
+#endif
 
 int ccsb__seccomp_export(const ccsb_sandbox *sb, int fd, ccsb_error **err)
 {

@@ -278,7 +278,7 @@ static int configure(const struct ccsb_net_plan *plan, struct ccsb_net_report *r
 {
 	struct nlctx c = {.plan = plan};
 	struct rtnl_route *rt4 = NULL, *rt6 = NULL;
-	struct nl_cb *cb = NULL;
+	struct nl_cb *cb = NULL, *sk_cb = NULL;
 	const struct ccsb_allowlist *al = plan->prefixes;
 	int one = 1, r;
 	char what[128];
@@ -306,7 +306,9 @@ static int configure(const struct ccsb_net_plan *plan, struct ccsb_net_report *r
 		}
 	}
 
-	if (!(c.sk = nl_socket_alloc()) || !(cb = nl_cb_clone(nl_socket_get_cb(c.sk)))) {
+	/* nl_socket_get_cb() takes a reference: put below. */
+	if (!(c.sk = nl_socket_alloc()) || !(sk_cb = nl_socket_get_cb(c.sk)) ||
+	    !(cb = nl_cb_clone(sk_cb))) {
 		r = -NLE_NOMEM;
 		snprintf(what, sizeof(what), "netlink socket");
 		goto nlfail;
@@ -384,6 +386,7 @@ out:
 	rtnl_route_put(rt4);
 	rtnl_route_put(rt6);
 	nl_cb_put(cb);
+	nl_cb_put(sk_cb);
 	nl_socket_free(c.sk);
 	return r;
 }

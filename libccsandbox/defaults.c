@@ -68,10 +68,11 @@ static int add_system(ccsb_sandbox *sb, ccsb_error **err)
 			r = ccsb_sandbox_add_bind(sb, d, NULL, CCSB_BIND_RO, err);
 		}
 	}
+	/* Not checked here: bwrap's --ro-bind-try skips a missing one, and
+	 * stats every source anyway (checking first cost ~40 system calls,
+	 * ~0.1 ms, on every start). */
 	for (size_t i = 0; r == 0 && i < sizeof(etc_files) / sizeof(*etc_files); i++)
-		if (access(etc_files[i], F_OK) == 0)
-			r = ccsb_sandbox_add_bind(sb, etc_files[i], NULL, CCSB_BIND_RO | CCSB_BIND_TRY,
-						  err);
+		r = ccsb_sandbox_add_bind(sb, etc_files[i], NULL, CCSB_BIND_RO | CCSB_BIND_TRY, err);
 	return r;
 }
 

@@ -47,9 +47,10 @@ static int make_memfd(const struct ccsb_mount *m, ccsb_error **err)
 	int fd = memfd_create("ccsb-data", MFD_CLOEXEC);
 	if (fd < 0)
 		return ccsb__errno(err, errno, "memfd_create");
+	/* pwrite: the file offset stays at 0, where bwrap starts reading. */
 	size_t off = 0;
 	while (off < m->len) {
-		ssize_t w = write(fd, m->data + off, m->len - off);
+		ssize_t w = pwrite(fd, m->data + off, m->len - off, (off_t)off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -58,11 +59,6 @@ static int make_memfd(const struct ccsb_mount *m, ccsb_error **err)
 			return ccsb__errno(err, e, "writing %s", m->dest);
 		}
 		off += (size_t)w;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		int e = errno;
-		close(fd);
-		return ccsb__errno(err, e, "lseek");
 	}
 	return fd;
 }

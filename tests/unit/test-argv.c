@@ -1332,9 +1332,9 @@ static void test_defaults(void)
 			append(&want, "bind 0 %s %s\n", merged[i], merged[i]);
 		}
 	}
+	/* All of them, present or not: bwrap's -try skips the missing. */
 	for (size_t i = 0; i < sizeof(etc_allowed) / sizeof(*etc_allowed); i++)
-		if (access(etc_allowed[i], F_OK) == 0)
-			append(&want, "bind 4 %s %s\n", etc_allowed[i], etc_allowed[i]);
+		append(&want, "bind 4 %s %s\n", etc_allowed[i], etc_allowed[i]);
 	append(&want, "file 0 - /etc/passwd\nfile 0 - /etc/group\nfile 0 - /etc/hosts\n"
 		      "file 0 - /etc/hostname\nproc 0 - /proc\ndev 0 - /dev\ntmpfs 0 - /tmp\n"
 		      "tmpfs 0 - /home/claude\n");

@@ -238,6 +238,13 @@ int ccsb__seccomp_bpf(const ccsb_sandbox *sb, unsigned char **out, size_t *len,
  * child; returns 0 or -errno. */
 int ccsb__caps_drop_inheritable_raw(void);
 
+/* ---- run.c ----------------------------------------------------------- */
+
+/* A close-on-exec memfd with `len` bytes of `data`, offset 0 (for bwrap's
+ * data files and ccsb-net's prefixes); `what` names it in errors. */
+int ccsb__memfd_data(const char *name, const void *data, size_t len, const char *what,
+		     ccsb_error **err);
+
 /* ---- terminal relay (pty.c) ------------------------------------------ */
 
 struct ccsb_ring {

@@ -287,30 +287,6 @@ static int slirp_wait_ready(const char *prog, pid_t *pid, int ready_r, int errpi
 	return ccsb__err(err, EIO, "%s %s (is /dev/net/tun usable?)", prog, what);
 }
 
-/* The prefixes for ccsb-net, in a memfd it reads to EOF. */
-static int prefixes_memfd(const struct ccsb_allowlist *al, ccsb_error **err)
-{
-	int fd = memfd_create("ccsb-prefixes", MFD_CLOEXEC);
-	const char *p = al ? (const char *)al->v : NULL;
-	size_t left = al ? al->n * sizeof(*al->v) : 0;
-
-	if (fd < 0)
-		return ccsb__errno(err, errno, "memfd_create");
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			int r = ccsb__errno(err, w < 0 ? errno : EIO, "writing the prefixes");
-			close(fd);
-			return r;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	return fd;
-}
-
 /* Start ccsb-net (nethelper.h) with its descriptors in place. posix_spawn:
  * glibc's is a vfork, and it reports a failed exec as its result. */
 static int spawn_helper(const struct ccsb_net_plan *plan, int report, int netns, int userns,
@@ -386,7 +362,9 @@ static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 	size_t got = 0;
 
 	if (plan->mode == CCSB_NET_ALLOWLIST &&
-	    (prefixes = prefixes_memfd(plan->prefixes, err)) < 0)
+	    (prefixes = ccsb__memfd_data("ccsb-prefixes", plan->prefixes ? plan->prefixes->v : NULL,
+					 plan->prefixes ? plan->prefixes->n * sizeof(*plan->prefixes->v) : 0,
+					 "the prefixes", err)) < 0)
 		return prefixes;
 	/* A datagram socket: the report and the descriptors arrive whole. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {

@@ -42,21 +42,23 @@ static int cloexec_pipe(int p[2])
 	return pipe2(p, O_CLOEXEC);
 }
 
-static int make_memfd(const struct ccsb_mount *m, ccsb_error **err)
+/* A close-on-exec memfd holding `len` bytes of `data`, its offset at 0
+ * (pwrite), for a helper to read from the start; `what` names it in errors. */
+int ccsb__memfd_data(const char *name, const void *data, size_t len, const char *what,
+		     ccsb_error **err)
 {
-	int fd = memfd_create("ccsb-data", MFD_CLOEXEC);
+	int fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)
 		return ccsb__errno(err, errno, "memfd_create");
-	/* pwrite: the file offset stays at 0, where bwrap starts reading. */
 	size_t off = 0;
-	while (off < m->len) {
-		ssize_t w = pwrite(fd, m->data + off, m->len - off, (off_t)off);
+	while (off < len) {
+		ssize_t w = pwrite(fd, (const char *)data + off, len - off, (off_t)off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
 			int e = w < 0 ? errno : EIO;
 			close(fd);
-			return ccsb__errno(err, e, "writing %s", m->dest);
+			return ccsb__errno(err, e, "writing %s", what);
 		}
 		off += (size_t)w;
 	}
@@ -207,7 +209,8 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		if (sb->mounts[i].kind != CCSB_M_FILE)
 			continue;
-		fds[k] = make_memfd(&sb->mounts[i], err);
+		const struct ccsb_mount *m = &sb->mounts[i];
+		fds[k] = ccsb__memfd_data("ccsb-data", m->data, m->len, m->dest, err);
 		if (fds[k] < 0) {
 			r = fds[k];
 			goto out;

@@ -296,6 +296,17 @@ size_t ccsb_sandbox_allowlist_name_count(const ccsb_sandbox *sb);
  * if any name was refused ("ccsb: dns: refused 2 names: a.example (3),
  * b.example (1)"). Names are printable: other bytes are written "\DDD". */
 void ccsb_sandbox_set_dns_log(ccsb_sandbox *sb, int log_fd, int summary_fd);
+/* The exit report: what ccsb_sandbox_run()'s guards did about what the
+ * sandbox wrote (blocked, quarantined, dropped, changed files that host tools
+ * run). When a run ends with any item, it writes one block to `fd`
+ * (borrowed; -1: none, the default): "ccsb: after the run, N items:" and a
+ * line "ccsb:   ITEM" for each. Silent when there is no item. The items of
+ * the last run stay readable until the next run or ccsb_sandbox_free():
+ * ccsb_sandbox_report_count() (0 for NULL) and ccsb_sandbox_report_item()
+ * (borrowed; NULL past the end). */
+void ccsb_sandbox_set_report_fd(ccsb_sandbox *sb, int fd);
+size_t ccsb_sandbox_report_count(const ccsb_sandbox *sb);
+const char *ccsb_sandbox_report_item(const ccsb_sandbox *sb, size_t i);
 /* The slirp4netns program (copied): a path, or a name looked up on the
  * caller's PATH when a run needs it. Default "slirp4netns". -EINVAL when
  * empty; -ENOMEM. */

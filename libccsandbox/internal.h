@@ -185,7 +185,20 @@ struct ccsb_sandbox {
 	bool nested_userns; /* default true */
 	int dns_log_fd;     /* -1: none; one line per refused query */
 	int dns_summary_fd; /* -1: none; refused names at the end of a run */
+	/* The exit report of the last run (report.c). */
+	char **report;
+	size_t nreport, capreport;
+	int report_fd; /* -1: none */
 };
+
+/* ---- exit report (report.c) ------------------------------------------ */
+
+/* Add one item to the exit report ("what: path (why)"); control characters
+ * are replaced. -ENOMEM. */
+int ccsb__report(ccsb_sandbox *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ccsb__report_clear(ccsb_sandbox *sb);
+/* The block on report_fd; nothing when there is no item. */
+void ccsb__report_write(const ccsb_sandbox *sb);
 
 /* Fixed descriptor numbers in the bwrap process (ccsb_sandbox_build_argv).
  * The seccomp filter comes after the data files: ccsb__seccomp_fdnum(). */

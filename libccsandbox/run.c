@@ -438,6 +438,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	int bwrap_status = 0;
 
 	ccsb__pty_init(&pty);
+	ccsb__report_clear(sb);
 	bool use_pty = sb->tty == CCSB_TTY_ON || (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO));
 	if (use_pty && !isatty(STDIN_FILENO))
 		return ccsb__err(err, ENOTTY, "a terminal was asked for, but standard input is not one");
@@ -622,6 +623,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 out_wait:
 	ccsb__resolver_summary(dns, sb->dns_summary_fd);
 	ccsb__resolver_free(dns);
+	ccsb__report_write(sb);
 	ccsb__net_stop(&net);
 	close_fd(&l.block_fd);
 	if (l.bwrap > 0 && !bwrap_done) {

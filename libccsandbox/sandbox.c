@@ -64,6 +64,7 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	sb->nested_userns = true;
 	sb->dns_log_fd = -1;
 	sb->dns_summary_fd = -1;
+	sb->report_fd = -1;
 	if (!sb->user || !sb->home || !sb->hostname || !sb->cwd || !sb->bwrap ||
 	    !sb->slirp || !sb->exec_helper) {
 		ccsb_sandbox_free(sb);
@@ -99,6 +100,8 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	free(sb->exec_helper);
 	ccsb__allowlist_free(&sb->allow);
 	ccsb__allowlist_free(&sb->merged);
+	ccsb__report_clear(sb);
+	free(sb->report);
 	free(sb);
 }
 

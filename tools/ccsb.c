@@ -274,6 +274,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ccsb: --log-net: %s: %s\n", c.log_net, strerror(errno));
 		}
 		ccsb_sandbox_set_dns_log(sb, log_fd, c.quiet ? -1 : STDERR_FILENO);
+		/* Not silenced by --quiet: it says what the sandbox tried to
+		 * leave behind for the host. */
+		ccsb_sandbox_set_report_fd(sb, STDERR_FILENO);
 		status = log_fd < 0 && c.log_net ? EXIT_CCSB : ccsb_sandbox_run(sb, c.cmd, &err);
 		if (log_fd >= 0)
 			close(log_fd);

@@ -425,6 +425,29 @@ int ccsb_sandbox_apply_defaults(ccsb_sandbox *sb, unsigned flags, ccsb_error **e
 int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, char **inside_dir,
 			     ccsb_error **err);
 
+/* Give the sandbox the caller's git identity and style without their git
+ * configuration: read the host's global configuration ($GIT_CONFIG_GLOBAL
+ * when set, else $XDG_CONFIG_HOME/git/config (~/.config/git/config) and
+ * ~/.gitconfig, in git's order, following [include] path; [includeIf] is
+ * not followed) and add a read-only ~/.gitconfig at the sandbox home that
+ * holds only the keys on an allowlist of pure data: user.name/email,
+ * author.* and committer.* names and emails, init.defaultBranch,
+ * core.autocrlf/eol/safecrlf/whitespace/quotePath, pull/merge/rebase/push/
+ * fetch style, diff/log/status display settings, color.*, advice.* (the
+ * full list is in gitconfig.c and ccsb(1)). Never a key that runs a program,
+ * names a path or URL, or holds a credential (core.pager, core.editor,
+ * core.sshCommand, core.fsmonitor, core.hooksPath, alias.*, credential.*,
+ * gpg.*, diff/merge/filter drivers, include*, url.*, http.*), nor
+ * commit.gpgSign (there is no signing key inside). Values are re-quoted, so
+ * no value can start a section of its own. Nothing is added when no safe key
+ * is found. Call it after ccsb_sandbox_apply_defaults() (the home tmpfs
+ * must exist first). Reads process-wide state ($HOME, $XDG_CONFIG_HOME,
+ * $GIT_CONFIG_GLOBAL). -EINVAL naming "FILE:LINE" for a file git itself
+ * refuses; -ELOOP for includes nested deeper than git allows (10); -EFBIG
+ * for a file over 1 MiB; the errno of reading a file that exists; -ENOMEM.
+ * Nothing is added on failure. */
+int ccsb_sandbox_add_git_config(ccsb_sandbox *sb, ccsb_error **err);
+
 /* ---- plan and run ---------------------------------------------------- */
 
 /* Build the bwrap command line that ccsb_sandbox_run() would execute for

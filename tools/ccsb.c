@@ -91,6 +91,14 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		return r;
 	if (cwd_explicit && (r = ccsb_sandbox_set_cwd(sb, cwd, err)) < 0)
 		return r;
+	/* The identity is a convenience: a global git configuration that git
+	 * itself refuses costs the identity, not the run. */
+	if (ccsb_sandbox_add_git_config(sb, err) < 0) {
+		fprintf(stderr, "ccsb: warning: %s; git inside runs without your identity\n",
+			ccsb_error_message(*err));
+		ccsb_error_free(*err);
+		*err = NULL;
+	}
 
 	for (size_t i = 0; i < c->nbinds; i++) {
 		const struct cli_bind *b = &c->binds[i];

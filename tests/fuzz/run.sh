@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Build the fuzz targets (the allowlist parser, the DNS codec) with
+# Build the fuzz targets (the allowlist parser, the DNS codec, the git
+# configuration parser and writer) with
 # libFuzzer, ASan and UBSan, and run each for half of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -21,7 +22,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -158,6 +159,35 @@ seed_dns() {
 DICT
 }
 
+seed_gitconfig() {
+	corpus=$1
+	printf '[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n[core]\n\tpager = less\n' \
+		>"$corpus/seed-identity"
+	printf '[color "diff"]\n\tmeta = "yellow bold" ; c\n[Color.Branch]\nCurrent = red\n' \
+		>"$corpus/seed-subsections"
+	printf '[s]\nk = "a \\\n b" # c\nl = a\\tb\\\\c\\"d\r\nbare\n[t "x\\"y"] k=v' >"$corpus/seed-escapes"
+	printf '\357\273\277[user] name=x\n[include]\n\tpath = ~/.x\n' >"$corpus/seed-bom"
+	cat >"$out/gitconfig.dict" <<'DICT'
+"["
+"]"
+"\""
+"\\"
+"\\\x0a"
+"\x0d\x0a"
+"#"
+";"
+"="
+" \""
+"[user]"
+"[color \"diff\"]"
+"name"
+"email"
+"\\n"
+"\\t"
+"\\b"
+DICT
+}
+
 # run NAME SECONDS MAXLEN: returns the fuzzer's status.
 run() {
 	name=$1
@@ -166,6 +196,7 @@ run() {
 	case $name in
 	allowlist) seed_allowlist "$corpus" ;;
 	dns) seed_dns "$corpus" ;;
+	gitconfig) seed_gitconfig "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -184,6 +215,7 @@ for t in $targets; do
 	case $t in
 	allowlist) build allowlist allowlist.c error.c ;;
 	dns) build dns dns.c allowlist.c error.c ;;
+	gitconfig) build gitconfig gitconfig.c ;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -201,6 +233,8 @@ for t in $targets; do
 	allowlist) maxlen=9000 ;;
 	# a UDP-sized message or two; longer TCP messages add little
 	dns) maxlen=4096 ;;
+	# a hand-written global configuration
+	gitconfig) maxlen=4096 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

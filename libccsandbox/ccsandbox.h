@@ -300,12 +300,13 @@ void ccsb_sandbox_set_dns_log(ccsb_sandbox *sb, int log_fd, int summary_fd);
  * sandbox wrote (blocked, quarantined, dropped, changed files that host tools
  * run). When a run ends with any item, it writes one block to `fd`
  * (borrowed; -1: none, the default): "ccsb: after the run, N items:" and a
- * line "ccsb:   ITEM" for each. Silent when there is no item. The items of
- * the last run stay readable until the next run or ccsb_sandbox_free():
- * ccsb_sandbox_report_count() (0 for NULL) and ccsb_sandbox_report_item()
- * (borrowed; NULL past the end). */
+ * line "ccsb:   ITEM" for each. Silent when there is no item. */
 void ccsb_sandbox_set_report_fd(ccsb_sandbox *sb, int fd);
+/* Number of items in the last run's exit report; they stay readable until
+ * the next run or ccsb_sandbox_free(). 0 for NULL. */
 size_t ccsb_sandbox_report_count(const ccsb_sandbox *sb);
+/* Item `i` of the last run's exit report (borrowed, valid until the next run
+ * or ccsb_sandbox_free()); NULL past the end or for NULL. */
 const char *ccsb_sandbox_report_item(const ccsb_sandbox *sb, size_t i);
 /* The slirp4netns program (copied): a path, or a name looked up on the
  * caller's PATH when a run needs it. Default "slirp4netns". -EINVAL when

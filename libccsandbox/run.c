@@ -574,7 +574,8 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			if (errno == EINTR)
 				continue;
 			r = ccsb__errno(err, errno, "poll");
-			kill(l.child, SIGKILL);
+			if (l.child > 0)
+				kill(l.child, SIGKILL);
 			break;
 		}
 		if (ndns)
@@ -591,7 +592,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			case SIGWINCH:
 				if (use_pty)
 					ccsb__pty_resize(&pty);
-				else
+				else if (l.child > 0)
 					kill(l.child, SIGWINCH);
 				break;
 			case SIGTSTP:
@@ -606,7 +607,10 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 					ccsb__pty_resize(&pty);
 				break;
 			default:
-				kill(l.child, (int)si.ssi_signo);
+				/* Once pid 1 is reaped, l.child is -1: kill(-1)
+				 * would signal every process of the user. */
+				if (l.child > 0)
+					kill(l.child, (int)si.ssi_signo);
 				break;
 			}
 		}

@@ -84,9 +84,51 @@ int ccsb__seccomp_fdnum(const ccsb_sandbox *sb)
 	return CCSB_FD_FIRST_DATA + (int)ccsb__nfiles(sb);
 }
 
+static void emit_mount(struct strv *s, const struct ccsb_mount *m, unsigned long *datafd)
+{
+	switch (m->kind) {
+	case CCSB_M_BIND:
+		push(s, bind_opt(m->flags));
+		push(s, m->src);
+		push(s, m->dest);
+		break;
+	case CCSB_M_TMPFS:
+		push(s, "--tmpfs");
+		push(s, m->dest);
+		if (m->flags & CCSB_MOUNT_RDONLY) {
+			push(s, "--remount-ro");
+			push(s, m->dest);
+		}
+		break;
+	case CCSB_M_DIR:
+		push(s, "--dir");
+		push(s, m->dest);
+		break;
+	case CCSB_M_SYMLINK:
+		push(s, "--symlink");
+		push(s, m->src);
+		push(s, m->dest);
+		break;
+	case CCSB_M_FILE:
+		push(s, "--ro-bind-data");
+		pushu(s, (*datafd)++);
+		push(s, m->dest);
+		break;
+	case CCSB_M_PROC:
+		push(s, "--proc");
+		push(s, m->dest);
+		proc_covers(s, m->dest);
+		break;
+	case CCSB_M_DEV:
+		push(s, "--dev");
+		push(s, m->dest);
+		break;
+	}
+}
+
 /* `with_sync`: include the info/block descriptors the launcher uses. */
 static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
-		 char ***out, ccsb_error **err)
+		 const struct ccsb_mount *extra, size_t nextra, char ***out, ccsb_error **err)
 {
 	if (!cmd || !cmd[0] || !*cmd[0])
 		return ccsb__err(err, EINVAL, "no command to run");
@@ -130,43 +172,11 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 		pushu(&s, (unsigned long)(with_sync ? ccsb__seccomp_fdnum(sb) : CCSB_FD_PRINT_SECCOMP));
 	}
 	unsigned long datafd = CCSB_FD_FIRST_DATA;
-	for (size_t i = 0; i < sb->nmounts; i++) {
-		const struct ccsb_mount *m = &sb->mounts[i];
-		switch (m->kind) {
-		case CCSB_M_BIND:
-			push(&s, bind_opt(m->flags));
-			push(&s, m->src);
-			push(&s, m->dest);
-			break;
-		case CCSB_M_TMPFS:
-			push(&s, "--tmpfs");
-			push(&s, m->dest);
-			break;
-		case CCSB_M_DIR:
-			push(&s, "--dir");
-			push(&s, m->dest);
-			break;
-		case CCSB_M_SYMLINK:
-			push(&s, "--symlink");
-			push(&s, m->src);
-			push(&s, m->dest);
-			break;
-		case CCSB_M_FILE:
-			push(&s, "--ro-bind-data");
-			pushu(&s, datafd++);
-			push(&s, m->dest);
-			break;
-		case CCSB_M_PROC:
-			push(&s, "--proc");
-			push(&s, m->dest);
-			proc_covers(&s, m->dest);
-			break;
-		case CCSB_M_DEV:
-			push(&s, "--dev");
-			push(&s, m->dest);
-			break;
-		}
-	}
+	for (size_t i = 0; i < sb->nmounts; i++)
+		emit_mount(&s, &sb->mounts[i], &datafd);
+	/* After every bind of the policy, so that they cover it. */
+	for (size_t i = 0; i < nextra; i++)
+		emit_mount(&s, &extra[i], &datafd);
 	push(&s, "--ro-bind");
 	push(&s, sb->exec_helper);
 	push(&s, CCSB_EXEC_INSIDE);
@@ -195,13 +205,20 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 int ccsb__build_argv(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, char ***out,
 		     ccsb_error **err)
 {
-	return build(sb, cmd, with_sync, sb->tty == CCSB_TTY_ON, out, err);
+	return build(sb, cmd, with_sync, sb->tty == CCSB_TTY_ON, NULL, 0, out, err);
 }
 
 int ccsb__build_argv_tty(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
 			 char ***out, ccsb_error **err)
 {
-	return build(sb, cmd, with_sync, tty, out, err);
+	return build(sb, cmd, with_sync, tty, NULL, 0, out, err);
+}
+
+int ccsb__build_argv_extra(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
+			   const struct ccsb_mount *extra, size_t nextra, char ***out,
+			   ccsb_error **err)
+{
+	return build(sb, cmd, with_sync, tty, extra, nextra, out, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[],
@@ -294,7 +311,7 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 	char **argv = NULL;
 	unsigned char *bpf = NULL;
 	size_t nbpf = 0;
-	int r = ccsb__build_argv(sb, cmd, false, &argv, err);
+	int r = ccsb__guard_build_argv(sb, cmd, false, sb->tty == CCSB_TTY_ON, &argv, err);
 	if (r < 0)
 		return r;
 	if (sb->seccomp && (r = ccsb__seccomp_bpf(sb, &bpf, &nbpf, err)) < 0) {

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <termios.h>
+#include <time.h>
 
 #define CCSB_EXPORT __attribute__((visibility("default")))
 #define CCSB_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -145,6 +146,9 @@ enum ccsb_mount_kind {
 
 /* A mount the library made itself (the network mode's resolv.conf). */
 #define CCSB_MOUNT_AUTO 0x100u
+/* CCSB_M_TMPFS only: remounted read-only, an empty directory nothing can
+ * be created in (guard.c: a missing .git/hooks). */
+#define CCSB_MOUNT_RDONLY 0x200u
 /* slirp4netns's built-in DNS forwarder. */
 #define CCSB_SLIRP_DNS "10.0.2.3"
 /* The allowlist mode's filtering resolver (resolver.c), on the sandbox's
@@ -189,6 +193,9 @@ struct ccsb_sandbox {
 	char **report;
 	size_t nreport, capreport;
 	int report_fd; /* -1: none */
+	/* guard.c: when the run's command was released (CLOCK_REALTIME_COARSE,
+	 * the clock file timestamps come from); tv_sec 0 when not armed. */
+	struct timespec guard_t0;
 };
 
 /* ---- exit report (report.c) ------------------------------------------ */
@@ -199,6 +206,39 @@ int ccsb__report(ccsb_sandbox *sb, const char *fmt, ...) __attribute__((format(p
 void ccsb__report_clear(ccsb_sandbox *sb);
 /* The block on report_fd; nothing when there is no item. */
 void ccsb__report_write(const ccsb_sandbox *sb);
+
+/* ---- persistence guard, writable-bind side (guard.c) ----------------- */
+
+/* Make the metadata of the git directory `gitdir` (host path) that makes
+ * git run programs read-only inside: config, config.worktree, hooks/ (an
+ * empty read-only one when missing), commondir and gitdir pointer files,
+ * followed through commondir, and the same for each git directory under
+ * worktrees/ and modules/. Only paths that lie inside a writable bind added
+ * BEFORE this call are bound (elsewhere the sandbox cannot write them);
+ * objects, refs, index, logs and HEAD stay writable. Adds read-only binds to
+ * the policy; call it after the read-write binds it must cover. */
+int ccsb__guard_protect_gitdir(ccsb_sandbox *sb, const char *gitdir, ccsb_error **err);
+/* The argv of a run (or of --print, without the sync descriptors): the
+ * policy's mounts followed by the guard's read-only binds, computed now from
+ * what exists on the host in the writable binds (git repositories, Claude
+ * Code's project files, files host tools run implicitly). */
+int ccsb__guard_build_argv(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
+			   char ***out, ccsb_error **err);
+/* Record the start of the run: what changes after this is the sandbox's. */
+void ccsb__guard_arm(ccsb_sandbox *sb);
+/* After the run, once every sandbox process is gone: find the git metadata
+ * and Claude Code project files in the writable binds created or changed
+ * during the run, quarantine them and add each to the exit report; report
+ * changed files that host tools run implicitly. No-op when not armed. */
+void ccsb__guard_finish(ccsb_sandbox *sb);
+/* The end-of-run scan on its own (unit tests, bench): `roots` are host
+ * directories, `t0` the start, `max_entries` the bound (0: the default). */
+int ccsb__guard_scan(ccsb_sandbox *sb, char *const roots[], size_t nroots,
+		     const struct timespec *t0, size_t max_entries);
+/* The builder with extra mounts appended after the policy's. */
+int ccsb__build_argv_extra(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
+			   const struct ccsb_mount *extra, size_t nextra, char ***out,
+			   ccsb_error **err);
 
 /* Fixed descriptor numbers in the bwrap process (ccsb_sandbox_build_argv).
  * The seccomp filter comes after the data files: ccsb__seccomp_fdnum(). */
@@ -222,6 +262,8 @@ const struct ccsb_allowlist *ccsb__sandbox_merged(const ccsb_sandbox *sb);
 
 int ccsb__add_special(ccsb_sandbox *sb, enum ccsb_mount_kind kind, const char *dest,
 		      ccsb_error **err);
+/* An empty directory at `dest`, read-only (CCSB_M_TMPFS, CCSB_MOUNT_RDONLY). */
+int ccsb__add_ro_empty_dir(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
 
 /* The pure builder. `tty` decides ccsb-exec's --tty; ccsb__build_argv()
  * takes it from the policy (CCSB_TTY_ON only), ccsb_sandbox_run() passes the

@@ -439,10 +439,11 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 
 	ccsb__pty_init(&pty);
 	ccsb__report_clear(sb);
+	ccsb__guard_arm(sb);
 	bool use_pty = sb->tty == CCSB_TTY_ON || (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO));
 	if (use_pty && !isatty(STDIN_FILENO))
 		return ccsb__err(err, ENOTTY, "a terminal was asked for, but standard input is not one");
-	r = ccsb__build_argv_tty(sb, cmd, true, use_pty, &argv, err);
+	r = ccsb__guard_build_argv(sb, cmd, true, use_pty, &argv, err);
 	if (r < 0)
 		return r;
 	if (ccsb__env_build(sb, environ, &envp) < 0) {
@@ -627,6 +628,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 out_wait:
 	ccsb__resolver_summary(dns, sb->dns_summary_fd);
 	ccsb__resolver_free(dns);
+	ccsb__guard_finish(sb);
 	ccsb__report_write(sb);
 	ccsb__net_stop(&net);
 	close_fd(&l.block_fd);

@@ -201,6 +201,11 @@ int ccsb__add_special(ccsb_sandbox *sb, enum ccsb_mount_kind kind, const char *d
 	return add_mount(sb, kind, 0, NULL, dest, NULL, 0, err);
 }
 
+int ccsb__add_ro_empty_dir(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
+{
+	return add_mount(sb, CCSB_M_TMPFS, CCSB_MOUNT_RDONLY, NULL, dest, NULL, 0, err);
+}
+
 /* ---- environment ----------------------------------------------------- */
 
 static bool env_name_ok(const char *name, bool pattern)

@@ -308,6 +308,41 @@ size_t ccsb_sandbox_report_count(const ccsb_sandbox *sb);
 /* Item `i` of the last run's exit report (borrowed, valid until the next run
  * or ccsb_sandbox_free()); NULL past the end or for NULL. */
 const char *ccsb_sandbox_report_item(const ccsb_sandbox *sb, size_t i);
+/* Flags for ccsb_sandbox_set_ssh_agent(). */
+enum {
+	/* Also bind read-only, when they exist: the caller's ~/.ssh/known_hosts
+	 * and known_hosts2 (at the sandbox home's .ssh/), /etc/ssh/ssh_known_hosts,
+	 * ssh_known_hosts2, ssh_config and ssh_config.d. Never a key, never
+	 * ~/.ssh/config. Read from $HOME now: call after
+	 * ccsb_sandbox_apply_defaults() (whose home tmpfs would cover them). */
+	CCSB_SSH_KNOWN_HOSTS = 1 << 0,
+};
+
+/* Serve an ssh-agent inside the sandbox: ccsb_sandbox_run() listens on a
+ * socket bound read-only at /run/ccsb/ssh-agent.sock (SSH_AUTH_SOCK is set
+ * to it) and relays to the agent named by the caller's $SSH_AUTH_SOCK only
+ * the requests to list identities and to sign, and OpenSSH's
+ * session-bind@openssh.com extension; every other request (adding or
+ * removing keys, lock, unlock, smartcards, other extensions) is answered
+ * SSH_AGENT_FAILURE without reaching the agent. Messages above 256 KiB
+ * close the connection. `keyfilter` (copied; NULL or "" for every key)
+ * limits the keys the sandbox sees and may use: comma-separated items, each
+ * either a fingerprint as ssh-add -l prints it ("SHA256:" and 43 base64
+ * characters, compared exactly) or a glob (fnmatch(3)) matched against the
+ * key's whole comment. A signature is relayed only for a key the filter
+ * exposes in the agent's list at that moment. The broker is a thread of the
+ * calling process, for the duration of the run: nothing of it outlives
+ * ccsb_sandbox_run(). Its socket lives in a private 0700 directory
+ * ($XDG_RUNTIME_DIR, else /tmp), removed at the end of the run. Each
+ * signature and refusal gets a line on the DNS log descriptor
+ * (ccsb_sandbox_set_dns_log(); "ssh-agent: signed ssh login as 'git' with
+ * ssh-ed25519 SHA256:... 'comment'"), and the exit report one item per key
+ * used and one for the refusals. Calling it again replaces the filter.
+ * At run time, an unset $SSH_AUTH_SOCK or an agent that cannot be reached
+ * fails the run (-ENOENT, or connect(2)'s errno) before anything starts.
+ * -EINVAL for a bad filter or flags; -ENOMEM. */
+int ccsb_sandbox_set_ssh_agent(ccsb_sandbox *sb, const char *keyfilter, unsigned flags,
+			       ccsb_error **err);
 /* The slirp4netns program (copied): a path, or a name looked up on the
  * caller's PATH when a run needs it. Default "slirp4netns". -EINVAL when
  * empty; -ENOMEM. */

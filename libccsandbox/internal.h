@@ -149,6 +149,8 @@ enum ccsb_mount_kind {
 /* CCSB_M_TMPFS only: remounted read-only, an empty directory nothing can
  * be created in (guard.c: a missing .git/hooks). */
 #define CCSB_MOUNT_RDONLY 0x200u
+/* A socket of the broker (broker.c): its source is made at run time. */
+#define CCSB_MOUNT_BROKER 0x400u
 /* slirp4netns's built-in DNS forwarder. */
 #define CCSB_SLIRP_DNS "10.0.2.3"
 /* The allowlist mode's filtering resolver (resolver.c), on the sandbox's
@@ -196,6 +198,11 @@ struct ccsb_sandbox {
 	/* guard.c: when the run's command was released (CLOCK_REALTIME_COARSE,
 	 * the clock file timestamps come from); tv_sec 0 when not armed. */
 	struct timespec guard_t0;
+	/* ssh-agent broker (broker.c): the key filter (owned) and, during a
+	 * run, the broker serving the sandbox. */
+	bool ssh_agent;
+	struct ccsb_agent_filter *agent_filter;
+	struct ccsb_broker *broker;
 };
 
 /* ---- exit report (report.c) ------------------------------------------ */
@@ -239,6 +246,16 @@ int ccsb__guard_scan(ccsb_sandbox *sb, char *const roots[], size_t nroots,
 int ccsb__build_argv_extra(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
 			   const struct ccsb_mount *extra, size_t nextra, char ***out,
 			   ccsb_error **err);
+
+/* ---- ssh-agent broker (broker.c) ------------------------------------- */
+
+/* Start serving the policy's broker sockets (nothing without one): must
+ * come before the argv is built, which names the socket. */
+int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err);
+/* Stop it, add its summary to the exit report, remove its directory.
+ * Idempotent. */
+void ccsb__broker_stop(ccsb_sandbox *sb);
+void ccsb__broker_free_policy(ccsb_sandbox *sb);
 
 /* Fixed descriptor numbers in the bwrap process (ccsb_sandbox_build_argv).
  * The seccomp filter comes after the data files: ccsb__seccomp_fdnum(). */

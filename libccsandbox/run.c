@@ -443,12 +443,14 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	bool use_pty = sb->tty == CCSB_TTY_ON || (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO));
 	if (use_pty && !isatty(STDIN_FILENO))
 		return ccsb__err(err, ENOTTY, "a terminal was asked for, but standard input is not one");
-	r = ccsb__guard_build_argv(sb, cmd, true, use_pty, &argv, err);
+	r = ccsb__broker_start(sb, err);
+	if (r == 0)
+		r = ccsb__guard_build_argv(sb, cmd, true, use_pty, &argv, err);
 	if (r < 0)
-		return r;
+		goto out_free;
 	if (ccsb__env_build(sb, environ, &envp) < 0) {
-		ccsb__strv_free(argv);
-		return ccsb__err(err, ENOMEM, "out of memory");
+		r = ccsb__err(err, ENOMEM, "out of memory");
+		goto out_free;
 	}
 	if (sb->net == CCSB_NET_ALLOWLIST) {
 		if (!(merged = ccsb__sandbox_merged(sb))) {
@@ -629,6 +631,7 @@ out_wait:
 	ccsb__resolver_summary(dns, sb->dns_summary_fd);
 	ccsb__resolver_free(dns);
 	ccsb__guard_finish(sb);
+	ccsb__broker_stop(sb);
 	ccsb__report_write(sb);
 	ccsb__net_stop(&net);
 	close_fd(&l.block_fd);
@@ -657,6 +660,7 @@ out_mask:
 	if (!was_subreaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 0);
 out_free:
+	ccsb__broker_stop(sb);
 	ccsb__strv_free(argv);
 	ccsb__strv_free(envp);
 	return r;

@@ -84,6 +84,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 {
 	if (!sb)
 		return;
+	ccsb__broker_stop(sb);
 	if (sb->stale_slirp > 0)
 		waitpid(sb->stale_slirp, NULL, WNOHANG);
 	for (size_t i = 0; i < sb->nmounts; i++)
@@ -102,6 +103,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	ccsb__allowlist_free(&sb->merged);
 	ccsb__report_clear(sb);
 	free(sb->report);
+	ccsb__broker_free_policy(sb);
 	free(sb);
 }
 

@@ -154,6 +154,10 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 			return r;
 	}
 
+	/* After the defaults: the known_hosts binds go over the home tmpfs. */
+	if (c->ssh_agent &&
+	    (r = ccsb_sandbox_set_ssh_agent(sb, c->ssh_agent, CCSB_SSH_KNOWN_HOSTS, err)) < 0)
+		return r;
 	if (c->tty >= 0 && (r = ccsb_sandbox_set_tty(sb, (ccsb_tty_mode)c->tty, err)) < 0)
 		return r;
 	ccsb_sandbox_set_seccomp(sb, !c->no_seccomp);

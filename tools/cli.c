@@ -33,6 +33,11 @@ const char cli_usage[] =
 	"  --allow-file=FILE      allow every entry of FILE\n"
 	"  --no-default-allowlist do not load the installed ip-ranges.txt\n"
 	"  --log-net=FILE         append one line per refused DNS query to FILE\n"
+	"Credentials:\n"
+	"  --ssh-agent[=KEYFILTER] relay your ssh-agent: list keys and sign only;\n"
+	"                         KEYFILTER: comma-separated comment globs or\n"
+	"                         SHA256: fingerprints (default: every key); also\n"
+	"                         binds ~/.ssh/known_hosts read-only\n"
 	"Identity:\n"
 	"  --uid=UID --gid=GID    ids inside (default: yours; 1000 when run as root)\n"
 	"Terminal and kernel:\n"
@@ -56,6 +61,7 @@ enum {
 	OPT_RO = 256, OPT_RW, OPT_TMPFS, OPT_ENV, OPT_NET, OPT_ALLOW, OPT_ALLOW_FILE,
 	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID, OPT_TTY, OPT_NO_SECCOMP,
 	OPT_NO_NESTED_USERNS, OPT_LOG_NET,
+	OPT_SSH_AGENT,
 };
 
 static const struct option longopts[] = {
@@ -74,6 +80,7 @@ static const struct option longopts[] = {
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "no-nested-userns", no_argument, NULL, OPT_NO_NESTED_USERNS },
 	{ "log-net", required_argument, NULL, OPT_LOG_NET },
+	{ "ssh-agent", optional_argument, NULL, OPT_SSH_AGENT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -223,6 +230,12 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			if (!*optarg)
 				r = cli_fail(errbuf, len, "--log-net: empty file name");
 			c->log_net = optarg;
+			break;
+		case OPT_SSH_AGENT:
+			if (optarg && !*optarg)
+				r = cli_fail(errbuf, len, "--ssh-agent=: empty key filter (give none for "
+					     "every key)");
+			c->ssh_agent = optarg ? optarg : "";
 			break;
 		case 'q':
 			c->quiet = true;

@@ -27,6 +27,9 @@ struct cli {
 	int tty;          /* -1: not given; else a ccsb_tty_mode */
 	bool no_seccomp, no_nested_userns;
 	const char *log_net; /* --log-net=FILE; borrowed; NULL: none */
+	/* --ssh-agent[=KEYFILTER]: NULL off, "" every key, else the filter;
+	 * borrowed (from argv, or owned by `owned`). */
+	const char *ssh_agent;
 	char **cmd;       /* borrowed: the rest of argv */
 	bool dashdash;    /* a "--" came before the command ("ccsb -- doctor") */
 	char **owned;     /* strings that cli_free() frees (the config file's) */

@@ -175,6 +175,33 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 				    where, val);
 		return 0;
 	}
+	if (strcmp(key, "ssh-agent") == 0) {
+		/* true: every key; false: off; anything else: a key filter,
+		 * checked now so that a bad one is reported with its line. */
+		if (strcmp(val, "false") == 0) {
+			c->ssh_agent = NULL;
+			return 0;
+		}
+		if (strcmp(val, "true") != 0) {
+			ccsb_sandbox *sb = ccsb_sandbox_new();
+			ccsb_error *e = NULL;
+			if (!sb)
+				return cli_fail(errbuf, len, "out of memory");
+			int r = ccsb_sandbox_set_ssh_agent(sb, val, 0, &e);
+			ccsb_sandbox_free(sb);
+			if (r < 0) {
+				cli_fail(errbuf, len, "%s: ssh-agent: %s", where,
+					 e ? ccsb_error_message(e) : "bad key filter");
+				ccsb_error_free(e);
+				return -1;
+			}
+		}
+		const char *s = own(c, strdup(strcmp(val, "true") == 0 ? "" : val));
+		if (!s)
+			return cli_fail(errbuf, len, "out of memory");
+		c->ssh_agent = s;
+		return 0;
+	}
 	return cli_fail(errbuf, len, "%s: unknown key '%s'", where, key);
 }
 
@@ -283,6 +310,8 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 	if (c->net < 0)
 		c->net = c->nallow || c->nallow_files ? CCSB_NET_ALLOWLIST : conf->net;
 	c->no_default_allowlist = c->no_default_allowlist || conf->no_default_allowlist;
+	if (!c->ssh_agent)
+		c->ssh_agent = conf->ssh_agent;
 
 	if (conf->nbinds)
 		memcpy(binds, conf->binds, conf->nbinds * sizeof(*binds));

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build the fuzz targets (the allowlist parser, the DNS codec, the git
-# configuration parser and writer) with
-# libFuzzer, ASan and UBSan, and run each for half of a bounded time. Exit
+# configuration parser and writer, the ssh-agent protocol) with
+# libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
 # timeout-*; every target still runs).
@@ -10,7 +10,7 @@
 #     tests/fuzz/run.sh SRCDIR BUILDDIR [SECONDS]
 #
 # CLANG overrides the compiler; FUZZ_JOBS runs that many workers in parallel;
-# FUZZ_TARGETS="dns" (or "allowlist") runs only those.
+# FUZZ_TARGETS="dns" (or "allowlist", "sshagent") runs only those.
 set -eu
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
@@ -22,7 +22,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -188,6 +188,40 @@ seed_gitconfig() {
 DICT
 }
 
+# ssh-agent seeds: a framed stream of every request shape, an identity list
+# of two keys, and a key filter.
+seed_sshagent() {
+	corpus=$1
+	key='\000\000\000\013ssh-ed25519\000\000\000\040XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX'
+	# shellcheck disable=SC2059 # the seeds are octal escapes for printf
+	{
+		printf '\000\000\000\001\013' >"$corpus/seed-list"
+		printf "\000\000\000\077\015\000\000\000\063$key\000\000\000\004data\000\000\000\002" \
+			>"$corpus/seed-sign"
+		printf '\000\000\000\001\023\000\000\000\001\026' >"$corpus/seed-refused"
+		printf '\000\000\000\051\033\000\000\000\030session-bind@openssh.com\000\000\000\000\000\000\000\000\000\000\000\000\000' \
+			>"$corpus/seed-bind"
+		printf "\014\000\000\000\002\000\000\000\063$key\000\000\000\010work key\000\000\000\063$key\000\000\000\003abc" \
+			>"$corpus/seed-answer"
+		printf 'SSHSIG\000\000\000\003git' >"$corpus/seed-sshsig"
+	}
+	printf 'work*,SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A' >"$corpus/seed-filter"
+	cat >"$out/sshagent.dict" <<'DICT'
+"\x00\x00\x00\x01"
+"\x0b"
+"\x0c"
+"\x0d"
+"\x1b"
+"session-bind@openssh.com"
+"\x00\x00\x00\x0bssh-ed25519"
+"SHA256:"
+"SSHSIG"
+"ssh-connection"
+","
+"*"
+DICT
+}
+
 # run NAME SECONDS MAXLEN: returns the fuzzer's status.
 run() {
 	name=$1
@@ -197,6 +231,7 @@ run() {
 	allowlist) seed_allowlist "$corpus" ;;
 	dns) seed_dns "$corpus" ;;
 	gitconfig) seed_gitconfig "$corpus" ;;
+	sshagent) seed_sshagent "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -216,6 +251,7 @@ for t in $targets; do
 	allowlist) build allowlist allowlist.c error.c ;;
 	dns) build dns dns.c allowlist.c error.c ;;
 	gitconfig) build gitconfig gitconfig.c ;;
+	sshagent) build sshagent sshagent.c ;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -235,6 +271,8 @@ for t in $targets; do
 	dns) maxlen=4096 ;;
 	# a hand-written global configuration
 	gitconfig) maxlen=4096 ;;
+	# a few messages; the 256 KiB limit is checked on the length field
+	sshagent) maxlen=4096 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

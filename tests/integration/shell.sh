@@ -21,10 +21,11 @@ check "no tabs" '! printf "%s\n" "$out" | grep -q "$(printf "\t")"'
 check "--help names ccsb doctor" 'printf "%s\n" "$out" | grep -q "ccsb doctor"'
 check "--help names the configuration file" \
 	'printf "%s\n" "$out" | grep -qF "~/.config/ccsb/config"'
-# Every long option the parser knows (its longopts table) is in --help.
+# Every long option the parser knows (its longopts table) is in --help
+# ("--opt[=VALUE]" for an optional value).
 missing=
 for o in $(sed -n 's/^[[:space:]]*{ "\([a-z][a-z-]*\)", [a-z_]*argument,.*/\1/p' "$top_srcdir/tools/cli.c"); do
-	printf '%s\n' "$out" | grep -qE -- "--$o([=, ]|\$)" || missing="$missing --$o"
+	printf '%s\n' "$out" | grep -qE -- "--$o([, =[]|\$)" || missing="$missing --$o"
 done
 check "every long option is in --help${missing:+ (missing:$missing)}" 'test -z "$missing"'
 

@@ -554,6 +554,25 @@ static void test_usage(void)
 	ok(narrow, "usage lines fit in 79 columns");
 }
 
+static void test_ssh_agent(void)
+{
+	struct cli c;
+	if (parses(ARGS("x"), &c, "x"))
+		ok(c.ssh_agent == NULL, "no --ssh-agent: off");
+	cli_free(&c);
+	if (parses(ARGS("--ssh-agent", "bash"), &c, "bash"))
+		ok(c.ssh_agent && !*c.ssh_agent, "--ssh-agent: every key; the next word is the command");
+	cli_free(&c);
+	if (parses(ARGS("--ssh-agent=work*,SHA256:x", "bash"), &c, "bash"))
+		is_str(c.ssh_agent, "work*,SHA256:x", "--ssh-agent=KEYFILTER kept as given");
+	cli_free(&c);
+	if (parses(ARGS("--ssh-agent=a", "--ssh-agent", "x"), &c, "x"))
+		ok(c.ssh_agent && !*c.ssh_agent, "the last --ssh-agent wins");
+	cli_free(&c);
+	fails(ARGS("--ssh-agent=", "x"), "--ssh-agent=: empty key filter (give none for every key)");
+	ok(strstr(cli_usage, "--ssh-agent[=KEYFILTER]") != NULL, "usage documents --ssh-agent");
+}
+
 int main(void)
 {
 	test_minimal();
@@ -565,5 +584,6 @@ int main(void)
 	test_known_bugs();
 	test_reparse();
 	test_usage();
+	test_ssh_agent();
 	return done_testing();
 }

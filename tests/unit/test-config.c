@@ -354,8 +354,50 @@ static void test_config_path(void)
 	is_int(config_path(p, 10), -1, "too long for the buffer: -1");
 }
 
+static void test_ssh_agent(void)
+{
+	struct cli c, conf;
+	is_int(parse("ssh-agent = true\n", &c), 0, "ssh-agent = true");
+	ok(c.ssh_agent && !*c.ssh_agent, "... every key");
+	cli_free(&c);
+	is_int(parse("ssh-agent = work*, SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A\n", &c), 0,
+	       "blanks after a comma are allowed");
+	cli_free(&c);
+	parse_error("ssh-agent = work*, SHA256:short\n",
+		    "c:1: ssh-agent: bad ssh-agent key filter 'work*, SHA256:short': a fingerprint is "
+		    "SHA256: and 43 base64 characters, as ssh-add -l prints it");
+	is_int(parse("ssh-agent = work*,SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A\n", &c), 0,
+	       "ssh-agent = KEYFILTER");
+	is_str(c.ssh_agent, "work*,SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A", "... kept");
+	cli_free(&c);
+	is_int(parse("ssh-agent = true\nssh-agent = false\n", &c), 0, "ssh-agent = false");
+	ok(c.ssh_agent == NULL, "... the last line wins: off");
+	cli_free(&c);
+	parse_error("\nssh-agent = SHA256:short\n",
+		    "c:2: ssh-agent: bad ssh-agent key filter 'SHA256:short': a fingerprint is SHA256: "
+		    "and 43 base64 characters, as ssh-add -l prints it");
+	parse_error("ssh-agent = a,,b\n", "c:1: ssh-agent: bad ssh-agent key filter 'a,,b': empty key "
+					  "pattern (between commas, or at either end)");
+
+	char **argv = ARGS("true");
+	parse("ssh-agent = work*\n", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	is_int(config_merge(&c, &conf, err, sizeof(err)), 0, "merge");
+	is_str(c.ssh_agent, "work*", "the file's ssh-agent applies without the option");
+	cli_free(&conf);
+	cli_free(&c);
+	argv = ARGS("--ssh-agent=personal", "true");
+	parse("ssh-agent = work*\n", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	config_merge(&c, &conf, err, sizeof(err));
+	is_str(c.ssh_agent, "personal", "--ssh-agent on the command line wins");
+	cli_free(&conf);
+	cli_free(&c);
+}
+
 int main(void)
 {
+	test_ssh_agent();
 	test_parse();
 	test_merge();
 	test_dashdash();

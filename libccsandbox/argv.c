@@ -45,9 +45,15 @@ static void pushu(struct strv *s, unsigned long v)
 
 /* bwrap makes some of /proc read-only, but decides by whether the directory
  * is writable, and /proc/sys is mode 0555 while its files are writable by
- * host root: a sandbox started by root could set kernel.core_pattern. Cover
- * every part of /proc that writes kernel-wide state with a read-only bind
- * of the host's view (sysctls still read per the reader's namespaces). */
+ * host root: a sandbox started by root (its uid maps to host uid 0, which
+ * the sysctl and procfs permission checks honour without any capability)
+ * could set kernel.core_pattern. Cover every part of /proc that writes
+ * kernel-wide state with a read-only bind of the host's view (sysctls still
+ * read per the reader's namespaces). Only then: for any other caller these
+ * files are owned by a uid the sandbox does not have, and the covers would
+ * cost something, because the kernel refuses a new proc mount in a nested
+ * user namespace while locked mounts hide parts of the existing one ("too
+ * revealing"), which breaks tools that sandbox themselves with bwrap. */
 static void proc_covers(struct strv *s, const char *dest)
 {
 	static const char *const covers[] = { "sys", "sysrq-trigger", "acpi", "scsi",
@@ -84,7 +90,8 @@ int ccsb__seccomp_fdnum(const ccsb_sandbox *sb)
 	return CCSB_FD_FIRST_DATA + (int)ccsb__nfiles(sb);
 }
 
-static void emit_mount(struct strv *s, const struct ccsb_mount *m, unsigned long *datafd)
+static void emit_mount(struct strv *s, const struct ccsb_mount *m, unsigned long *datafd,
+		       bool covers)
 {
 	switch (m->kind) {
 	case CCSB_M_BIND:
@@ -117,7 +124,8 @@ static void emit_mount(struct strv *s, const struct ccsb_mount *m, unsigned long
 	case CCSB_M_PROC:
 		push(s, "--proc");
 		push(s, m->dest);
-		proc_covers(s, m->dest);
+		if (covers)
+			proc_covers(s, m->dest);
 		break;
 	case CCSB_M_DEV:
 		push(s, "--dev");
@@ -173,10 +181,10 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 	}
 	unsigned long datafd = CCSB_FD_FIRST_DATA;
 	for (size_t i = 0; i < sb->nmounts; i++)
-		emit_mount(&s, &sb->mounts[i], &datafd);
+		emit_mount(&s, &sb->mounts[i], &datafd, sb->proc_covers);
 	/* After every bind of the policy, so that they cover it. */
 	for (size_t i = 0; i < nextra; i++)
-		emit_mount(&s, &extra[i], &datafd);
+		emit_mount(&s, &extra[i], &datafd, sb->proc_covers);
 	push(&s, "--ro-bind");
 	push(&s, sb->exec_helper);
 	push(&s, CCSB_EXEC_INSIDE);

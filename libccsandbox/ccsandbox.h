@@ -165,7 +165,13 @@ int ccsb_sandbox_add_tmpfs(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
  * tmpfs). -EINVAL for a bad path; -ENOMEM. */
 int ccsb_sandbox_add_dir(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
 /* A fresh procfs for the sandbox's own pid namespace at `dest` (copied;
- * absolute, normally "/proc"). -EINVAL for a bad path; -ENOMEM. */
+ * absolute, normally "/proc"). When the policy was made by a process whose
+ * real uid is 0, the parts of it that write kernel-wide state (sys,
+ * sysrq-trigger, acpi, scsi, fs, driver, irq, bus) are also covered
+ * read-only: the sandbox's uid then maps to host root, which these files
+ * obey without any capability. For any other caller they are left alone,
+ * because such covers make a nested procfs mount (bwrap inside) fail.
+ * -EINVAL for a bad path; -ENOMEM. */
 int ccsb_sandbox_add_proc(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
 /* A minimal /dev at `dest` (copied; absolute, normally "/dev"): a tmpfs with
  * null, zero, full, random, urandom, tty, a private devpts and /dev/shm, as
@@ -401,12 +407,15 @@ int ccsb_sandbox_set_tty(ccsb_sandbox *sb, ccsb_tty_mode mode, ccsb_error **err)
 void ccsb_sandbox_set_seccomp(ccsb_sandbox *sb, bool enable);
 
 /* Whether the command may create user namespaces of its own (default:
- * allowed). Allowed, tools that sandbox themselves with bwrap or unshare
- * (Claude Code's own sandbox) work inside; the capabilities they get apply
- * only to namespaces they create, never to the sandbox's network or mounts.
- * Disallowed, bwrap gets --disable-userns (the kernel's limit: creating one
- * fails with ENOSPC), and with the seccomp filter on, unshare() and clone()
- * with CLONE_NEWUSER fail earlier with EPERM (clone3 is ENOSYS anyway). */
+ * refused). Refused, bwrap gets --disable-userns (the kernel's limit:
+ * creating one fails with ENOSPC), and with the seccomp filter on, unshare()
+ * and clone() with CLONE_NEWUSER fail earlier with EPERM (clone3 is ENOSYS
+ * anyway). A nested user namespace gives its creator every capability over
+ * the namespaces it makes next (new network devices, nf_tables, xfrm...),
+ * the usual path of published local root exploits. Allowed, tools that
+ * sandbox themselves with bwrap or unshare (Claude Code's own sandbox) work
+ * inside; the capabilities they get apply only to namespaces they create,
+ * never to the sandbox's network or mounts. */
 void ccsb_sandbox_set_nested_userns(ccsb_sandbox *sb, bool allow);
 
 /* Clear the calling process's inheritable and ambient capability sets, so

@@ -188,7 +188,8 @@ struct ccsb_sandbox {
 	pid_t stale_slirp;
 	ccsb_tty_mode tty;
 	bool seccomp;       /* default true */
-	bool nested_userns; /* default true */
+	bool nested_userns; /* default false */
+	bool proc_covers;   /* read-only covers over /proc/sys etc.; default: caller is uid 0 */
 	int dns_log_fd;     /* -1: none; one line per refused query */
 	int dns_summary_fd; /* -1: none; refused names at the end of a run */
 	/* The exit report of the last run (report.c). */

@@ -61,7 +61,10 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	sb->stale_slirp = -1;
 	sb->tty = CCSB_TTY_AUTO;
 	sb->seccomp = true;
-	sb->nested_userns = true;
+	sb->nested_userns = false;
+	/* See proc_covers() in argv.c: they protect something only when the
+	 * sandbox's uid is host root. */
+	sb->proc_covers = getuid() == 0;
 	sb->dns_log_fd = -1;
 	sb->dns_summary_fd = -1;
 	sb->report_fd = -1;

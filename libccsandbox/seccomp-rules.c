@@ -53,6 +53,20 @@ static const struct denied denied[] = {
 	{ "perf_event_open", EPERM },
 	{ "userfaultfd", EPERM },
 	{ "open_by_handle_at", EPERM },
+	/* Obsolete calls with a history of kernel bugs, refused by Docker's and
+	 * Flatpak's profiles too; nothing current uses them. */
+	{ "uselib", EPERM },
+	{ "vm86", EPERM },
+	{ "vm86old", EPERM },
+	{ "lookup_dcookie", EPERM },
+	{ "nfsservctl", EPERM },
+	/* io_uring performs its operations from a ring in memory, out of
+	 * seccomp's sight: IORING_OP_SOCKET makes an AF_VSOCK socket that
+	 * socket(2) refuses. ENOSYS, as on a kernel without io_uring, so that
+	 * programs (node's libuv among them) fall back to plain system calls. */
+	{ "io_uring_setup", ENOSYS },
+	{ "io_uring_enter", ENOSYS },
+	{ "io_uring_register", ENOSYS },
 	/* The new mount API: ENOSYS, so that programs fall back to mount(2). */
 	{ "fsopen", ENOSYS },
 	{ "fsconfig", ENOSYS },

@@ -161,7 +161,7 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 	if (c->tty >= 0 && (r = ccsb_sandbox_set_tty(sb, (ccsb_tty_mode)c->tty, err)) < 0)
 		return r;
 	ccsb_sandbox_set_seccomp(sb, !c->no_seccomp);
-	ccsb_sandbox_set_nested_userns(sb, !c->no_nested_userns);
+	ccsb_sandbox_set_nested_userns(sb, c->nested_userns == 1);
 
 	ccsb_net_mode mode = c->net >= 0 ? (ccsb_net_mode)c->net : CCSB_NET_ALLOWLIST;
 	if ((r = ccsb_sandbox_set_net(sb, mode, err)) < 0)
@@ -196,6 +196,44 @@ static void describe_net(const ccsb_sandbox *sb, FILE *f, const char *prefix)
 	} else {
 		fprintf(f, "%snetwork: none (loopback only)\n", prefix);
 	}
+}
+
+/* Claude Code's own sandbox (settings key sandbox.enabled) runs each Bash
+ * command under a bwrap of its own, which needs a user namespace and a
+ * procfs mount of its own. Without nested user namespaces (the default), or
+ * with ccsb run by root (whose /proc covers make that mount fail), every
+ * Bash call would fail, so `ccsb claude` turns it off for the session with
+ * the documented --settings flag: command-line settings outrank the user's
+ * and the project's, and leave an enterprise's managed settings alone. */
+/* Said on the status line whenever it applies. */
+#define CLAUDE_OFF_LINE                                                                      \
+	(getuid() == 0 ? "claude: its own sandbox off (ccsb is the sandbox; run by root, a "  \
+			 "nested /proc cannot be mounted)"                                   \
+		       : "claude: its own sandbox off (ccsb is the sandbox; --nested-userns keeps " \
+			 "it)")
+static const char claude_settings[] = "{\"sandbox\":{\"enabled\":false}}";
+
+static bool claude_sandbox_off(const struct cli *c)
+{
+	return strcmp(c->cmd[0], "claude") == 0 && (c->nested_userns != 1 || getuid() == 0);
+}
+
+/* c->cmd with the settings inserted after "claude"; NULL when out of memory.
+ * The strings stay borrowed. */
+static char **claude_cmd(const struct cli *c)
+{
+	size_t n = 0;
+	while (c->cmd[n])
+		n++;
+	char **v = calloc(n + 3, sizeof(*v));
+	if (!v)
+		return NULL;
+	v[0] = c->cmd[0];
+	v[1] = (char *)"--settings";
+	v[2] = (char *)claude_settings;
+	for (size_t i = 1; i <= n; i++)
+		v[i + 2] = c->cmd[i];
+	return v;
 }
 
 static void print_version(void)
@@ -261,24 +299,31 @@ int main(int argc, char **argv)
 	}
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	int status;
-	if (!sb) {
+	bool claude_off = claude_sandbox_off(&c);
+	char **cmd = claude_off ? claude_cmd(&c) : c.cmd;
+	if (!sb || !cmd) {
 		fprintf(stderr, "ccsb: out of memory\n");
 		status = EXIT_CCSB;
 	} else if (build_policy(sb, &c, &err) < 0) {
 		status = err ? die(err, NULL) : EXIT_CCSB;
 	} else if (c.print) {
 		char *sh = NULL;
-		if (ccsb_sandbox_format_shell(sb, c.cmd, &sh, &err) < 0) {
+		if (ccsb_sandbox_format_shell(sb, cmd, &sh, &err) < 0) {
 			status = die(err, NULL);
 		} else {
 			describe_net(sb, stdout, "# ");
+			if (claude_off)
+				printf("# %s\n", CLAUDE_OFF_LINE);
 			fputs(sh, stdout);
 			free(sh);
 			status = 0;
 		}
 	} else {
-		if (!c.quiet)
+		if (!c.quiet) {
 			describe_net(sb, stderr, "ccsb: ");
+			if (claude_off)
+				fprintf(stderr, "ccsb: %s\n", CLAUDE_OFF_LINE);
+		}
 		int log_fd = -1;
 		if (c.log_net) {
 			log_fd = open(c.log_net, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -289,13 +334,15 @@ int main(int argc, char **argv)
 		/* Not silenced by --quiet: it says what the sandbox tried to
 		 * leave behind for the host. */
 		ccsb_sandbox_set_report_fd(sb, STDERR_FILENO);
-		status = log_fd < 0 && c.log_net ? EXIT_CCSB : ccsb_sandbox_run(sb, c.cmd, &err);
+		status = log_fd < 0 && c.log_net ? EXIT_CCSB : ccsb_sandbox_run(sb, cmd, &err);
 		if (log_fd >= 0)
 			close(log_fd);
 		if (status < 0)
 			status = die(err, NULL);
 	}
 	ccsb_sandbox_free(sb);
+	if (cmd != c.cmd)
+		free(cmd);
 	cli_free(&c);
 	return status;
 }

@@ -44,8 +44,9 @@ const char cli_usage[] =
 	"  --tty=WHEN             run the command on a pty of its own: auto (when\n"
 	"                         stdin is a terminal, the default), on or off\n"
 	"  --no-seccomp           do not install the seccomp filter\n"
-	"  --no-nested-userns     forbid user namespaces inside (breaks tools that\n"
-	"                         sandbox themselves, such as Claude Code's sandbox)\n"
+	"  --nested-userns        allow user namespaces inside, for tools that sandbox\n"
+	"                         themselves (Claude Code's own sandbox, bwrap, podman)\n"
+	"  --no-nested-userns     refuse them (the default)\n"
 	"Other:\n"
 	"  --print                print the bwrap command line and run nothing\n"
 	"  -q, --quiet            no status line on stderr\n"
@@ -61,7 +62,7 @@ enum {
 	OPT_RO = 256, OPT_RW, OPT_TMPFS, OPT_ENV, OPT_NET, OPT_ALLOW, OPT_ALLOW_FILE,
 	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID, OPT_TTY, OPT_NO_SECCOMP,
 	OPT_NO_NESTED_USERNS, OPT_LOG_NET,
-	OPT_SSH_AGENT,
+	OPT_SSH_AGENT, OPT_NESTED_USERNS,
 };
 
 static const struct option longopts[] = {
@@ -79,6 +80,7 @@ static const struct option longopts[] = {
 	{ "tty", required_argument, NULL, OPT_TTY },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "no-nested-userns", no_argument, NULL, OPT_NO_NESTED_USERNS },
+	{ "nested-userns", no_argument, NULL, OPT_NESTED_USERNS },
 	{ "log-net", required_argument, NULL, OPT_LOG_NET },
 	{ "ssh-agent", optional_argument, NULL, OPT_SSH_AGENT },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -155,6 +157,7 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 	c->net = -1;
 	c->uid = c->gid = -1;
 	c->tty = -1;
+	c->nested_userns = -1;
 	errbuf[0] = '\0';
 	optind = 0; /* reset getopt, so the parser can run more than once */
 	opterr = 0;
@@ -224,7 +227,10 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			c->no_seccomp = true;
 			break;
 		case OPT_NO_NESTED_USERNS:
-			c->no_nested_userns = true;
+			c->nested_userns = 0;
+			break;
+		case OPT_NESTED_USERNS:
+			c->nested_userns = 1;
 			break;
 		case OPT_LOG_NET:
 			if (!*optarg)
@@ -306,4 +312,5 @@ void cli_free(struct cli *c)
 	c->net = -1;
 	c->uid = c->gid = -1;
 	c->tty = -1;
+	c->nested_userns = -1;
 }

@@ -25,7 +25,8 @@ struct cli {
 	size_t ntmpfs, nenv, nallow, nallow_files;
 	long uid, gid;    /* -1: not given */
 	int tty;          /* -1: not given; else a ccsb_tty_mode */
-	bool no_seccomp, no_nested_userns;
+	bool no_seccomp;
+	int nested_userns;   /* -1: not given; 0: --no-nested-userns; 1: --nested-userns */
 	const char *log_net; /* --log-net=FILE; borrowed; NULL: none */
 	/* --ssh-agent[=KEYFILTER]: NULL off, "" every key, else the filter;
 	 * borrowed (from argv, or owned by `owned`). */

@@ -202,6 +202,17 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 		c->ssh_agent = s;
 		return 0;
 	}
+	if (strcmp(key, "nested-userns") == 0) {
+		int *f = &c->nested_userns;
+		if (strcmp(val, "true") == 0)
+			*f = 1;
+		else if (strcmp(val, "false") == 0)
+			*f = 0;
+		else
+			return cli_fail(errbuf, len, "%s: %s '%s': use true or false", where, key,
+				    val);
+		return 0;
+	}
 	return cli_fail(errbuf, len, "%s: unknown key '%s'", where, key);
 }
 
@@ -312,6 +323,8 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 	c->no_default_allowlist = c->no_default_allowlist || conf->no_default_allowlist;
 	if (!c->ssh_agent)
 		c->ssh_agent = conf->ssh_agent;
+	if (c->nested_userns < 0)
+		c->nested_userns = conf->nested_userns;
 
 	if (conf->nbinds)
 		memcpy(binds, conf->binds, conf->nbinds * sizeof(*binds));

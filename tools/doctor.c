@@ -315,10 +315,11 @@ static void check_bwrap(struct state *s)
 		return;
 	}
 	const char *v = first_line(out, 100);
+	/* --disable-userns, in every default run, came with 0.8.0. */
 	if (version_of(v) >= 0 && version_of(v) < 8000)
-		say(WARNING, install_bwrap,
-		    "bwrap: %s (%s) is older than 0.8.0, the oldest ccsb is tested with "
-		    "(--no-nested-userns needs 0.8.0)",
+		say(FAILURE, install_bwrap,
+		    "bwrap: %s (%s) is older than 0.8.0: it lacks --disable-userns, which ccsb "
+		    "passes unless --nested-userns is given",
 		    v, s->bwrap);
 	else
 		say(OK, NULL, "bwrap: %s (%s)", v, s->bwrap);

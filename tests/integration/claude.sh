@@ -27,8 +27,17 @@ mkdir -p "$npm/bin" "$npm/lib/node_modules/fake-claude/bin" "$npm/lib/node_modul
 echo "dep-ok" >"$npm/lib/node_modules/dep/data"
 cat >"$npm/lib/node_modules/fake-claude/bin/cli.sh" <<'EOS'
 #!/usr/bin/env sh
+settings=none
+if [ "$1" = --settings ]; then
+	settings=$2
+	shift 2
+fi
 if [ "$1" = --env ]; then
 	echo "path=$(command -v claude) auto=$DISABLE_AUTOUPDATER url=$ANTHROPIC_BASE_URL cc=$CLAUDE_CODE_FOO other=${OTHER-unset}"
+	exit 0
+fi
+if [ "$1" = --args ]; then
+	echo "settings=$settings args=$*"
 	exit 0
 fi
 echo "fake-claude 9.9.9 $(cat "$(dirname "$(readlink -f "$0")")/../../dep/data") $DISABLE_AUTOUPDATER"
@@ -42,6 +51,43 @@ out=$(SB_ENV="PATH=$npm/bin:/usr/bin:/bin TERM=dumb" \
 	SB_EXTRA_ENV="ANTHROPIC_BASE_URL=http://x CLAUDE_CODE_FOO=1 OTHER=1" sb claude --env 2>&1)
 check "claude is on PATH inside, autoupdater off, ANTHROPIC_*/CLAUDE_CODE_* passed, others not" \
 	'test "$out" = "path=/run/ccsb/bin/claude auto=1 url=http://x cc=1 other=unset"'
+
+# Claude Code's own sandbox (sandbox.enabled) cannot work without nested
+# user namespaces: ccsb claude turns it off with --settings, before the
+# user's own arguments, and says so; with --nested-userns it leaves it be.
+FAKE="PATH=$npm/bin:/usr/bin:/bin TERM=dumb"
+out=$(SB_ENV=$FAKE sb claude --args -p "a b" 2>&1)
+check "ccsb claude passes --settings '{\"sandbox\":{\"enabled\":false}}' first ($out)" \
+	'test "$out" = "settings={\"sandbox\":{\"enabled\":false}} args=--args -p a b"'
+out=$(SB_ENV=$FAKE sb --nested-userns claude --args x 2>&1)
+check "with --nested-userns, no --settings ($out)" 'test "$out" = "settings=none args=--args x"'
+out=$(cd "$PROJ" && as_test_user env -i $FAKE HOME="$THOME" CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \
+	"$CCSB" --net=none claude --args 2>&1 >/dev/null)
+check "the status line says Claude Code's sandbox is off ($out)" \
+	'echo "$out" | grep -qx "ccsb: claude: its own sandbox off (ccsb is the sandbox; --nested-userns keeps it)"'
+out=$(SB_ENV=$FAKE sb --print claude --args)
+check "--print shows the setting" 'echo "$out" | grep -q "claude --settings .{\"sandbox\":{\"enabled\":false}}. --args"'
+
+# The real Claude Code, with sandbox.enabled in the user's settings: the
+# flag's setting must win. Claude Code says at start-up when its sandbox is
+# enabled but cannot run ("Sandbox disabled: ... dependencies are missing",
+# socat hidden so that this holds on any host); with no API key it then stops
+# at "Not logged in", so no request is made (and --net=none anyway).
+mkdir -p "$THOME/.claude"
+echo '{"sandbox":{"enabled":true}}' >"$THOME/.claude/settings.json"
+[ "$(id -u)" != 0 ] || chown -R "$TEST_UID:$TEST_GID" "$THOME/.claude"
+hide=
+[ -e /usr/bin/socat ] && hide=--ro=/dev/null:/usr/bin/socat
+out=$(sb $hide -- sh -c 'exec claude -p hi' </dev/null 2>&1)
+check "control: claude run by sh reads sandbox.enabled (it warns: $(echo "$out" | grep -m1 -i sandbox))" \
+	'echo "$out" | grep -q "Sandbox disabled: sandbox is enabled"'
+out=$(sb $hide claude -p hi </dev/null 2>&1)
+check "ccsb claude: the user's sandbox.enabled is overridden (no sandbox warning: $(echo "$out" | tail -n 1))" \
+	'! echo "$out" | grep -qi "sandbox is enabled" && echo "$out" | grep -q "Not logged in"'
+out=$(sb $hide --nested-userns claude -p hi </dev/null 2>&1)
+check "ccsb --nested-userns claude: the user's setting applies" \
+	'echo "$out" | grep -q "Sandbox disabled: sandbox is enabled"'
+rm -f "$THOME/.claude/settings.json"
 
 native=$T/native/.local/share/claude/versions
 mkdir -p "$native" "$T/native/.local/bin"

@@ -124,6 +124,18 @@ check "CCSB_BWRAP=/nonexistent: named" \
 	'has_line "^failure +bwrap: /nonexistent/bwrap not found \(CCSB_BWRAP\)"'
 check "CCSB_BWRAP=/nonexistent: fix mentions the variable" 'has "point CCSB_BWRAP at bwrap"'
 
+echo "# a bwrap older than 0.8.0 lacks --disable-userns, which every default run passes"
+cat >"$T/fake-bwrap-old" <<'EOF'
+#!/bin/sh
+[ "$1" = --version ] && { echo "bubblewrap 0.6.1"; exit 0; }
+exit 0
+EOF
+chmod 755 "$T/fake-bwrap-old"
+doctor CCSB_BWRAP="$T/fake-bwrap-old"
+check "bwrap 0.6.1: exit 1" 'test $st = 1'
+check "bwrap 0.6.1: a failure naming --disable-userns" \
+	'has_line "^failure +bwrap: bubblewrap 0.6.1 .* older than 0.8.0: it lacks --disable-userns"'
+
 echo "# slirp4netns missing"
 D_PATH=$T/bin-noslirp doctor
 check "no slirp4netns: exit 1" 'test $st = 1'

@@ -8,7 +8,7 @@ out=$(sb --print -- true)
 st=$?
 check "--print exits 0" 'test $st = 0'
 check "--print names bwrap and the safety options" \
-	'echo "$out" | grep -q "bwrap --unshare-all --unshare-user --die-with-parent --new-session --cap-drop ALL"'
+	'echo "$out" | grep -q "bwrap --unshare-all --unshare-user --disable-userns --die-with-parent --new-session --cap-drop ALL"'
 check "--print states the network plan" 'echo "$out" | grep -q "^# network: none"'
 check "--print starts nothing (works without a bwrap to run)" \
 	'SB_EXTRA_ENV=CCSB_BWRAP=/nonexistent/bwrap sb --print -- true >/dev/null'

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The seccomp filter, syscall by syscall, from inside real sandboxes: what it
 # refuses and with which errno, what it must leave alone (the socket families
-# a coding agent needs, ptrace for strace, nested user namespaces unless
-# --no-nested-userns), and that --no-seccomp really removes it.
+# a coding agent needs, ptrace for strace, nested user namespaces with
+# --nested-userns), and that --no-seccomp really removes it.
 set -u
 . "$top_srcdir/tests/lib/common.sh"
 
@@ -118,6 +118,16 @@ int main(void)
 	rep("open_tree", syscall(428, -100, "/", 0));
 	rep("move_mount", syscall(429, -1, "", -1, "", 0));
 	rep("mount_setattr", syscall(442, -100, "/", 0, NULL, 0));
+	/* Without the filter: EFAULT, EBADF, EBADF. */
+	rep("io_uring_setup", syscall(425, 1, NULL));
+	rep("io_uring_enter", syscall(426, -1, 0, 0, 0, NULL, 0));
+	rep("io_uring_register", syscall(427, -1, 0, NULL, 0));
+#ifdef SYS_uselib
+	rep("uselib", syscall(SYS_uselib, "/nonexistent"));
+#endif
+#ifdef SYS_lookup_dcookie
+	rep("lookup_dcookie", syscall(SYS_lookup_dcookie, 0, NULL, 0));
+#endif
 	in_child("clone3", do_clone3);
 	rep("socket AF_UNIX", socket(AF_UNIX, SOCK_STREAM, 0));
 	rep("socket AF_INET", socket(AF_INET, SOCK_DGRAM, 0));
@@ -146,10 +156,11 @@ EOF
 }
 [ "$(id -u)" != 0 ] || chown "$TEST_UID:$TEST_GID" "$PROJ/probe"
 
-sb -- ./probe </dev/null >"$T/on" 2>&1
-sb --no-seccomp -- ./probe </dev/null >"$T/off" 2>&1
-sb --no-nested-userns -- ./probe </dev/null >"$T/nouserns" 2>&1
-sb --no-nested-userns --no-seccomp -- ./probe </dev/null >"$T/nouserns-off" 2>&1
+sb --nested-userns -- ./probe </dev/null >"$T/on" 2>&1
+sb --nested-userns --no-seccomp -- ./probe </dev/null >"$T/off" 2>&1
+sb -- ./probe </dev/null >"$T/nouserns" 2>&1
+sb --no-seccomp -- ./probe </dev/null >"$T/nouserns-off" 2>&1
+sb --no-nested-userns -- ./probe </dev/null >"$T/nouserns-explicit" 2>&1
 
 # expect FILE "NAME: RESULT" ...
 expect() {
@@ -174,9 +185,13 @@ for name in "ioctl TIOCSTI" "ioctl TIOCSTI high bits" "ioctl TIOCLINUX" keyctl a
 	init_module delete_module kexec_load quotactl; do
 	expect on "$name: $EPERM"
 done
-for name in fsopen fspick open_tree move_mount mount_setattr clone3; do
+for name in fsopen fspick open_tree move_mount mount_setattr clone3 io_uring_setup \
+	io_uring_enter io_uring_register; do
 	expect on "$name: $ENOSYS"
 done
+case $(uname -m) in
+x86_64) expect on "uselib: $EPERM" "lookup_dcookie: $EPERM" ;;
+esac
 for af in AF_UNSPEC AF_PACKET AF_VSOCK AF_BLUETOOTH "AF_PACKET high bits" "AF_INET high bits"; do
 	expect on "socket $af: $EAFNO"
 done
@@ -190,9 +205,13 @@ expect on "unshare user: OK" "clone user: OK" "ptrace: OK"
 
 # Without the filter the same calls reach the kernel (5.3 or later), which
 # allows these two.
-expect off "open_tree: OK" "clone3: OK" "ptrace: OK"
+expect off "open_tree: OK" "clone3: OK" "ptrace: OK" "io_uring_setup: Bad address" \
+	"io_uring_enter: Bad file descriptor"
 
-expect nouserns "unshare user: $EPERM" "clone user: $EPERM" "ptrace: OK" "keyctl: $EPERM"
+# The default (and --no-nested-userns): no user namespace inside.
+expect nouserns "unshare user: $EPERM" "clone user: $EPERM" "ptrace: OK" "keyctl: $EPERM" \
+	"clone3: $ENOSYS" "io_uring_setup: $ENOSYS"
+expect nouserns-explicit "unshare user: $EPERM" "clone user: $EPERM"
 # bwrap's --disable-userns: the kernel's limit, without the filter.
 check "nouserns-off: unshare of a user namespace still fails" \
 	'! grep -qx "unshare user: OK" "$T/nouserns-off"'
@@ -200,15 +219,15 @@ check "nouserns-off: clone into a user namespace still fails" \
 	'! grep -qx "clone user: OK" "$T/nouserns-off"'
 
 # Tools that sandbox themselves: bwrap inside (Claude Code's own sandbox).
-if out=$(sb -- bwrap --ro-bind / / --unshare-all -- true 2>&1); then
-	pass "bwrap runs inside the sandbox (nested user namespaces allowed)"
+if out=$(sb --nested-userns -- bwrap --ro-bind / / --unshare-all -- true 2>&1); then
+	pass "bwrap runs inside the sandbox with --nested-userns"
 else
-	fail "bwrap does not run inside the sandbox: $out"
+	fail "bwrap does not run inside the sandbox with --nested-userns: $out"
 fi
-if sb --no-nested-userns -- bwrap --ro-bind / / --unshare-all -- true >/dev/null 2>&1; then
-	fail "bwrap runs inside despite --no-nested-userns"
+if sb -- bwrap --ro-bind / / --unshare-all -- true >/dev/null 2>&1; then
+	fail "bwrap runs inside by default"
 else
-	pass "bwrap refused inside with --no-nested-userns"
+	pass "bwrap refused inside by default"
 fi
 
 # strace inside is the documented debugging path.

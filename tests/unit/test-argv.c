@@ -68,7 +68,10 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
-/* A policy that does not depend on the host or the test environment. */
+/* A policy that does not depend on the host or the test environment:
+ * nested user namespaces allowed (no --disable-userns in HEAD) and the /proc
+ * covers on whoever runs the test (test_argv_defaults() checks the real
+ * defaults). */
 static ccsb_sandbox *mk(void)
 {
 	ccsb_sandbox *sb = ccsb_sandbox_new();
@@ -76,6 +79,8 @@ static ccsb_sandbox *mk(void)
 	    ccsb_sandbox_set_exec_helper(sb, "/x/ccsb-exec", NULL) < 0 ||
 	    ccsb_sandbox_set_bwrap(sb, "bwrap", NULL) < 0)
 		bail_out("cannot make a policy");
+	ccsb_sandbox_set_nested_userns(sb, true);
+	sb->proc_covers = true;
 	return sb;
 }
 
@@ -315,6 +320,15 @@ static void test_argv_golden(void)
 	is_int(sb->mounts[13].len, strlen("root:x:0:0::/root:/bin/sh\n"), "file data length kept");
 	ok(memcmp(sb->mounts[13].data, "root:x:0:0::/root:/bin/sh\n", sizeof("root:x:0:0::/root:/bin/sh\n")) == 0,
 	   "file data copied and NUL-terminated");
+	ccsb_sandbox_free(sb);
+
+	/* Without the covers (any caller but root), /proc is bwrap's alone, so
+	 * that a nested procfs mount is not "too revealing". */
+	sb = mk();
+	sb->proc_covers = false;
+	SUCCEEDS(ccsb__add_special(sb, CCSB_M_PROC, "/proc", &e), "proc without covers");
+	argv_is(sb, cmd_true, HEAD SECCOMP(6) "--proc\n/proc\n" TAIL "true",
+		"no /proc covers unless run by root");
 	ccsb_sandbox_free(sb);
 
 	/* Order is kept as given, duplicates included. */
@@ -900,7 +914,17 @@ static void test_argv_hardening(void)
 	char *const cmd[] = { "true", NULL };
 	ccsb_sandbox *sb = mk();
 	ok(sb->seccomp, "seccomp filter on by default");
-	ok(sb->nested_userns, "nested user namespaces allowed by default");
+	ccsb_sandbox *fresh = ccsb_sandbox_new();
+	ok(fresh && !fresh->nested_userns, "nested user namespaces refused by default");
+	ok(fresh && fresh->proc_covers == (getuid() == 0),
+	   "/proc covers by default exactly when the caller is uid 0");
+	if (fresh) {
+		char **dv = NULL;
+		ok(ccsb_sandbox_build_argv(fresh, cmd, &dv, NULL) == 0 && strv_has_substr(dv, "--disable-userns"),
+		   "a fresh policy's argv has --disable-userns");
+		ccsb_argv_free(dv);
+	}
+	ccsb_sandbox_free(fresh);
 	is_int(sb->tty, CCSB_TTY_AUTO, "tty auto by default");
 	is_int(ccsb__nfiles(sb), 0, "no data files");
 	is_int(ccsb__seccomp_fdnum(sb), 6, "seccomp fd 6 without data files");

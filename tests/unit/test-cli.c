@@ -56,7 +56,7 @@ static bool is_reset(const struct cli *c)
 	       c->net == -1 && !c->binds && !c->nbinds && !c->tmpfs && !c->ntmpfs && !c->env &&
 	       !c->nenv && !c->allow && !c->nallow && !c->allow_files && !c->nallow_files &&
 	       c->uid == -1 && c->gid == -1 && c->tty == -1 && !c->no_seccomp &&
-	       !c->no_nested_userns && !c->cmd;
+	       c->nested_userns == -1 && !c->cmd;
 }
 
 /* The command words after parsing, joined with '|'. */
@@ -168,7 +168,7 @@ static void test_every_option(void)
 	is_int(c.gid, 100, "--gid (separate value)");
 	is_int(c.tty, CCSB_TTY_ON, "--tty=on");
 	ok(c.no_seccomp, "--no-seccomp");
-	ok(c.no_nested_userns, "--no-nested-userns");
+	is_int(c.nested_userns, 0, "--no-nested-userns");
 	cli_free(&c);
 }
 
@@ -188,10 +188,20 @@ static void test_options_one_by_one(void)
 		ok(c.no_default_allowlist && c.net == -1, "--no-default-allowlist alone");
 	cli_free(&c);
 	if (parses(ARGS("--no-seccomp", "x"), &c, "x"))
-		ok(c.no_seccomp && !c.no_nested_userns && c.tty == -1, "--no-seccomp alone");
+		ok(c.no_seccomp && c.nested_userns == -1 && c.tty == -1, "--no-seccomp alone");
 	cli_free(&c);
 	if (parses(ARGS("--no-nested-userns", "x"), &c, "x"))
-		ok(c.no_nested_userns && !c.no_seccomp, "--no-nested-userns alone");
+		ok(c.nested_userns == 0 && !c.no_seccomp, "--no-nested-userns alone");
+	cli_free(&c);
+	if (parses(ARGS("--nested-userns", "x"), &c, "x"))
+		ok(c.nested_userns == 1 && !c.no_seccomp,
+		   "--nested-userns alone");
+	cli_free(&c);
+	if (parses(ARGS("--nested-userns", "--no-nested-userns", "x"), &c, "x"))
+		is_int(c.nested_userns, 0, "--no-nested-userns after --nested-userns: the last wins");
+	cli_free(&c);
+	if (parses(ARGS("--no-nested-userns", "--nested-userns", "x"), &c, "x"))
+		is_int(c.nested_userns, 1, "--nested-userns after --no-nested-userns: the last wins");
 	cli_free(&c);
 	static const struct {
 		const char *arg;
@@ -467,7 +477,8 @@ static void test_known_bugs(void)
 
 	/* A value given to a flag. */
 	static const char *const with_value[] = { "--print=1", "--quiet=1", "--help=1",
-						   "--no-default-allowlist=x", "--no-seccomp=1" };
+						   "--no-default-allowlist=x", "--no-seccomp=1",
+						   "--nested-userns=1" };
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(*with_value); i++) {
 		char **argv = ARGS((char *)with_value[i], "x");
 		int r = parse(argv, &c, err);
@@ -537,6 +548,7 @@ static void test_usage(void)
 		"--ro=PATH[:DEST]", "--rw=PATH[:DEST]", "--tmpfs=DEST", "--env=NAME[=VALUE]",
 		"--net=MODE", "--allow=ENTRY", "--allow-file=FILE", "--no-default-allowlist",
 		"--uid=UID", "--gid=GID", "--tty=WHEN", "--no-seccomp", "--no-nested-userns",
+		"--nested-userns",
 		"--print", "-q, --quiet", "-h, --help", "-V, --version",
 	};
 	for (size_t i = 0; i < sizeof(documented) / sizeof(*documented); i++)

@@ -100,7 +100,16 @@ static void test_parse(void)
 
 	is_int(parse("no-default-allowlist = false\nnet = none\n", &c), 0, "false parses");
 	ok(!c.no_default_allowlist && c.net == CCSB_NET_NONE, "... false, none");
+	is_int(c.nested_userns, -1, "nested-userns not given: -1");
 	cli_free(&c);
+
+	is_int(parse("nested-userns = true\n", &c), 0, "nested-userns = true parses");
+	is_int(c.nested_userns, 1, "... 1");
+	cli_free(&c);
+	is_int(parse("nested-userns = false\n", &c), 0, "nested-userns = false parses");
+	is_int(c.nested_userns, 0, "... 0");
+	cli_free(&c);
+	parse_error("nested-userns = on\n", "c:1: nested-userns 'on': use true or false");
 
 	parse_error("ro = /a\n# x\n\nfoo = bar\n", "c:4: unknown key 'foo'");
 	parse_error("RO = /a\n", "c:1: unknown key 'RO'");
@@ -204,6 +213,23 @@ static void test_merge(void)
 	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
 	config_merge(&c, &conf, err, sizeof(err));
 	ok(c.net == -1 && c.nbinds == 0 && c.print, "an empty file changes nothing");
+	is_int(c.nested_userns, -1, "... nor nested-userns");
+	cli_free(&conf);
+	cli_free(&c);
+
+	argv = ARGS("true");
+	parse("nested-userns = true\n", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	config_merge(&c, &conf, err, sizeof(err));
+	is_int(c.nested_userns, 1, "the file's nested-userns applies");
+	cli_free(&conf);
+	cli_free(&c);
+
+	argv = ARGS("--no-nested-userns", "true");
+	parse("nested-userns = true\n", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	config_merge(&c, &conf, err, sizeof(err));
+	is_int(c.nested_userns, 0, "--no-nested-userns on the command line wins over the file");
 	cli_free(&conf);
 	cli_free(&c);
 }

@@ -143,6 +143,8 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 	if (!ccsb__path_ok(sb->exec_helper))
 		return ccsb__err(err, EINVAL, "bad exec helper path '%s': must be absolute",
 				 sb->exec_helper);
+	if (ccsb__check_programs(sb, err) < 0)
+		return -EPERM;
 	struct strv s = { 0 };
 	push(&s, sb->bwrap);
 	/* --unshare-user is explicit so that a root caller gets a user

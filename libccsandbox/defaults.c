@@ -40,7 +40,7 @@ static const char default_path[] =
 
 /* The caller's real home, for the Claude state files and the "whole home"
  * check. $HOME first, as shells do; the password database otherwise. */
-static const char *host_home(void)
+const char *ccsb__host_home(void)
 {
 	const char *h = getenv("HOME");
 	if (h && h[0] == '/')
@@ -126,46 +126,12 @@ out:
 	return r;
 }
 
-/* Create the missing state so that a login done inside persists. O_EXCL and
- * O_NOFOLLOW: never write through a symlink someone planted. */
-static int ensure_state(const char *home, ccsb_error **err)
-{
-	char p[PATH_MAX];
-	static const char *const dirs[] = { ".claude", ".npm" };
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(p, sizeof(p), "%s/%s", home, dirs[i]);
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return ccsb__errno(err, errno, "cannot create %s", p);
-	}
-	snprintf(p, sizeof(p), "%s/.claude.json", home);
-	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return 0;
-		return ccsb__errno(err, errno, "cannot create %s", p);
-	}
-	ssize_t w = write(fd, "{}\n", 3);
-	int e = errno;
-	close(fd);
-	if (w != 3)
-		return ccsb__errno(err, w < 0 ? e : EIO, "cannot write %s", p);
-	return 0;
-}
-
 static int add_claude_state(ccsb_sandbox *sb, ccsb_error **err)
 {
-	const char *home = host_home();
+	const char *home = ccsb__host_home();
 	if (!home)
 		return ccsb__err(err, ENOENT, "cannot find your home directory: set HOME");
-	int r = ensure_state(home, err);
-	static const char *const names[] = { ".claude.json", ".claude", ".npm" };
-	for (size_t i = 0; r == 0 && i < 3; i++) {
-		char src[PATH_MAX], dst[PATH_MAX];
-		snprintf(src, sizeof(src), "%s/%s", home, names[i]);
-		snprintf(dst, sizeof(dst), "%s/%s", sb->home, names[i]);
-		r = ccsb_sandbox_add_bind(sb, src, dst, CCSB_BIND_RW, err);
-	}
-	return r;
+	return ccsb__add_claude_state(sb, home, err);
 }
 
 /* True when `dir` is `home` or contains it. */
@@ -179,7 +145,7 @@ static bool contains(const char *dir, const char *home)
 
 int ccsb__check_shared_dir(const char *dir, ccsb_error **err)
 {
-	const char *h = host_home();
+	const char *h = ccsb__host_home();
 	char home[PATH_MAX];
 	if (strcmp(dir, "/") == 0)
 		return ccsb__err(err, EPERM,
@@ -245,10 +211,65 @@ static bool under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* Already visible through the default binds. */
-static bool visible(const char *path)
+/* Already visible: the system, or a read-only bind at its own path (an
+ * explicit --ro=DIR is how a user shows ccsb an unusual layout). */
+static bool visible(const ccsb_sandbox *sb, const char *path)
 {
-	return under(path, "/usr");
+	if (under(path, "/usr"))
+		return true;
+	for (size_t i = 0; i < sb->nmounts; i++) {
+		const struct ccsb_mount *m = &sb->mounts[i];
+		if (m->kind == CCSB_M_BIND && !(m->flags & CCSB_BIND_RW) &&
+		    strcmp(m->src, m->dest) == 0 && under(path, m->src))
+			return true;
+	}
+	return false;
+}
+
+/* The area the sandbox can write that holds `path`, copied to `area`; false
+ * when none. Both the policy's read-write binds and those the defaults add
+ * (the current directory, Claude Code's data, the npm cache) count, whether
+ * or not they were applied yet: a program the sandbox could rewrite would
+ * decide what the next sandbox binds, and run on the host. */
+static bool in_writable(const ccsb_sandbox *sb, const char *path, char *area, size_t len)
+{
+	for (size_t i = 0; i < sb->nmounts; i++) {
+		const struct ccsb_mount *m = &sb->mounts[i];
+		if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW) && under(path, m->src)) {
+			snprintf(area, len, "%s", m->src);
+			return true;
+		}
+	}
+	const char *const *w;
+	size_t n = ccsb__state_writable(sb, &w);
+	for (size_t i = 0; i < n; i++) {
+		if (under(path, w[i])) {
+			snprintf(area, len, "%s", w[i]);
+			return true;
+		}
+	}
+	char cwd[PATH_MAX];
+	if (getcwd(cwd, sizeof(cwd)) && ccsb__check_shared_dir(cwd, NULL) == 0 && under(path, cwd)) {
+		snprintf(area, len, "%s (the current directory)", cwd);
+		return true;
+	}
+	const char *home = ccsb__host_home();
+	char rhome[PATH_MAX];
+	if (!sb->state && home && realpath(home, rhome)) {
+		static const char *const data[] = { ".claude/projects", ".claude/todos",
+						    ".claude/file-history", ".claude/plans",
+						    ".claude/history.jsonl", ".claude/.credentials.json",
+						    ".cache/ccsb" };
+		for (size_t i = 0; i < sizeof(data) / sizeof(*data); i++) {
+			char p[PATH_MAX + 32];
+			snprintf(p, sizeof(p), "%s/%s", rhome, data[i]);
+			if (under(path, p)) {
+				snprintf(area, len, "%s", p);
+				return true;
+			}
+		}
+	}
+	return false;
 }
 
 static int which(const char *name, char *out, size_t len)
@@ -275,9 +296,11 @@ static int which(const char *name, char *out, size_t len)
 
 /* The directory to bind for an executable at `real`: the top-most
  * node_modules for an npm package (so its dependencies come along), the
- * prefix above bin/ for a toolchain (nvm's node), else its own directory. */
-static void install_root(const char *real, char *root, size_t len)
+ * prefix above bin/ for a toolchain (nvm's node), else its own directory.
+ * *prefix tells whether it is a prefix above bin/. */
+static void install_root(const char *real, char *root, size_t len, bool *prefix)
 {
+	*prefix = false;
 	snprintf(root, len, "%s", real);
 	char *nm = strstr(root, "/node_modules/");
 	if (nm) {
@@ -287,8 +310,46 @@ static void install_root(const char *real, char *root, size_t len)
 	char *slash = strrchr(root, '/');
 	*slash = '\0';
 	slash = strrchr(root, '/');
-	if (slash && strcmp(slash, "/bin") == 0 && slash != root)
+	if (slash && strcmp(slash, "/bin") == 0 && slash != root) {
 		*slash = '\0';
+		*prefix = true;
+	}
+}
+
+/* Refuse a bind that would show too much, or a program the sandbox could
+ * rewrite: with the fix in the message, never a wider bind. */
+static int check_root(const ccsb_sandbox *sb, const char *real, const char *root, bool prefix,
+		      ccsb_error **err)
+{
+	char area[PATH_MAX + 32], rhome[PATH_MAX];
+	const char *home = ccsb__host_home();
+	const char *dir = strrchr(real, '/');
+	int dlen = dir ? (int)(dir - real) : 0;
+	if (in_writable(sb, real, area, sizeof(area)) || in_writable(sb, root, area, sizeof(area)))
+		return ccsb__err(err, EPERM,
+				 "%s lies in %s, which the sandbox can write: an agent could rewrite it "
+				 "and run code on the host or widen the next sandbox; install it "
+				 "outside (e.g. npm install -g) and try again", real, area);
+	if (home && realpath(home, rhome)) {
+		/* $HOME, a parent of it, or (for a prefix above bin/) a
+		 * directory directly in it such as ~/.local or ~/.cargo. */
+		bool wide = contains(root, rhome);
+		if (!wide && prefix && under(root, rhome)) {
+			const char *rest = root + strlen(rhome);
+			wide = rest[0] == '/' && !strchr(rest + 1, '/');
+		}
+		if (wide)
+			return ccsb__err(err, EPERM,
+					 "%s: ccsb would have to bind %s (%s), which holds much more "
+					 "than the program; show it only its directory with "
+					 "--ro=%.*s (plus what it needs), or install it elsewhere",
+					 real, root, contains(root, rhome) ? "your home or above" : "a whole "
+					 "directory of your home", dlen, real);
+	} else if (strcmp(root, "/") == 0) {
+		return ccsb__err(err, EPERM, "%s: ccsb would have to bind /; pass --ro=%.*s", real,
+				 dlen, real);
+	}
+	return 0;
 }
 
 static int bind_program(ccsb_sandbox *sb, const char *real, int depth, ccsb_error **err);
@@ -323,9 +384,14 @@ static int bind_interpreter(ccsb_sandbox *sb, const char *real, int depth, ccsb_
 	if (which(interp, found, sizeof(found)) < 0 || !realpath(found, rp))
 		return ccsb__err(err, ENOENT, "%s needs the interpreter '%s', which is not on your PATH",
 				 real, interp);
+	/* "#!/home/u" would otherwise bind a directory (and its parent). */
+	struct stat st;
+	if (stat(rp, &st) < 0 || !S_ISREG(st.st_mode))
+		return ccsb__err(err, EPERM, "%s names the interpreter '%s', which is not a regular "
+				 "file", real, interp);
 	int r = bind_program(sb, rp, depth + 1, err);
 	/* env finds it on PATH inside: make it visible under its name. */
-	if (r == 0 && !strchr(interp, '/') && !visible(rp)) {
+	if (r == 0 && !strchr(interp, '/') && !visible(sb, rp)) {
 		char dest[PATH_MAX];
 		snprintf(dest, sizeof(dest), "/run/ccsb/bin/%s", interp);
 		r = ccsb_sandbox_add_symlink(sb, rp, dest, err);
@@ -337,12 +403,21 @@ static int bind_program(ccsb_sandbox *sb, const char *real, int depth, ccsb_erro
 {
 	if (depth > 4)
 		return ccsb__err(err, ELOOP, "%s: too many interpreters", real);
-	if (!visible(real)) {
-		char root[PATH_MAX];
-		install_root(real, root, sizeof(root));
-		int r = ccsb_sandbox_add_bind(sb, root, NULL, CCSB_BIND_RO, err);
+	struct stat st;
+	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode))
+		return ccsb__err(err, EPERM, "%s is not a regular file", real);
+	char root[PATH_MAX], area[PATH_MAX + 32];
+	bool prefix;
+	install_root(real, root, sizeof(root), &prefix);
+	if (!visible(sb, real)) {
+		int r = check_root(sb, real, root, prefix, err);
+		if (r == 0)
+			r = ccsb_sandbox_add_bind(sb, root, NULL, CCSB_BIND_RO, err);
 		if (r < 0)
 			return r;
+		sb->mounts[sb->nmounts - 1].flags |= CCSB_MOUNT_PROGRAM;
+	} else if (in_writable(sb, real, area, sizeof(area))) {
+		return check_root(sb, real, root, prefix, err);
 	}
 	return bind_interpreter(sb, real, depth, err);
 }
@@ -366,4 +441,25 @@ CCSB_EXPORT int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, cha
 	if (r == 0 && inside_dir && !(*inside_dir = strdup("/run/ccsb/bin")))
 		return ccsb__err(err, ENOMEM, "out of memory");
 	return r;
+}
+
+int ccsb__check_programs(const ccsb_sandbox *sb, ccsb_error **err)
+{
+	/* A read-write bind added after ccsb_sandbox_add_program() must not
+	 * cover what it bound. */
+	for (size_t i = 0; i < sb->nmounts; i++) {
+		const struct ccsb_mount *p = &sb->mounts[i];
+		if (p->kind != CCSB_M_BIND || !(p->flags & CCSB_MOUNT_PROGRAM))
+			continue;
+		for (size_t k = 0; k < sb->nmounts; k++) {
+			const struct ccsb_mount *m = &sb->mounts[k];
+			if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW) &&
+			    (under(p->src, m->src) || under(m->src, p->src)))
+				return ccsb__err(err, EPERM,
+						 "%s holds a program ccsb binds read-only, but %s is shared "
+						 "read-write: the sandbox could rewrite the program",
+						 p->src, m->src);
+		}
+	}
+	return 0;
 }

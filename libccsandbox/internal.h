@@ -151,6 +151,8 @@ enum ccsb_mount_kind {
 #define CCSB_MOUNT_RDONLY 0x200u
 /* A socket of the broker (broker.c): its source is made at run time. */
 #define CCSB_MOUNT_BROKER 0x400u
+/* A read-only bind of ccsb_sandbox_add_program(). */
+#define CCSB_MOUNT_PROGRAM 0x800u
 /* slirp4netns's built-in DNS forwarder. */
 #define CCSB_SLIRP_DNS "10.0.2.3"
 /* The allowlist mode's filtering resolver (resolver.c), on the sandbox's
@@ -204,6 +206,8 @@ struct ccsb_sandbox {
 	bool ssh_agent;
 	struct ccsb_agent_filter *agent_filter;
 	struct ccsb_broker *broker;
+	/* Claude Code's state (state.c); NULL without CCSB_DEFAULTS_CLAUDE_STATE. */
+	struct ccsb_state *state;
 };
 
 /* ---- exit report (report.c) ------------------------------------------ */
@@ -247,6 +251,28 @@ int ccsb__guard_scan(ccsb_sandbox *sb, char *const roots[], size_t nroots,
 int ccsb__build_argv_extra(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
 			   const struct ccsb_mount *extra, size_t nextra, char ***out,
 			   ccsb_error **err);
+/* ---- Claude Code's state (state.c) ---------------------------------- */
+
+/* The mounts for Claude Code's state under the sandbox home (see state.c):
+ * ~/.claude (or $CLAUDE_CONFIG_DIR) read-only but for its data entries,
+ * private copies of the settings and ~/.claude.json, the sandbox's own npm
+ * cache. `home` is the caller's real home. */
+int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err);
+void ccsb__state_free(struct ccsb_state *st);
+/* The host paths the state mounts make writable (borrowed). */
+size_t ccsb__state_writable(const ccsb_sandbox *sb, const char *const **v);
+
+/* A run's ccsb-state helper. */
+struct ccsb_state_run {
+	pid_t pid; /* -1: none */
+	int exit_fd, report_fd;
+};
+void ccsb__state_run_init(struct ccsb_state_run *run);
+/* Start ccsb-state, which makes the private copies; returns once they
+ * exist. Nothing to do (0) without Claude state. */
+int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err);
+/* The last merge: adds what was dropped to the exit report. Idempotent. */
+void ccsb__state_finish(ccsb_sandbox *sb, struct ccsb_state_run *run);
 
 /* ---- ssh-agent broker (broker.c) ------------------------------------- */
 
@@ -359,6 +385,14 @@ void ccsb__pty_io(struct ccsb_pty *p, const struct pollfd *pfd, int n);
 bool ccsb__pty_drained(const struct ccsb_pty *p);
 /* Restore and close everything. */
 void ccsb__pty_close(struct ccsb_pty *p);
+
+/* The caller's real home ($HOME, else the password database); NULL when
+ * there is none. */
+const char *ccsb__host_home(void);
+
+/* -EPERM when a read-write bind covers a program bind (checked when the
+ * plan is built, so the order of the calls does not matter). */
+int ccsb__check_programs(const ccsb_sandbox *sb, ccsb_error **err);
 
 /* -EPERM when sharing `dir` read-write would expose / or the whole home. */
 int ccsb__check_shared_dir(const char *dir, ccsb_error **err);

@@ -433,11 +433,13 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	const struct ccsb_allowlist *merged = &no_prefixes;
 	struct ccsb_pty pty;
 	struct ccsb_resolver *dns = NULL;
+	struct ccsb_state_run state;
 	int sfd = -1, r;
 	bool bwrap_done = false;
 	int bwrap_status = 0;
 
 	ccsb__pty_init(&pty);
+	ccsb__state_run_init(&state);
 	ccsb__report_clear(sb);
 	ccsb__guard_arm(sb);
 	bool use_pty = sb->tty == CCSB_TTY_ON || (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO));
@@ -468,6 +470,9 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			}
 		}
 	}
+
+	if ((r = ccsb__state_start(sb, &state, err)) < 0)
+		goto out_free;
 
 	/* The sandbox's pid 1 comes to us when bwrap's monitor exits, so that
 	 * it is reaped; the caller's setting is restored afterwards. */
@@ -632,6 +637,7 @@ out_wait:
 	ccsb__resolver_free(dns);
 	ccsb__guard_finish(sb);
 	ccsb__broker_stop(sb);
+	ccsb__state_finish(sb, &state);
 	ccsb__report_write(sb);
 	ccsb__net_stop(&net);
 	close_fd(&l.block_fd);
@@ -648,6 +654,7 @@ out_wait:
 	if (net.slirp_pid > 0 && waitpid(net.slirp_pid, NULL, WNOHANG) == 0)
 		sb->stale_slirp = net.slirp_pid;
 out_mask:
+	ccsb__state_finish(sb, &state);
 	ccsb__pty_close(&pty);
 	close_fd(&l.info_fd);
 	close_fd(&l.status_fd);

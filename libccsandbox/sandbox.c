@@ -107,6 +107,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	ccsb__report_clear(sb);
 	free(sb->report);
 	ccsb__broker_free_policy(sb);
+	ccsb__state_free(sb->state);
 	free(sb);
 }
 

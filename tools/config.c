@@ -474,28 +474,75 @@ int config_check_path(const char *path, const char *const *roots, size_t nroots,
 	return 0;
 }
 
-/* Directories and files the sandbox can write, canonical. */
+/* Directories and files the sandbox can write, canonical. Grows as needed:
+ * a fixed table that dropped entries past its end would accept a file the
+ * sandbox can write (fail-open); out of memory refuses instead. */
 struct roots {
-	char *v[64];
+	char **v;
 	size_t n;
+	bool oom;
 };
 
 static void roots_add(struct roots *r, const char *path)
 {
 	char buf[PATH_MAX];
-	if (r->n >= sizeof(r->v) / sizeof(*r->v))
-		return;
 	/* A path that does not exist yet is what a bind would create. */
 	const char *p = realpath(path, buf) ? buf : path;
-	if (p[0] == '/' && (r->v[r->n] = strdup(p)))
-		r->n++;
+	if (p[0] != '/')
+		return;
+	char **v = reallocarray(r->v, r->n + 1, sizeof(*v));
+	if (!v || !(v[r->n] = strdup(p))) {
+		if (v)
+			r->v = v;
+		r->oom = true;
+		return;
+	}
+	r->v = v;
+	r->n++;
 }
 
 static void roots_free(struct roots *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		free(r->v[i]);
+	free(r->v);
+	r->v = NULL;
 	r->n = 0;
+}
+
+int config_check_owner(const char *real, char *errbuf, size_t errlen)
+{
+	/* Every directory from / down, then the file: another user who can
+	 * write any of them can replace what ccsb reads. */
+	char p[PATH_MAX];
+	size_t n = strlen(real);
+	if (real[0] != '/' || n >= sizeof(p))
+		return cli_fail(errbuf, errlen, "%s: not an absolute path", real);
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && real[i] != '/')
+			continue;
+		memcpy(p, real, i);
+		p[i] = '\0';
+		struct stat st;
+		if (lstat(i == 1 ? "/" : p, &st) < 0)
+			return cli_fail(errbuf, errlen, "%s: %s: %s", real, p, strerror(errno));
+		if (i == 1)
+			strcpy(p, "/");
+		if (st.st_uid != getuid() && st.st_uid != 0)
+			return cli_fail(errbuf, errlen,
+					"%s: refusing to read it: %s belongs to uid %u, not to you or "
+					"root, so its owner could change the configuration",
+					real, p, (unsigned)st.st_uid);
+		/* A root-owned sticky directory (/tmp) lets nobody else
+		 * replace our entries in it. */
+		bool sticky_ok = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && st.st_uid == 0;
+		if ((st.st_mode & 022) && !sticky_ok)
+			return cli_fail(errbuf, errlen,
+					"%s: refusing to read it: %s is writable by %s, who could "
+					"change the configuration; run chmod go-w %s",
+					real, p, (st.st_mode & 002) ? "others" : "its group", p);
+	}
+	return 0;
 }
 
 static int read_file(const char *path, char **out, size_t *outlen, char *errbuf, size_t errlen)
@@ -537,7 +584,7 @@ static int read_file(const char *path, char **out, size_t *outlen, char *errbuf,
 int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t errlen)
 {
 	char path[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
-	struct roots roots = { .n = 0 };
+	struct roots roots = { .v = NULL, .n = 0, .oom = false };
 	struct cli conf;
 	char *buf = NULL;
 	size_t len = 0;
@@ -561,24 +608,41 @@ int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t 
 	    !(home && realpath(home, rhome) && below(rhome, cwd)))
 		roots_add(&roots, cwd);
 	if (home) {
+		/* Claude Code's state (only its data entries are writable inside,
+		 * but nothing of ccsb's belongs there), the npm caches. */
 		static const char *const state[] = { ".claude", ".npm", ".claude.json" };
 		for (size_t i = 0; i < 3; i++) {
 			char p[PATH_MAX];
 			snprintf(p, sizeof(p), "%s/%s", home, state[i]);
 			roots_add(&roots, p);
 		}
+		const char *x = getenv("XDG_CACHE_HOME");
+		char p[PATH_MAX];
+		if (x && x[0] == '/')
+			snprintf(p, sizeof(p), "%s/ccsb", x);
+		else
+			snprintf(p, sizeof(p), "%s/.cache/ccsb", home);
+		roots_add(&roots, p);
 	}
+	const char *ccd = getenv("CLAUDE_CONFIG_DIR");
+	if (ccd && ccd[0] == '/')
+		roots_add(&roots, ccd);
 	for (size_t i = 0; i < c->nbinds; i++)
 		if (c->binds[i].rw)
 			roots_add(&roots, c->binds[i].src);
 
+	if (roots.oom) {
+		cli_fail(errbuf, errlen, "out of memory");
+		goto out;
+	}
 	int k = config_check_path(path, (const char *const *)roots.v, roots.n, path, real, errbuf,
 				  errlen);
 	if (k == 1) {
 		r = 0;
 		goto out;
 	}
-	if (k < 0 || read_file(real, &buf, &len, errbuf, errlen) < 0)
+	if (k < 0 || config_check_owner(real, errbuf, errlen) < 0 ||
+	    read_file(real, &buf, &len, errbuf, errlen) < 0)
 		goto out;
 	if (config_parse(buf, len, path, home, &conf, errbuf, errlen) < 0)
 		goto out;
@@ -588,6 +652,10 @@ int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t 
 	for (size_t i = 0; i < conf.nbinds; i++)
 		if (conf.binds[i].rw)
 			roots_add(&roots, conf.binds[i].src);
+	if (roots.oom) {
+		cli_fail(errbuf, errlen, "out of memory");
+		goto out;
+	}
 	if (config_check_path(path, (const char *const *)roots.v, roots.n, path, real, errbuf,
 			      errlen) < 0)
 		goto out;
@@ -596,13 +664,14 @@ int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t 
 		char what[PATH_MAX + 32], ignored[PATH_MAX];
 		snprintf(what, sizeof(what), "%s: allow-file %s", path, conf.allow_files[i]);
 		if (config_check_path(conf.allow_files[i], (const char *const *)roots.v, roots.n,
-				      what, ignored, errbuf, errlen) < 0)
+				      what, ignored, errbuf, errlen) < 0 ||
+		    config_check_owner(ignored, errbuf, errlen) < 0)
 			goto out;
 	}
 	if (config_merge(c, &conf, errbuf, errlen) < 0)
 		goto out;
 	if (used && usedlen)
-		snprintf(used, usedlen, "%s", path);
+		snprintf(used, usedlen, "%s", real);
 	r = 0;
 out:
 	free(buf);

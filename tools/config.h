@@ -45,12 +45,20 @@ int config_path(char *out, size_t len);
 int config_check_path(const char *path, const char *const *roots, size_t nroots,
 		      const char *what, char *resolved, char *errbuf, size_t errlen);
 
+/* Refuse (-1 with a message) a file any directory of whose canonical path
+ * `real`, or the file itself, belongs to another user than the caller or
+ * root, or is writable by its group or others (a root-owned sticky
+ * directory such as /tmp excepted). */
+int config_check_owner(const char *real, char *errbuf, size_t errlen);
+
 /* What main() does: find the file (config_path()), check that it is out of
  * the sandbox's reach (the current directory, ~/.claude, ~/.npm,
  * ~/.claude.json, and the --rw binds of `c` and of the file itself), read
  * it, parse it and merge it into `c`. The allow-file entries it names are
- * checked the same way. No file is not an error. `used` (may be NULL)
- * receives the file's path, or "" when there was none. Returns 0, or -1
+ * checked the same way, and every one must belong to the caller (or root)
+ * and be writable by nobody else, along its whole canonical path
+ * (config_check_owner()). No file is not an error. `used` (may be NULL)
+ * receives the file's canonical path, or "" when there was none. Returns 0, or -1
  * with a message (ccsb exits 125). */
 int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t errlen);
 

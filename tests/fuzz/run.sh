@@ -22,7 +22,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent state-merge}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -56,9 +56,9 @@ build() {
 	fi
 	if ! "$clang" -std=gnu11 -g -O1 -D_GNU_SOURCE -I"$src/libccsandbox" \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-fno-omit-frame-pointer \
+		-fno-omit-frame-pointer ${cflags-} \
 		"$@" "$src/tests/fuzz/fuzz-$name.c" \
-		-o "$out/fuzz-$name"; then
+		-o "$out/fuzz-$name" ${libs-}; then
 		if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
 			"$clang" -x c -fsanitize=fuzzer - -o "$out/.probe" 2>/dev/null; then
 			echo "$0: $clang cannot link libFuzzer (Debian: apt-get install libclang-rt-dev)" >&2
@@ -159,6 +159,38 @@ seed_dns() {
 DICT
 }
 
+# Baseline, the sandbox's copy and the host's file, NUL-separated, after a
+# byte whose low bit picks settings.json (1) or ~/.claude.json (0).
+seed_state_merge() {
+	corpus=$1
+	printf '\000{"numStartups":1,"projects":{"/p":{"allowedTools":[]}}}\000{"numStartups":2,"mcpServers":{"e":{"command":"sh"}},"projects":{"/p":{"hasTrustDialogAccepted":true,"allowedTools":["Bash"]},"/q":{"x":1}}}\000{"theme":"dark","projects":{"/p":{}}}' \
+		>"$corpus/seed-claude-json"
+	printf '\001{"model":"a","permissions":{"deny":["Bash"]}}\000{"model":"b","hooks":{"SessionStart":[]},"env":{"A":"1"}}\000{"model":"a","permissions":{"deny":["Bash"]},"verbose":true}' \
+		>"$corpus/seed-settings"
+	printf '\000{}\000{"a":NaN,"b":[1e999],"c":{"d":null}}\000[]' >"$corpus/seed-odd"
+	cat >"$out/state-merge.dict" <<'DICT'
+"\x00"
+"{"
+"}"
+"["
+"]"
+"\"projects\""
+"\"/p\""
+"\"/p/sub\""
+"\"hooks\""
+"\"mcpServers\""
+"\"permissions\""
+"\"hasTrustDialogAccepted\""
+"\"lastCost\""
+"\"model\""
+"\"cachedX\""
+"null"
+"true"
+":"
+","
+DICT
+}
+
 seed_gitconfig() {
 	corpus=$1
 	printf '[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n[core]\n\tpager = less\n' \
@@ -232,6 +264,7 @@ run() {
 	dns) seed_dns "$corpus" ;;
 	gitconfig) seed_gitconfig "$corpus" ;;
 	sshagent) seed_sshagent "$corpus" ;;
+	state-merge) seed_state_merge "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -252,6 +285,14 @@ for t in $targets; do
 	dns) build dns dns.c allowlist.c error.c ;;
 	gitconfig) build gitconfig gitconfig.c ;;
 	sshagent) build sshagent sshagent.c ;;
+	state-merge)
+		# tools/state-merge.c, with json-c (ccsb-state's merge).
+		# shellcheck disable=SC2086 # word splitting of the flags is intended
+		libs=$(pkg-config --libs json-c) || exit 77
+		cflags="-I$src/tools $(pkg-config --cflags json-c)"
+		build state-merge ../tools/state-merge.c
+		libs= cflags=
+		;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -273,6 +314,7 @@ for t in $targets; do
 	gitconfig) maxlen=4096 ;;
 	# a few messages; the 256 KiB limit is checked on the length field
 	sshagent) maxlen=4096 ;;
+	state-merge) maxlen=8192 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

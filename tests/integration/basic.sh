@@ -19,18 +19,24 @@ check "host HOME not listed" '! sb ls "$THOME" 2>/dev/null | grep -q secret'
 check "secret not found anywhere by content" \
 	'test -z "$(sb grep -rl "host secret" /home /tmp 2>/dev/null)"'
 
-sb sh -c 'echo from-sandbox > made-inside; echo state > ~/.claude/state-file; echo npm > ~/.npm/x' \
+mkdir -p "$THOME/.npm" && echo host >"$THOME/.npm/host-entry"
+[ "$(id -u)" = 0 ] && chown -R "$TEST_UID:$TEST_GID" "$THOME/.npm"
+sb sh -c 'echo from-sandbox > made-inside; mkdir -p ~/.claude/projects/p;
+	echo state > ~/.claude/projects/p/t.jsonl; echo top > ~/.claude/state-file; echo npm > ~/.npm/x' \
 	|| fail "write in the writable binds"
 check "file written in the project dir appears on the host" \
 	'test "$(cat "$PROJ/made-inside" 2>/dev/null)" = from-sandbox'
-check "file written in ~/.claude appears on the host" \
-	'test "$(cat "$THOME/.claude/state-file" 2>/dev/null)" = state'
-check "~/.npm is shared" 'test "$(cat "$THOME/.npm/x" 2>/dev/null)" = npm'
+check "file written in ~/.claude/projects appears on the host" \
+	'test "$(cat "$THOME/.claude/projects/p/t.jsonl" 2>/dev/null)" = state'
+check "a new file at the top of ~/.claude stays inside" '! test -e "$THOME/.claude/state-file"'
+check "~/.npm inside is the sandbox's own cache (~/.cache/ccsb/npm)" \
+	'test "$(cat "$THOME/.cache/ccsb/npm/x" 2>/dev/null)" = npm && ! test -e "$THOME/.npm/x"'
+check "the host's ~/.npm is not visible inside" '! sb test -e /home/claude/.npm/host-entry'
 check "~/.claude.json was created with {}" 'grep -qx "{}" "$THOME/.claude.json"'
 check "~/.claude.json is mode 0600" 'test "$(stat -c %a "$THOME/.claude.json")" = 600'
 check "~/.claude is mode 0700" 'test "$(stat -c %a "$THOME/.claude")" = 700'
-check "writes to ~/.claude.json persist" \
-	'sb sh -c "echo \"{\\\"k\\\":1}\" > ~/.claude.json" && grep -q k "$THOME/.claude.json"'
+check "writes to ~/.claude.json persist (a safe key)" \
+	'sb sh -c "echo \"{\\\"numStartups\\\":41}\" > ~/.claude.json" && grep -q 41 "$THOME/.claude.json"'
 check "home is a tmpfs: other files there vanish" \
 	'sb sh -c "echo x > ~/scratch" && ! sb test -e /home/claude/scratch && ! test -e "$THOME/scratch"'
 

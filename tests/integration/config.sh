@@ -166,6 +166,43 @@ check "... and with --rw of the home, the configuration in it is refused" \
 	'test $st = 125 && has "refusing to read it: the sandbox can write $THOME (shared read-write)"'
 check "... and nothing ran" 'test ! -e "$THOME/ran"'
 
+echo "# refused: a configuration someone else could change"
+conf "$CONF" "net = none"
+chmod g+w "$CONF"
+out=$(sb sh -c 'touch ran' 2>&1)
+st=$?
+check "a group-writable file: exit 125, says why and how to fix it" \
+	'test $st = 125 && has "$CONF is writable by its group" && has "chmod go-w $CONF" && test ! -e "$PROJ/ran"'
+chmod g-w "$CONF"
+chmod o+w "$THOME/.config/ccsb"
+out=$(sb sh -c 'touch ran' 2>&1)
+st=$?
+check "a directory on its path writable by others: refused" \
+	'test $st = 125 && has "$THOME/.config/ccsb is writable by others" && test ! -e "$PROJ/ran"'
+chmod o-w "$THOME/.config/ccsb"
+if [ "$(id -u)" = 0 ]; then
+	chown 12345 "$CONF"
+	out=$(sb sh -c 'touch ran' 2>&1)
+	st=$?
+	check "a file of another user: refused" 'test $st = 125 && has "belongs to uid 12345"'
+	chown "$TEST_UID" "$CONF"
+fi
+out=$(sb sh -c 'echo ran' 2>&1)
+check "... and accepted again once fixed" 'test "$out" = ran'
+
+# More read-write roots than the old fixed table held (64): the last one,
+# the configuration's own directory, must still be checked.
+i=0
+set --
+while [ $i -lt 70 ]; do
+	set -- "$@" "rw = $T/many/$i"
+	i=$((i + 1))
+done
+conf "$CONF" "$@" "rw = ~/.config"
+out=$(sb sh -c 'touch ran' 2>&1)
+st=$?
+refused "70 rw entries, the last sharing the configuration's directory"
+
 echo "# where it is looked for"
 rm -f "$CONF"
 conf "$T/xdg/ccsb/config" "env = WHERE=xdg"

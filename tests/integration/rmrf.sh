@@ -17,8 +17,12 @@ if [ "$(id -u)" = 0 ]; then
 	chown -R "$TEST_UID:$TEST_GID" "$THOME" "$T/sibling" "$PROJ"
 fi
 sb true # creates the Claude state
-echo gone >"$THOME/.claude/settings.json"
-echo gone >"$THOME/.npm/cache-entry"
+mkdir -p "$THOME/.claude/projects/p" "$THOME/.npm"
+echo gone >"$THOME/.claude/projects/p/transcript.jsonl"
+echo '{"model": "keep"}' >"$THOME/.claude/settings.json"
+echo keep >"$THOME/.claude/CLAUDE.md"
+echo gone >"$THOME/.cache/ccsb/npm/cache-entry"
+echo keep >"$THOME/.npm/host-cache-entry"
 [ "$(id -u)" = 0 ] && chown -R "$TEST_UID:$TEST_GID" "$THOME"
 usr_before=$(ls /usr | md5sum)
 etc_before=$(ls -la /etc | md5sum)
@@ -33,8 +37,12 @@ sb rm -rf --no-preserve-root / >/dev/null 2>&1
 echo "rm -rf / inside exited with status $?"
 
 check "project dir emptied" 'test -d "$PROJ" && test -z "$(ls -A "$PROJ")"'
-check "~/.claude emptied" 'test -z "$(ls -A "$THOME/.claude" 2>/dev/null)"'
-check "~/.npm emptied" 'test -z "$(ls -A "$THOME/.npm" 2>/dev/null)"'
+check "~/.claude's data emptied" 'test -z "$(ls -A "$THOME/.claude/projects" 2>/dev/null)"'
+check "~/.claude/settings.json survives (a private copy inside)" \
+	'grep -q keep "$THOME/.claude/settings.json"'
+check "~/.claude/CLAUDE.md survives (read-only inside)" 'test "$(cat "$THOME/.claude/CLAUDE.md")" = keep'
+check "the sandbox's npm cache emptied" 'test -z "$(ls -A "$THOME/.cache/ccsb/npm" 2>/dev/null)"'
+check "the host's ~/.npm is not even visible" 'test "$(cat "$THOME/.npm/host-cache-entry")" = keep'
 check "sentinel in the host home outside the binds survives" \
 	'test "$(cat "$THOME/outside-sentinel")" = keep'
 check "sibling of the project dir survives" 'test "$(cat "$T/sibling/sentinel")" = keep'

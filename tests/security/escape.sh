@@ -934,9 +934,12 @@ fi
 # from inside that it is in the sandbox before it deletes anything.
 if [ "$READ_OK" = 0 ] && [ "$WRITE_OK" = 0 ] && [ -x "$CCSB" ] && [ "$(type -t inside)" = function ] &&
 	[ "$(type -t sb)" = function ]; then
-	echo gone >"$UHOME/.claude/settings.json"
-	echo gone >"$UHOME/.npm/cache-entry"
-	[ -n "$ROOT" ] && chown "$SB_UID:$NETNS_GID" "$UHOME/.claude/settings.json" "$UHOME/.npm/cache-entry"
+	mkdir -p "$UHOME/.claude/projects" "$UHOME/.cache/ccsb/npm"
+	echo '{"model": "keep"}' >"$UHOME/.claude/settings.json"
+	echo gone >"$UHOME/.claude/projects/transcript.jsonl"
+	echo gone >"$UHOME/.cache/ccsb/npm/cache-entry"
+	echo keep >"$UHOME/.npm/cache-entry"
+	[ -n "$ROOT" ] && chown -R "$SB_UID:$NETNS_GID" "$UHOME/.claude" "$UHOME/.cache" "$UHOME/.npm"
 	inside rmrf <<EOF
 if [ -e "$T/marker" ] || [ "\$(hostname)" != ccsb ] || [ "\$(id -un)" != claude ] ||
 	[ "\$(tr '\0' ' ' </proc/1/cmdline | cut -d' ' -f1)" != /run/ccsb/exec ]; then
@@ -964,13 +967,17 @@ EOF
 	# The experiment itself: the writable mounts were emptied.
 	emptied=
 	[ -z "$(ls -A "$PROJ")" ] || emptied+=" project dir ($(ls -A "$PROJ" | tr '\n' ' '))"
-	[ -z "$(ls -A "$UHOME/.claude")" ] || emptied+=" ~/.claude"
-	[ -z "$(ls -A "$UHOME/.npm")" ] || emptied+=" ~/.npm"
+	[ -z "$(ls -A "$UHOME/.claude/projects")" ] || emptied+=" ~/.claude/projects"
+	[ -z "$(ls -A "$UHOME/.cache/ccsb/npm")" ] || emptied+=" ~/.cache/ccsb/npm"
 	if [ -n "$emptied" ]; then
 		out+=$'\n'"ESCAPED nothing, but rm -rf / did not run as expected: not emptied:$emptied"
 	else
-		out+=$'\n'"INFO project dir, ~/.claude and ~/.npm emptied (the writable binds)"
+		out+=$'\n'"INFO project dir, ~/.claude's data and the sandbox's npm cache emptied (the writable binds)"
 	fi
+	check "~/.claude/settings.json survives (a private copy inside)" \
+		'grep -q keep "$UHOME/.claude/settings.json"' "~/.claude/settings.json changed"
+	check "the host's ~/.npm survives (not shared)" \
+		'[ "$(cat "$UHOME/.npm/cache-entry" 2>/dev/null)" = keep ]' "~/.npm changed"
 	[ -e "$UHOME/.claude.json" ] && out+=$'\n'"INFO ~/.claude.json survives (a bind-mounted file cannot be unlinked)"
 	judge "rm -rf --no-preserve-root / inside: only the writable binds are emptied" "$out"
 else

@@ -1549,24 +1549,88 @@ static void test_defaults_claude_state(void)
 		 "claude state in an empty home");
 	snprintf(p, sizeof(p), "%s/.claude", real);
 	is_int(mode_of(p), S_IFDIR | 0700, ".claude/ created, mode 0700");
+	snprintf(p, sizeof(p), "%s/.cache/ccsb/npm", real);
+	is_int(mode_of(p), S_IFDIR | 0700, "the sandbox's npm cache created, mode 0700");
 	snprintf(p, sizeof(p), "%s/.npm", real);
-	is_int(mode_of(p), S_IFDIR | 0700, ".npm/ created, mode 0700");
+	is_int(mode_of(p), (mode_t)-1, "no ~/.npm created: the host's npm cache is never shared");
 	snprintf(p, sizeof(p), "%s/.claude.json", real);
 	is_int(mode_of(p), S_IFREG | 0600, ".claude.json created, mode 0600");
 	char *c = read_file(p, NULL);
 	is_str(c, "{}\n", ".claude.json holds {}");
 	free(c);
-	/* The state binds come last among the mounts, after the tmpfs home. */
+	/* The state binds come last among the mounts, after the tmpfs home:
+	 * private copies, Claude Code's data read-write, the npm cache. */
+	const struct ccsb_mount *pm = find_mount(sb, "/home/claude/.claude.json");
+	char priv[PATH_MAX] = "";
+	if (pm && strlen(pm->src) > 12)
+		snprintf(priv, sizeof(priv), "%.*s", (int)(strlen(pm->src) - 12), pm->src);
+	ok(pm && strstr(pm->src, "/.cache/ccsb/state-") && strcmp(pm->src + strlen(priv), "/claude.json") == 0,
+	   ".claude.json is a private copy under ~/.cache/ccsb (no XDG_RUNTIME_DIR): %s",
+	   pm ? pm->src : "none");
 	char *want = NULL;
 	append(&want, "tmpfs 0 - /home/claude\n");
-	append(&want, "bind 1 %s/.claude.json /home/claude/.claude.json\n", real);
-	append(&want, "bind 1 %s/.claude /home/claude/.claude\n", real);
-	append(&want, "bind 1 %s/.npm /home/claude/.npm\n", real);
-	char *got = describe_mounts(sb, sb->nmounts - 4);
-	is_str(got, want, "state bound read-write at the sandbox home");
+	append(&want, "bind 5 %s/claude.json /home/claude/.claude.json\n", priv);
+	append(&want, "bind 5 %s/settings.json /home/claude/.claude/settings.json\n", priv);
+	static const char *const rw[] = { "projects", "todos", "file-history", "plans", "history.jsonl",
+					  ".credentials.json" };
+	for (size_t i = 0; i < 6; i++)
+		append(&want, "bind 1 %s/.claude/%s /home/claude/.claude/%s\n", real, rw[i], rw[i]);
+	append(&want, "bind 1 %s/.cache/ccsb/npm /home/claude/.npm\n", real);
+	char *got = describe_mounts(sb, sb->nmounts - 10);
+	is_str(got, want, "state bound at the sandbox home");
 	free(got);
 	free(want);
 	ccsb_sandbox_free(sb);
+
+	/* What the host's Claude Code runs or obeys is read-only; pid-keyed
+	 * and session-local state is private (not bound at all). */
+	static const char *const ro[] = { "CLAUDE.md", "agents", "commands", "hooks", "local",
+					  "plugins", "skills", "statusline.sh" };
+	for (size_t i = 0; i < 8; i++) {
+		snprintf(p, sizeof(p), "%s/.claude/%s", real, ro[i]);
+		if (strchr(ro[i], '.'))
+			write_file(p, "x", 0644);
+		else if (mkdir(p, 0700) < 0)
+			bail_out("mkdir");
+	}
+	static const char *const priv_entries[] = { "sessions", "ide", "shell-snapshots", "session-env",
+						    "backups" };
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "%s/.claude/%s", real, priv_entries[i]);
+		if (mkdir(p, 0700) < 0)
+			bail_out("mkdir");
+	}
+	snprintf(p, sizeof(p), "%s/.claude/settings.local.json", real);
+	write_file(p, "{}", 0600);
+	snprintf(p, sizeof(p), "%s/.claude/evil-link", real);
+	if (symlink("/etc/shadow", p) < 0)
+		bail_out("symlink");
+	sb = mk();
+	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e), "a full ~/.claude");
+	for (size_t i = 0; i < 8; i++) {
+		char d[PATH_MAX];
+		snprintf(d, sizeof(d), "/home/claude/.claude/%s", ro[i]);
+		const struct ccsb_mount *m = find_mount(sb, d);
+		ok(m && m->kind == CCSB_M_BIND && m->flags == CCSB_BIND_RO, "%s is read-only", ro[i]);
+	}
+	for (size_t i = 0; i < 5; i++) {
+		char d[PATH_MAX];
+		snprintf(d, sizeof(d), "/home/claude/.claude/%s", priv_entries[i]);
+		ok(!find_mount(sb, d), "%s is the sandbox's own", priv_entries[i]);
+	}
+	pm = find_mount(sb, "/home/claude/.claude/settings.local.json");
+	ok(pm && pm->flags == (CCSB_BIND_RW | CCSB_BIND_TRY) && strstr(pm->src, "/.cache/ccsb/state-"),
+	   "settings.local.json: a private copy");
+	pm = find_mount(sb, "/home/claude/.claude/evil-link");
+	ok(pm && pm->kind == CCSB_M_SYMLINK && strcmp(pm->src, "/etc/shadow") == 0,
+	   "a symlink is recreated inside, not followed on the host");
+	ccsb_sandbox_free(sb);
+	rm_rf(real);
+	if (mkdir(real, 0700) < 0)
+		bail_out("mkdir");
+	snprintf(p, sizeof(p), "%s/.claude", real);
+	if (mkdir(p, 0700) < 0)
+		bail_out("mkdir");
 
 	/* Existing state is left alone. */
 	snprintf(p, sizeof(p), "%s/.claude.json", real);
@@ -1585,7 +1649,9 @@ static void test_defaults_claude_state(void)
 	snprintf(p, sizeof(p), "%s/.claude", real);
 	is_int(mode_of(p), S_IFDIR | 0755, "an existing .claude/ keeps its mode");
 	const struct ccsb_mount *m = find_mount(sb, "/home/x/.claude.json");
-	ok(m && m->kind == CCSB_M_BIND && m->flags == CCSB_BIND_RW, "binds follow the sandbox home");
+	ok(m && m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW), "binds follow the sandbox home");
+	m = find_mount(sb, "/home/x/.npm");
+	ok(m && m->kind == CCSB_M_BIND && m->flags == CCSB_BIND_RW, "npm cache too");
 	ccsb_sandbox_free(sb);
 	rm_rf(real);
 
@@ -1724,10 +1790,9 @@ static void test_defaults_cwd(void)
 	char *want = NULL;
 	append(&want, "tmpfs 0 - /home/claude\n");
 	append(&want, "bind 1 %s %s\n", sibling, sibling);
-	append(&want, "bind 1 %s/.claude.json /home/claude/.claude.json\n", home);
-	append(&want, "bind 1 %s/.claude /home/claude/.claude\n", home);
-	append(&want, "bind 1 %s/.npm /home/claude/.npm\n", home);
-	got = describe_mounts(sb, sb->nmounts - 5);
+	got = describe_mounts(sb, (size_t)(find_mount(sb, "/home/claude") - sb->mounts));
+	if (strlen(got) > strlen(want))
+		got[strlen(want)] = '\0';
 	is_str(got, want, "cwd bind comes before the claude state");
 	free(got);
 	free(want);

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Claude Code's state inside the sandbox, and the run's ccsb-state helper.
+ *
+ * Anything the sandbox can write that the host's Claude Code later runs or
+ * obeys is a way out (settings hooks, statusLine scripts, commands, agents,
+ * plugins, the legacy launcher in ~/.claude/local, shell snapshots a host
+ * session sources...). So ~/.claude is NOT shared read-write: inside, it is
+ * a directory of the sandbox's tmpfs home in which
+ *  - what Claude Code keeps as data (transcripts, todos, checkpoints, plans,
+ *    prompt history, the login) is bound read-write from the host;
+ *  - the settings files and ~/.claude.json are private copies that
+ *    ccsb-state merges back through a safe list of keys;
+ *  - pid-keyed and session-local state (sessions/, ide/, shell-snapshots/,
+ *    session-env/, backups/) is private to the sandbox: it starts empty and
+ *    is lost at exit;
+ *  - every other entry of the host's ~/.claude is bound read-only, and
+ *    anything new is written to the tmpfs and lost. */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Data Claude Code writes and reads back, never runs: read-write. */
+static const char *const rw_dirs[] = { "projects", "todos", "file-history", "plans" };
+static const char *const rw_files[] = { "history.jsonl", ".credentials.json" };
+/* Per session, keyed by pid, or sourced by a running session's shell: each
+ * sandbox gets its own, empty. */
+static const char *const private_entries[] = { "sessions", "ide", "shell-snapshots",
+					       "session-env", "backups" };
+
+struct state_file {
+	const char *kind; /* "claude-json" or "settings" */
+	char *host, *priv;
+};
+
+struct ccsb_state {
+	char *dir; /* the private copies' directory (created by ccsb-state) */
+	struct state_file f[4];
+	size_t nf;
+	/* Host paths the defaults make writable (not the project: that is a
+	 * read-write mount of the policy). */
+	char **writable;
+	size_t nwritable;
+};
+
+void ccsb__state_free(struct ccsb_state *st)
+{
+	if (!st)
+		return;
+	free(st->dir);
+	for (size_t i = 0; i < st->nf; i++) {
+		free(st->f[i].host);
+		free(st->f[i].priv);
+	}
+	for (size_t i = 0; i < st->nwritable; i++)
+		free(st->writable[i]);
+	free(st->writable);
+	free(st);
+}
+
+static bool in(const char *name, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, v[i]) == 0)
+			return true;
+	return false;
+}
+
+#define N(a) (sizeof(a) / sizeof(*(a)))
+
+static int oom(ccsb_error **err)
+{
+	return ccsb__err(err, ENOMEM, "out of memory");
+}
+
+static int add_writable(struct ccsb_state *st, const char *path)
+{
+	char **v = reallocarray(st->writable, st->nwritable + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	st->writable = v;
+	if (!(v[st->nwritable] = strdup(path)))
+		return -ENOMEM;
+	st->nwritable++;
+	return 0;
+}
+
+/* mkdir -p with mode 0700 for what is created. */
+static int mkdirs(const char *path, ccsb_error **err)
+{
+	char p[PATH_MAX];
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+		return ccsb__err(err, ENAMETOOLONG, "path too long: %s", path);
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return ccsb__errno(err, errno, "cannot create %s", p);
+		*s = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
+/* $XDG_CACHE_HOME, or ~/.cache. */
+static int cache_home(const char *home, char *out, size_t len)
+{
+	const char *x = getenv("XDG_CACHE_HOME");
+	int n = x && x[0] == '/' ? snprintf(out, len, "%s", x)
+				 : snprintf(out, len, "%s/.cache", home);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Where the private copies live while a run lasts: the user's runtime
+ * directory (a tmpfs only they can enter) when there is one. */
+static int private_dir(const char *home, char *out, size_t len)
+{
+	static unsigned counter;
+	const char *x = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	char base[PATH_MAX];
+	if (x && x[0] == '/' && stat(x, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+	    !(st.st_mode & 077))
+		snprintf(base, sizeof(base), "%s/ccsb", x);
+	else if (cache_home(home, base, sizeof(base) - 8) == 0)
+		strcat(base, "/ccsb");
+	else
+		return -ENAMETOOLONG;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int n = snprintf(out, len, "%s/state-%ld-%u-%lx", base, (long)getpid(), counter++,
+			 (unsigned long)ts.tv_nsec);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int add_copy(ccsb_sandbox *sb, struct ccsb_state *st, const char *kind, const char *host,
+		    const char *name, const char *inside, ccsb_error **err)
+{
+	char real[PATH_MAX], priv[PATH_MAX];
+	/* A symlink the user made (dotfiles) is followed: the merge replaces
+	 * its target, not the link. */
+	const char *h = realpath(host, real) ? real : host;
+	snprintf(priv, sizeof(priv), "%s/%s", st->dir, name);
+	struct state_file *f = &st->f[st->nf];
+	f->kind = kind;
+	f->host = strdup(h);
+	f->priv = strdup(priv);
+	st->nf++;
+	if (!f->host || !f->priv)
+		return oom(err);
+	/* -try: a command printed by ccsb --print runs without ccsb-state,
+	 * and then without the copies (a run checks that they exist). */
+	return ccsb_sandbox_add_bind(sb, priv, inside, CCSB_BIND_RW | CCSB_BIND_TRY, err);
+}
+
+static int bind_entry(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir, const char *dest,
+		      const char *name, ccsb_error **err)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	snprintf(src, sizeof(src), "%s/%s", cdir, name);
+	snprintf(dst, sizeof(dst), "%s/%s", dest, name);
+	struct stat s;
+	bool rwd = in(name, rw_dirs, N(rw_dirs)), rwf = in(name, rw_files, N(rw_files));
+	if ((rwd || rwf) && lstat(src, &s) < 0 && errno == ENOENT) {
+		/* Created now so that what is written inside persists. */
+		if (rwd && mkdir(src, 0700) < 0 && errno != EEXIST)
+			return ccsb__errno(err, errno, "cannot create %s", src);
+		if (rwf) {
+			int fd = open(src, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd < 0 && errno != EEXIST)
+				return ccsb__errno(err, errno, "cannot create %s", src);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	if (lstat(src, &s) < 0)
+		return 0;
+	if (S_ISLNK(s.st_mode)) {
+		/* Never followed on the host (it may have been planted to
+		 * reach a secret); inside it points where it points. */
+		char target[PATH_MAX];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+		if (n <= 0)
+			return 0;
+		target[n] = '\0';
+		return ccsb_sandbox_add_symlink(sb, target, dst, err);
+	}
+	if (!S_ISDIR(s.st_mode) && !S_ISREG(s.st_mode))
+		return 0;
+	bool rw = (rwd && S_ISDIR(s.st_mode)) || (rwf && S_ISREG(s.st_mode));
+	if (rw && add_writable(st, src) < 0)
+		return oom(err);
+	return ccsb_sandbox_add_bind(sb, src, dst, rw ? CCSB_BIND_RW : CCSB_BIND_RO, err);
+}
+
+static int only_entries(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
+{
+	char cdir[PATH_MAX], p[PATH_MAX], dest[PATH_MAX], gpath[PATH_MAX + 32],
+		ginside[PATH_MAX + 32];
+	const char *cfg = getenv("CLAUDE_CONFIG_DIR");
+	bool custom = cfg && *cfg;
+	if (custom && cfg[0] != '/')
+		return ccsb__err(err, EINVAL, "CLAUDE_CONFIG_DIR=%s: must be an absolute path", cfg);
+	snprintf(p, sizeof(p), "%s/.claude", home);
+	if (custom)
+		snprintf(p, sizeof(p), "%s", cfg);
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return ccsb__errno(err, errno, "cannot create %s", p);
+	if (!realpath(p, cdir))
+		return ccsb__errno(err, errno, "cannot resolve %s", p);
+	struct stat s;
+	if (stat(cdir, &s) < 0 || !S_ISDIR(s.st_mode))
+		return ccsb__err(err, ENOTDIR, "%s is not a directory", p);
+	snprintf(dest, sizeof(dest), "%s/.claude", sb->home);
+
+	/* Claude Code's global configuration: ~/.claude.json, or beside its
+	 * settings with CLAUDE_CONFIG_DIR, or a legacy .config.json there. */
+	snprintf(gpath, sizeof(gpath), "%s/.config.json", cdir);
+	snprintf(ginside, sizeof(ginside), "%s/.config.json", dest);
+	const char *gname = ".config.json";
+	if (lstat(gpath, &s) < 0) {
+		gname = ".claude.json";
+		snprintf(gpath, sizeof(gpath), "%s/.claude.json", custom ? cdir : home);
+		snprintf(ginside, sizeof(ginside), "%s/.claude.json", custom ? dest : sb->home);
+		int fd = open(gpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return ccsb__errno(err, errno, "cannot create %s", gpath);
+		if (fd >= 0) {
+			ssize_t w = write(fd, "{}\n", 3);
+			int e = errno;
+			close(fd);
+			if (w != 3)
+				return ccsb__errno(err, w < 0 ? e : EIO, "cannot write %s", gpath);
+		}
+	}
+
+	struct ccsb_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return oom(err);
+	ccsb__state_free(sb->state);
+	sb->state = st;
+	char dir[PATH_MAX];
+	if (private_dir(home, dir, sizeof(dir)) < 0 || !(st->dir = strdup(dir)))
+		return oom(err);
+
+	int r = add_copy(sb, st, "claude-json", gpath, "claude.json", ginside, err);
+	char sp[PATH_MAX + 32], si[PATH_MAX + 32];
+	snprintf(sp, sizeof(sp), "%s/settings.json", cdir);
+	snprintf(si, sizeof(si), "%s/settings.json", dest);
+	if (r == 0)
+		r = add_copy(sb, st, "settings", sp, "settings.json", si, err);
+	snprintf(sp, sizeof(sp), "%s/settings.local.json", cdir);
+	snprintf(si, sizeof(si), "%s/settings.local.json", dest);
+	if (r == 0 && lstat(sp, &s) == 0)
+		r = add_copy(sb, st, "settings", sp, "settings.local.json", si, err);
+	if (r < 0)
+		return r;
+
+	struct dirent **names = NULL;
+	int n = scandir(cdir, &names, only_entries, alphasort);
+	if (n < 0)
+		return ccsb__errno(err, errno, "cannot read %s", cdir);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		bool skip = strcmp(name, "settings.json") == 0 ||
+			    strcmp(name, "settings.local.json") == 0 || strcmp(name, gname) == 0 ||
+			    in(name, private_entries, N(private_entries)) ||
+			    in(name, rw_dirs, N(rw_dirs)) || in(name, rw_files, N(rw_files));
+		if (r == 0 && !skip)
+			r = bind_entry(sb, st, cdir, dest, name, err);
+		free(names[i]);
+	}
+	free(names);
+	for (size_t i = 0; r == 0 && i < N(rw_dirs); i++)
+		r = bind_entry(sb, st, cdir, dest, rw_dirs[i], err);
+	for (size_t i = 0; r == 0 && i < N(rw_files); i++)
+		r = bind_entry(sb, st, cdir, dest, rw_files[i], err);
+	if (r == 0 && custom)
+		r = ccsb_sandbox_env_set(sb, "CLAUDE_CONFIG_DIR", dest, err);
+
+	/* npm's cache, the sandbox's own: a host npx runs what it finds in
+	 * ~/.npm/_npx, so the host's cache is never shared. Persistent so that
+	 * installs inside stay fast. */
+	char cache[PATH_MAX];
+	if (r == 0 && cache_home(home, cache, sizeof(cache) - 16) < 0)
+		r = ccsb__err(err, ENAMETOOLONG, "cache directory path too long");
+	if (r == 0) {
+		strcat(cache, "/ccsb/npm");
+		snprintf(si, sizeof(si), "%s/.npm", sb->home);
+		r = mkdirs(cache, err);
+		if (r == 0 && add_writable(st, cache) < 0)
+			r = oom(err);
+		if (r == 0)
+			r = ccsb_sandbox_add_bind(sb, cache, si, CCSB_BIND_RW, err);
+	}
+	return r;
+}
+
+size_t ccsb__state_writable(const ccsb_sandbox *sb, const char *const **v)
+{
+	*v = sb->state ? (const char *const *)sb->state->writable : NULL;
+	return sb->state ? sb->state->nwritable : 0;
+}
+
+/* ---- the helper during a run ----------------------------------------- */
+
+/* ccsb-state: $CCSB_STATE_HELPER, else beside the exec helper. */
+static void helper_path(const ccsb_sandbox *sb, char *buf, size_t len)
+{
+	const char *env = getenv("CCSB_STATE_HELPER");
+	const char *slash = strrchr(sb->exec_helper, '/');
+	if (env && *env)
+		snprintf(buf, len, "%s", env);
+	else if (slash)
+		snprintf(buf, len, "%.*s/ccsb-state", (int)(slash - sb->exec_helper), sb->exec_helper);
+	else
+		snprintf(buf, len, "%s", CCSB_LIBEXECDIR "/ccsb-state");
+}
+
+void ccsb__state_run_init(struct ccsb_state_run *run)
+{
+	run->pid = -1;
+	run->exit_fd = -1;
+	run->report_fd = -1;
+}
+
+int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err)
+{
+	const struct ccsb_state *st = sb->state;
+	ccsb__state_run_init(run);
+	if (!st || st->nf == 0)
+		return 0;
+	char helper[PATH_MAX];
+	helper_path(sb, helper, sizeof(helper));
+
+	/* --dir, the fds, a --project per read-write bind at its own path,
+	 * three words per file. */
+	size_t cap = 12 + 2 * sb->nmounts + 3 * st->nf;
+	char **argv = calloc(cap, sizeof(*argv));
+	if (!argv)
+		return oom(err);
+	size_t n = 0;
+	argv[n++] = helper;
+	argv[n++] = (char *)"--dir";
+	argv[n++] = st->dir;
+	argv[n++] = (char *)"--ready-fd=3";
+	argv[n++] = (char *)"--exit-fd=4";
+	argv[n++] = (char *)"--report-fd=5";
+	for (size_t i = 0; i < sb->nmounts; i++) {
+		const struct ccsb_mount *m = &sb->mounts[i];
+		if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW) && strcmp(m->src, m->dest) == 0) {
+			argv[n++] = (char *)"--project";
+			argv[n++] = m->src;
+		}
+	}
+	for (size_t i = 0; i < st->nf; i++) {
+		argv[n++] = (char *)st->f[i].kind;
+		argv[n++] = st->f[i].host;
+		argv[n++] = st->f[i].priv;
+	}
+	argv[n] = NULL;
+
+	int ready[2] = { -1, -1 }, ex[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int r = 0;
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+		r = ccsb__errno(err, errno, "cannot create pipes");
+		goto out;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		r = ccsb__errno(err, errno, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		/* Its own process group: a ^C for the command must not cut the
+		 * last merge short. */
+		setpgid(0, 0);
+		int src[3] = { ready[1], ex[0], rep[1] };
+		for (int i = 0; i < 3; i++)
+			src[i] = fcntl(src[i], F_DUPFD, 10);
+		for (int i = 0; i < 3; i++)
+			if (src[i] < 0 || dup2(src[i], 3 + i) < 0)
+				_exit(127);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(helper, argv);
+		dprintf(3, "cannot run %s: %s\n", helper, strerror(errno));
+		_exit(127);
+	}
+	close(ready[1]);
+	close(ex[0]);
+	close(rep[1]);
+	ready[1] = ex[0] = rep[1] = -1;
+	char msg[512];
+	size_t got = 0;
+	for (;;) {
+		ssize_t k = read(ready[0], msg + got, sizeof(msg) - 1 - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+		if (msg[0] == 'R' || got == sizeof(msg) - 1)
+			break;
+	}
+	msg[got] = '\0';
+	if (got && msg[0] == 'R') {
+		run->pid = pid;
+		run->exit_fd = ex[1];
+		run->report_fd = rep[0];
+		ex[1] = rep[0] = -1;
+	} else {
+		close(ex[1]);
+		ex[1] = -1;
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		msg[strcspn(msg, "\n")] = '\0';
+		r = ccsb__err(err, EIO, "Claude Code's state: %s", got ? msg : "ccsb-state failed");
+	}
+out:
+	free(argv);
+	int all[] = { ready[0], ready[1], ex[0], ex[1], rep[0], rep[1] };
+	for (size_t i = 0; i < N(all); i++)
+		if (all[i] >= 0)
+			close(all[i]);
+	return r;
+}
+
+void ccsb__state_finish(ccsb_sandbox *sb, struct ccsb_state_run *run)
+{
+	if (run->pid <= 0)
+		return;
+	/* EOF: the last merge, then the report, then it exits. */
+	close(run->exit_fd);
+	run->exit_fd = -1;
+	FILE *f = fdopen(run->report_fd, "r");
+	if (f) {
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t k;
+		while ((k = getline(&line, &cap, f)) > 0) {
+			line[strcspn(line, "\n")] = '\0';
+			ccsb__report(sb, "%s", line);
+		}
+		free(line);
+		fclose(f);
+	} else {
+		close(run->report_fd);
+	}
+	run->report_fd = -1;
+	while (waitpid(run->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	run->pid = -1;
+}

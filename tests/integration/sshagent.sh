@@ -234,7 +234,8 @@ while ! pgrep -fx "sleep 600" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i
 ccsb_pid=$(pgrep -n -f "^$CCSB -q --net=none --ssh-agent -- sleep 600")
 check "while running, the broker has its socket" 'ls -d /tmp/ccsb-broker-"$ccsb_pid"-*/ssh-agent.sock >/dev/null 2>&1'
 check "the broker is a thread of ccsb, not a process" \
-	'test "$(ls /proc/$ccsb_pid/task | wc -l)" = 2 && test "$(ps -o comm= --ppid "$ccsb_pid")" = bwrap'
+	'test "$(ls /proc/$ccsb_pid/task | wc -l)" = 2 &&
+	 test "$(ps -o comm= --ppid "$ccsb_pid" | grep -vx ccsb-state)" = bwrap'
 kill -KILL "$ccsb_pid"
 wait $bg 2>/dev/null
 i=0

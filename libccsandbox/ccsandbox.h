@@ -37,9 +37,10 @@
  *
  * A policy object is not thread-safe: use one object from one thread at a
  * time. Distinct objects are independent, and configuring them from distinct
- * threads is fine, except ccsb_sandbox_apply_defaults() and
- * ccsb_sandbox_add_program(), which read process-wide state (the current
- * directory, getpwuid(), $HOME, $PATH). ccsb_caps_drop_inheritable() changes
+ * threads is fine, except ccsb_sandbox_apply_defaults(),
+ * ccsb_sandbox_add_program(), ccsb_sandbox_add_path() and
+ * ccsb_sandbox_add_git_config(), which read process-wide state (the current
+ * directory, getpwuid(), $HOME, $PATH, the toolchains' and git's variables). ccsb_caps_drop_inheritable() changes
  * the process's capability sets.
  *
  * ccsb_sandbox_run() acts on the whole process while it runs, so run at most
@@ -492,6 +493,45 @@ int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, char **inside_d
  * for a file over 1 MiB; the errno of reading a file that exists; -ENOMEM.
  * Nothing is added on failure. */
 int ccsb_sandbox_add_git_config(ccsb_sandbox *sb, ccsb_error **err);
+
+/* Make the tool directory `dir` (an absolute host path, borrowed; symlinks
+ * followed) usable inside: bind it read-only at the same path and give its
+ * PATH entries in `*inside_path` (inside_path may be NULL; newly allocated,
+ * colon-separated; put them on the sandbox's PATH and free() it).
+ * Toolchain layouts are recognised so that what they need comes along and
+ * their credentials do not:
+ *  - cargo (~/.cargo or ~/.cargo/bin, or $CARGO_HOME): only bin/ is bound,
+ *    never the root with credentials.toml and config.toml; CARGO_HOME is
+ *    set to ~/.cargo in the sandbox home (a private, discarded registry
+ *    cache), and ~/.rustup ($RUSTUP_HOME) is bound with RUSTUP_HOME set;
+ *  - pyenv (~/.pyenv, its shims/ or bin/; $PYENV_ROOT): the root, with
+ *    PYENV_ROOT; asdf (~/.asdf, $ASDF_DATA_DIR): the root, with
+ *    ASDF_DATA_DIR and ~/.tool-versions; mise (~/.local/share/mise or its
+ *    shims/, $MISE_DATA_DIR): the data directory, with MISE_DATA_DIR and
+ *    ~/.config/mise at the sandbox home, plus the mise binary its shims
+ *    point to;
+ *  - one version's bin/ of a version manager (nvm's
+ *    versions/node/VERSION/bin, pyenv's versions/V/bin, rustup's
+ *    toolchains/T/bin, mise's and asdf's installs/TOOL/V/bin): the prefix
+ *    above bin/; ~/.nvm itself is refused with the fix;
+ *  - a directory in the Nix store (~/.nix-profile/bin): /nix/store;
+ *  - any other directory (~/.local/bin, ~/bin): itself, and the targets of
+ *    the symlinks in it (a whole Python venv for pipx's), two levels deep.
+ * In every bound directory, the files that hold credentials (.npmrc,
+ * etc/npmrc, credentials, credentials.toml, .netrc, .pypirc,
+ * .git-credentials, .pgpass, .env) are covered by empty files.
+ * -EINVAL for a relative path or ~/.nvm; the errno of resolving it;
+ * -ENOTDIR; -EPERM for "/", the caller's home ($HOME, else the password
+ * database) or any directory holding it; -ENOMEM. */
+int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **inside_path,
+			  ccsb_error **err);
+/* Whether `program` would be found and executable inside, as the policy
+ * stands: an absolute path, a path relative to the working directory, or a
+ * name looked up on the PATH set with ccsb_sandbox_env_set() (the default
+ * policy's PATH when none is set). Mounts are followed back to host files,
+ * symlinks resolved as the sandbox would; passed variables are not. False
+ * for NULL or "". */
+bool ccsb_sandbox_has_program(const ccsb_sandbox *sb, const char *program);
 
 /* ---- plan and run ---------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "doctor.h"
+#include "toolenv.h"
 
 #define EXIT_CCSB 125
 
@@ -113,8 +114,23 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		if ((r = ccsb_sandbox_add_tmpfs(sb, c->tmpfs[i], err)) < 0)
 			return r;
 
+	/* PATH: the --path directories first, as they come before the system
+	 * ones on the host, then claude's, then the system's. */
+	char prefix[8 * PATH_MAX] = "";
+	for (size_t i = 0; i < c->npaths; i++) {
+		char *in = NULL;
+		if ((r = resolve(c->paths[i], path, err, "--path")) < 0 ||
+		    (r = ccsb_sandbox_add_path(sb, path, &in, err)) < 0)
+			return r;
+		size_t n = strlen(prefix);
+		snprintf(prefix + n, sizeof(prefix) - n, "%s:", in);
+		free(in);
+	}
+	if ((r = toolenv_pass(sb, err)) < 0)
+		return r;
+
+	char *dir = NULL;
 	if (claude) {
-		char *dir = NULL;
 		r = ccsb_sandbox_add_program(sb, "claude", &dir, err);
 		if (r == -ENOENT) {
 			ccsb_error_free(*err);
@@ -125,18 +141,21 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		}
 		if (r < 0)
 			return r;
-		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%s:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
-			 dir);
-		free(dir);
-		if ((r = ccsb_sandbox_env_set(sb, "PATH", p, err)) < 0)
-			return r;
 		/* The installation is read-only inside. */
 		if ((r = ccsb_sandbox_env_set(sb, "DISABLE_AUTOUPDATER", "1", err)) < 0)
 			return r;
 		for (size_t i = 0; i < sizeof(claude_env) / sizeof(*claude_env); i++)
 			if ((r = ccsb_sandbox_env_pass(sb, claude_env[i], err)) < 0)
 				return r;
+	}
+
+	if (*prefix || dir) {
+		char p[sizeof(prefix) + PATH_MAX];
+		snprintf(p, sizeof(p), "%s%s%s/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+			 prefix, dir ? dir : "", dir ? ":" : "");
+		free(dir);
+		if ((r = ccsb_sandbox_env_set(sb, "PATH", p, err)) < 0)
+			return r;
 	}
 
 	for (size_t i = 0; i < c->nenv; i++) {
@@ -158,6 +177,9 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 	if (c->ssh_agent &&
 	    (r = ccsb_sandbox_set_ssh_agent(sb, c->ssh_agent, CCSB_SSH_KNOWN_HOSTS, err)) < 0)
 		return r;
+
+	toolenv_warn(sb, c, stderr);
+
 	if (c->tty >= 0 && (r = ccsb_sandbox_set_tty(sb, (ccsb_tty_mode)c->tty, err)) < 0)
 		return r;
 	ccsb_sandbox_set_seccomp(sb, !c->no_seccomp);

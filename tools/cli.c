@@ -24,6 +24,9 @@ const char cli_usage[] =
 	"  --ro=PATH[:DEST]       bind PATH read-only (at DEST inside)\n"
 	"  --rw=PATH[:DEST]       bind PATH read-write (at DEST inside)\n"
 	"  --tmpfs=DEST           an empty writable tmpfs at DEST\n"
+	"  --path=DIR             bind a tool directory read-only and put it on\n"
+	"                         PATH (~/.cargo/bin, ~/.local/bin, nvm, pyenv,\n"
+	"                         mise, asdf, ~/.nix-profile/bin); repeatable\n"
 	"Environment:\n"
 	"  --env=NAME[=VALUE]     pass NAME from here, or set it to VALUE\n"
 	"Network:\n"
@@ -62,7 +65,7 @@ enum {
 	OPT_RO = 256, OPT_RW, OPT_TMPFS, OPT_ENV, OPT_NET, OPT_ALLOW, OPT_ALLOW_FILE,
 	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID, OPT_TTY, OPT_NO_SECCOMP,
 	OPT_NO_NESTED_USERNS, OPT_LOG_NET,
-	OPT_SSH_AGENT, OPT_NESTED_USERNS,
+	OPT_SSH_AGENT, OPT_NESTED_USERNS, OPT_PATH,
 };
 
 static const struct option longopts[] = {
@@ -83,6 +86,7 @@ static const struct option longopts[] = {
 	{ "nested-userns", no_argument, NULL, OPT_NESTED_USERNS },
 	{ "log-net", required_argument, NULL, OPT_LOG_NET },
 	{ "ssh-agent", optional_argument, NULL, OPT_SSH_AGENT },
+	{ "path", required_argument, NULL, OPT_PATH },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -243,6 +247,12 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 					     "every key)");
 			c->ssh_agent = optarg ? optarg : "";
 			break;
+		case OPT_PATH:
+			if (!*optarg)
+				r = cli_fail(errbuf, len, "--path: empty directory name");
+			else
+				r = cli_push(&c->paths, &c->npaths, optarg);
+			break;
 		case 'q':
 			c->quiet = true;
 			break;
@@ -305,6 +315,7 @@ void cli_free(struct cli *c)
 	free(c->env);
 	free(c->allow);
 	free(c->allow_files);
+	free(c->paths);
 	for (size_t i = 0; i < c->nowned; i++)
 		free(c->owned[i]);
 	free(c->owned);

@@ -31,6 +31,8 @@ struct cli {
 	/* --ssh-agent[=KEYFILTER]: NULL off, "" every key, else the filter;
 	 * borrowed (from argv, or owned by `owned`). */
 	const char *ssh_agent;
+	const char **paths; /* --path=DIR, in order; borrowed (or owned via `owned`) */
+	size_t npaths;
 	char **cmd;       /* borrowed: the rest of argv */
 	bool dashdash;    /* a "--" came before the command ("ccsb -- doctor") */
 	char **owned;     /* strings that cli_free() frees (the config file's) */

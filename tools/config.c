@@ -152,6 +152,16 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 			return cli_fail(errbuf, len, "out of memory");
 		return 0;
 	}
+	if (strcmp(key, "path") == 0) {
+		char *p = path_value(val, home, &why);
+		if (!p)
+			return cli_fail(errbuf, len, "%s: path '%s': %s", where, val,
+				    why ? why : "out of memory");
+		const char *s = own(c, p);
+		if (!s || cli_push(&c->paths, &c->npaths, s) < 0)
+			return cli_fail(errbuf, len, "out of memory");
+		return 0;
+	}
 	if (strcmp(key, "net") == 0) {
 		if (strcmp(val, "none") == 0)
 			c->net = CCSB_NET_NONE;
@@ -299,8 +309,9 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 	size_t nb = conf->nbinds + c->nbinds, no = c->nowned + conf->nowned;
 	struct cli_bind *binds = nb ? reallocarray(NULL, nb, sizeof(*binds)) : NULL;
 	char **owned = no ? reallocarray(NULL, no, sizeof(*owned)) : NULL;
-	const char **tmpfs, **env, **allow, **files;
+	const char **tmpfs, **env, **allow, **files, **paths;
 	bool ok = (!nb || binds) && (!no || owned);
+	ok = cat(&paths, conf->paths, conf->npaths, c->paths, c->npaths) && ok;
 	ok = cat(&tmpfs, conf->tmpfs, conf->ntmpfs, c->tmpfs, c->ntmpfs) && ok;
 	ok = cat(&env, conf->env, conf->nenv, c->env, c->nenv) && ok;
 	ok = cat(&allow, conf->allow, conf->nallow, c->allow, c->nallow) && ok;
@@ -313,6 +324,7 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 		free(env);
 		free(allow);
 		free(files);
+		free(paths);
 		return cli_fail(errbuf, errlen, "out of memory");
 	}
 
@@ -352,6 +364,9 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 	free(c->allow_files);
 	c->allow_files = files;
 	c->nallow_files += conf->nallow_files;
+	free(c->paths);
+	c->paths = paths;
+	c->npaths += conf->npaths;
 
 	/* conf's strings moved to c: release only its arrays. */
 	free(conf->binds);

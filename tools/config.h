@@ -23,7 +23,7 @@ int config_parse(const char *buf, size_t len, const char *name, const char *home
 		 struct cli *out, char *errbuf, size_t errlen);
 
 /* Put `conf` (a parsed configuration) under `c` (the command line): conf's
- * binds, tmpfs, env and allowlist entries come first, so the command line's
+ * binds, tmpfs, env, paths and allowlist entries come first, so the command line's
  * are applied after them; c's --net wins, and an --allow or --allow-file on
  * the command line selects the allowlist whatever the file says;
  * no-default-allowlist is set when either sets it. `conf` is left empty; its

@@ -87,6 +87,8 @@ out=$(complete --allow-file = "$T/dir/fi")
 check "--allow-file=: file names" 'test "$out" = "$T/dir/file1"'
 out=$(complete --ro "$T/dir/fi")
 check "--ro PATH: file names" 'test "$out" = "$T/dir/file1"'
+out=$(complete --path = "$T/d")
+check "--path=: directory names" 'test "$out" = "$T/dir"'
 out=$(complete cla)
 check "cla: claude" 'has claude'
 out=$(complete doc)

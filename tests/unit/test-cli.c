@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ccsb's option parser: every option, every error message. */
 #include "../../tools/cli.h"
+#include "../../tools/toolenv.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -549,7 +550,7 @@ static void test_usage(void)
 		"--net=MODE", "--allow=ENTRY", "--allow-file=FILE", "--no-default-allowlist",
 		"--uid=UID", "--gid=GID", "--tty=WHEN", "--no-seccomp", "--no-nested-userns",
 		"--nested-userns",
-		"--print", "-q, --quiet", "-h, --help", "-V, --version",
+		"--print", "-q, --quiet", "-h, --help", "-V, --version", "--path=DIR",
 	};
 	for (size_t i = 0; i < sizeof(documented) / sizeof(*documented); i++)
 		ok(strstr(cli_usage, documented[i]) != NULL, "usage documents %s", documented[i]);
@@ -585,8 +586,67 @@ static void test_ssh_agent(void)
 	ok(strstr(cli_usage, "--ssh-agent[=KEYFILTER]") != NULL, "usage documents --ssh-agent");
 }
 
+static void test_path(void)
+{
+	struct cli c;
+	if (parses(ARGS("--path=/opt/a/bin", "--path", "~/.cargo/bin", "--path=rel", "x"), &c, "x")) {
+		is_int(c.npaths, 3, "--path is repeatable");
+		if (c.npaths == 3) {
+			is_str(c.paths[0], "/opt/a/bin", "--path=DIR");
+			is_str(c.paths[1], "~/.cargo/bin", "--path DIR, as given (the shell expands ~)");
+			is_str(c.paths[2], "rel", "a relative DIR is kept for ccsb to resolve");
+		}
+		ok(c.nbinds == 0 && c.nenv == 0, "--path adds no bind or variable by itself");
+	}
+	cli_free(&c);
+	ok(c.paths == NULL && c.npaths == 0, "cli_free() clears the paths");
+	fails(ARGS("--path=", "x"), "--path: empty directory name");
+	fails(ARGS("--path"), "option '--path' needs a value");
+}
+
+static void test_toolenv(void)
+{
+	static const struct {
+		const char *value, *want;
+	} t[] = {
+		{ "vi", "vi" },
+		{ "code --wait", "code" },
+		{ "  nano\t-w", "nano" },
+		{ "/usr/bin/vim -f", "/usr/bin/vim" },
+		{ "less -R", "less" },
+		{ "./edit.sh", "./edit.sh" },
+		{ "", NULL },
+		{ "   ", NULL },
+		{ "\"my editor\" -w", NULL },
+		{ "$HOME/bin/ed", NULL },
+		{ "`which vi`", NULL },
+		{ "~/bin/ed", NULL },
+		{ "ed;rm", NULL },
+		{ "A=1 vi", NULL },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		char out[64] = "";
+		bool r = toolenv_program(t[i].value, out, sizeof(out));
+		if (t[i].want) {
+			ok(r, "program of '%s' is checked", t[i].value);
+			is_str(out, t[i].want, "... it is '%s'", t[i].want);
+		} else {
+			ok(!r, "'%s' is left to the shell: not checked", t[i].value);
+		}
+	}
+	char small[4];
+	ok(!toolenv_program("emacs", small, sizeof(small)), "a name longer than the buffer is not checked");
+	ok(!toolenv_program(NULL, small, sizeof(small)), "NULL: nothing to check");
+	is_int((long)toolenv_nvars, 5, "five variables");
+	static const char *const names[] = { "EDITOR", "VISUAL", "PAGER", "GIT_EDITOR", "GIT_PAGER" };
+	for (size_t i = 0; i < 5 && i < toolenv_nvars; i++)
+		is_str(toolenv_vars[i], names[i], "variable %zu is %s", i, names[i]);
+}
+
 int main(void)
 {
+	test_path();
+	test_toolenv();
 	test_minimal();
 	test_every_option();
 	test_options_one_by_one();

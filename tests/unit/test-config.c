@@ -418,12 +418,37 @@ static void test_ssh_agent(void)
 	config_merge(&c, &conf, err, sizeof(err));
 	is_str(c.ssh_agent, "personal", "--ssh-agent on the command line wins");
 	cli_free(&conf);
+}
+
+static void test_path_key(void)
+{
+	struct cli c, conf;
+	is_int(parse("path = ~/.cargo/bin\npath = /opt/tool/bin\n", &c), 0, "path keys parse: %s", err);
+	is_int(c.npaths, 2, "two paths");
+	if (c.npaths == 2) {
+		is_str(c.paths[0], "/home/u/.cargo/bin", "path ~/ expanded");
+		is_str(c.paths[1], "/opt/tool/bin", "absolute path kept");
+	}
+	cli_free(&c);
+	parse_error("path = bin\n", "c:1: path 'bin': must be an absolute path or start with ~/");
+	parse_error("path =\n", "c:1: missing value for 'path'");
+
+	char **argv = ARGS("--path=/cli/bin", "true");
+	is_int(parse("path = /conf/bin\n", &conf), 0, "merge: a configured path");
+	is_int(cli_parse(argc_of(argv), argv, &c, err, sizeof(err)), 0, "merge: --path parses");
+	is_int(config_merge(&c, &conf, err, sizeof(err)), 0, "merge: succeeds");
+	is_int(c.npaths, 2, "paths accumulate");
+	if (c.npaths == 2)
+		ok(strcmp(c.paths[0], "/conf/bin") == 0 && strcmp(c.paths[1], "/cli/bin") == 0,
+		   "the file's path first, then the command line's");
+	ok(conf.npaths == 0 && conf.paths == NULL, "the configuration's list is emptied");
 	cli_free(&c);
 }
 
 int main(void)
 {
 	test_ssh_agent();
+	test_path_key();
 	test_parse();
 	test_merge();
 	test_dashdash();

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tool directories installed in the home (--path): which directories a
+ * toolchain layout needs, read-only, without its credentials; and whether a
+ * program is reachable inside a policy (for the editor and pager check).
+ * Inspects the host. */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- where a path inside comes from ------------------------------------ */
+
+enum src { S_NONE, S_HOST, S_LINK, S_DIR, S_FILE };
+
+static bool below_or_at(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/* What the sandbox shows at `p` (absolute, normalised, no symlink resolved
+ * below it): a host path (bind), a symlink target, a directory made by a
+ * tmpfs or for a mount point, a data file, or nothing. */
+static enum src map_inside(const ccsb_sandbox *sb, const char *p, char *out, size_t len)
+{
+	size_t i = sb->nmounts;
+	while (i-- > 0) {
+		const struct ccsb_mount *m = &sb->mounts[i];
+		if (!below_or_at(p, m->dest))
+			continue;
+		bool exact = strcmp(p, m->dest) == 0;
+		size_t n = strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest);
+		enum src k = S_NONE;
+		switch (m->kind) {
+		case CCSB_M_BIND:
+			snprintf(out, len, "%s%s", m->src, p + n);
+			return S_HOST;
+		case CCSB_M_SYMLINK:
+			if (exact) {
+				snprintf(out, len, "%s", m->src);
+				return S_LINK;
+			}
+			return S_NONE;
+		case CCSB_M_FILE:
+			return exact ? S_FILE : S_NONE;
+		default:
+			k = exact ? S_DIR : S_NONE;
+		}
+		if (k == S_NONE) {
+			/* Inside a tmpfs: only what later mounts made. */
+			for (size_t j = i + 1; j < sb->nmounts; j++)
+				if (below_or_at(sb->mounts[j].dest, p))
+					return S_DIR;
+		}
+		return k;
+	}
+	/* The sandbox's root: directories made for mount points. */
+	for (size_t j = 0; j < sb->nmounts; j++)
+		if (below_or_at(sb->mounts[j].dest, p))
+			return S_DIR;
+	return S_NONE;
+}
+
+/* Resolve `path` as the sandbox would, symlinks included; on success
+ * `host` is the host file behind it. -ENOENT when it is not there. */
+static int resolve_inside(const ccsb_sandbox *sb, const char *path, char *host, size_t len)
+{
+	char todo[2 * PATH_MAX], res[PATH_MAX] = "", cand[PATH_MAX], out[PATH_MAX];
+	enum src last = S_DIR;
+	int links = 0;
+	if (path[0] != '/' || strlen(path) >= sizeof(todo))
+		return -EINVAL;
+	strcpy(todo, path);
+	char *p = todo;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, "/");
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *s = strrchr(res, '/');
+			if (s)
+				*s = '\0';
+			p += n;
+			continue;
+		}
+		if (snprintf(cand, sizeof(cand), "%s/%.*s", res, (int)n, p) >= (int)sizeof(cand))
+			return -ENAMETOOLONG;
+		p += n;
+		enum src k = map_inside(sb, cand, out, sizeof(out));
+		char target[PATH_MAX];
+		ssize_t tl = -1;
+		if (k == S_NONE)
+			return -ENOENT;
+		if (k == S_HOST) {
+			struct stat st;
+			if (lstat(out, &st) < 0)
+				return -ENOENT;
+			if (S_ISLNK(st.st_mode)) {
+				tl = readlink(out, target, sizeof(target) - 1);
+				if (tl <= 0)
+					return -ENOENT;
+				target[tl] = '\0';
+			}
+		} else if (k == S_LINK) {
+			snprintf(target, sizeof(target), "%s", out);
+			tl = (ssize_t)strlen(target);
+		}
+		if (tl < 0) {
+			strcpy(res, cand);
+			last = k;
+			if (k == S_HOST)
+				snprintf(host, len, "%s", out);
+			continue;
+		}
+		if (++links > 40)
+			return -ELOOP;
+		char rest[2 * PATH_MAX];
+		snprintf(rest, sizeof(rest), "%s", p);
+		if ((size_t)tl + strlen(rest) + 2 > sizeof(todo))
+			return -ENAMETOOLONG;
+		snprintf(todo, sizeof(todo), "%s/%s", target, rest);
+		p = todo;
+		if (target[0] == '/')
+			res[0] = '\0';
+	}
+	return last == S_HOST ? 0 : -ENOENT;
+}
+
+static const char default_path[] = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+
+static const char *policy_path(const ccsb_sandbox *sb)
+{
+	for (size_t i = 0; i < sb->nenv; i++)
+		if (strcmp(sb->env[i].name, "PATH") == 0 && sb->env[i].value)
+			return sb->env[i].value;
+	return default_path;
+}
+
+static bool executable_inside(const ccsb_sandbox *sb, const char *path)
+{
+	char host[PATH_MAX];
+	struct stat st;
+	return resolve_inside(sb, path, host, sizeof(host)) == 0 && stat(host, &st) == 0 &&
+	       S_ISREG(st.st_mode) && access(host, X_OK) == 0;
+}
+
+CCSB_EXPORT bool ccsb_sandbox_has_program(const ccsb_sandbox *sb, const char *program)
+{
+	char p[PATH_MAX];
+	if (!sb || !program || !*program)
+		return false;
+	if (program[0] == '/')
+		return executable_inside(sb, program);
+	if (strchr(program, '/')) {
+		snprintf(p, sizeof(p), "%s/%s", sb->cwd, program);
+		return executable_inside(sb, p);
+	}
+	const char *path = policy_path(sb);
+	for (const char *d = path; *d;) {
+		size_t n = strcspn(d, ":");
+		if (n && d[0] == '/' && snprintf(p, sizeof(p), "%.*s/%s", (int)n, d, program) <
+					   (int)sizeof(p) &&
+		    executable_inside(sb, p))
+			return true;
+		d += n + (d[n] == ':');
+	}
+	return false;
+}
+
+/* ---- tool directories ------------------------------------------------- */
+
+/* Files that hold credentials in the places a toolchain directory could
+ * bring along; covered by an empty file wherever they exist in a bound
+ * directory. */
+static const char *const secret_names[] = {
+	".npmrc", "etc/npmrc", "credentials", "credentials.toml", ".netrc", ".pypirc",
+	".git-credentials", ".pgpass", ".env",
+};
+
+struct roots {
+	char v[16][PATH_MAX];
+	size_t n;
+};
+
+/* out (PATH_MAX bytes) = a + "/" + b. A path too long is cut, and then
+ * fails the stat() or realpath() that every caller does next. Not inlined:
+ * gcc would otherwise see the sizes and warn about the cut. */
+__attribute__((noinline)) static void pjoin(char *out, const char *a, const char *b)
+{
+	if (snprintf(out, PATH_MAX, "%s/%s", a, b) >= PATH_MAX)
+		out[0] = '\0';
+}
+
+static const char *host_home_real(char *buf)
+{
+	const char *h = getenv("HOME");
+	if (!h || h[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+		h = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+	}
+	return h && realpath(h, buf) ? buf : NULL;
+}
+
+static const char *base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* `out` = the directory part of `p`. */
+static void parent(const char *p, char *out, size_t len)
+{
+	const char *s = strrchr(p, '/');
+	snprintf(out, len, "%.*s", s && s != p ? (int)(s - p) : 1, s && s != p ? p : "/");
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The real path of the environment variable `var`, else `home` + `def`. */
+static bool tool_root(const char *var, const char *home, const char *def, char *out)
+{
+	const char *v = getenv(var);
+	char buf[PATH_MAX];
+	if (v && v[0] == '/')
+		return realpath(v, out) != NULL;
+	if (!home)
+		return false;
+	pjoin(buf, home, def);
+	return realpath(buf, out) != NULL;
+}
+
+static int refuse_home(const char *dir, const char *home, const char *asked, ccsb_error **err)
+{
+	if (strcmp(dir, "/") == 0 || (home && below_or_at(home, dir)))
+		return ccsb__err(err, EPERM,
+				 "refusing --path=%s: %s is %s; name the tool directory itself "
+				 "(e.g. ~/.cargo/bin or ~/.local/bin)",
+				 asked, dir, strcmp(dir, "/") == 0 ? "the whole file system"
+				 : "your home directory or holds it");
+	return 0;
+}
+
+static int bind_root(ccsb_sandbox *sb, struct roots *b, const char *dir, ccsb_error **err)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (below_or_at(dir, b->v[i]))
+			return 0;
+	if (b->n == sizeof(b->v) / sizeof(*b->v))
+		return ccsb__err(err, E2BIG, "--path: too many directories to bind");
+	int r = ccsb_sandbox_add_bind(sb, dir, NULL, CCSB_BIND_RO, err);
+	if (r < 0)
+		return r;
+	snprintf(b->v[b->n++], PATH_MAX, "%s", dir);
+	if (strcmp(dir, "/nix/store") == 0)
+		return 0;
+	for (size_t i = 0; r == 0 && i < sizeof(secret_names) / sizeof(*secret_names); i++) {
+		char p[PATH_MAX];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/%s", dir, secret_names[i]);
+		if (lstat(p, &st) == 0 && !S_ISDIR(st.st_mode))
+			r = ccsb_sandbox_add_file(sb, p, "", 0, err);
+	}
+	return r;
+}
+
+/* Programs in `dir` that are symlinks to elsewhere (pipx's venvs, mise's
+ * shims pointing at mise, a venv's python): make their targets reachable,
+ * a venv as a whole, two levels deep. Targets in the home's own top level
+ * or above it are left out (they would dangle: pass their directory). */
+static int bind_link_targets(ccsb_sandbox *sb, struct roots *b, const char *dir,
+			     const char *home, int depth, ccsb_error **err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int r = 0, seen = 0;
+	struct dirent *e;
+	while (r == 0 && (e = readdir(d)) && seen++ < 1024) {
+		if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
+			continue;
+		char p[PATH_MAX], t[PATH_MAX], root[PATH_MAX], host[PATH_MAX], cfg[PATH_MAX + 16];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (lstat(p, &st) < 0 || !S_ISLNK(st.st_mode) || !realpath(p, t))
+			continue;
+		if (resolve_inside(sb, t, host, sizeof(host)) == 0 && strcmp(host, t) == 0)
+			continue; /* already there */
+		if (stat(t, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		parent(t, root, sizeof(root));
+		char up[PATH_MAX];
+		parent(root, up, sizeof(up));
+		pjoin(cfg, up, "pyvenv.cfg");
+		bool venv = strcmp(base(root), "bin") == 0 && access(cfg, F_OK) == 0;
+		if (venv)
+			snprintf(root, sizeof(root), "%s", up);
+		if (strcmp(root, "/") == 0 || (home && below_or_at(home, root)))
+			continue;
+		if ((r = bind_root(sb, b, root, err)) < 0)
+			break;
+		if (venv && depth < 2) {
+			pjoin(p, root, "bin");
+			r = bind_link_targets(sb, b, p, home, depth + 1, err);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+static int add_dir_list(char *list, size_t len, const char *dir)
+{
+	size_t n = strlen(list);
+	int w = snprintf(list + n, len - n, "%s%s", n ? ":" : "", dir);
+	return w < 0 || (size_t)w >= len - n ? -ENAMETOOLONG : 0;
+}
+
+CCSB_EXPORT int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **inside_path,
+				      ccsb_error **err)
+{
+	char real[PATH_MAX], homebuf[PATH_MAX], root[PATH_MAX], up[PATH_MAX], p[PATH_MAX];
+	char path[4 * PATH_MAX] = "";
+	struct roots b = { .n = 0 };
+	int r;
+
+	if (inside_path)
+		*inside_path = NULL;
+	if (!dir || dir[0] != '/')
+		return ccsb__err(err, EINVAL, "--path=%s: must be an absolute path", dir ? dir : "");
+	if (!realpath(dir, real))
+		return ccsb__errno(err, errno, "--path=%s", dir);
+	if (!is_dir(real))
+		return ccsb__err(err, ENOTDIR, "--path=%s: not a directory", dir);
+	const char *home = host_home_real(homebuf);
+	if ((r = refuse_home(real, home, dir, err)) < 0)
+		return r;
+
+	const char *bn = base(real);
+	char par[PATH_MAX], gp[PATH_MAX], ggp[PATH_MAX];
+	parent(real, par, sizeof(par));
+	parent(par, gp, sizeof(gp));
+	parent(gp, ggp, sizeof(ggp));
+	const char *pb = base(par), *gpb = base(gp), *ggpb = base(ggp);
+	bool bin = strcmp(bn, "bin") == 0, shims = strcmp(bn, "shims") == 0;
+
+	if (tool_root("CARGO_HOME", home, ".cargo", root) &&
+	    (strcmp(real, root) == 0 || ((bin) && strcmp(par, root) == 0))) {
+		/* cargo: only bin/, never the root with credentials.toml and
+		 * config.toml; the registry cache goes to a private
+		 * CARGO_HOME in the sandbox's home (discarded). */
+		pjoin(p, root, "bin");
+		if ((r = bind_root(sb, &b, p, err)) < 0 || (r = add_dir_list(path, sizeof(path), p)) < 0)
+			goto out;
+		pjoin(p, sb->home, ".cargo");
+		if ((r = ccsb_sandbox_env_set(sb, "CARGO_HOME", p, err)) < 0)
+			goto out;
+		parent(root, up, sizeof(up));
+		char rup[PATH_MAX];
+		pjoin(p, up, ".rustup");
+		if (tool_root("RUSTUP_HOME", home, ".rustup", rup) ||
+		    (realpath(p, rup) && is_dir(rup))) {
+			if ((r = refuse_home(rup, home, dir, err)) < 0 ||
+			    (r = bind_root(sb, &b, rup, err)) < 0 ||
+			    (r = ccsb_sandbox_env_set(sb, "RUSTUP_HOME", rup, err)) < 0)
+				goto out;
+		}
+	} else if (strcmp(bn, ".nvm") == 0 ||
+		   (tool_root("NVM_DIR", home, ".nvm", root) && strcmp(real, root) == 0)) {
+		r = ccsb__err(err, EINVAL,
+			      "--path=%s: name one node version's bin directory, e.g. "
+			      "--path=%s/versions/node/VERSION/bin", dir, real);
+		goto out;
+	} else if ((tool_root("PYENV_ROOT", home, ".pyenv", root) &&
+		    (strcmp(real, root) == 0 || ((bin || shims) && strcmp(par, root) == 0))) ||
+		   (strcmp(bn, ".pyenv") == 0 && snprintf(root, sizeof(root), "%s", real) > 0) ||
+		   ((bin || shims) && strcmp(pb, ".pyenv") == 0 &&
+		    snprintf(root, sizeof(root), "%s", par) > 0)) {
+		/* pyenv: its shims run $PYENV_ROOT/libexec/pyenv, which reads
+		 * versions/ and the global version file: the whole root. */
+		if ((r = refuse_home(root, home, dir, err)) < 0 || (r = bind_root(sb, &b, root, err)) < 0 ||
+		    (r = ccsb_sandbox_env_set(sb, "PYENV_ROOT", root, err)) < 0)
+			goto out;
+		if (strcmp(real, root) == 0) {
+			pjoin(p, root, "shims");
+			r = add_dir_list(path, sizeof(path), p);
+			pjoin(p, root, "bin");
+			if (r == 0)
+				r = add_dir_list(path, sizeof(path), p);
+		} else {
+			r = add_dir_list(path, sizeof(path), real);
+		}
+	} else if ((tool_root("ASDF_DATA_DIR", home, ".asdf", root) &&
+		    (strcmp(real, root) == 0 || ((bin || shims) && strcmp(par, root) == 0))) ||
+		   (strcmp(bn, ".asdf") == 0 && snprintf(root, sizeof(root), "%s", real) > 0) ||
+		   ((bin || shims) && strcmp(pb, ".asdf") == 0 &&
+		    snprintf(root, sizeof(root), "%s", par) > 0)) {
+		/* asdf: shims, installs and plugins under one root; the global
+		 * versions in ~/.tool-versions. */
+		if ((r = refuse_home(root, home, dir, err)) < 0 || (r = bind_root(sb, &b, root, err)) < 0 ||
+		    (r = ccsb_sandbox_env_set(sb, "ASDF_DATA_DIR", root, err)) < 0)
+			goto out;
+		pjoin(p, home ? home : "/nonexistent", ".tool-versions");
+		pjoin(up, sb->home, ".tool-versions");
+		if (home && access(p, R_OK) == 0 &&
+		    (r = ccsb_sandbox_add_bind(sb, p, up, CCSB_BIND_RO, err)) < 0)
+			goto out;
+		if (strcmp(real, root) == 0) {
+			pjoin(p, root, "shims");
+			r = add_dir_list(path, sizeof(path), p);
+			pjoin(p, root, "bin");
+			if (r == 0 && is_dir(p))
+				r = add_dir_list(path, sizeof(path), p);
+		} else {
+			r = add_dir_list(path, sizeof(path), real);
+		}
+	} else if ((tool_root("MISE_DATA_DIR", home, ".local/share/mise", root) &&
+		    (strcmp(real, root) == 0 || (shims && strcmp(par, root) == 0))) ||
+		   (shims && strcmp(pb, "mise") == 0 && snprintf(root, sizeof(root), "%s", par) > 0)) {
+		/* mise: shims are symlinks to mise itself (made reachable
+		 * below); installs under the data directory; the global tool
+		 * versions in ~/.config/mise. */
+		if ((r = refuse_home(root, home, dir, err)) < 0 || (r = bind_root(sb, &b, root, err)) < 0 ||
+		    (r = ccsb_sandbox_env_set(sb, "MISE_DATA_DIR", root, err)) < 0)
+			goto out;
+		char cfg[PATH_MAX];
+		if (tool_root("MISE_CONFIG_DIR", home, ".config/mise", cfg) && is_dir(cfg) &&
+		    (!home || !below_or_at(home, cfg))) {
+			pjoin(up, sb->home, ".config/mise");
+			if ((r = ccsb_sandbox_add_bind(sb, cfg, up, CCSB_BIND_RO, err)) < 0)
+				goto out;
+		}
+		pjoin(p, root, "shims");
+		r = add_dir_list(path, sizeof(path), p);
+		if (r == 0)
+			r = bind_link_targets(sb, &b, p, home, 0, err);
+	} else if (bin && (strcmp(gpb, "versions") == 0 || strcmp(gpb, "toolchains") == 0 ||
+			   strcmp(ggpb, "installs") == 0 ||
+			   (strcmp(gpb, "node") == 0 && strcmp(ggpb, "versions") == 0))) {
+		/* One version of a version manager (nvm, pyenv, rustup, mise,
+		 * asdf): the prefix above bin/, for its lib/ and share/. */
+		if ((r = refuse_home(par, home, dir, err)) < 0 || (r = bind_root(sb, &b, par, err)) < 0)
+			goto out;
+		r = add_dir_list(path, sizeof(path), real);
+	} else if (below_or_at(real, "/nix/store")) {
+		/* ~/.nix-profile/bin and the like resolve into the store, whose
+		 * paths refer to each other: the whole store, read-only. */
+		if ((r = bind_root(sb, &b, "/nix/store", err)) < 0)
+			goto out;
+		r = add_dir_list(path, sizeof(path), real);
+	} else {
+		if ((r = bind_root(sb, &b, real, err)) < 0)
+			goto out;
+		r = add_dir_list(path, sizeof(path), real);
+		if (r == 0)
+			r = bind_link_targets(sb, &b, real, home, 0, err);
+	}
+	if (r == -ENAMETOOLONG)
+		r = ccsb__err(err, ENAMETOOLONG, "--path=%s: path too long", dir);
+	if (r == 0 && inside_path && !(*inside_path = strdup(path)))
+		r = ccsb__err(err, ENOMEM, "out of memory");
+out:
+	return r;
+}

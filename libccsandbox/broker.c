@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -58,6 +59,7 @@ struct ccsb_broker {
 	bool started;
 	int stop[2];
 	int listen_fd;
+	int dir_fd; /* holds the directory's lock while the broker lives */
 	char *placeholder; /* the policy's bind source, put back at the end */
 	char dir[PATH_MAX];
 	char agent_path[PATH_MAX];
@@ -510,7 +512,10 @@ static void remove_dir(const char *dir)
 }
 
 /* Directories left by a ccsb that was killed (SIGKILL gives no chance to
- * clean up): ours, named after a process that is gone. */
+ * clean up): a live broker holds a lock on its directory (flock(), released
+ * by the kernel when the process dies, whatever pid namespace it is in), so
+ * an unlocked one of ours holding a socket is stale. One without a socket
+ * yet may be a broker starting: it locks before it binds. */
 static void remove_stale(const char *base)
 {
 	DIR *d = opendir(base);
@@ -518,17 +523,19 @@ static void remove_stale(const char *base)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, BROKER_PREFIX, strlen(BROKER_PREFIX)) != 0)
-			continue;
-		char *end;
-		long pid = strtol(e->d_name + strlen(BROKER_PREFIX), &end, 10);
+		char p[PATH_MAX], sock[PATH_MAX + 32];
 		struct stat st;
-		char p[PATH_MAX];
-		if (pid <= 0 || *end != '-' || (kill((pid_t)pid, 0) == 0 || errno != ESRCH) ||
-		    snprintf(p, sizeof(p), "%s/%s", base, e->d_name) >= (int)sizeof(p) ||
-		    lstat(p, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		if (strncmp(e->d_name, BROKER_PREFIX, strlen(BROKER_PREFIX)) != 0 ||
+		    snprintf(p, sizeof(p), "%s/%s", base, e->d_name) >= (int)sizeof(p))
 			continue;
-		remove_dir(p);
+		snprintf(sock, sizeof(sock), "%s/ssh-agent.sock", p);
+		int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && st.st_uid == getuid() && lstat(sock, &st) == 0 &&
+		    S_ISSOCK(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0)
+			remove_dir(p);
+		close(fd);
 	}
 	closedir(d);
 }
@@ -537,11 +544,13 @@ static void broker_free(struct ccsb_broker *b)
 {
 	if (b->listen_fd >= 0)
 		close(b->listen_fd);
+	if (b->dir[0])
+		remove_dir(b->dir);
+	if (b->dir_fd >= 0)
+		close(b->dir_fd);
 	for (int i = 0; i < 2; i++)
 		if (b->stop[i] >= 0)
 			close(b->stop[i]);
-	if (b->dir[0])
-		remove_dir(b->dir);
 	free(b);
 }
 
@@ -558,7 +567,7 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 	struct ccsb_broker *b = calloc(1, sizeof(*b));
 	if (!b)
 		return ccsb__err(err, ENOMEM, "out of memory");
-	b->listen_fd = b->stop[0] = b->stop[1] = -1;
+	b->listen_fd = b->dir_fd = b->stop[0] = b->stop[1] = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		b->cl[i] = (struct client){ .fd = -1, .up = -1 };
 	b->filter = sb->agent_filter;
@@ -587,6 +596,11 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 		goto fail;
 	}
 	snprintf(b->dir, sizeof(b->dir), "%s", tmpl);
+	b->dir_fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (b->dir_fd < 0 || flock(b->dir_fd, LOCK_EX) < 0) {
+		r = ccsb__errno(err, errno, "--ssh-agent: cannot lock %s", b->dir);
+		goto fail;
+	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ssh-agent.sock", b->dir) >=
 	    sizeof(sa.sun_path)) {

@@ -72,9 +72,14 @@ cp "$D/keys/personal.pub" "$D/proj/personal.pub"
 chown "$NETNS_UID:$NETNS_GID" "$D/proj/"*.pub
 
 # ccsb as the unprivileged test user, in the project, with the host agent.
+# Its broker directory goes in a runtime directory of this test's own, so
+# that concurrent runs elsewhere on the machine cannot touch it.
+RT=$D/u/run
+netns_user_dir "$RT"
+chmod 700 "$RT"
 run() {
 	(cd "$D/proj" && as_user env -i PATH=/usr/bin:/bin HOME="$D/home" TERM=dumb \
-		SSH_AUTH_SOCK="$D/u/agent.sock" CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \
+		SSH_AUTH_SOCK="$D/u/agent.sock" CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" XDG_RUNTIME_DIR="$RT" \
 		${CCSB_ALLOWLIST:+CCSB_ALLOWLIST="$CCSB_ALLOWLIST"} "$CCSB" "$@")
 }
 
@@ -205,6 +210,7 @@ check "the exit report counts the login signature" \
 	'echo "$out" | grep -q "ccsb:   ssh-agent: 1 signature with ssh-ed25519 $fp_work .work key. (last: ssh login as .git.)"'
 out=$(run -q --allow=198.51.100.1 --no-default-allowlist --ssh-agent='personal' \
 	--env=GIT_SSH_COMMAND='ssh -o BatchMode=yes' -- git push -q git@198.51.100.1:repo.git main:other 2>&1)
+echo "$out" | sed 's/^/    /'
 check "with only the unauthorized key exposed, the push is denied" \
 	'echo "$out" | grep -q "Permission denied (publickey)" && ! u git -C "$D/git/repo.git" rev-parse -q --verify other >/dev/null'
 # The host key changes: ssh must refuse, as it does outside.
@@ -212,6 +218,7 @@ cp "$D/home/.ssh/known_hosts" "$D/known_hosts.good"
 echo "198.51.100.1 $(cat "$D/sshd/other_host_key.pub")" >"$D/home/.ssh/known_hosts"
 u git -C "$D/proj" commit -q --allow-empty -m second
 out=$(push)
+echo "$out" | sed 's/^/    /'
 check "a changed host key fails as usual (REMOTE HOST IDENTIFICATION HAS CHANGED)" \
 	'echo "$out" | grep -q "HOST IDENTIFICATION HAS CHANGED" && test "$(u git -C "$D/git/repo.git" rev-parse main)" != "$(u git -C "$D/proj" rev-parse HEAD)"'
 cp "$D/home/.ssh/known_hosts" "$D/known_hosts.changed"
@@ -226,16 +233,19 @@ check "only known_hosts is in ~/.ssh inside" 'test "$(echo "$out" | head -1)" = 
 out=$(run -q --net=none --ssh-agent -- sh -c 'ls -A /run/ccsb; stat -c %F /run/ccsb/ssh-agent.sock; ls /tmp' 2>&1)
 check "inside: only the socket and ccsb-exec under /run/ccsb, no broker directory" \
 	'test "$(echo "$out" | head -3 | tr "\n" " ")" = "exec ssh-agent.sock socket " && ! echo "$out" | grep -q ccsb-broker'
-check "the broker's directory is gone after the run" '! ls -d /tmp/ccsb-broker-* 2>/dev/null'
+check "the broker's directory is gone after the run" '! ls -d $RT/ccsb-broker-* 2>/dev/null'
 run -q --net=none --ssh-agent -- sleep 600 &
 bg=$!
 i=0
 while ! pgrep -fx "sleep 600" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 ccsb_pid=$(pgrep -n -f "^$CCSB -q --net=none --ssh-agent -- sleep 600")
-check "while running, the broker has its socket" 'ls -d /tmp/ccsb-broker-"$ccsb_pid"-*/ssh-agent.sock >/dev/null 2>&1'
+check "while running, the broker has its socket" 'ls -d $RT/ccsb-broker-"$ccsb_pid"-*/ssh-agent.sock >/dev/null 2>&1'
 check "the broker is a thread of ccsb, not a process" \
 	'test "$(ls /proc/$ccsb_pid/task | wc -l)" = 2 &&
 	 test "$(ps -o comm= --ppid "$ccsb_pid" | grep -vx ccsb-state)" = bwrap'
+run -q --net=none --ssh-agent -- true
+check "another ccsb leaves a live broker's directory alone" \
+	'ls -d $RT/ccsb-broker-"$ccsb_pid"-*/ssh-agent.sock >/dev/null 2>&1'
 kill -KILL "$ccsb_pid"
 wait $bg 2>/dev/null
 i=0
@@ -243,7 +253,7 @@ while pgrep -f "sleep 600" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 
 check "after SIGKILL of ccsb no process of the run is left" \
 	'! pgrep -f "sleep 600" >/dev/null && ! kill -0 "$ccsb_pid" 2>/dev/null'
 run -q --net=none --ssh-agent -- true
-check "the next run removes the directory the killed one left" '! ls -d /tmp/ccsb-broker-"$ccsb_pid"-* 2>/dev/null'
+check "the next run removes the directory the killed one left" '! ls -d $RT/ccsb-broker-"$ccsb_pid"-* 2>/dev/null'
 check "the host agent is intact at the end" \
 	'test "$(u ssh-add -l)" = "$host_keys" && test "$(echo "$host_keys" | wc -l)" = 2'
 

@@ -168,6 +168,8 @@ static int add_cwd(ccsb_sandbox *sb, ccsb_error **err)
 		r = ccsb_sandbox_add_bind(sb, cwd, NULL, CCSB_BIND_RW, err);
 	if (r == 0)
 		r = ccsb_sandbox_set_cwd(sb, cwd, err);
+	if (r == 0)
+		r = ccsb__worktree_binds(sb, cwd, err);
 	return r;
 }
 

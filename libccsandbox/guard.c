@@ -762,8 +762,10 @@ static void check_gitdir(struct scan *sc, const char *gitdir, int depth)
 				replace_config(sc, real, q);
 		}
 	}
+	/* An empty one sets nothing: worktree.c makes one where a missing one
+	 * could be created inside (extensions.worktreeConfig). */
 	if (join(p, sizeof(p), real, "config.worktree") == 0 && lstat(p, &st) == 0 &&
-	    is_new(&st, &sc->t0))
+	    !(S_ISREG(st.st_mode) && st.st_size == 0) && is_new(&st, &sc->t0))
 		quarantine_report(sc, real, "config.worktree", "git config written during the run");
 	check_hooks(sc, real);
 	if (join(p, sizeof(p), real, "commondir") == 0 && lstat(p, &st) == 0)

@@ -274,6 +274,14 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 /* The last merge: adds what was dropped to the exit report. Idempotent. */
 void ccsb__state_finish(ccsb_sandbox *sb, struct ccsb_state_run *run);
 
+/* ---- git worktrees and submodules (worktree.c) ----------------------- */
+
+/* When `project`/.git is a file naming a git directory outside the project
+ * (a linked worktree, a submodule), bind that directory and the common one
+ * it names read-write, then let the guard cover what git runs. Adds to the
+ * policy; call it after the project's own read-write bind. */
+int ccsb__worktree_binds(ccsb_sandbox *sb, const char *project, ccsb_error **err);
+
 /* ---- ssh-agent broker (broker.c) ------------------------------------- */
 
 /* Start serving the policy's broker sockets (nothing without one): must

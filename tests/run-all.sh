@@ -6,16 +6,42 @@
 #
 #   sudo tests/run-all.sh            # what README's Quick start and CI run
 #   FUZZ_SECONDS=300 tests/run-all.sh
+#   RUN_ALL_BUILD_ONLY=1 tests/run-all.sh   # dependencies, autogen, configure, build
+#
+# It works in any clone README's first command works in, before or after it:
+# it builds in _build-check and _build-asan (README's _build is left alone;
+# a tree configured in place is cleaned with `make distclean` first), under
+# sudo its sandboxes run as the user who ran sudo (a clone in a 0700 home is
+# theirs to read), and run as root it gives whatever it created in the tree
+# back to the tree's owner when it ends.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# Files this run creates as root would stop the owner's next build (e.g. a
+# root-owned autom4te.cache): give them back on every exit path.
+owner=$(stat -c %u:%g "$top")
+if [ "$(id -u)" = 0 ] && [ "${owner%:*}" != 0 ]; then
+	# shellcheck disable=SC2317 # called by the trap
+	give_back() { find "$top" -xdev ! -user "${owner%:*}" -exec chown -h "$owner" {} + 2>/dev/null; }
+	trap give_back EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+fi
+# The sandboxes run as an unprivileged uid (tests/lib/common.sh); under sudo,
+# as the user who ran it.
+if [ "$(id -u)" = 0 ] && [ -z "${CCSB_TEST_UID-}" ] && [ "${SUDO_UID:-0}" != 0 ]; then
+	CCSB_TEST_UID=$SUDO_UID
+	CCSB_TEST_GID=${SUDO_GID:-$SUDO_UID}
+	export CCSB_TEST_UID CCSB_TEST_GID
+fi
+
 deps="build-essential autoconf automake libtool pkg-config
       libnl-3-dev libnl-route-3-dev libcap-dev libseccomp-dev libjson-c-dev musl-tools
       bubblewrap slirp4netns iproute2 util-linux tmux python3 strace git
       clang libclang-rt-14-dev curl iperf3 dnsmasq-base nix-bin
-      openssh-client openssh-server"
+      openssh-client openssh-server sudo"
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "== installing dependencies"
@@ -24,7 +50,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q $deps >/dev/null || { echo "apt-get install failed"; exit 1; }
 	# Node.js for Claude Code, from Debian unless the machine has its own
-	# (Debian's npm conflicts with a separately installed Node).
+	# (Debian's npm conflicts with a separately installed Node, e.g.
+	# NodeSource's nodejs package, which provides npm itself).
 	if ! command -v npm >/dev/null 2>&1; then
 		apt-get install -y -q nodejs npm >/dev/null || { echo "apt-get install nodejs npm failed"; exit 1; }
 	fi
@@ -80,15 +107,41 @@ show_failures() {
 	done
 }
 
+# The sandboxes must reach the build tree: say so once instead of failing
+# every check with "Permission denied".
+if [ "$(id -u)" = 0 ] && [ -z "${RUN_ALL_BUILD_ONLY-}" ] &&
+	! setpriv --reuid="${CCSB_TEST_UID:-65534}" --regid="${CCSB_TEST_GID:-65534}" --clear-groups -- \
+		test -r "$top/README.md" 2>/dev/null; then
+	echo "uid ${CCSB_TEST_UID:-65534}, which the suite runs its sandboxes as, cannot read $top" \
+		"(a directory on the way is not searchable, e.g. a 0700 home): run the suite with sudo" \
+		"as the clone's owner, set CCSB_TEST_UID and CCSB_TEST_GID to a user who can read it," \
+		"or clone it elsewhere"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# README's first command builds out of tree; an older habit, ./configure in
+# the source directory, stops every out-of-tree configure.
+if [ -f config.status ]; then
+	echo "== the source directory is configured in place: make distclean"
+	make distclean >/dev/null 2>&1 || { echo "make distclean failed; remove the in-tree build"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 step autogen ./autogen.sh >/dev/null 2>&1 || { echo "0 passed, 1 failed"; exit 1; }
 
-rm -rf _build _build-asan
-mkdir -p _build _build-asan
-step configure sh -c 'cd _build && ../configure --enable-werror -q' &&
-	step build make -C _build -j"$jobs" -s &&
-	{ run "make check" make -C _build -j"$jobs" check >_build/check.out 2>&1;
-	  tail -n 25 _build/check.out; show_failures _build; }
-count _build/test-suite.log
+rm -rf _build-check _build-asan
+mkdir -p _build-check _build-asan
+step configure sh -c 'cd _build-check && ../configure --enable-werror -q' &&
+	step build make -C _build-check -j"$jobs" -s
+if [ -n "${RUN_ALL_BUILD_ONLY-}" ]; then
+	echo "$((steps - step_failed)) passed, $step_failed failed"
+	[ "$step_failed" = 0 ]
+	exit
+fi
+[ "$step_failed" = 0 ] &&
+	{ run "make check" make -C _build-check -j"$jobs" check >_build-check/check.out 2>&1;
+	  tail -n 25 _build-check/check.out; show_failures _build-check; }
+count _build-check/test-suite.log
 
 step "configure (ASan/UBSan)" sh -c 'cd _build-asan && ../configure --enable-sanitizers -q' &&
 	{ run "make check (ASan/UBSan)" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -96,10 +149,45 @@ step "configure (ASan/UBSan)" sh -c 'cd _build-asan && ../configure --enable-san
 	  tail -n 25 _build-asan/check.out; show_failures _build-asan; }
 count _build-asan/test-suite.log
 
-step "make distcheck" make -C _build -j"$jobs" distcheck >_build/distcheck.out 2>&1 ||
-	tail -n 40 _build/distcheck.out
+step "make distcheck" make -C _build-check -j"$jobs" distcheck >_build-check/distcheck.out 2>&1 ||
+	tail -n 40 _build-check/distcheck.out
 
-step "fuzz (${FUZZ_SECONDS:-60} s)" sh tests/fuzz/run.sh "$top" "$top/_build" "${FUZZ_SECONDS:-60}"
+step "fuzz (${FUZZ_SECONDS:-60} s)" sh tests/fuzz/run.sh "$top" "$top/_build-check" "${FUZZ_SECONDS:-60}"
+
+# README's two commands in order, in a fresh copy of the tree: the first
+# (taken from README.md, so that the two cannot drift; its final interactive
+# `ccsb claude` becomes `ccsb --net=none claude --version`), then this
+# script's build. It installs ccsb as README's first command does.
+readme_then_suite() {
+	cmd=$(awk '/^```sh$/ { n++; next } /^```$/ { if (n == 1) exit; next } n == 1' README.md)
+	case $cmd in
+	*"ccsb claude") cmd="${cmd%ccsb claude}ccsb --net=none claude --version" ;;
+	*) echo "README.md's first sh block does not end with \`ccsb claude\`"; return 1 ;;
+	esac
+	copy=$(mktemp -d /tmp/ccsb-readme.XXXXXX) || return 1
+	if git -c safe.directory="$top" -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		git -c safe.directory="$top" -C "$top" ls-files -z | xargs -0 tar -C "$top" -cf - |
+			tar -C "$copy" -xf -
+	else
+		tar -C "$top" --exclude='./_build*' --exclude=./autom4te.cache -cf - . | tar -C "$copy" -xf -
+	fi || { rm -rf "$copy"; return 1; }
+	echo "$cmd"
+	log=$copy.log
+	if (cd "$copy" && bash -c "$cmd") >"$log" 2>&1; then
+		tail -n 2 "$log"
+		(cd "$copy" && RUN_ALL_BUILD_ONLY=1 sh tests/run-all.sh) >"$log" 2>&1
+		st=$?
+		sed 's/^/    /' "$log"
+	else
+		st=1
+		tail -n 30 "$log"
+	fi
+	rm -rf "$copy" "$log"
+	return $st
+}
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	step "README's first command, then this suite's build, in a fresh copy" readme_then_suite
+fi
 
 passed=$((passed + steps - step_failed))
 failed=$((failed + step_failed))

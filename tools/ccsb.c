@@ -136,7 +136,10 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 			ccsb_error_free(*err);
 			*err = NULL;
 			fprintf(stderr, "ccsb: claude not found on your PATH: install Claude Code "
-					"(npm install -g @anthropic-ai/claude-code) and try again\n");
+					"(sudo npm install -g @anthropic-ai/claude-code, without sudo when "
+					"npm's global prefix is yours, e.g. nvm's; no npm: sudo apt-get "
+					"install nodejs npm; or Anthropic's installer: curl -fsSL "
+					"https://claude.ai/install.sh | bash) and try again\n");
 			return r;
 		}
 		if (r < 0)

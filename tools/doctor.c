@@ -695,8 +695,9 @@ static void check_claude(void)
 {
 	char path[PATH_MAX], real[PATH_MAX];
 	static const char install[] =
-		"npm install -g @anthropic-ai/claude-code\n"
-		"(or Anthropic's native installer: curl -fsSL https://claude.ai/install.sh | bash)";
+		"sudo npm install -g @anthropic-ai/claude-code\n"
+		"(without sudo when npm's global prefix is yours, e.g. nvm's; no npm: sudo apt-get install nodejs npm;\n"
+		"or Anthropic's native installer: curl -fsSL https://claude.ai/install.sh | bash)";
 	if (find_program("claude", path, sizeof(path)) < 0) {
 		say(WARNING, install, "claude: not found on PATH; `ccsb claude` needs it");
 		return;

@@ -325,7 +325,8 @@ EOF_PY
 	NETNS_PIDS="$NETNS_PIDS $API_PID"
 	sleep 0.5
 	mkdir -p "$D/home/.claude" && netns_user_dir "$D/home/.claude"
-	out=$(cd "$D/proj" && as_user env -i PATH=/usr/bin:/bin HOME="$D/home" TERM=dumb \
+	# Wherever Claude Code is installed (/usr/local/bin with Debian's npm).
+	out=$(cd "$D/proj" && as_user env -i PATH="$(dirname "$(command -v claude)"):/usr/bin:/bin" HOME="$D/home" TERM=dumb \
 		CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \
 		ANTHROPIC_BASE_URL=http://api.example.test:8443 ANTHROPIC_API_KEY=sk-ant-test \
 		timeout 60 "$CCSB" -q --no-default-allowlist --allow=api.example.test \

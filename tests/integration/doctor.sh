@@ -108,7 +108,7 @@ echo "# no claude on PATH: a warning with the install hint, still exit 0"
 D_PATH=$T/bin-all doctor
 check "no claude: exit 0" 'test $st = 0'
 check "no claude: a warning" 'has_line "^warning +claude: not found on PATH"'
-check "no claude: the install hint" 'has "fix: npm install -g @anthropic-ai/claude-code"'
+check "no claude: the install hint" 'has "fix: sudo npm install -g @anthropic-ai/claude-code"'
 
 echo "# bwrap missing from PATH"
 D_PATH=$T/bin-nobwrap doctor

@@ -51,6 +51,13 @@ t_setup() {
 	mkdir -p "$THOME" "$PROJ"
 	if [ "$(id -u)" = 0 ]; then
 		chown "$TEST_UID:$TEST_GID" "$THOME" "$PROJ"
+		# One line instead of every check failing with "Permission denied".
+		if ! as_test_user test -x "$CCSB" || ! as_test_user test -x "$CCSB_EXEC_HELPER"; then
+			echo "FAIL: uid $TEST_UID, which runs the sandboxes, cannot reach $CCSB (a directory on" \
+				"the way is not searchable, e.g. a 0700 home): run the suite with sudo as the" \
+				"tree's owner (tests/run-all.sh), or set CCSB_TEST_UID and CCSB_TEST_GID to a user who can"
+			exit 1
+		fi
 	fi
 	# Probe once: a host whose user namespaces are unusable skips with the
 	# reason instead of failing every check.

@@ -169,3 +169,10 @@ netns_tcp_server() { netns__serve tcp "$1" "$2"; }
 netns_udp_server() { netns__serve udp "$1" "$2"; }
 
 netns__setup
+# One line instead of every check failing with "Permission denied".
+if [ -z "${NETNS_OUTER_UID-}" ] && [ -n "${CCSB-}" ] && ! as_user test -x "$CCSB"; then
+	echo "FAIL: uid $NETNS_UID, which runs the sandboxes, cannot reach $CCSB (a directory on the" \
+		"way is not searchable, e.g. a 0700 home): run the suite with sudo as the tree's owner" \
+		"(tests/run-all.sh), or set CCSB_TEST_UID and CCSB_TEST_GID to a user who can"
+	exit 1
+fi

@@ -372,9 +372,12 @@ int ccsb_sandbox_set_slirp(ccsb_sandbox *sb, const char *path, ccsb_error **err)
  * unchanged (byte-exact, EOF propagates); the command runs in a new session
  * with no controlling terminal. */
 typedef enum ccsb_tty_mode {
-	CCSB_TTY_AUTO = 0, /* a pty when standard input is a terminal (default) */
+	CCSB_TTY_AUTO = 0, /* a pty when standard input is a terminal and the
+			    * caller is in its foreground process group
+			    * (default); in its background, none */
 	CCSB_TTY_ON = 1,   /* always a pty; the run fails with -ENOTTY when
-			    * standard input is not a terminal */
+			    * standard input is not a terminal, or when the
+			    * caller is in the background of it */
 	CCSB_TTY_OFF = 2,  /* never a pty */
 } ccsb_tty_mode;
 

@@ -393,6 +393,10 @@ void ccsb__pty_io(struct ccsb_pty *p, const struct pollfd *pfd, int n);
 bool ccsb__pty_drained(const struct ccsb_pty *p);
 /* Restore and close everything. */
 void ccsb__pty_close(struct ccsb_pty *p);
+/* True when standard input is our controlling terminal and another process
+ * group is in its foreground (started in the background, or by timeout(1)
+ * without --foreground): changing its mode would stop us with SIGTTOU. */
+bool ccsb__pty_background(void);
 
 /* The caller's real home ($HOME, else the password database); NULL when
  * there is none. */

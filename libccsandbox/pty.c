@@ -218,3 +218,10 @@ void ccsb__pty_close(struct ccsb_pty *p)
 		close(p->master);
 	ccsb__pty_init(p);
 }
+
+bool ccsb__pty_background(void)
+{
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
+	/* -1: not our controlling terminal, where nothing stops us. */
+	return fg > 0 && fg != getpgrp();
+}

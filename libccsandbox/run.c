@@ -445,6 +445,16 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	bool use_pty = sb->tty == CCSB_TTY_ON || (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO));
 	if (use_pty && !isatty(STDIN_FILENO))
 		return ccsb__err(err, ENOTTY, "a terminal was asked for, but standard input is not one");
+	/* Not ours to take: a relay would stop on SIGTTOU before the command
+	 * starts. Auto runs without it, like a pipe; on says why it cannot. */
+	if (use_pty && ccsb__pty_background()) {
+		if (sb->tty == CCSB_TTY_ON)
+			return ccsb__err(err, ENOTTY, "a terminal was asked for, but ccsb is not in "
+					 "the foreground of its terminal (started in the background, or "
+					 "by timeout without --foreground): use --tty=off, or timeout "
+					 "--foreground");
+		use_pty = false;
+	}
 	r = ccsb__broker_start(sb, err);
 	if (r == 0)
 		r = ccsb__guard_build_argv(sb, cmd, true, use_pty, &argv, err);

@@ -2,40 +2,37 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The whole test suite, from a clean checkout: install what it needs (as
 # root on Debian/Ubuntu), build, `make check`, the same under ASan/UBSan,
-# `make distcheck`, and a bounded fuzz run. Ends with "N passed, N failed".
+# `make distcheck`, a bounded fuzz run, and README's first command followed
+# by this script's build in a fresh copy. Ends with "N passed, N failed".
 #
 #   sudo tests/run-all.sh            # what README's Quick start and CI run
 #   FUZZ_SECONDS=300 tests/run-all.sh
 #   RUN_ALL_BUILD_ONLY=1 tests/run-all.sh   # dependencies, autogen, configure, build
 #
-# It works in any clone README's first command works in, before or after it:
-# it builds in _build-check and _build-asan (README's _build is left alone;
-# a tree configured in place is cleaned with `make distclean` first), under
-# sudo its sandboxes run as the user who ran sudo (a clone in a 0700 home is
-# theirs to read), and run as root it gives whatever it created in the tree
-# back to the tree's owner when it ends.
+# Everything is built and run in a copy of the tree under ${TMPDIR:-/tmp}
+# (the tree's files as git lists them, or all but _build* without git), never
+# in the tree itself: so it runs the same before or after README's first
+# command, whatever was configured in the tree, leaves no root-owned file
+# there, and the sandboxes' uid (65534) can read the copy wherever the clone
+# is, a 0700 home included. The copy is removed when everything passed.
 set -u
 cd "$(dirname "$0")/.."
-top=$(pwd)
+src=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
-# Files this run creates as root would stop the owner's next build (e.g. a
-# root-owned autom4te.cache): give them back on every exit path.
-owner=$(stat -c %u:%g "$top")
-if [ "$(id -u)" = 0 ] && [ "${owner%:*}" != 0 ]; then
-	# shellcheck disable=SC2317 # called by the trap
-	give_back() { find "$top" -xdev ! -user "${owner%:*}" -exec chown -h "$owner" {} + 2>/dev/null; }
-	trap give_back EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-fi
-# The sandboxes run as an unprivileged uid (tests/lib/common.sh); under sudo,
-# as the user who ran it.
-if [ "$(id -u)" = 0 ] && [ -z "${CCSB_TEST_UID-}" ] && [ "${SUDO_UID:-0}" != 0 ]; then
-	CCSB_TEST_UID=$SUDO_UID
-	CCSB_TEST_GID=${SUDO_GID:-$SUDO_UID}
-	export CCSB_TEST_UID CCSB_TEST_GID
-fi
+# Copy the tree at $1 into the existing directory $2: git's files (tracked,
+# and untracked ones not ignored) when it is a git work tree, else
+# everything but build directories.
+copy_tree() {
+	if command -v git >/dev/null 2>&1 &&
+		git -c safe.directory="$1" -C "$1" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -c safe.directory="$1" -C "$1" ls-files -z --cached --others --exclude-standard |
+			(cd "$1" && xargs -0 -r sh -c 'for f; do [ -e "$f" ] || [ -L "$f" ] && printf "%s\0" "$f"; done' sh) |
+			tar -C "$1" --null --no-recursion -T - -cf - | tar -C "$2" -xf -
+	else
+		tar -C "$1" --exclude='./_build*' --exclude=./autom4te.cache -cf - . | tar -C "$2" -xf -
+	fi
+}
 
 deps="build-essential autoconf automake libtool pkg-config
       libnl-3-dev libnl-route-3-dev libcap-dev libseccomp-dev libjson-c-dev musl-tools
@@ -107,41 +104,42 @@ show_failures() {
 	done
 }
 
-# The sandboxes must reach the build tree: say so once instead of failing
-# every check with "Permission denied".
+work=$(mktemp -d "${TMPDIR:-/tmp}/ccsb-suite.XXXXXX") || { echo "0 passed, 1 failed"; exit 1; }
+chmod 755 "$work"
+echo "== copying the tree to $work"
+copy_tree "$src" "$work" || { echo "copying the tree failed"; echo "0 passed, 1 failed"; exit 1; }
+cd "$work" || exit 1
+top=$work
+# A tree configured in place without git came with its build products.
+if [ -f config.status ]; then
+	make distclean >/dev/null 2>&1 || rm -f config.status
+fi
+# The sandboxes run as uid 65534 (tests/lib/common.sh): say it once if it
+# cannot read the copy, instead of failing every check.
 if [ "$(id -u)" = 0 ] && [ -z "${RUN_ALL_BUILD_ONLY-}" ] &&
 	! setpriv --reuid="${CCSB_TEST_UID:-65534}" --regid="${CCSB_TEST_GID:-65534}" --clear-groups -- \
 		test -r "$top/README.md" 2>/dev/null; then
-	echo "uid ${CCSB_TEST_UID:-65534}, which the suite runs its sandboxes as, cannot read $top" \
-		"(a directory on the way is not searchable, e.g. a 0700 home): run the suite with sudo" \
-		"as the clone's owner, set CCSB_TEST_UID and CCSB_TEST_GID to a user who can read it," \
-		"or clone it elsewhere"
+	echo "uid ${CCSB_TEST_UID:-65534}, which the suite runs its sandboxes as, cannot read $top:" \
+		"set TMPDIR to a directory it can reach"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
 
-# README's first command builds out of tree; an older habit, ./configure in
-# the source directory, stops every out-of-tree configure.
-if [ -f config.status ]; then
-	echo "== the source directory is configured in place: make distclean"
-	make distclean >/dev/null 2>&1 || { echo "make distclean failed; remove the in-tree build"; echo "0 passed, 1 failed"; exit 1; }
-fi
-
 step autogen ./autogen.sh >/dev/null 2>&1 || { echo "0 passed, 1 failed"; exit 1; }
 
-rm -rf _build-check _build-asan
-mkdir -p _build-check _build-asan
-step configure sh -c 'cd _build-check && ../configure --enable-werror -q' &&
-	step build make -C _build-check -j"$jobs" -s
+rm -rf _build _build-asan
+mkdir -p _build _build-asan
+step configure sh -c 'cd _build && ../configure --enable-werror -q' &&
+	step build make -C _build -j"$jobs" -s
 if [ -n "${RUN_ALL_BUILD_ONLY-}" ]; then
 	echo "$((steps - step_failed)) passed, $step_failed failed"
-	[ "$step_failed" = 0 ]
-	exit
+	[ "$step_failed" = 0 ] && cd / && rm -rf "$work"
+	exit $step_failed
 fi
 [ "$step_failed" = 0 ] &&
-	{ run "make check" make -C _build-check -j"$jobs" check >_build-check/check.out 2>&1;
-	  tail -n 25 _build-check/check.out; show_failures _build-check; }
-count _build-check/test-suite.log
+	{ run "make check" make -C _build -j"$jobs" check >_build/check.out 2>&1;
+	  tail -n 25 _build/check.out; show_failures _build; }
+count _build/test-suite.log
 
 step "configure (ASan/UBSan)" sh -c 'cd _build-asan && ../configure --enable-sanitizers -q' &&
 	{ run "make check (ASan/UBSan)" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -149,44 +147,40 @@ step "configure (ASan/UBSan)" sh -c 'cd _build-asan && ../configure --enable-san
 	  tail -n 25 _build-asan/check.out; show_failures _build-asan; }
 count _build-asan/test-suite.log
 
-step "make distcheck" make -C _build-check -j"$jobs" distcheck >_build-check/distcheck.out 2>&1 ||
-	tail -n 40 _build-check/distcheck.out
+step "make distcheck" make -C _build -j"$jobs" distcheck >_build/distcheck.out 2>&1 ||
+	tail -n 40 _build/distcheck.out
 
-step "fuzz (${FUZZ_SECONDS:-60} s)" sh tests/fuzz/run.sh "$top" "$top/_build-check" "${FUZZ_SECONDS:-60}"
+step "fuzz (${FUZZ_SECONDS:-60} s)" sh tests/fuzz/run.sh "$top" "$top/_build" "${FUZZ_SECONDS:-60}"
 
 # README's two commands in order, in a fresh copy of the tree: the first
 # (taken from README.md, so that the two cannot drift; its final interactive
 # `ccsb claude` becomes `ccsb --net=none claude --version`), then this
-# script's build. It installs ccsb as README's first command does.
+# script's build from that tree. It installs ccsb as README's first command
+# does.
 readme_then_suite() {
-	cmd=$(awk '/^```sh$/ { n++; next } /^```$/ { if (n == 1) exit; next } n == 1' README.md)
+	cmd=$(awk '/^```sh$/ { n++; next } /^```$/ { if (n == 1) exit; next } n == 1' "$src/README.md")
 	case $cmd in
 	*"ccsb claude") cmd="${cmd%ccsb claude}ccsb --net=none claude --version" ;;
 	*) echo "README.md's first sh block does not end with \`ccsb claude\`"; return 1 ;;
 	esac
-	copy=$(mktemp -d /tmp/ccsb-readme.XXXXXX) || return 1
-	if git -c safe.directory="$top" -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
-		git -c safe.directory="$top" -C "$top" ls-files -z | xargs -0 tar -C "$top" -cf - |
-			tar -C "$copy" -xf -
-	else
-		tar -C "$top" --exclude='./_build*' --exclude=./autom4te.cache -cf - . | tar -C "$copy" -xf -
-	fi || { rm -rf "$copy"; return 1; }
+	fresh=$(mktemp -d "${TMPDIR:-/tmp}/ccsb-readme.XXXXXX") || return 1
+	copy_tree "$src" "$fresh" || { rm -rf "$fresh"; return 1; }
 	echo "$cmd"
-	log=$copy.log
-	if (cd "$copy" && bash -c "$cmd") >"$log" 2>&1; then
+	log=$fresh.log
+	if (cd "$fresh" && bash -c "$cmd") >"$log" 2>&1; then
 		tail -n 2 "$log"
-		(cd "$copy" && RUN_ALL_BUILD_ONLY=1 sh tests/run-all.sh) >"$log" 2>&1
+		(cd "$fresh" && RUN_ALL_BUILD_ONLY=1 sh tests/run-all.sh) >"$log" 2>&1
 		st=$?
 		sed 's/^/    /' "$log"
 	else
 		st=1
 		tail -n 30 "$log"
 	fi
-	rm -rf "$copy" "$log"
+	rm -rf "$fresh" "$log"
 	return $st
 }
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	step "README's first command, then this suite's build, in a fresh copy" readme_then_suite
+	step "README's first command, then this script's build, in a fresh copy" readme_then_suite
 fi
 
 passed=$((passed + steps - step_failed))
@@ -199,6 +193,11 @@ if [ -n "${CI-}" ] && [ "$skipped" != 0 ]; then
 		echo "---- skipped: ${log%.trs}"
 		grep -h '^SKIP\|# SKIP' "${log%.trs}.log" | head -n 3
 	done
+fi
+if [ "$failed" = 0 ]; then
+	cd / && rm -rf "$work"
+else
+	echo "builds and logs kept in $work"
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

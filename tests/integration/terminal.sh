@@ -412,4 +412,20 @@ for sig in TERM HUP; do
 	fi
 done
 
+# 8. In the background of its terminal: timeout(1) without --foreground in a
+# shell without job control puts ccsb in a process group of its own, which
+# must not take the terminal (it would stop on SIGTTOU before starting).
+cat >"$work/bg.sh" <<EOF
+timeout 60 '$CCSB' -q --net=none "\$@"
+EOF
+n=$((n + 1))
+type_line "stty -g >before.$n; sh '$work/bg.sh' -- sh -c 'echo ran-in-bg' >bg.$n; echo \$? >rc.$n; stty -g >after.$n"
+finish_run 0 "timeout without --foreground"
+check "timeout without --foreground: the command ran" 'grep -qx ran-in-bg "$proj/bg.$n"'
+n=$((n + 1))
+type_line "stty -g >before.$n; sh '$work/bg.sh' --tty=on -- true 2>bg.$n; echo \$? >rc.$n; stty -g >after.$n"
+finish_run 125 "timeout without --foreground, --tty=on"
+check "timeout without --foreground, --tty=on: says why ($(cat "$proj/bg.$n"))" \
+	'grep -q "not in the foreground of its terminal" "$proj/bg.$n"'
+
 t_done

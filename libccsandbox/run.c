@@ -374,7 +374,8 @@ static int explain_bwrap_failure(int status, ccsb_error **err)
 	if (WIFSIGNALED(status))
 		return ccsb__err(err, EIO, "bwrap was killed by signal %d", WTERMSIG(status));
 	return ccsb__err(err, EIO, "bwrap failed to set up the sandbox (exit status %d, see its "
-			 "message above)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			 "message above; 'ccsb doctor' names the likely causes and fixes)",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 /* ccsb-net: $CCSB_NET_HELPER, else beside the exec helper (both are

@@ -325,11 +325,88 @@ static void check_bwrap(struct state *s)
 		say(OK, NULL, "bwrap: %s (%s)", v, s->bwrap);
 }
 
+/* "Seccomp:" of /proc/self/status: 2 when a filter is installed (a
+ * container runtime's, systemd's RestrictNamespaces=); -1 unknown. */
+static int seccomp_mode(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	int mode = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return mode;
+}
+
+/* The kernel refuses user namespaces to a chrooted process (its root is not
+ * its mount namespace's). pid 1's root, when we may look at it, is the
+ * namespace's; otherwise a root directory that is no mount point in
+ * mountinfo is a chroot into a plain directory. */
+static bool chrooted(void)
+{
+	struct stat a, b;
+	if (stat("/", &a) == 0 && stat("/proc/1/root/", &b) == 0)
+		return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return false;
+	char line[4096], mnt[PATH_MAX];
+	bool root_mounted = false;
+	while (!root_mounted && fgets(line, sizeof(line), f))
+		root_mounted = sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, "/") == 0;
+	fclose(f);
+	return !root_mounted;
+}
+
+/* Signs of a container runtime around us. */
+static const char *container_kind(void)
+{
+	if (access("/.dockerenv", F_OK) == 0)
+		return "Docker";
+	if (access("/run/.containerenv", F_OK) == 0)
+		return "Podman";
+	const char *c = getenv("container");
+	if (c && *c)
+		return c;
+	return NULL;
+}
+
+/* EPERM from unshare(CLONE_NEWUSER) with no sysctl or AppArmor to blame:
+ * name what usually does it, most likely first. */
+static void userns_eperm_fix(char *fix, size_t len)
+{
+	const char *ct = container_kind();
+	size_t n = 0;
+#define ADD(...) (n += (size_t)snprintf(fix + n, n < len ? len - n : 0, __VA_ARGS__))
+	if (seccomp_mode() == 2)
+		ADD("a seccomp filter on this process denies them (Docker's and Podman's default "
+		    "profiles do,\nand systemd's RestrictNamespaces=): run the container with "
+		    "--security-opt seccomp=unconfined\n(or a profile that allows unshare/clone "
+		    "with CLONE_NEWUSER), or the unit without RestrictNamespaces=\n");
+	if (chrooted())
+		ADD("this process is in a chroot, where the kernel refuses user namespaces: run "
+		    "ccsb outside it,\nor replace the chroot with a container that pivots its "
+		    "root (systemd-nspawn -D DIR)\n");
+	if (ct)
+		ADD("inside a container (%s): its runtime must allow nested user namespaces "
+		    "(Docker/Podman:\n--security-opt seccomp=unconfined --security-opt "
+		    "apparmor=unconfined; LXC/Incus: security.nesting=true),\nor run ccsb on "
+		    "the host\n",
+		    ct);
+	ADD("%s: kernel.unprivileged_userns_clone=0, user.max_user_namespaces=0, an LSM "
+	    "policy\n(AppArmor, SELinux), a hardened kernel (kernel.userns_restrict=1); "
+	    "`unshare --user --map-root-user true`\nshows the same error until it is fixed",
+	    n ? "otherwise" : "something forbids unprivileged user namespaces here; usually");
+#undef ADD
+}
+
 static void check_userns(struct state *s)
 {
 	static const char *const step[] = { "", "unshare(CLONE_NEWUSER)", "writing setgroups",
 					    "writing uid_map", "writing gid_map" };
-	char fix[512];
+	char fix[2048];
 	probe_uid = getuid();
 	probe_gid = getgid();
 	int e, r = probe(userns_steps, &e);
@@ -358,6 +435,8 @@ static void check_userns(struct state *s)
 		snprintf(fix, sizeof(fix), "see the max_user_namespaces line below");
 	else if (e == EINVAL)
 		snprintf(fix, sizeof(fix), "use a kernel built with CONFIG_USER_NS=y");
+	else if (e == EPERM && r == 1)
+		userns_eperm_fix(fix, sizeof(fix));
 	else
 		snprintf(fix, sizeof(fix),
 			 "allow unprivileged user namespaces (a sysctl, a security module or a "

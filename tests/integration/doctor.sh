@@ -17,8 +17,10 @@ t_setup
 # The mount namespace's setup, then `ccsb doctor` as the test user. D_TUN:
 # mode of /dev/net/tun, or "none"; D_MAX: fake user.max_user_namespaces;
 # D_APPARMOR: fake kernel.apparmor_restrict_unprivileged_userns; D_NOLIB:
-# a library to hide (/dev/null bound over it). The arguments are VAR=VALUE
-# settings for doctor's environment.
+# a library to hide (/dev/null bound over it); D_WRAP: a program that runs
+# doctor (e.g. under a seccomp filter); D_CHROOT=1: doctor in a chroot that
+# holds /usr, /etc, /proc, /dev and the test's and build's directories. The
+# arguments are VAR=VALUE settings for doctor's environment.
 cat >"$T/ns.sh" <<'EOF'
 set -e
 mount -t tmpfs -o mode=0755 tmpfs /dev/net
@@ -37,17 +39,40 @@ if [ -n "$D_APPARMOR" ]; then
 	echo "$D_APPARMOR" >"$T/fake-kernel/apparmor_restrict_unprivileged_userns"
 	mount --bind "$T/fake-kernel" /proc/sys/kernel
 fi
+if [ -n "$D_CHROOT" ]; then
+	r=$T/chroot
+	mkdir -p "$r/usr" "$r/etc" "$r/proc" "$r/dev" "$r/tmp"
+	mount --rbind /usr "$r/usr"
+	mount --bind /etc "$r/etc"
+	mount --rbind /proc "$r/proc"
+	mount --rbind /dev "$r/dev"
+	for d in bin sbin lib lib32 lib64 libx32; do
+		if [ -L "/$d" ]; then
+			ln -sfn "$(readlink "/$d")" "$r/$d"
+		elif [ -d "/$d" ]; then
+			mkdir -p "$r/$d" && mount --rbind "/$d" "$r/$d"
+		fi
+	done
+	for d in "$T" "$top_builddir" "$top_srcdir"; do
+		mkdir -p "$r$d" && mount --bind "$d" "$r$d"
+	done
+	exec chroot "$r" setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups -- \
+		sh -c 'cd "$1" && shift && exec "$@"' sh "${D_CWD:-$PROJ}" \
+		env -i PATH="$D_PATH" HOME="$THOME" LANG=C.UTF-8 CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \
+		CCSB_ALLOWLIST="$CCSB_ALLOWLIST" "$@" "$CCSB" doctor
+fi
 set +e
 cd "${D_CWD:-$PROJ}"
 exec setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups -- \
 	env -i PATH="$D_PATH" HOME="$THOME" LANG=C.UTF-8 CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \
-	CCSB_ALLOWLIST="$CCSB_ALLOWLIST" "$@" "$CCSB" doctor
+	CCSB_ALLOWLIST="$CCSB_ALLOWLIST" "$@" $D_WRAP "$CCSB" doctor
 EOF
 chmod 644 "$T/ns.sh"
 
 D_TUN=0666 D_MAX= D_APPARMOR= D_PATH=/usr/local/bin:/usr/bin:/bin
-D_CWD= D_NOLIB=
-export T PROJ THOME CCSB CCSB_ALLOWLIST TEST_UID TEST_GID D_TUN D_MAX D_APPARMOR D_PATH D_CWD D_NOLIB
+D_CWD= D_NOLIB= D_WRAP= D_CHROOT=
+export T PROJ THOME CCSB CCSB_ALLOWLIST TEST_UID TEST_GID D_TUN D_MAX D_APPARMOR D_PATH D_CWD D_NOLIB \
+	D_WRAP D_CHROOT top_builddir top_srcdir
 
 # doctor [VAR=VALUE...]: output in $out, status in $st.
 doctor() {
@@ -179,6 +204,35 @@ D_MAX=0 doctor
 check "max_user_namespaces 0: exit 1" 'test $st = 1'
 check "max_user_namespaces 0: the cause" 'has_line "^failure +user.max_user_namespaces is 0"'
 check "max_user_namespaces 0: the fix" 'has "fix: sudo sysctl -w user.max_user_namespaces=15000"'
+
+echo "# user namespaces denied by a seccomp filter, as in Docker's default profile"
+if cc -O1 -o "$T/nouserns" "$top_srcdir/tests/integration/nouserns.c" 2>"$T/cc.err"; then
+	chmod 755 "$T/nouserns"
+	D_WRAP=$T/nouserns doctor
+	check "seccomp-denied user namespaces: exit 1" 'test $st = 1'
+	check "seccomp-denied user namespaces: the cause" \
+		'has_line "^failure +user namespaces: unshare\(CLONE_NEWUSER\) fails: Operation not permitted"'
+	check "seccomp-denied user namespaces: the seccomp fix first" \
+		'printf "%s\n" "$out" | grep -A1 "^failure  *user namespaces" | grep -q "fix: a seccomp filter on this process denies them" &&
+		 has "--security-opt seccomp=unconfined"'
+	check "seccomp-denied user namespaces: no chroot named" '! has "in a chroot"'
+else
+	fail "cannot build the seccomp wrapper: $(head -n 3 "$T/cc.err")"
+fi
+
+echo "# user namespaces refused in a chroot"
+if [ "$(id -u)" = 0 ]; then
+	D_CHROOT=1 doctor
+	check "chroot: exit 1" 'test $st = 1'
+	check "chroot: the cause" \
+		'has_line "^failure +user namespaces: unshare\(CLONE_NEWUSER\) fails: Operation not permitted"'
+	check "chroot: the fix" \
+		'printf "%s\n" "$out" | grep -A1 "^failure  *user namespaces" | grep -q "fix: this process is in a chroot"'
+	check "chroot: no seccomp filter named" '! has "a seccomp filter on this process"'
+	check "chroot: the other causes" 'has "kernel.unprivileged_userns_clone=0, user.max_user_namespaces=0"'
+else
+	echo "# not root: no chroot"
+fi
 
 echo "# Ubuntu's AppArmor restriction, with a bwrap that fails the way it makes it fail"
 cat >"$T/fake-bwrap" <<'EOF'

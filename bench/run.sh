@@ -13,7 +13,7 @@
 #   -o FILE     also write the table (markdown) to FILE
 #   --keep      keep the working directory (recorded argv, raw timings)
 #   --only LIST run only these sections (comma-separated): self, startup,
-#               release, rss, routes, nlroutes, iperf, dns, srt
+#               release, bounds, rss, routes, nlroutes, iperf, dns, srt
 #
 # Environment:
 #   BUILD            the build directory (default: ../build beside this script)
@@ -388,6 +388,23 @@ inner() {
 		H -n "$N" -w 5 -p 20 -m release -r "$S/raw-release.tsv" -- "${variants_probe[@]}" >"$S/release" 2>"$S/release.err"
 	fi
 
+	if want bounds; then
+		# The resource bounds' start-up cost: ccsb and its bare-bwrap
+		# replica with the default bounds (tmpfs sizes, /dev/shm, /dev
+		# read-only, ccsb-exec's rlimit and oom_score_adj) and with
+		# --memory=none --pids=none, interleaved.
+		local RNB=$W/rec/nobounds
+		record "$RNB" --memory=none --pids=none -- /bin/true
+		note "resource bounds at startup: 4 variants x $N runs, interleaved"
+		# shellcheck disable=SC2046,SC2086
+		H -n "$N" -w 5 -p 20 -m wall -r "$S/raw-bounds.tsv" -- \
+			bwrap-bare @argv=$RT/bare.argv @env=$RT/env $(cat $RT/fds.bare) ::: \
+			bwrap-bare-nobounds @argv=$RNB/bare.argv @env=$RNB/env $(cat $RNB/fds.bare) ::: \
+			ccsb-none "$C" -q --net=none -- /bin/true ::: \
+			ccsb-none-nobounds "$C" -q --net=none --memory=none --pids=none -- /bin/true \
+			>"$S/bounds" 2>"$S/bounds.err"
+	fi
+
 	if want rss; then
 		note "peak RSS: $NRSS runs each"
 		H -n "$NRSS" -w 1 -p 20 -m rss -- "${variants_true[@]}" >"$S/rss" 2>"$S/rss.err"
@@ -640,6 +657,16 @@ report() {
 		row "| $n | $(cell "$rl" $n rel) | $(awk -v a="$r" -v b="$base_r" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%+.2f", a - b }') | $(cell "$rl" $n wall) | $(awk -v a="$r" -v b="$w" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%.2f", b - a }') | $(okn "$rl" $n) |"
 	done
 	row ""
+	local bo=$S/bounds
+	row "Resource bounds at startup (/bin/true, --net=none), wall ms: median [p10–p90]; paired = median [p25–p75] over rounds of wall / the named variant's wall in the same round"
+	row ""
+	row "| variant | wall ms | paired vs bwrap-bare-nobounds | paired vs its no-bounds twin | Δ ms vs twin | ok/runs |"
+	row "|---|---|---|---|---|---|"
+	for n in bwrap-bare-nobounds:bwrap-bare-nobounds bwrap-bare:bwrap-bare-nobounds ccsb-none-nobounds:ccsb-none-nobounds ccsb-none:ccsb-none-nobounds; do
+		local v=${n%%:*} t=${n#*:}
+		row "| $v | $(cell "$bo" "$v" wall) | $(paired "$S/raw-bounds.tsv" "$v" '' bwrap-bare-nobounds) | $(paired "$S/raw-bounds.tsv" "$v" '' "$t") | $(diffms "$(field "$v" wall_med "$bo")" "$(field "$t" wall_med "$bo")") | $(okn "$bo" "$v") |"
+	done
+	row ""
 	row "Peak RSS, KiB: own = VmHWM of the launched process itself at its exit (ccsb, or bwrap's first process); tree = wait4() ru_maxrss, the largest peak among it and the descendants it reaped"
 	row ""
 	row "| variant | own KiB median [p10–p90] | tree KiB | ok/runs |"
@@ -743,6 +770,8 @@ report() {
 	local pr
 	pr=$(paired "$S/raw-startup.tsv" ccsb-none med)
 	row "| ccsb --net=none ≤ 1.10 × bwrap-bare (startup wall, paired per round) | $pr × paired; ratio of medians $(ratio "$nw" "$base_w") × ($(diffms "$nw" "$base_w") ms) | $(verdict "$pr" 1.10) |"
+	pr=$(paired "$S/raw-bounds.tsv" ccsb-none med bwrap-bare-nobounds)
+	row "| ccsb --net=none with its bounds ≤ 1.10 × bwrap-bare without them (bounds table, paired) | $pr × paired; ccsb-none − its no-bounds twin $(diffms "$(field ccsb-none wall_med "$S/bounds")" "$(field ccsb-none-nobounds wall_med "$S/bounds")") ms | $(verdict "$pr" 1.10) |"
 	row "| allowlist (default list) release ≤ bwrap-bare release + 10 ms | $(fmt_ms "$ar") vs $(fmt_ms "$base_r") + 10 | $(verdict "$ar" "$(awk -v b="$base_r" 'BEGIN { print b + 10 }')") |"
 	row "| allowlist (default list) release ≤ --net=none release + 10 ms | $(fmt_ms "$ar") vs $(fmt_ms "$nr") + 10 | $(verdict "$ar" "$(awk -v b="$nr" 'BEGIN { print b + 10 }')") |"
 	row "| ccsb peak RSS ≤ 4 MiB (largest median over modes) | ${rssmax:-n/a} KiB | $(verdict "$rssmax" 4096) |"
@@ -760,10 +789,10 @@ report() {
 # one MEMBER (med) only. The two runs of a round are at most a few tens of
 # ms apart, so this ratio does not see the machine's slow phases, which
 # last seconds and shift whole rounds by ~4 ms (README, "Noise").
-paired() {
+paired() { # RAW NAME [med] [BASE (default bwrap-bare)]
 	[ -s "$1" ] || { echo "n/a"; return; }
-	awk -F'\t' -v n="$2" '{ w[$1 "\t" $2] = $3 } $1 == n { r[$2] = 1 }
-		END { for (i in r) { b = w["bwrap-bare\t" i]; v = w[n "\t" i]
+	awk -F'\t' -v n="$2" -v base="${4:-bwrap-bare}" '{ w[$1 "\t" $2] = $3 } $1 == n { r[$2] = 1 }
+		END { for (i in r) { b = w[base "\t" i]; v = w[n "\t" i]
 			if (b > 0 && v > 0) printf "%.6f\n", v / b } }' "$1" | sort -g |
 		awk -v only="${3-}" '{ v[NR] = $1 } END {
 			if (NR == 0) { print "n/a"; exit }

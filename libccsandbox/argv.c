@@ -36,10 +36,10 @@ static void push(struct strv *s, const char *str)
 	s->v[++s->n] = NULL;
 }
 
-static void pushu(struct strv *s, unsigned long v)
+static void pushu(struct strv *s, unsigned long long v)
 {
 	char buf[32];
-	snprintf(buf, sizeof(buf), "%lu", v);
+	snprintf(buf, sizeof(buf), "%llu", v);
 	push(s, buf);
 }
 
@@ -68,6 +68,15 @@ static void proc_covers(struct strv *s, const char *dest)
 	}
 }
 
+/* bwrap's --size for the next --tmpfs; nothing for 0 (no bound). */
+static void push_size(struct strv *s, uint64_t size)
+{
+	if (!size)
+		return;
+	push(s, "--size");
+	pushu(s, size);
+}
+
 static const char *bind_opt(unsigned flags)
 {
 	static const char *const opts[] = {
@@ -90,8 +99,8 @@ int ccsb__seccomp_fdnum(const ccsb_sandbox *sb)
 	return CCSB_FD_FIRST_DATA + (int)ccsb__nfiles(sb);
 }
 
-static void emit_mount(struct strv *s, const struct ccsb_mount *m, unsigned long *datafd,
-		       bool covers)
+static void emit_mount(struct strv *s, const ccsb_sandbox *sb, const struct ccsb_mount *m,
+		       unsigned long *datafd, bool covers)
 {
 	switch (m->kind) {
 	case CCSB_M_BIND:
@@ -100,6 +109,9 @@ static void emit_mount(struct strv *s, const struct ccsb_mount *m, unsigned long
 		push(s, m->dest);
 		break;
 	case CCSB_M_TMPFS:
+		/* A read-only one cannot fill up. */
+		if (!(m->flags & CCSB_MOUNT_RDONLY))
+			push_size(s, ccsb__bounds_tmpfs_size(sb, m->dest));
 		push(s, "--tmpfs");
 		push(s, m->dest);
 		if (m->flags & CCSB_MOUNT_RDONLY) {
@@ -130,6 +142,15 @@ static void emit_mount(struct strv *s, const struct ccsb_mount *m, unsigned long
 	case CCSB_M_DEV:
 		push(s, "--dev");
 		push(s, m->dest);
+		/* bwrap's /dev tmpfs has no size: /dev/shm gets one of its
+		 * own, and /dev is made read-only at the end. */
+		if (ccsb__bounds_shm_size(sb)) {
+			char shm[PATH_MAX];
+			snprintf(shm, sizeof(shm), "%s/shm", strcmp(m->dest, "/") ? m->dest : "");
+			push_size(s, ccsb__bounds_shm_size(sb));
+			push(s, "--tmpfs");
+			push(s, shm);
+		}
 		break;
 	}
 }
@@ -183,16 +204,24 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 	}
 	unsigned long datafd = CCSB_FD_FIRST_DATA;
 	for (size_t i = 0; i < sb->nmounts; i++)
-		emit_mount(&s, &sb->mounts[i], &datafd, sb->proc_covers);
+		emit_mount(&s, sb, &sb->mounts[i], &datafd, sb->proc_covers);
 	/* After every bind of the policy, so that they cover it. */
 	for (size_t i = 0; i < nextra; i++)
-		emit_mount(&s, &extra[i], &datafd, sb->proc_covers);
+		emit_mount(&s, sb, &extra[i], &datafd, sb->proc_covers);
 	push(&s, "--ro-bind");
 	push(&s, sb->exec_helper);
 	push(&s, CCSB_EXEC_INSIDE);
 	/* The root tmpfs bwrap builds (and the directories it made for mount
 	 * points, /etc among them) becomes read-only: only the mounts meant to
 	 * be writable are. */
+	/* Last, so that binds below /dev could still make their mount
+	 * points. */
+	for (size_t i = 0; i < sb->nmounts && ccsb__bounds_shm_size(sb); i++) {
+		if (sb->mounts[i].kind != CCSB_M_DEV)
+			continue;
+		push(&s, "--remount-ro");
+		push(&s, sb->mounts[i].dest);
+	}
 	push(&s, "--remount-ro");
 	push(&s, "/");
 	push(&s, "--chdir");
@@ -201,6 +230,14 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 	push(&s, CCSB_EXEC_INSIDE);
 	if (tty)
 		push(&s, "--tty");
+	if (ccsb__bounds_nproc(sb)) {
+		push(&s, "--nproc");
+		pushu(&s, ccsb__bounds_nproc(sb));
+	}
+	if (ccsb__bounds_oom(sb)) {
+		push(&s, "--oom-score-adj");
+		pushu(&s, CCSB_OOM_SCORE_ADJ);
+	}
 	push(&s, "--");
 	for (size_t i = 0; cmd[i]; i++)
 		push(&s, cmd[i]);

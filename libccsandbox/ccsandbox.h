@@ -90,6 +90,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -421,6 +422,50 @@ void ccsb_sandbox_set_seccomp(ccsb_sandbox *sb, bool enable);
  * inside; the capabilities they get apply only to namespaces they create,
  * never to the sandbox's network or mounts. */
 void ccsb_sandbox_set_nested_userns(ccsb_sandbox *sb, bool allow);
+
+/* ---- resource bounds ------------------------------------------------ */
+
+/* For ccsb_sandbox_set_memory_max() and ccsb_sandbox_set_pids_max(). */
+#define CCSB_BOUND_DEFAULT ((uint64_t)0)
+#define CCSB_BOUND_NONE UINT64_MAX
+
+/* Bound the memory the sandbox can take from the host, in bytes.
+ * CCSB_BOUND_DEFAULT (what ccsb_sandbox_new() sets) is half the host's RAM;
+ * CCSB_BOUND_NONE lifts the bound. With a bound:
+ *  - every tmpfs gets a size (bwrap's --size, which needs bwrap 0.7.0 or
+ *    later): one at /tmp half the bound, one at the home (see
+ *    ccsb_sandbox_set_identity()) a quarter, every other one an eighth;
+ *    each CCSB_M_DEV mount (ccsb_sandbox_add_dev()) gets a tmpfs of an
+ *    eighth at DEST/shm, and the rest of that /dev is made read-only.
+ *    Writing past a size fails with ENOSPC inside. The default policy's
+ *    tmpfs mounts add up to 7/8 of the bound.
+ *  - the sandbox's processes get oom_score_adj 500 (from ccsb-exec, when
+ *    the policy mounts /proc at /proc), so the kernel's OOM killer takes
+ *    them before the caller's other programs.
+ * The memory of the sandbox's processes themselves is not bounded: that
+ * needs a cgroup, which this version does not use. ccsb_sandbox_describe_bounds()
+ * says what is enforced. -EINVAL below 16 MiB. */
+int ccsb_sandbox_set_memory_max(ccsb_sandbox *sb, uint64_t bytes, ccsb_error **err);
+/* Bound the number of tasks (processes and threads) in the sandbox.
+ * CCSB_BOUND_DEFAULT (what ccsb_sandbox_new() sets) is 4096, or 64 per
+ * online CPU with more than 64; CCSB_BOUND_NONE lifts it. ccsb-exec sets
+ * RLIMIT_NPROC (soft and hard) to it before it starts the command; since
+ * Linux 5.14 the kernel checks it against the tasks of the sandbox's user
+ * namespaces only, so the caller's processes outside neither count nor are
+ * limited. A fork() or clone() past the bound fails with EAGAIN. -EINVAL
+ * below 8. */
+int ccsb_sandbox_set_pids_max(ccsb_sandbox *sb, uint64_t n, ccsb_error **err);
+/* The memory bound as resolved: bytes, or CCSB_BOUND_NONE. */
+uint64_t ccsb_sandbox_get_memory_max(const ccsb_sandbox *sb);
+/* The task bound as resolved: a number of tasks, or CCSB_BOUND_NONE. */
+uint64_t ccsb_sandbox_get_pids_max(const ccsb_sandbox *sb);
+/* One line (newly allocated, no newline; NULL when out of memory) naming
+ * each bound in force and the mechanism that enforces it, and what is not
+ * bounded: "bounds: tasks 4096 (RLIMIT_NPROC in the sandbox's user
+ * namespace); memory 12G: tmpfs 6G /tmp, 3G /home/claude, 1.5G /dev/shm
+ * (bwrap --size), process memory not bounded (no cgroup), ...". Pure: it
+ * describes the policy, as the next run applies it. */
+char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb);
 
 /* Clear the calling process's inheritable and ambient capability sets, so
  * that nothing it runs from now on can inherit a capability. ccsb calls it

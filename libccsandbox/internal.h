@@ -208,7 +208,26 @@ struct ccsb_sandbox {
 	struct ccsb_broker *broker;
 	/* Claude Code's state (state.c); NULL without CCSB_DEFAULTS_CLAUDE_STATE. */
 	struct ccsb_state *state;
+	/* Resource bounds (bounds.c): bytes and tasks, CCSB_BOUND_NONE for
+	 * none; ccsb_sandbox_new() sets the defaults. */
+	uint64_t memory_max, pids_max;
 };
+
+/* ---- resource bounds (bounds.c) -------------------------------------- */
+
+/* What ccsb-exec writes to /proc/self/oom_score_adj when memory is bounded. */
+#define CCSB_OOM_SCORE_ADJ 500
+/* The default bounds from the host's RAM and CPU count. */
+void ccsb__bounds_init(ccsb_sandbox *sb);
+/* bwrap --size for the tmpfs at `dest`, for the tmpfs on /dev/shm; 0: none. */
+uint64_t ccsb__bounds_tmpfs_size(const ccsb_sandbox *sb, const char *dest);
+uint64_t ccsb__bounds_shm_size(const ccsb_sandbox *sb);
+/* ccsb-exec's --nproc; 0: none. */
+uint64_t ccsb__bounds_nproc(const ccsb_sandbox *sb);
+/* Whether ccsb-exec gets --oom-score-adj. */
+bool ccsb__bounds_oom(const ccsb_sandbox *sb);
+/* "1.5G", "6G", "512M", "100B" (powers of 1024, one decimal, rounded up). */
+void ccsb__format_size(uint64_t v, char *buf, size_t len);
 
 /* ---- exit report (report.c) ------------------------------------------ */
 

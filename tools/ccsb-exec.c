@@ -10,8 +10,17 @@
  * die of its own signals). When it exits the kernel kills whatever is left
  * in the sandbox's pid namespace, so nothing outlives the command.
  *
- * Usage: ccsb-exec [--tty] -- COMMAND [ARG...]
- *   --tty  make stdin the command's controlling terminal (pty relay mode).
+ * Usage: ccsb-exec [--tty] [--nproc N] [--oom-score-adj N] -- COMMAND [ARG...]
+ *   --tty              make stdin the command's controlling terminal (pty
+ *                      relay mode).
+ *   --nproc N          RLIMIT_NPROC (soft and hard) for everything inside:
+ *                      set here, after bwrap has made the user namespaces,
+ *                      so that the kernel counts the sandbox's tasks only
+ *                      (libccsandbox/bounds.c says why).
+ *   --oom-score-adj N  written to /proc/self/oom_score_adj, inherited by
+ *                      the command.
+ * A bound that cannot be set stops the sandbox (exit 125): never a run
+ * without the bounds the status line announced.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,20 +77,71 @@ static __attribute__((noinline)) pid_t spawn(char **cmd, bool tty, const sigset_
 	return pid;
 }
 
+static bool number(const char *s, unsigned long long *out)
+{
+	char *end;
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+static int set_nproc(const char *arg)
+{
+	unsigned long long n;
+	if (!number(arg, &n)) {
+		fprintf(stderr, "ccsb-exec: bad --nproc '%s'\n", arg ? arg : "");
+		return -1;
+	}
+	struct rlimit rl = { .rlim_cur = (rlim_t)n, .rlim_max = (rlim_t)n };
+	if (setrlimit(RLIMIT_NPROC, &rl) < 0) {
+		fprintf(stderr, "ccsb: cannot bound the sandbox's tasks to %llu (RLIMIT_NPROC): %s\n",
+			n, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int set_oom(const char *arg)
+{
+	unsigned long long n;
+	if (!number(arg, &n) || n > 1000) {
+		fprintf(stderr, "ccsb-exec: bad --oom-score-adj '%s'\n", arg ? arg : "");
+		return -1;
+	}
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%llu\n", n) < 0) {
+		fprintf(stderr, "ccsb: cannot set the sandbox's oom_score_adj: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool tty = false;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "--tty") == 0)
+		if (strcmp(argv[i], "--tty") == 0) {
 			tty = true;
-		else {
+		} else if (strcmp(argv[i], "--nproc") == 0) {
+			if (set_nproc(argv[++i]) < 0)
+				return 125;
+		} else if (strcmp(argv[i], "--oom-score-adj") == 0) {
+			if (set_oom(argv[++i]) < 0)
+				return 125;
+		} else {
 			fprintf(stderr, "ccsb-exec: unknown option %s\n", argv[i]);
 			return 125;
 		}
 	}
 	if (i + 1 >= argc) {
-		fprintf(stderr, "usage: ccsb-exec [--tty] -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: ccsb-exec [--tty] [--nproc N] [--oom-score-adj N] -- COMMAND "
+				"[ARG...]\n");
 		return 125;
 	}
 	char **cmd = &argv[i + 1];

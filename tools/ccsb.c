@@ -187,6 +187,10 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		return r;
 	ccsb_sandbox_set_seccomp(sb, !c->no_seccomp);
 	ccsb_sandbox_set_nested_userns(sb, c->nested_userns == 1);
+	if (c->memory && (r = ccsb_sandbox_set_memory_max(sb, c->memory, err)) < 0)
+		return r;
+	if (c->pids && (r = ccsb_sandbox_set_pids_max(sb, c->pids, err)) < 0)
+		return r;
 
 	ccsb_net_mode mode = c->net >= 0 ? (ccsb_net_mode)c->net : CCSB_NET_ALLOWLIST;
 	if ((r = ccsb_sandbox_set_net(sb, mode, err)) < 0)
@@ -259,6 +263,13 @@ static char **claude_cmd(const struct cli *c)
 	for (size_t i = 1; i <= n; i++)
 		v[i + 2] = c->cmd[i];
 	return v;
+}
+
+static void describe_bounds(const ccsb_sandbox *sb, FILE *f, const char *prefix)
+{
+	char *line = ccsb_sandbox_describe_bounds(sb);
+	fprintf(f, "%s%s\n", prefix, line ? line : "bounds: (out of memory describing them)");
+	free(line);
 }
 
 static void print_version(void)
@@ -339,6 +350,7 @@ int main(int argc, char **argv)
 			describe_net(sb, stdout, "# ");
 			if (claude_off)
 				printf("# %s\n", CLAUDE_OFF_LINE);
+			describe_bounds(sb, stdout, "# ");
 			fputs(sh, stdout);
 			free(sh);
 			status = 0;
@@ -348,6 +360,7 @@ int main(int argc, char **argv)
 			describe_net(sb, stderr, "ccsb: ");
 			if (claude_off)
 				fprintf(stderr, "ccsb: %s\n", CLAUDE_OFF_LINE);
+			describe_bounds(sb, stderr, "ccsb: ");
 		}
 		int log_fd = -1;
 		if (c.log_net) {

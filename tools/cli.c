@@ -50,6 +50,12 @@ const char cli_usage[] =
 	"  --nested-userns        allow user namespaces inside, for tools that sandbox\n"
 	"                         themselves (Claude Code's own sandbox, bwrap, podman)\n"
 	"  --no-nested-userns     refuse them (the default)\n"
+	"Resource bounds (on by default; the status line says what enforces them):\n"
+	"  --memory=SIZE          memory the sandbox may take from the host, sizing\n"
+	"                         its tmpfs mounts (512M, 8G; none; default: half\n"
+	"                         the RAM)\n"
+	"  --pids=N               most tasks (processes and threads) inside (none;\n"
+	"                         default: 4096)\n"
 	"Other:\n"
 	"  --print                print the bwrap command line and run nothing\n"
 	"  -q, --quiet            no status line on stderr\n"
@@ -65,7 +71,7 @@ enum {
 	OPT_RO = 256, OPT_RW, OPT_TMPFS, OPT_ENV, OPT_NET, OPT_ALLOW, OPT_ALLOW_FILE,
 	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID, OPT_TTY, OPT_NO_SECCOMP,
 	OPT_NO_NESTED_USERNS, OPT_LOG_NET,
-	OPT_SSH_AGENT, OPT_NESTED_USERNS, OPT_PATH,
+	OPT_SSH_AGENT, OPT_NESTED_USERNS, OPT_PATH, OPT_MEMORY, OPT_PIDS,
 };
 
 static const struct option longopts[] = {
@@ -87,6 +93,8 @@ static const struct option longopts[] = {
 	{ "log-net", required_argument, NULL, OPT_LOG_NET },
 	{ "ssh-agent", optional_argument, NULL, OPT_SSH_AGENT },
 	{ "path", required_argument, NULL, OPT_PATH },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "pids", required_argument, NULL, OPT_PIDS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -151,6 +159,61 @@ static int parse_id(const char *opt, const char *arg, long *out, char *errbuf, s
 	if (errno || end == arg || *end || v < 0 || v >= 65535 * 65536L || arg[0] < '0' ||
 	    arg[0] > '9')
 		return cli_fail(errbuf, len, "%s=%s: not a valid id", opt, arg);
+	*out = v;
+	return 0;
+}
+
+/* Digits only: strtoull() would skip blanks and take a sign. */
+static bool digits(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+int cli_parse_memory(const char *opt, const char *arg, unsigned long long *out, char *errbuf,
+		     size_t len)
+{
+	if (strcmp(arg, "none") == 0) {
+		*out = CCSB_BOUND_NONE;
+		return 0;
+	}
+	size_t n = strspn(arg, "0123456789");
+	const char *suf = arg + n;
+	unsigned shift = 0;
+	if (*suf) {
+		const char *u = strchr("KMGT", suf[0] & ~0x20);
+		if (!u || !*u || !(suf[1] == '\0' || strcmp(suf + 1, "iB") == 0 ||
+				   strcmp(suf + 1, "B") == 0))
+			n = 0;
+		else
+			shift = 10 * (unsigned)(u - "KMGT" + 1);
+	}
+	errno = 0;
+	unsigned long long v = digits(arg, n) ? strtoull(arg, NULL, 10) : 0;
+	if (!digits(arg, n) || errno || v == 0 || (shift && v > (~0ull >> shift)) ||
+	    (v << shift) == CCSB_BOUND_NONE)
+		return cli_fail(errbuf, len, "%s=%s: not a size (use e.g. 512M, 8G, or none)", opt,
+				arg);
+	*out = v << shift;
+	return 0;
+}
+
+int cli_parse_pids(const char *opt, const char *arg, unsigned long long *out, char *errbuf,
+		   size_t len)
+{
+	if (strcmp(arg, "none") == 0) {
+		*out = CCSB_BOUND_NONE;
+		return 0;
+	}
+	errno = 0;
+	unsigned long long v = digits(arg, strlen(arg)) ? strtoull(arg, NULL, 10) : 0;
+	if (!digits(arg, strlen(arg)) || errno || v == 0 || v == CCSB_BOUND_NONE)
+		return cli_fail(errbuf, len, "%s=%s: not a number of tasks (use e.g. 4096, or none)",
+				opt, arg);
 	*out = v;
 	return 0;
 }
@@ -252,6 +315,12 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 				r = cli_fail(errbuf, len, "--path: empty directory name");
 			else
 				r = cli_push(&c->paths, &c->npaths, optarg);
+			break;
+		case OPT_MEMORY:
+			r = cli_parse_memory("--memory", optarg, &c->memory, errbuf, len);
+			break;
+		case OPT_PIDS:
+			r = cli_parse_pids("--pids", optarg, &c->pids, errbuf, len);
 			break;
 		case 'q':
 			c->quiet = true;

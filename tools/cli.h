@@ -33,6 +33,10 @@ struct cli {
 	const char *ssh_agent;
 	const char **paths; /* --path=DIR, in order; borrowed (or owned via `owned`) */
 	size_t npaths;
+	/* --memory, --pids: 0 not given, else a value for
+	 * ccsb_sandbox_set_memory_max()/_set_pids_max() (CCSB_BOUND_NONE
+	 * for "none"). */
+	unsigned long long memory, pids;
 	char **cmd;       /* borrowed: the rest of argv */
 	bool dashdash;    /* a "--" came before the command ("ccsb -- doctor") */
 	char **owned;     /* strings that cli_free() frees (the config file's) */
@@ -45,6 +49,14 @@ int cli_parse(int argc, char **argv, struct cli *out, char *errbuf, size_t errle
 void cli_free(struct cli *c);
 /* Append a borrowed string to a list of the struct; -1 when out of memory. */
 int cli_push(const char ***v, size_t *n, const char *s);
+/* Parse a --memory/--pids value (`opt` names it in messages): "none", or
+ * for memory a number of bytes with an optional K, M, G or T suffix
+ * (powers of 1024, "KiB" and "KB" spellings too), for pids a number.
+ * 0 or -1 with a message. */
+int cli_parse_memory(const char *opt, const char *arg, unsigned long long *out, char *errbuf,
+		     size_t len);
+int cli_parse_pids(const char *opt, const char *arg, unsigned long long *out, char *errbuf,
+		   size_t len);
 /* Format a one-line message into errbuf; returns -1, for `return cli_fail(...)`. */
 int cli_fail(char *errbuf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 extern const char cli_usage[];

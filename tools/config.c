@@ -175,6 +175,13 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 				    where, val);
 		return 0;
 	}
+	if (strcmp(key, "memory") == 0 || strcmp(key, "pids") == 0) {
+		char opt[PATH_MAX + 64];
+		snprintf(opt, sizeof(opt), "%s: %s", where, key);
+		if (key[0] == 'm')
+			return cli_parse_memory(opt, val, &c->memory, errbuf, len);
+		return cli_parse_pids(opt, val, &c->pids, errbuf, len);
+	}
 	if (strcmp(key, "no-default-allowlist") == 0) {
 		if (strcmp(val, "true") == 0)
 			c->no_default_allowlist = true;
@@ -337,6 +344,10 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 		c->ssh_agent = conf->ssh_agent;
 	if (c->nested_userns < 0)
 		c->nested_userns = conf->nested_userns;
+	if (!c->memory)
+		c->memory = conf->memory;
+	if (!c->pids)
+		c->pids = conf->pids;
 
 	if (conf->nbinds)
 		memcpy(binds, conf->binds, conf->nbinds * sizeof(*binds));

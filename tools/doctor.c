@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -796,6 +797,47 @@ static void check_claude(void)
 	ccsb_sandbox_free(sb);
 }
 
+/* Resource bounds: what the default policy bounds, with which mechanism,
+ * and what it does not (libccsandbox/bounds.c). */
+static void check_bounds(struct state *s)
+{
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	if (!sb || ccsb_sandbox_apply_defaults(sb, 0, NULL) < 0) {
+		ccsb_sandbox_free(sb);
+		say(FAILURE, NULL, "bounds: cannot build the default policy");
+		return;
+	}
+	char *line = ccsb_sandbox_describe_bounds(sb);
+	ccsb_sandbox_free(sb);
+	if (s->have_bwrap) {
+		char out[8192];
+		char *const argv[] = { s->bwrap, (char *)"--help", NULL };
+		run_capture(argv, out, sizeof(out), 10000);
+		if (!strstr(out, "--size"))
+			say(FAILURE, "upgrade bubblewrap to 0.7.0 or later; or run ccsb with "
+				     "--memory=none (tmpfs mounts then unbounded, as big as half "
+				     "the RAM each)",
+			    "bounds: %s has no --size, which sizes the sandbox's tmpfs mounts "
+			    "(bwrap: \"Unknown option --size\")", s->bwrap);
+	}
+	struct utsname u;
+	unsigned maj = 0, min = 0;
+	if (uname(&u) == 0)
+		sscanf(u.release, "%u.%u", &maj, &min);
+	if (maj && (maj < 5 || (maj == 5 && min < 14)))
+		say(WARNING, "upgrade the kernel to 5.14 or later, or raise the bound with --pids",
+		    "bounds: kernel %s counts RLIMIT_NPROC over all your processes, not only "
+		    "the sandbox's: the task bound also counts those outside", u.release);
+	say(OK, NULL, "%s", line ? line : "bounds: (out of memory)");
+	/* Said as a warning: it is a real gap, and the fix is the user's. */
+	say(WARNING, "to bound it, start ccsb in a cgroup with a memory limit, e.g. "
+		     "`systemd-run --user --scope -p MemoryMax=8G -p TasksMax=4096 ccsb ...` "
+		     "where systemd is the user's session manager",
+	    "bounds: the memory of the sandbox's processes is not bounded (ccsb uses no "
+	    "cgroup); the OOM killer takes them first (oom_score_adj 500)");
+	free(line);
+}
+
 int doctor_main(char *const args[])
 {
 	if (args[0]) {
@@ -821,6 +863,7 @@ int doctor_main(char *const args[])
 	check_apparmor(&s);
 	report_bwrap(&s);
 	check_run(&s);
+	check_bounds(&s);
 	check_seccomp();
 	check_ns_get_userns();
 	check_slirp();

@@ -73,8 +73,9 @@ check "allowlist: ... at once ($(ms tcp 203.0.113.1) ms, $(ms udp 203.0.113.1) m
 check "allowlist: the host's loopback (10.0.2.2) is not reachable" \
 	'case $(result tcp 10.0.2.2) in ENETUNREACH | ECONNREFUSED | EHOSTUNREACH) true ;; *) false ;; esac'
 check "allowlist: 127.0.0.1 is the sandbox's own loopback" 'test "$(result tcp 127.0.0.1)" = ECONNREFUSED'
-check "allowlist: one status line on stderr" \
-	'test "$(cat "$D/err")" = "ccsb: network: allowlist, 1 prefix (1 as given), 0 names, DNS 127.0.0.1 (ccsb'"'"'s filter)"'
+check "allowlist: the network status line on stderr, then the bounds' one" \
+	'test "$(sed -n 1p "$D/err")" = "ccsb: network: allowlist, 1 prefix (1 as given), 0 names, DNS 127.0.0.1 (ccsb'"'"'s filter)" &&
+	 sed -n 2p "$D/err" | grep -q "^ccsb: bounds: memory " && test "$(wc -l <"$D/err")" = 2'
 
 out=$(run -q --no-default-allowlist --allow=198.51.100.0/24 -- sh -c '
 	ip -4 route show; echo "--- v6"; ip -6 route show | grep -v "^fe80\|^multicast\|^ff00\|^::1\|^local"; echo "--- add"

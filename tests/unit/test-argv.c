@@ -71,11 +71,14 @@ static size_t count_lines(const char *s)
 /* A policy that does not depend on the host or the test environment:
  * nested user namespaces allowed (no --disable-userns in HEAD) and the /proc
  * covers on whoever runs the test (test_argv_defaults() checks the real
- * defaults). */
+ * defaults). The resource bounds' defaults depend on the host's RAM and
+ * CPUs: they are off here (tests/unit/test-bounds.c sets them). */
 static ccsb_sandbox *mk(void)
 {
 	ccsb_sandbox *sb = ccsb_sandbox_new();
-	if (!sb || ccsb_sandbox_set_identity(sb, 1000, 1000, NULL, NULL, NULL) < 0 ||
+	if (!sb || ccsb_sandbox_set_memory_max(sb, CCSB_BOUND_NONE, NULL) < 0 ||
+	    ccsb_sandbox_set_pids_max(sb, CCSB_BOUND_NONE, NULL) < 0 ||
+	    ccsb_sandbox_set_identity(sb, 1000, 1000, NULL, NULL, NULL) < 0 ||
 	    ccsb_sandbox_set_exec_helper(sb, "/x/ccsb-exec", NULL) < 0 ||
 	    ccsb_sandbox_set_bwrap(sb, "bwrap", NULL) < 0)
 		bail_out("cannot make a policy");

@@ -57,7 +57,7 @@ static bool is_reset(const struct cli *c)
 	       c->net == -1 && !c->binds && !c->nbinds && !c->tmpfs && !c->ntmpfs && !c->env &&
 	       !c->nenv && !c->allow && !c->nallow && !c->allow_files && !c->nallow_files &&
 	       c->uid == -1 && c->gid == -1 && c->tty == -1 && !c->no_seccomp &&
-	       c->nested_userns == -1 && !c->cmd;
+	       c->nested_userns == -1 && !c->cmd && !c->memory && !c->pids;
 }
 
 /* The command words after parsing, joined with '|'. */
@@ -643,10 +643,61 @@ static void test_toolenv(void)
 		is_str(toolenv_vars[i], names[i], "variable %zu is %s", i, names[i]);
 }
 
+static void test_bounds(void)
+{
+	struct cli c;
+	static const struct {
+		char *arg;
+		unsigned long long want;
+	} mem[] = {
+		{ "--memory=none", CCSB_BOUND_NONE },
+		{ "--memory=1", 1 },
+		{ "--memory=64M", 64ull << 20 },
+		{ "--memory=64m", 64ull << 20 },
+		{ "--memory=512MiB", 512ull << 20 },
+		{ "--memory=2KB", 2048 },
+		{ "--memory=8G", 8ull << 30 },
+		{ "--memory=3T", 3ull << 40 },
+		{ "--memory=16777215T", 16777215ull << 40 },
+	};
+	for (size_t i = 0; i < sizeof(mem) / sizeof(*mem); i++) {
+		if (parses(ARGS(mem[i].arg, "x"), &c, "x"))
+			ok(c.memory == mem[i].want && !c.pids, "%s: %llu bytes", mem[i].arg,
+			   mem[i].want);
+		cli_free(&c);
+	}
+	if (parses(ARGS("--pids=none", "x"), &c, "x"))
+		ok(c.pids == CCSB_BOUND_NONE && !c.memory, "--pids=none");
+	cli_free(&c);
+	if (parses(ARGS("--pids=64", "--memory=1G", "--pids", "100", "x"), &c, "x"))
+		ok(c.pids == 100 && c.memory == 1ull << 30, "--pids twice: the last wins");
+	cli_free(&c);
+	static const char *const badmem[] = { "", "0", "0M", "-1", " 5", "5 ", "1.5G", "5X", "5MB2",
+					       "5iB", "M", "none2", "16777216T",
+					       "18446744073709551615", "99999999999999999999" };
+	for (size_t i = 0; i < sizeof(badmem) / sizeof(*badmem); i++) {
+		char arg[64], msg[128];
+		snprintf(arg, sizeof(arg), "--memory=%s", badmem[i]);
+		snprintf(msg, sizeof(msg), "--memory=%s: not a size (use e.g. 512M, 8G, or none)",
+			 badmem[i]);
+		fails(ARGS(arg, "x"), msg);
+	}
+	static const char *const badpids[] = { "", "0", "-5", "+5", "5k", "1e3", " 7",
+						"18446744073709551615", "99999999999999999999" };
+	for (size_t i = 0; i < sizeof(badpids) / sizeof(*badpids); i++) {
+		char arg[64], msg[128];
+		snprintf(arg, sizeof(arg), "--pids=%s", badpids[i]);
+		snprintf(msg, sizeof(msg), "--pids=%s: not a number of tasks (use e.g. 4096, or none)",
+			 badpids[i]);
+		fails(ARGS(arg, "x"), msg);
+	}
+}
+
 int main(void)
 {
 	test_path();
 	test_toolenv();
+	test_bounds();
 	test_minimal();
 	test_every_option();
 	test_options_one_by_one();

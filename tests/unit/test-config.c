@@ -445,10 +445,33 @@ static void test_path_key(void)
 	cli_free(&c);
 }
 
+static void test_bounds(void)
+{
+	struct cli c, conf;
+	is_int(parse("memory = 2G\npids = 512\n", &c), 0, "memory and pids keys parse");
+	ok(c.memory == 2ull << 30 && c.pids == 512, "... to 2G and 512");
+	cli_free(&c);
+	is_int(parse("memory = none\npids = none\n", &c), 0, "none parses");
+	ok(c.memory == CCSB_BOUND_NONE && c.pids == CCSB_BOUND_NONE, "... to CCSB_BOUND_NONE");
+	cli_free(&c);
+	parse_error("memory = lots\n", "c:1: memory=lots: not a size (use e.g. 512M, 8G, or none)");
+	parse_error("pids = 0\n", "c:1: pids=0: not a number of tasks (use e.g. 4096, or none)");
+
+	char **argv = ARGS("--pids=64", "true");
+	parse("memory = 1G\npids = 512\n", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	config_merge(&c, &conf, err, sizeof(err));
+	ok(c.memory == 1ull << 30, "the file's memory applies without --memory");
+	ok(c.pids == 64, "--pids on the command line wins");
+	cli_free(&conf);
+	cli_free(&c);
+}
+
 int main(void)
 {
 	test_ssh_agent();
 	test_path_key();
+	test_bounds();
 	test_parse();
 	test_merge();
 	test_dashdash();

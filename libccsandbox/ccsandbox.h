@@ -562,7 +562,8 @@ int ccsb_sandbox_add_git_config(ccsb_sandbox *sb, ccsb_error **err);
  *    versions/node/VERSION/bin, pyenv's versions/V/bin, rustup's
  *    toolchains/T/bin, mise's and asdf's installs/TOOL/V/bin): the prefix
  *    above bin/; ~/.nvm itself is refused with the fix;
- *  - a directory in the Nix store (~/.nix-profile/bin): /nix/store;
+ *  - a directory in the Nix store (~/.nix-profile/bin): the store
+ *    ($NIX_STORE_DIR, else /nix/store);
  *  - any other directory (~/.local/bin, ~/bin): itself, and the targets of
  *    the symlinks in it (a whole Python venv for pipx's), two levels deep.
  * In every bound directory, the files that hold credentials (.npmrc,

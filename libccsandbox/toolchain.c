@@ -260,6 +260,13 @@ static int refuse_home(const char *dir, const char *home, const char *asked, ccs
 	return 0;
 }
 
+/* The Nix store: $NIX_STORE_DIR as Nix itself reads it, else /nix/store. */
+static bool nix_store(char *out)
+{
+	const char *v = getenv("NIX_STORE_DIR");
+	return realpath(v && v[0] == '/' ? v : "/nix/store", out) != NULL;
+}
+
 static int bind_root(ccsb_sandbox *sb, struct roots *b, const char *dir, ccsb_error **err)
 {
 	for (size_t i = 0; i < b->n; i++)
@@ -271,8 +278,9 @@ static int bind_root(ccsb_sandbox *sb, struct roots *b, const char *dir, ccsb_er
 	if (r < 0)
 		return r;
 	snprintf(b->v[b->n++], PATH_MAX, "%s", dir);
-	if (strcmp(dir, "/nix/store") == 0)
-		return 0;
+	char store[PATH_MAX];
+	if (nix_store(store) && strcmp(dir, store) == 0)
+		return 0; /* read-only for everyone, and too big to scan */
 	for (size_t i = 0; r == 0 && i < sizeof(secret_names) / sizeof(*secret_names); i++) {
 		char p[PATH_MAX];
 		struct stat st;
@@ -338,7 +346,7 @@ CCSB_EXPORT int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **
 				      ccsb_error **err)
 {
 	char real[PATH_MAX], homebuf[PATH_MAX], root[PATH_MAX], up[PATH_MAX], p[PATH_MAX];
-	char path[4 * PATH_MAX] = "";
+	char path[4 * PATH_MAX] = "", store[PATH_MAX];
 	struct roots b = { .n = 0 };
 	int r;
 
@@ -460,10 +468,10 @@ CCSB_EXPORT int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **
 		if ((r = refuse_home(par, home, dir, err)) < 0 || (r = bind_root(sb, &b, par, err)) < 0)
 			goto out;
 		r = add_dir_list(path, sizeof(path), real);
-	} else if (below_or_at(real, "/nix/store")) {
+	} else if (nix_store(store) && below_or_at(real, store)) {
 		/* ~/.nix-profile/bin and the like resolve into the store, whose
 		 * paths refer to each other: the whole store, read-only. */
-		if ((r = bind_root(sb, &b, "/nix/store", err)) < 0)
+		if ((r = bind_root(sb, &b, store, err)) < 0)
 			goto out;
 		r = add_dir_list(path, sizeof(path), real);
 	} else {

@@ -182,6 +182,23 @@ check "~/.local/bin: a pipx link runs (its venv comes along)" 'printf "%s\n" "$o
 check "... a .netrc in it is empty inside" '! printf "%s\n" "$out" | grep -q NETRC-SECRET'
 check "... the rest of ~/.local/share is not there" '! printf "%s\n" "$out" | grep -qx mise'
 
+echo "# --path: a Nix profile"
+# The store is where \$NIX_STORE_DIR says, as for Nix itself: a test store.
+st=$T/nix/store
+mkdir -p "$st/aaaa-hello/bin" "$st/bbbb-user-environment" "$st/cccc-lib/share"
+printf '#!/bin/sh\ncat %s/cccc-lib/share/greeting\n' "$st" >"$st/aaaa-hello/bin/hello"
+chmod 755 "$st/aaaa-hello/bin/hello"
+echo "hello from the store" >"$st/cccc-lib/share/greeting"
+ln -s "$st/aaaa-hello/bin" "$st/bbbb-user-environment/bin"
+ln -s "$st/bbbb-user-environment" "$THOME/.nix-profile"
+own "$T/nix" "$THOME"
+out=$(SB_EXTRA_ENV="NIX_STORE_DIR=$st" sb --path="$THOME/.nix-profile/bin" sh -c 'hello; echo "PATH=$PATH"' 2>&1)
+printf '%s\n' "$out" | sed 's/^/    | /'
+check "nix: a profile's program runs, with the store paths it refers to" \
+	'printf "%s\n" "$out" | grep -qx "hello from the store"'
+check "nix: PATH holds the profile's resolved directory" \
+	'printf "%s\n" "$out" | grep -q "^PATH=$st/aaaa-hello/bin:"'
+
 echo "# the configuration key"
 mkdir -p "$THOME/.config/ccsb"
 printf 'path = ~/.cargo/bin\npath = ~/.local/bin\n' >"$THOME/.config/ccsb/config"

@@ -418,6 +418,7 @@ static void test_ssh_agent(void)
 	config_merge(&c, &conf, err, sizeof(err));
 	is_str(c.ssh_agent, "personal", "--ssh-agent on the command line wins");
 	cli_free(&conf);
+	cli_free(&c);
 }
 
 static void test_path_key(void)

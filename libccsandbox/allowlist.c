@@ -834,3 +834,19 @@ CCSB_EXPORT size_t ccsb_sandbox_allowlist_name_count(const ccsb_sandbox *sb)
 {
 	return sb ? sb->allow.nnames : 0;
 }
+
+CCSB_EXPORT int ccsb_sandbox_allowlist_match(const ccsb_sandbox *sb, const char *host)
+{
+	if (!sb || !host || !*host)
+		return -EINVAL;
+	struct ccsb_prefix p;
+	const char *why;
+	/* An address: covered by a prefix (a bare address is a full-length
+	 * prefix; a shorter one is not a host). */
+	if (!strchr(host, '/') && ccsb__prefix_parse(host, &p, &why) == 0)
+		return ccsb__allowlist_addr_covered(&sb->allow, p.family, p.addr) ? 1 : 0;
+	char dn[CCSB_NAME_MAX + 1];
+	if (ccsb__name_parse(host, strlen(host), dn, &why) < 0 || dn[0] == '*')
+		return -EINVAL;
+	return ccsb__allowlist_name_allowed(&sb->allow, dn) ? 1 : 0;
+}

@@ -297,12 +297,22 @@ void ccsb_sandbox_allowlist_count(const ccsb_sandbox *sb, size_t *given,
 /* Number of distinct domain patterns in the allowlist ("Example.com." and
  * "example.com" count once). 0 for a NULL sandbox. */
 size_t ccsb_sandbox_allowlist_name_count(const ccsb_sandbox *sb);
+/* Whether the allowlist lets the sandbox reach `host` (borrowed): an
+ * address ("192.0.2.7", "2001:db8::7") inside one of its prefixes, or a
+ * name ("api.example.com", any case, one trailing dot allowed) matched by
+ * one of its names or patterns, as the filtering resolver would match a
+ * query. Only the allowlist is consulted, whatever the network mode. 1
+ * allowed, 0 not; -EINVAL for a NULL sandbox or a `host` that is neither an
+ * address nor a valid name (a pattern or a prefix included). */
+int ccsb_sandbox_allowlist_match(const ccsb_sandbox *sb, const char *host);
 /* Reports of the CCSB_NET_ALLOWLIST mode's filtering resolver, written by
  * ccsb_sandbox_run() to descriptors the caller keeps open (borrowed; -1:
  * none, the default): `log_fd` gets one line per refused query
  * ("dns: refused NAME (type N)"), `summary_fd` one line when the run ends
  * if any name was refused ("ccsb: dns: refused 2 names: a.example (3),
- * b.example (1)"). Names are printable: other bytes are written "\DDD". */
+ * b.example (1); to allow one: --allow=a.example, or the config line
+ * 'allow = a.example'", the most refused name as the example). Names are
+ * printable: other bytes are written "\DDD". */
 void ccsb_sandbox_set_dns_log(ccsb_sandbox *sb, int log_fd, int summary_fd);
 /* The exit report: what ccsb_sandbox_run()'s guards did about what the
  * sandbox wrote (blocked, quarantined, dropped, changed files that host tools

@@ -327,6 +327,13 @@ void ccsb__resolver_summary(const struct ccsb_resolver *r, int fd)
 		PUT(", and %zu more", r->nrefused - SHOWN);
 	if (r->refused_other)
 		PUT(" (+%lu queries not counted by name)", r->refused_other);
+	/* How to allow one, with the most refused name as the example: the
+	 * line is the user's first hint of what the allowlist lacks. */
+	if (r->nrefused) {
+		const char *top = r->refused[0].name[0] ? r->refused[0].name : ".";
+		PUT("; to allow one: --allow=%.*s, or the config line 'allow = %.*s'", 120, top, 120,
+		    top);
+	}
 	PUT("\n");
 #undef PUT
 	(void)!write(fd, line, off);

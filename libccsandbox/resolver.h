@@ -34,7 +34,8 @@ int ccsb__resolver_timeout(const struct ccsb_resolver *r);
 /* Serve what the poll result allows (pfd/n as filled by
  * ccsb__resolver_pollfds()), then expire what is due. Never blocks. */
 void ccsb__resolver_io(struct ccsb_resolver *r, const struct pollfd *pfd, int n);
-/* "ccsb: dns: refused N names: a.example (3), b.example (1)\n" to fd, when
+/* "ccsb: dns: refused N names: a.example (3), b.example (1); to allow one:
+ * --allow=a.example, or the config line 'allow = a.example'\n" to fd, when
  * any name was refused. */
 void ccsb__resolver_summary(const struct ccsb_resolver *r, int fd);
 void ccsb__resolver_free(struct ccsb_resolver *r);

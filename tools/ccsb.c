@@ -15,6 +15,7 @@
 #include "config.h"
 #include "doctor.h"
 #include "toolenv.h"
+#include "netdefaults.h"
 
 #define EXIT_CCSB 125
 
@@ -24,12 +25,6 @@ static int die(ccsb_error *e, const char *what)
 		e ? ccsb_error_message(e) : "failed");
 	ccsb_error_free(e);
 	return EXIT_CCSB;
-}
-
-static const char *default_allowlist(void)
-{
-	const char *p = getenv("CCSB_ALLOWLIST");
-	return p && *p ? p : CCSB_PKGDATADIR "/ip-ranges.txt";
 }
 
 /* PATH, absolute or relative to the current directory, resolved so that the
@@ -161,6 +156,9 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 			return r;
 	}
 
+	/* Proxies and the CA files they need (netdefaults.c). */
+	if ((r = netdefaults_env(sb, err)) < 0)
+		return r;
 	for (size_t i = 0; i < c->nenv; i++) {
 		const char *eq = strchr(c->env[i], '=');
 		if (eq) {
@@ -197,7 +195,7 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		return r;
 	if (mode == CCSB_NET_ALLOWLIST) {
 		if (!c->no_default_allowlist &&
-		    (r = ccsb_sandbox_allow_file(sb, default_allowlist(), err)) < 0)
+		    (r = netdefaults_apply(sb, c, c->quiet ? NULL : stderr, NULL, err)) < 0)
 			return r;
 		for (size_t i = 0; i < c->nallow_files; i++)
 			if ((r = ccsb_sandbox_allow_file(sb, c->allow_files[i], err)) < 0)

@@ -27,6 +27,7 @@
 #include "ccsandbox.h"
 #include "cli.h"
 #include "config.h"
+#include "netdefaults.h"
 
 #ifndef LANDLOCK_CREATE_RULESET_VERSION
 #define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
@@ -771,6 +772,14 @@ static void check_config(void)
 	cli_free(&c);
 }
 
+/* The policy, not the machine: can `ccsb claude` reach its API? */
+static void check_policy(void)
+{
+	char what[1024], fix[1024];
+	int lv = netdefaults_check_api(what, sizeof(what), fix, sizeof(fix));
+	say(lv == 0 ? OK : lv == 1 ? WARNING : FAILURE, fix[0] ? fix : NULL, "%s", what);
+}
+
 static void check_claude(void)
 {
 	char path[PATH_MAX], real[PATH_MAX];
@@ -872,6 +881,7 @@ int doctor_main(char *const args[])
 	check_landlock();
 	check_allowlist();
 	check_config();
+	check_policy();
 	check_claude();
 	if (failures)
 		printf("%d check%s failed: ccsb cannot run with full protection until %s fixed\n",

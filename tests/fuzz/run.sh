@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build the fuzz targets (the allowlist parser, the DNS codec, the git
-# configuration parser and writer, the ssh-agent protocol) with
+# configuration parser and writer, the ssh-agent protocol, the readers of
+# the user's registry configuration) with
 # libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -10,7 +11,8 @@
 #     tests/fuzz/run.sh SRCDIR BUILDDIR [SECONDS]
 #
 # CLANG overrides the compiler; FUZZ_JOBS runs that many workers in parallel;
-# FUZZ_TARGETS="dns" (or "allowlist", "sshagent") runs only those.
+# FUZZ_TARGETS="dns" (or "allowlist", "sshagent", "state-merge", "registries")
+# runs only those.
 set -eu
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
@@ -22,7 +24,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent state-merge}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent state-merge registries}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -254,6 +256,37 @@ seed_sshagent() {
 DICT
 }
 
+# Registry configuration: an npmrc, a pip.conf and a cargo config, all fed
+# to every parser.
+seed_registries() {
+	corpus=$1
+	printf '%s\n' 'registry=https://npm.test.example/' '@s:registry = "https://u:t@s.test.example:8/x"' \
+		'//npm.test.example/:_authToken=x' 'registry=${R}' >"$corpus/seed-npmrc"
+	printf '%s\n' '[global]' 'index-url = https://p.test.example/simple' 'extra-index-url =' \
+		'    https://a.test.example/ https://[2001:db8::1]:9/' 'trusted-host: x' >"$corpus/seed-pip"
+	printf '%s\n' '[registries."r"]' 'index = "sparse+https://c.test.example/"' '[source.m]' \
+		"registry = 'registry+http://m.test.example'" '[registries]' 'x = { index = "https://i.test.example", t = 1 }' \
+		'registries.d.index = "https://d.test.example"' >"$corpus/seed-cargo"
+	cat >"$out/registries.dict" <<'DICT'
+"registry"
+":registry"
+"index-url"
+"extra-index-url"
+"index"
+"[registries."
+"[source."
+"https://"
+"sparse+"
+"@"
+"["
+"]"
+"${"
+"{"
+"="
+"\x0a    "
+DICT
+}
+
 # run NAME SECONDS MAXLEN: returns the fuzzer's status.
 run() {
 	name=$1
@@ -265,6 +298,7 @@ run() {
 	gitconfig) seed_gitconfig "$corpus" ;;
 	sshagent) seed_sshagent "$corpus" ;;
 	state-merge) seed_state_merge "$corpus" ;;
+	registries) seed_registries "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -293,6 +327,7 @@ for t in $targets; do
 		build state-merge ../tools/state-merge.c
 		libs= cflags=
 		;;
+	registries) build registries ../tools/registries.c ;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -315,6 +350,7 @@ for t in $targets; do
 	# a few messages; the 256 KiB limit is checked on the length field
 	sshagent) maxlen=4096 ;;
 	state-merge) maxlen=8192 ;;
+	registries) maxlen=4096 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

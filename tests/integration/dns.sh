@@ -221,8 +221,10 @@ check "the same over TCP" \
 check "over TCP, a non-allowlisted name is REFUSED" \
 	'test "$(field dnstcp nothere.example.test 3)" = 5'
 check "on exit, a summary names the refused names with counts" \
-	'grep -q "^ccsb: dns: refused 2 names: .*exfil.test (1), nothere.example.test (1)$" "$D/err" ||
-	 grep -q "^ccsb: dns: refused 2 names: nothere.example.test (1), .*exfil.test (1)$" "$D/err"'
+	'grep -q "^ccsb: dns: refused 2 names: .*exfil.test (1), nothere.example.test (1); " "$D/err" ||
+	 grep -q "^ccsb: dns: refused 2 names: nothere.example.test (1), .*exfil.test (1); " "$D/err"'
+check "... and says how to allow one (--allow=NAME or the config line), naming one of them" \
+	'grep -Eq "; to allow one: --allow=([0-9a-f]+\.exfil|nothere\.example)\.test, or the config line .allow = ([0-9a-f]+\.exfil|nothere\.example)\.test.$" "$D/err"'
 
 # ---- a slow upstream, hostile input ----------------------------------
 out=$(run -q --no-default-allowlist --allow=allowed.example.test --allow=slow.example.test -- \

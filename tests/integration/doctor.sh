@@ -126,6 +126,8 @@ check "healthy: /dev/net/tun" 'has_line "^ok +/dev/net/tun: can be opened read-w
 check "healthy: Landlock is informational" 'has_line "^ok +Landlock: .*informational"'
 check "healthy: the default allowlist loads" 'has_line "^ok +default allowlist: .*ip-ranges.txt, [0-9]+ prefixes"'
 check "healthy: no configuration file" 'has_line "^ok +configuration: none"'
+check "healthy: the policy lets ccsb claude reach api.anthropic.com (the default list)" \
+	'has_line "^ok +policy: api\.anthropic\.com \(the API\) is allowed \(the default allowlist .*ip-ranges.txt"'
 check "healthy: claude found, with where it really is" \
 	'has_line "^ok +claude: " && has "claude: $T/bin-claude/claude -> $T/opt/claude/bin/claude"'
 
@@ -279,6 +281,44 @@ printf 'net = none\n' >"$THOME/.config/ccsb/config"
 D_CWD=$THOME doctor
 check "run from the home directory, a good configuration is ok" \
 	'test $st = 0 && has_line "^ok +configuration: $THOME/.config/ccsb/config$"'
+check "... net = none: a warning that ccsb claude cannot reach the API, with the fix" \
+	'has_line "^warning +policy: .ccsb claude. cannot reach api\.anthropic\.com \(the API\): net = none in $THOME/.config/ccsb/config" &&
+	 has "fix: ccsb --net=allowlist claude"'
+
+echo "# the policy: the API host ccsb claude uses, against config + defaults"
+rm -f "$THOME/.config/ccsb/config"
+doctor ANTHROPIC_BASE_URL=https://gw.test.example:8443/v1
+check "ANTHROPIC_BASE_URL's host not allowed: exit 1" 'test $st = 1 && test "$(nfail)" = 1'
+check "... named, with the cause" \
+	'has_line "^failure +policy: gw\.test\.example \(ANTHROPIC_BASE_URL.s host\) is not allowed: .ccsb claude. cannot reach it$"'
+check "... and the fix: the config line, or --allow for one run" \
+	'has "fix: add the line '"'allow = gw.test.example'"' to $THOME/.config/ccsb/config" &&
+	 has "(or for one run: ccsb --allow=gw.test.example claude)"'
+printf 'allow = gw.test.example\n' >"$THOME/.config/ccsb/config"
+doctor ANTHROPIC_BASE_URL=https://gw.test.example:8443/v1
+check "... with that line in the configuration: ok, exit 0" \
+	'test $st = 0 && has_line "^ok +policy: gw\.test\.example \(ANTHROPIC_BASE_URL.s host\) is allowed"'
+printf 'allow = *.test.example\n' >"$THOME/.config/ccsb/config"
+doctor ANTHROPIC_BASE_URL=http://user:secret@API.Test.Example/
+check "... a pattern covers it too (case, user information and scheme aside)" \
+	'test $st = 0 && has_line "^ok +policy: api\.test\.example .* is allowed" && ! has secret'
+printf 'allow = 203.0.113.0/24\n' >"$THOME/.config/ccsb/config"
+doctor ANTHROPIC_BASE_URL=http://203.0.113.9:8080
+check "... an address inside an allowed prefix: ok" \
+	'test $st = 0 && has_line "^ok +policy: 203\.0\.113\.9 .* is allowed"'
+printf 'no-default-allowlist = true\nallow = 198.51.100.0/24\n' >"$THOME/.config/ccsb/config"
+doctor
+check "no-default-allowlist in the configuration: api.anthropic.com is not allowed, exit 1" \
+	'test $st = 1 && has_line "^failure +policy: api\.anthropic\.com \(the API\) is not allowed: .* \(no-default-allowlist in your configuration\)$" &&
+	 has "fix: add the line '"'allow = api.anthropic.com'"'"'
+printf 'net = full\n' >"$THOME/.config/ccsb/config"
+doctor
+check "net = full: reachable, ok" 'test $st = 0 && has_line "^ok +policy: api\.anthropic\.com .* is reachable: net = full"'
+rm -f "$THOME/.config/ccsb/config"
+doctor ANTHROPIC_BASE_URL=not-a-url
+check "ANTHROPIC_BASE_URL without a host: failure, with the fix" \
+	'test $st = 1 && has_line "^failure +policy: ANTHROPIC_BASE_URL=not-a-url has no host" &&
+	 has "fix: set ANTHROPIC_BASE_URL to an http(s) URL, or unset it"'
 rm -rf "$THOME/.config"
 
 echo "# doctor as root warns that its answers are root's"

@@ -113,10 +113,16 @@ check "none: no network but loopback" \
 
 # ---- the default list and merging --------------------------------------
 if [ -n "${CCSB_ALLOWLIST-}" ]; then
-	given=$(grep -v "^ *#" "$CCSB_ALLOWLIST" | grep -c .)
+	# Entries without comments: prefixes (digits, ':', '.', '/') and names;
+	# this machine's /etc/npmrc or /etc/pip.conf may name registries too.
+	sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$CCSB_ALLOWLIST" >"$D/default-entries"
+	given=$(grep -c '^[0-9a-fA-F:./]*$' "$D/default-entries")
+	names=$(grep -vc '^[0-9a-fA-F:./]*$' "$D/default-entries")
 	out=$(run -q --print -- true | head -n1)
 	check "default list: --print shows the plan ($out)" \
-		'echo "$out" | grep -q "^# network: allowlist, [0-9]* prefixes ($given as given), [0-9]* names\{0,1\}, DNS 127.0.0.1"'
+		'echo "$out" | grep -q "^# network: allowlist, [0-9]* prefixes ($given as given), [0-9]* names, DNS 127.0.0.1" &&
+		 test "$(echo "$out" | sed "s/.*given), \([0-9]*\) names.*/\1/")" -ge "$names"'
+	check "default list: it holds names (Claude Code, GitHub)" 'test "$names" -ge 10'
 	out=$(run -q -- ip -4 route show)
 	check "default list: installs (includes 140.82.112.0/20)" 'echo "$out" | grep -q "^140.82.112.0/20 via 10.0.2.2"'
 fi

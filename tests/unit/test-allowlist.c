@@ -698,6 +698,26 @@ static void test_public(void)
 		   ccsb__allowlist_name_allowed(&sb.allow, "API.example.com.") &&
 		   !ccsb__allowlist_name_allowed(&sb.allow, "example.com"),
 	   "patterns match as added");
+	{
+		ccsb_sandbox *m = ccsb_sandbox_new();
+		if (!m)
+			bail_out("ccsb_sandbox_new");
+		is_int(ccsb_sandbox_allow(m, "*.Example.COM.", &e) + ccsb_sandbox_allow(m, "api.example.com", &e) +
+			       ccsb_sandbox_allow(m, "198.51.100.0/24", &e),
+		       0, "match: a pattern, a name, a prefix");
+		is_int(ccsb_sandbox_allowlist_match(m, "API.Example.com."), 1, "match: a name, any case");
+		is_int(ccsb_sandbox_allowlist_match(m, "deep.x.example.com"), 1, "match: below a pattern");
+		is_int(ccsb_sandbox_allowlist_match(m, "example.com"), 0, "match: not the pattern's base");
+		is_int(ccsb_sandbox_allowlist_match(m, "badexample.com"), 0, "match: whole labels only");
+		is_int(ccsb_sandbox_allowlist_match(m, "198.51.100.7"), 1, "match: an address in a prefix");
+		is_int(ccsb_sandbox_allowlist_match(m, "203.0.113.7"), 0, "match: an address outside");
+		is_int(ccsb_sandbox_allowlist_match(m, "2001:db8::7"), 0, "match: IPv6 outside");
+		is_int(ccsb_sandbox_allowlist_match(m, "*.example.com"), -EINVAL, "match: not a pattern");
+		is_int(ccsb_sandbox_allowlist_match(m, "198.51.100.0/24"), -EINVAL, "match: not a prefix");
+		is_int(ccsb_sandbox_allowlist_match(m, "a b"), -EINVAL, "match: not a host");
+		is_int(ccsb_sandbox_allowlist_match(NULL, "example.com"), -EINVAL, "match: NULL sandbox");
+		ccsb_sandbox_free(m);
+	}
 	is_int(ccsb_sandbox_allow(&sb, "", &e), -EINVAL, "allow refuses empty");
 	is_str(ccsb_error_message(e), "bad allowlist entry '': empty entry", "empty message");
 	ccsb_error_free(e);
@@ -730,7 +750,7 @@ static void test_public(void)
 		bail_out("mkdtemp");
 	char *good = write_tmp("good.txt", "# test\n140.82.112.0/20\n\n2607:6bc0::/48 # api\n"
 					   "api.anthropic.com\n*.githubusercontent.com # raw\n");
-	char *bad = write_tmp("bad.txt", "140.82.112.0/20\nregistry.npmjs.org\n160.79.104.0/33\n");
+	char *bad = write_tmp("bad.txt", "140.82.112.0/20\nregistry.test.example\n160.79.104.0/33\n");
 	char *empty = write_tmp("empty.txt", "");
 	char *missing = NULL;
 	if (asprintf(&missing, "%s/missing.txt", tmpdir) < 0)

@@ -488,8 +488,17 @@ int ccsb_caps_drop_inheritable(ccsb_error **err);
 
 /* Flags for ccsb_sandbox_apply_defaults(). */
 enum {
-	/* Also bind ~/.claude.json, ~/.claude/ and ~/.npm/ read-write at the
-	 * sandbox home, creating the missing ones on the host first. */
+	/* Also give the sandbox home Claude Code's state, the way ccsb claude
+	 * needs it and the host stays safe: ~/.claude.json and
+	 * ~/.claude/settings.json (settings.local.json) as private copies whose
+	 * safe keys a helper (ccsb-state) merges back during the run; the data
+	 * entries of ~/.claude (projects, todos, file-history, plans,
+	 * history.jsonl, .credentials.json) read-write, the rest of it
+	 * read-only, its pid-keyed entries private; $CLAUDE_CONFIG_DIR instead
+	 * of ~/.claude when set; and an npm cache of the sandbox's own
+	 * ($XDG_CACHE_HOME/ccsb/npm) at ~/.npm. Missing data entries and
+	 * ~/.claude.json are created on the host first. What the merge dropped
+	 * is in the exit report (ccsb_sandbox_report_item()). */
 	CCSB_DEFAULTS_CLAUDE_STATE = 1 << 0,
 	/* Also bind the current directory read-write at the same path and make
 	 * it the working directory. Refused (-EPERM) when it is "/" or the
@@ -523,9 +532,17 @@ int ccsb_sandbox_apply_defaults(ccsb_sandbox *sb, unsigned flags, ccsb_error **e
  * shows. A symlink named `name` is added in a directory of its own inside.
  * `*inside_dir` (inside_dir may be NULL) receives that directory, newly
  * allocated; put it on the sandbox's PATH (ccsb_sandbox_env_set()) and
- * free() it. -EINVAL for an empty name or one containing '/'; -ENOENT when
- * the program or its interpreter is not found; -ELOOP for interpreters
- * nested too deep; -ENOMEM. */
+ * free() it. A program inside a read-only bind at its own path is already
+ * visible. Refused with -EPERM (and a message naming the fix, --ro=DIR in
+ * ccsb) when the program or an interpreter is not a regular file, lies in
+ * an area the sandbox can write (a read-write bind of the policy, or one
+ * CCSB_DEFAULTS_CWD / CCSB_DEFAULTS_CLAUDE_STATE add, before or after this
+ * call: ccsb_sandbox_build_argv() checks again), or when the directory to
+ * bind would be the home directory, a parent of it, or for a prefix above
+ * bin/ a whole directory of it (~/.local, ~/.cargo): never a wider bind.
+ * -EINVAL for an empty name or one containing '/'; -ENOENT when the program
+ * or its interpreter is not found; -ELOOP for interpreters nested too deep;
+ * -ENOMEM. */
 int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, char **inside_dir,
 			     ccsb_error **err);
 

@@ -333,6 +333,9 @@ int main(int argc, char **argv)
 	}
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	int status;
+	/* The configuration's place, read-only inside (config_protect()). */
+	char psrc[PATH_MAX], pdest[PATH_MAX];
+	int prot = 0;
 	bool claude_off = claude_sandbox_off(&c);
 	char **cmd = claude_off ? claude_cmd(&c) : c.cmd;
 	if (!sb || !cmd) {
@@ -340,6 +343,11 @@ int main(int argc, char **argv)
 		status = EXIT_CCSB;
 	} else if (build_policy(sb, &c, &err) < 0) {
 		status = err ? die(err, NULL) : EXIT_CCSB;
+	} else if ((prot = config_protect(&c, psrc, pdest, sizeof(psrc), cmsg, sizeof(cmsg))) < 0) {
+		fprintf(stderr, "ccsb: %s\n", cmsg);
+		status = EXIT_CCSB;
+	} else if (prot == 1 && ccsb_sandbox_add_bind(sb, psrc, pdest, CCSB_BIND_RO, &err) < 0) {
+		status = die(err, NULL);
 	} else if (c.print) {
 		char *sh = NULL;
 		if (ccsb_sandbox_format_shell(sb, cmd, &sh, &err) < 0) {

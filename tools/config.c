@@ -423,8 +423,10 @@ static bool below(const char *path, const char *root)
 	return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-int config_check_path(const char *path, const char *const *roots, size_t nroots,
-		      const char *what, char *resolved, char *errbuf, size_t errlen)
+/* config_check_path(), or with `hit`: instead of refusing, stop at the
+ * first entry strictly below a root (its index in *hit_root) and return 2. */
+static int walk_path(const char *path, const char *const *roots, size_t nroots, const char *what,
+		     char *resolved, char *hit, size_t *hit_root, char *errbuf, size_t errlen)
 {
 	/* `todo` holds what remains to resolve; a symlink's target is put in
 	 * front of it. `res` is the physical path resolved so far. */
@@ -459,14 +461,20 @@ int config_check_path(const char *path, const char *const *roots, size_t nroots,
 		p += n;
 		/* Walking from the top, the first entry found below a root is the
 		 * root itself. */
-		for (size_t i = 0; i < nroots; i++)
-			if (below(entry, roots[i]))
+		for (size_t i = 0; i < nroots; i++) {
+			if (hit && below(entry, roots[i]) && strcmp(entry, roots[i]) != 0) {
+				strcpy(hit, entry);
+				*hit_root = i;
+				return 2;
+			}
+			if (!hit && below(entry, roots[i]))
 				return cli_fail(errbuf, errlen,
 					    "%s: refusing to read it: the sandbox can write %s "
 					    "(shared read-write), so a sandboxed agent could "
 					    "loosen its own next sandbox; keep it outside the "
 					    "project, ~/.claude, ~/.npm and ~/.claude.json",
 					    what, entry);
+		}
 		struct stat st;
 		if (lstat(entry, &st) < 0) {
 			if (errno == ENOENT || errno == ENOTDIR)
@@ -498,6 +506,12 @@ int config_check_path(const char *path, const char *const *roots, size_t nroots,
 	}
 	strcpy(resolved, res[0] ? res : "/");
 	return 0;
+}
+
+int config_check_path(const char *path, const char *const *roots, size_t nroots,
+		      const char *what, char *resolved, char *errbuf, size_t errlen)
+{
+	return walk_path(path, roots, nroots, what, resolved, NULL, NULL, errbuf, errlen);
 }
 
 /* Directories and files the sandbox can write, canonical. Grows as needed:
@@ -702,6 +716,75 @@ int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t 
 out:
 	free(buf);
 	cli_free(&conf);
+	roots_free(&roots);
+	return r;
+}
+
+int config_protect(const struct cli *c, char *src, char *dest, size_t len, char *errbuf,
+		   size_t errlen)
+{
+	char path[PATH_MAX], cwd[PATH_MAX], rhome[PATH_MAX], resolved[PATH_MAX], hit[PATH_MAX];
+	struct roots roots = { .v = NULL, .n = 0, .oom = false };
+	/* dests[i]: where roots.v[i] is inside (NULL: at its own path). */
+	const char *dests[1 + 256];
+	size_t k = 0;
+	int r = 0;
+	if (config_path(path, sizeof(path)) < 0)
+		return 0;
+	const char *home = home_dir();
+	if (getcwd(cwd, sizeof(cwd)) && !(home && realpath(home, rhome) && below(rhome, cwd))) {
+		roots_add(&roots, cwd);
+		dests[k++] = NULL;
+	}
+	for (size_t i = 0; i < c->nbinds && k < sizeof(dests) / sizeof(*dests); i++) {
+		if (!c->binds[i].rw)
+			continue;
+		size_t before = roots.n;
+		roots_add(&roots, c->binds[i].src);
+		if (roots.n > before)
+			dests[k++] = c->binds[i].dest;
+	}
+	if (roots.oom || k != roots.n) {
+		r = cli_fail(errbuf, errlen, "out of memory");
+		goto out;
+	}
+	size_t which = 0;
+	int w = walk_path(path, (const char *const *)roots.v, roots.n, path, resolved, hit, &which,
+			  errbuf, errlen);
+	if (w != 2) {
+		r = w < 0 ? -1 : 0;
+		goto out;
+	}
+	struct stat st;
+	if (lstat(hit, &st) < 0) {
+		/* Made now, empty, so that there is something to cover: the
+		 * directory the configuration would be in, or the file. */
+		bool last = strcmp(hit, resolved) == 0 || !strchr(path, '/') ||
+			    strcmp(strrchr(hit, '/'), strrchr(path, '/')) == 0;
+		int fd = last ? open(hit, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+			      : mkdir(hit, 0700);
+		if (fd < 0) {
+			r = cli_fail(errbuf, errlen, "%s: cannot create %s to protect it: %s", path, hit,
+				     strerror(errno));
+			goto out;
+		}
+		if (last)
+			close(fd);
+	} else if (S_ISLNK(st.st_mode)) {
+		r = cli_fail(errbuf, errlen,
+			     "%s: refusing to run: its path goes through %s, a symlink the sandbox "
+			     "could change (it lies in %s, shared read-write); replace the symlink "
+			     "by what it points to, or run ccsb elsewhere",
+			     path, hit, roots.v[which]);
+		goto out;
+	}
+	snprintf(src, len, "%s", hit);
+	if (dests[which])
+		snprintf(dest, len, "%s%s", dests[which], hit + strlen(roots.v[which]));
+	else
+		snprintf(dest, len, "%s", hit);
+	r = 1;
+out:
 	roots_free(&roots);
 	return r;
 }

@@ -62,4 +62,18 @@ int config_check_owner(const char *real, char *errbuf, size_t errlen);
  * with a message (ccsb exits 125). */
 int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t errlen);
 
+/* When the configuration file's path (it need not exist) leads into a
+ * directory the sandbox will share read-write (the current directory, the
+ * --rw binds of `c`), the first entry on it below that directory must be
+ * read-only inside, or the sandbox could write itself a configuration for
+ * the next run elsewhere (~/.config/ccsb -> ~/dotfiles/ccsb, a session in
+ * ~/dotfiles). Returns 1 with that entry's host path in `src` and its path
+ * inside in `dest` (both `len` bytes), creating it empty when missing (the
+ * directory, or the file when it is the last component); 0 when the path
+ * does not lead into a shared directory; -1 with a message when it goes
+ * through a symlink there (the sandbox could re-point it). An existing file
+ * in such a place is refused by config_load() already. */
+int config_protect(const struct cli *c, char *src, char *dest, size_t len, char *errbuf,
+		   size_t errlen);
+
 #endif

@@ -592,13 +592,18 @@ int ccsb_sandbox_add_git_config(ccsb_sandbox *sb, ccsb_error **err);
  *  - a directory in the Nix store (~/.nix-profile/bin): the store
  *    ($NIX_STORE_DIR, else /nix/store);
  *  - any other directory (~/.local/bin, ~/bin): itself, and the targets of
- *    the symlinks in it (a whole Python venv for pipx's), two levels deep.
+ *    the symlinks in it that are executable files (a whole Python venv for
+ *    pipx's), two levels deep.
  * In every bound directory, the files that hold credentials (.npmrc,
  * etc/npmrc, credentials, credentials.toml, .netrc, .pypirc,
  * .git-credentials, .pgpass, .env) are covered by empty files.
+ * Never bound, whatever names or links to them: "/", the caller's home
+ * ($HOME, else the password database), any directory holding it, and the
+ * home's directories of keys and tokens (~/.ssh, ~/.gnupg, ~/.aws, ~/.azure,
+ * ~/.kube, ~/.docker, ~/.password-store, ~/.config/gcloud, ~/.config/gh,
+ * ~/.local/share/keyrings, ~/.pki, browser profiles).
  * -EINVAL for a relative path or ~/.nvm; the errno of resolving it;
- * -ENOTDIR; -EPERM for "/", the caller's home ($HOME, else the password
- * database) or any directory holding it; -ENOMEM. */
+ * -ENOTDIR; -EPERM for a directory never bound; -ENOMEM. */
 int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **inside_path,
 			  ccsb_error **err);
 /* Whether `program` would be found and executable inside, as the policy

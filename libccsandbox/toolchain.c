@@ -249,6 +249,26 @@ static bool tool_root(const char *var, const char *home, const char *def, char *
 	return realpath(buf, out) != NULL;
 }
 
+/* Directories of the home that hold keys and tokens: never bound, whatever
+ * names or links to them. */
+static const char *const secret_dirs[] = {
+	".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".password-store",
+	".config/gcloud", ".config/gh", ".local/share/keyrings", ".pki", ".mozilla",
+	".config/google-chrome", ".config/chromium",
+};
+
+/* The entry of secret_dirs that `dir` is or lies in, or NULL. */
+static const char *secret_dir(const char *dir, const char *home)
+{
+	char p[PATH_MAX];
+	for (size_t i = 0; home && i < sizeof(secret_dirs) / sizeof(*secret_dirs); i++) {
+		if (snprintf(p, sizeof(p), "%s/%s", home, secret_dirs[i]) < (int)sizeof(p) &&
+		    below_or_at(dir, p))
+			return secret_dirs[i];
+	}
+	return NULL;
+}
+
 static int refuse_home(const char *dir, const char *home, const char *asked, ccsb_error **err)
 {
 	if (strcmp(dir, "/") == 0 || (home && below_or_at(home, dir)))
@@ -257,6 +277,11 @@ static int refuse_home(const char *dir, const char *home, const char *asked, ccs
 				 "(e.g. ~/.cargo/bin or ~/.local/bin)",
 				 asked, dir, strcmp(dir, "/") == 0 ? "the whole file system"
 				 : "your home directory or holds it");
+	const char *s = secret_dir(dir, home);
+	if (s)
+		return ccsb__err(err, EPERM,
+				 "refusing --path=%s: %s is in ~/%s, which holds keys or tokens; "
+				 "put the tool somewhere else", asked, dir, s);
 	return 0;
 }
 
@@ -313,7 +338,9 @@ static int bind_link_targets(ccsb_sandbox *sb, struct roots *b, const char *dir,
 			continue;
 		if (resolve_inside(sb, t, host, sizeof(host)) == 0 && strcmp(host, t) == 0)
 			continue; /* already there */
-		if (stat(t, &st) < 0 || !S_ISREG(st.st_mode))
+		/* Programs only: a link to a key file must not bring its
+		 * directory along. */
+		if (stat(t, &st) < 0 || !S_ISREG(st.st_mode) || access(t, X_OK) < 0)
 			continue;
 		parent(t, root, sizeof(root));
 		char up[PATH_MAX];
@@ -322,7 +349,8 @@ static int bind_link_targets(ccsb_sandbox *sb, struct roots *b, const char *dir,
 		bool venv = strcmp(base(root), "bin") == 0 && access(cfg, F_OK) == 0;
 		if (venv)
 			snprintf(root, sizeof(root), "%s", up);
-		if (strcmp(root, "/") == 0 || (home && below_or_at(home, root)))
+		if (strcmp(root, "/") == 0 || (home && below_or_at(home, root)) ||
+		    secret_dir(root, home))
 			continue;
 		if ((r = bind_root(sb, b, root, err)) < 0)
 			break;

@@ -182,6 +182,25 @@ check "~/.local/bin: a pipx link runs (its venv comes along)" 'printf "%s\n" "$o
 check "... a .netrc in it is empty inside" '! printf "%s\n" "$out" | grep -q NETRC-SECRET'
 check "... the rest of ~/.local/share is not there" '! printf "%s\n" "$out" | grep -qx mise'
 
+echo "# --path: links to key directories bring nothing along"
+mkdir -p "$THOME/.ssh/bin" "$T/linkbin"
+echo "PRIVATE KEY" >"$THOME/.ssh/id_test"
+chmod 600 "$THOME/.ssh/id_test"
+printf '#!/bin/sh\necho from-ssh\n' >"$THOME/.ssh/bin/sshtool"
+chmod 755 "$THOME/.ssh/bin/sshtool"
+ln -s "$THOME/.ssh/id_test" "$T/linkbin/key"
+ln -s "$THOME/.ssh/bin/sshtool" "$T/linkbin/sshtool"
+own "$THOME" "$T/linkbin"
+out=$(sb --path="$T/linkbin" sh -c 'cat '"$T"'/linkbin/key; sshtool; ls '"$THOME"'/.ssh; echo end' 2>&1)
+printf '%s\n' "$out" | sed 's/^/    | /'
+check "a link to a key file does not bind ~/.ssh" '! printf "%s\n" "$out" | grep -q "PRIVATE KEY"'
+check "a link to a program in ~/.ssh does not bind it either" '! printf "%s\n" "$out" | grep -q from-ssh'
+check "... and the run goes on" 'printf "%s\n" "$out" | grep -qx end'
+out=$(sb --path="$THOME/.ssh/bin" true 2>&1)
+st=$?
+check "--path=~/.ssh/bin is refused: it holds keys" \
+	'test $st = 125 && printf "%s\n" "$out" | grep -q "is in ~/.ssh, which holds keys or tokens"'
+
 echo "# --path: a Nix profile"
 # The store is where \$NIX_STORE_DIR says, as for Nix itself: a test store.
 st=$T/nix/store

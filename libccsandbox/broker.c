@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The ssh-agent broker: a socket bound into the sandbox, served by a
- * thread of the process that runs the sandbox, relaying to the user's own
- * agent only what lists keys and signs with them (sshagent.c decides).
+/* The broker: sockets bound into the sandbox, served by a thread of the
+ * process that runs the sandbox. The ssh-agent socket relays to the user's
+ * own agent only what lists keys and signs with them (sshagent.c decides);
+ * the git credential socket answers `git credential fill` requests for the
+ * hosts the allowlist names, from the host's own git (gitcred.c).
  * A thread rather than a helper process: it cannot outlive the run (not
  * even a SIGKILL of ccsb), it needs no exit pipe, and a request that waits
  * for the user's agent (a confirmation dialog) never stalls ccsb's poll
  * loop. Its socket lives in a private 0700 directory on the host, and only
  * the socket file itself is bound inside. */
 #include "internal.h"
+#include "gitcred.h"
 #include "sshagent.h"
 
 #include <dirent.h>
@@ -21,12 +24,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define AGENT_INSIDE "/run/ccsb/ssh-agent.sock"
+#define CRED_INSIDE "/run/ccsb/git-credential.sock"
+/* git runs it with the action appended ("get", "store", "erase"). */
+#define CRED_HELPER CCSB_EXEC_INSIDE " --git-credential"
+/* The host's git credential fill may run a helper that asks (a keyring
+ * unlock dialog). */
+#define FILL_TIMEOUT_MS 60000
 /* Shown by --print in place of the directory made at run time. */
 #define BROKER_PLACEHOLDER "/ccsb-broker-dir-made-at-run-time"
 #define BROKER_PREFIX "ccsb-broker-"
@@ -40,6 +51,7 @@
 
 struct client {
 	int fd, up; /* up: our connection to the user's agent, -1 until used */
+	bool cred;  /* a git credential client, not an agent one */
 	uint8_t *buf;
 	size_t n, cap;
 };
@@ -58,12 +70,17 @@ struct ccsb_broker {
 	pthread_t thread;
 	bool started;
 	int stop[2];
-	int listen_fd;
+	int agent_fd, cred_fd; /* listening sockets, -1 when not served */
 	int dir_fd; /* holds the directory's lock while the broker lives */
-	char *placeholder; /* the policy's bind source, put back at the end */
 	char dir[PATH_MAX];
-	char agent_path[PATH_MAX];
 	struct sockaddr_un upstream;
+	/* git credentials: the allowlist (the policy's merged one, borrowed),
+	 * the host's git and the environment it runs with. */
+	const struct ccsb_allowlist *allow;
+	char git[PATH_MAX];
+	char **fill_env;
+	struct refstat served[MAX_REFSTATS], denied[MAX_REFSTATS];
+	size_t nserved, ndenied;
 	const struct ccsb_agent_filter *filter; /* the policy's; unchanged during a run */
 	int log_fd;
 	struct client cl[MAX_CLIENTS];
@@ -137,6 +154,31 @@ CCSB_EXPORT int ccsb_sandbox_set_ssh_agent(ccsb_sandbox *sb, const char *keyfilt
 	return r;
 }
 
+CCSB_EXPORT int ccsb_sandbox_set_git_credentials(ccsb_sandbox *sb, bool enable, ccsb_error **err)
+{
+	if (!enable || sb->git_credentials) {
+		/* Off after on is not supported: the policy keeps the bind. */
+		if (!enable && sb->git_credentials)
+			return ccsb__err(err, EINVAL, "git credentials cannot be turned off once on");
+		return 0;
+	}
+	int r = ccsb_sandbox_add_bind(sb, BROKER_PLACEHOLDER "/git-credential.sock", CRED_INSIDE,
+				      CCSB_BIND_RO, err);
+	if (r < 0)
+		return r;
+	sb->mounts[sb->nmounts - 1].flags |= CCSB_MOUNT_BROKER;
+	/* An empty value first resets the helpers configured elsewhere: only
+	 * ccsb's answers. Command-line scope, after every file. */
+	if ((r = ccsb_sandbox_env_set(sb, "GIT_CONFIG_COUNT", "2", err)) < 0 ||
+	    (r = ccsb_sandbox_env_set(sb, "GIT_CONFIG_KEY_0", "credential.helper", err)) < 0 ||
+	    (r = ccsb_sandbox_env_set(sb, "GIT_CONFIG_VALUE_0", "", err)) < 0 ||
+	    (r = ccsb_sandbox_env_set(sb, "GIT_CONFIG_KEY_1", "credential.helper", err)) < 0 ||
+	    (r = ccsb_sandbox_env_set(sb, "GIT_CONFIG_VALUE_1", CRED_HELPER, err)) < 0)
+		return r;
+	sb->git_credentials = true;
+	return 0;
+}
+
 void ccsb__broker_free_policy(ccsb_sandbox *sb)
 {
 	if (sb->agent_filter) {
@@ -146,19 +188,22 @@ void ccsb__broker_free_policy(ccsb_sandbox *sb)
 	}
 }
 
-/* The socket's bind names the placeholder in the policy (what --print
- * shows) and the real path during a run. */
-static void set_bind_source(ccsb_sandbox *sb, char *src, char **old)
+/* A socket's bind names the placeholder in the policy (what --print shows)
+ * and, during a run, `dir` (NULL: back to the placeholder). */
+static int set_bind_sources(ccsb_sandbox *sb, const char *dir)
 {
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		struct ccsb_mount *m = &sb->mounts[i];
-		if ((m->flags & CCSB_MOUNT_BROKER) && strcmp(m->dest, AGENT_INSIDE) == 0) {
-			*old = m->src;
-			m->src = src;
-			return;
-		}
+		if (!(m->flags & CCSB_MOUNT_BROKER))
+			continue;
+		const char *name = strrchr(m->dest, '/') + 1;
+		char *src = NULL;
+		if (asprintf(&src, "%s/%s", dir ? dir : BROKER_PLACEHOLDER, name) < 0)
+			return -ENOMEM;
+		free(m->src);
+		m->src = src;
 	}
-	free(src);
+	return 0;
 }
 
 /* ---- I/O helpers (the thread) ---------------------------------------- */
@@ -408,9 +453,15 @@ static void drop_client(struct client *c)
 	*c = (struct client){ .fd = -1, .up = -1 };
 }
 
+static void serve_cred(struct ccsb_broker *b, struct client *c);
+
 /* Read what is there, then answer every whole message. */
 static void serve(struct ccsb_broker *b, struct client *c)
 {
+	if (c->cred) {
+		serve_cred(b, c);
+		return;
+	}
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 4096;
 		if (cap > 4 + CCSB_AGENT_MAX_MSG)
@@ -452,36 +503,176 @@ static void serve(struct ccsb_broker *b, struct client *c)
 	}
 }
 
+/* ---- git credentials -------------------------------------------------- */
+
+static void note(struct refstat *v, size_t *n, const char *what)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(v[i].what, what) == 0) {
+			v[i].count++;
+			return;
+		}
+	}
+	if (*n < MAX_REFSTATS) {
+		snprintf(v[*n].what, sizeof(v[*n].what), "%s", what);
+		v[(*n)++].count = 1;
+	}
+}
+
+/* Run the host's `git credential fill` with `req` on its stdin; its stdout
+ * (at most `cap` - 1 bytes) in out. Its length, or -1. */
+static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *out, size_t cap)
+{
+	int in[2], res[2];
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(res, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	char *const argv[] = { "git", "credential", "fill", NULL };
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Only system calls here: this process has other threads. No
+		 * terminal (it may not prompt on the user's), no signal of
+		 * ours blocked, and it dies with this thread. */
+		sigset_t none;
+		sigemptyset(&none);
+		setsid();
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (dup2(in[0], 0) < 0 || dup2(res[1], 1) < 0 || null < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(b->git, argv, b->fill_env);
+		_exit(127);
+	}
+	close(in[0]);
+	close(res[1]);
+	ssize_t got = -1;
+	if (pid > 0 && write(in[1], req, n) == (ssize_t)n) {
+		close(in[1]);
+		in[1] = -1;
+		size_t k = 0;
+		for (;;) {
+			if (k + 1 >= cap || wait_fd(b, res[0], POLLIN, FILL_TIMEOUT_MS) != 1)
+				break;
+			ssize_t r = read(res[0], out + k, cap - 1 - k);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				got = (ssize_t)k;
+				break;
+			}
+			k += (size_t)r;
+		}
+	}
+	if (in[1] >= 0)
+		close(in[1]);
+	close(res[0]);
+	if (pid > 0) {
+		int st = 0;
+		if (got < 0)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			got = -1;
+	}
+	return got;
+}
+
+/* One request a connection: read it to its end, answer, close. */
+static void serve_cred(struct ccsb_broker *b, struct client *c)
+{
+	if (!c->buf && !(c->buf = malloc(c->cap = CCSB_GITCRED_MAX + 1))) {
+		drop_client(c);
+		return;
+	}
+	ssize_t r = recv(c->fd, c->buf + c->n, c->cap - c->n, MSG_DONTWAIT);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r > 0)
+		c->n += (size_t)r;
+	bool end = r == 0 || (c->n >= 2 && memcmp(c->buf + c->n - 2, "\n\n", 2) == 0);
+	if (!end && c->n < c->cap)
+		return;
+	struct ccsb_gitcred_req q = { .host = "" };
+	const char *why = NULL;
+	char req[CCSB_GITCRED_MAX + 64], out[CCSB_GITCRED_MAX + 1], ans[CCSB_GITCRED_MAX + 8];
+	char what[96];
+	int n = -1;
+	if (c->n == c->cap)
+		why = "request too long";
+	else if (r < 0)
+		why = "read error";
+	else if (ccsb__gitcred_parse((char *)c->buf, c->n, &q, &why) == 0 &&
+		 ccsb__gitcred_check(&q, b->allow, &why) == 0) {
+		int rn = ccsb__gitcred_format(&q, req, sizeof(req));
+		ssize_t got = rn > 0 ? run_fill(b, req, (size_t)rn, out, sizeof(out)) : -1;
+		if (got < 0)
+			why = "no credential from the host's git credential fill";
+		else if ((n = ccsb__gitcred_answer(out, (size_t)got, ans + 3, sizeof(ans) - 3)) < 0)
+			why = "no password in the host's answer";
+	}
+	char host[64] = "?";
+	if (q.host[0])
+		ccsb__agent_printable((const uint8_t *)q.host, strlen(q.host), host, sizeof(host));
+	if (n >= 0 && !why) {
+		memcpy(ans, "ok\n", 3);
+		send_all(b, c->fd, (uint8_t *)ans, (size_t)n + 3, CLIENT_TIMEOUT_MS);
+		note(b->served, &b->nserved, host);
+		if (b->log_fd >= 0)
+			dprintf(b->log_fd, "git-credential: served %s\n", host);
+	} else {
+		int k = snprintf(ans, sizeof(ans), "refused: %s: %s\n", host, why);
+		send_all(b, c->fd, (uint8_t *)ans, (size_t)k, CLIENT_TIMEOUT_MS);
+		snprintf(what, sizeof(what), "%s (%s)", host, why);
+		note(b->denied, &b->ndenied, what);
+		if (b->log_fd >= 0)
+			dprintf(b->log_fd, "git-credential: refused %s\n", what);
+	}
+	explicit_bzero(out, sizeof(out));
+	explicit_bzero(ans, sizeof(ans));
+	drop_client(c);
+}
+
 static void *broker_main(void *arg)
 {
 	struct ccsb_broker *b = arg;
-	struct pollfd p[2 + MAX_CLIENTS];
+	struct pollfd p[3 + MAX_CLIENTS];
 	for (;;) {
 		p[0] = (struct pollfd){ .fd = b->stop[0], .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = b->listen_fd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = b->agent_fd, .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = b->cred_fd, .events = POLLIN };
 		for (int i = 0; i < MAX_CLIENTS; i++)
-			p[2 + i] = (struct pollfd){ .fd = b->cl[i].fd, .events = POLLIN };
-		if (poll(p, 2 + MAX_CLIENTS, -1) < 0) {
+			p[3 + i] = (struct pollfd){ .fd = b->cl[i].fd, .events = POLLIN };
+		if (poll(p, 3 + MAX_CLIENTS, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[0].revents)
 			break;
-		if (p[1].revents & POLLIN) {
-			int fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-			if (fd >= 0) {
-				int i = 0;
-				while (i < MAX_CLIENTS && b->cl[i].fd >= 0)
-					i++;
-				if (i == MAX_CLIENTS)
-					close(fd);
-				else
-					b->cl[i].fd = fd;
+		for (int k = 1; k <= 2; k++) {
+			if (!(p[k].revents & POLLIN))
+				continue;
+			int fd = accept4(p[k].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd < 0)
+				continue;
+			int i = 0;
+			while (i < MAX_CLIENTS && b->cl[i].fd >= 0)
+				i++;
+			if (i == MAX_CLIENTS) {
+				close(fd);
+				continue;
 			}
+			b->cl[i].fd = fd;
+			b->cl[i].cred = k == 2;
 		}
 		for (int i = 0; i < MAX_CLIENTS; i++)
-			if (b->cl[i].fd >= 0 && p[2 + i].fd == b->cl[i].fd && p[2 + i].revents)
+			if (b->cl[i].fd >= 0 && p[3 + i].fd == b->cl[i].fd && p[3 + i].revents)
 				serve(b, &b->cl[i]);
 	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
@@ -508,6 +699,8 @@ static void remove_dir(const char *dir)
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof(p), "%s/ssh-agent.sock", dir);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s/git-credential.sock", dir);
+	unlink(p);
 	rmdir(dir);
 }
 
@@ -523,17 +716,20 @@ static void remove_stale(const char *base)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		char p[PATH_MAX], sock[PATH_MAX + 32];
-		struct stat st;
+		char p[PATH_MAX], sock[PATH_MAX + 32], sock2[PATH_MAX + 32];
+		struct stat st, st2;
 		if (strncmp(e->d_name, BROKER_PREFIX, strlen(BROKER_PREFIX)) != 0 ||
 		    snprintf(p, sizeof(p), "%s/%s", base, e->d_name) >= (int)sizeof(p))
 			continue;
 		snprintf(sock, sizeof(sock), "%s/ssh-agent.sock", p);
+		snprintf(sock2, sizeof(sock2), "%s/git-credential.sock", p);
 		int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (fstat(fd, &st) == 0 && st.st_uid == getuid() && lstat(sock, &st) == 0 &&
-		    S_ISSOCK(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (fstat(fd, &st) == 0 && st.st_uid == getuid() &&
+		    ((lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) ||
+		     (lstat(sock2, &st2) == 0 && S_ISSOCK(st2.st_mode))) &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0)
 			remove_dir(p);
 		close(fd);
 	}
@@ -542,8 +738,11 @@ static void remove_stale(const char *base)
 
 static void broker_free(struct ccsb_broker *b)
 {
-	if (b->listen_fd >= 0)
-		close(b->listen_fd);
+	if (b->agent_fd >= 0)
+		close(b->agent_fd);
+	if (b->cred_fd >= 0)
+		close(b->cred_fd);
+	free(b->fill_env);
 	if (b->dir[0])
 		remove_dir(b->dir);
 	if (b->dir_fd >= 0)
@@ -554,64 +753,118 @@ static void broker_free(struct ccsb_broker *b)
 	free(b);
 }
 
+static int listen_on(struct ccsb_broker *b, const char *name, int *fd, ccsb_error **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", b->dir, name) >=
+	    sizeof(sa.sun_path))
+		return ccsb__err(err, ENAMETOOLONG, "broker socket path under %s is too long", b->dir);
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(*fd, MAX_CLIENTS) < 0)
+		return ccsb__errno(err, errno, "cannot listen on %s", sa.sun_path);
+	return 0;
+}
+
+extern char **environ;
+
+/* The host's git on PATH, and its environment: ccsb's own, which is the
+ * user's, with terminal prompts off. */
+static int fill_setup(struct ccsb_broker *b, ccsb_error **err)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	b->git[0] = '\0';
+	for (const char *p = path; *p && !b->git[0];) {
+		size_t n = strcspn(p, ":");
+		if (n && snprintf(b->git, sizeof(b->git), "%.*s/git", (int)n, p) < (int)sizeof(b->git) &&
+		    access(b->git, X_OK) != 0)
+			b->git[0] = '\0';
+		else if (!n)
+			b->git[0] = '\0';
+		p += n + (p[n] == ':');
+	}
+	if (!b->git[0])
+		return ccsb__err(err, ENOENT, "--git-credentials: git is not on your PATH");
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	if (!(b->fill_env = calloc(n + 2, sizeof(char *))))
+		return ccsb__err(err, ENOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0)
+			b->fill_env[k++] = environ[i];
+	b->fill_env[k++] = "GIT_TERMINAL_PROMPT=0";
+	b->fill_env[k] = NULL;
+	return 0;
+}
+
 int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 {
-	if (!sb->ssh_agent)
+	if (!sb->ssh_agent && !sb->git_credentials)
 		return 0;
 	ccsb__broker_stop(sb);
 	const char *up = getenv("SSH_AUTH_SOCK");
-	if (!up || !*up)
+	if (sb->ssh_agent && (!up || !*up))
 		return ccsb__err(err, ENOENT, "--ssh-agent: SSH_AUTH_SOCK is not set: start an agent "
 				 "(eval \"$(ssh-agent)\") and add your key (ssh-add), or run without "
 				 "--ssh-agent");
 	struct ccsb_broker *b = calloc(1, sizeof(*b));
 	if (!b)
 		return ccsb__err(err, ENOMEM, "out of memory");
-	b->listen_fd = b->dir_fd = b->stop[0] = b->stop[1] = -1;
+	b->agent_fd = b->cred_fd = b->dir_fd = b->stop[0] = b->stop[1] = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		b->cl[i] = (struct client){ .fd = -1, .up = -1 };
 	b->filter = sb->agent_filter;
 	b->log_fd = sb->dns_log_fd;
 	int r;
-	b->upstream.sun_family = AF_UNIX;
-	if (strlen(up) >= sizeof(b->upstream.sun_path)) {
-		r = ccsb__err(err, ENAMETOOLONG, "--ssh-agent: SSH_AUTH_SOCK is too long: %s", up);
-		goto fail;
+	if (sb->ssh_agent) {
+		b->upstream.sun_family = AF_UNIX;
+		if (strlen(up) >= sizeof(b->upstream.sun_path)) {
+			r = ccsb__err(err, ENAMETOOLONG, "--ssh-agent: SSH_AUTH_SOCK is too long: %s", up);
+			goto fail;
+		}
+		memcpy(b->upstream.sun_path, up, strlen(up) + 1);
+		int fd = connect_upstream(&b->upstream);
+		if (fd < 0) {
+			r = ccsb__errno(err, -fd, "--ssh-agent: cannot reach your ssh-agent at %s "
+					"(SSH_AUTH_SOCK); is it running?", up);
+			goto fail;
+		}
+		close(fd);
 	}
-	memcpy(b->upstream.sun_path, up, strlen(up) + 1);
-	int fd = connect_upstream(&b->upstream);
-	if (fd < 0) {
-		r = ccsb__errno(err, -fd, "--ssh-agent: cannot reach your ssh-agent at %s "
-				"(SSH_AUTH_SOCK); is it running?", up);
-		goto fail;
+	if (sb->git_credentials) {
+		/* Names are matched in any network mode, but only the
+		 * allowlist's: with none, every request is refused. */
+		if (!(b->allow = ccsb__sandbox_merged(sb))) {
+			r = ccsb__err(err, ENOMEM, "out of memory");
+			goto fail;
+		}
+		if ((r = fill_setup(b, err)) < 0)
+			goto fail;
 	}
-	close(fd);
 
 	const char *base = runtime_base();
 	remove_stale(base);
 	char tmpl[PATH_MAX];
 	snprintf(tmpl, sizeof(tmpl), "%s/" BROKER_PREFIX "%ld-XXXXXX", base, (long)getpid());
 	if (!mkdtemp(tmpl)) {
-		r = ccsb__errno(err, errno, "--ssh-agent: cannot create a directory in %s", base);
+		r = ccsb__errno(err, errno, "broker: cannot create a directory in %s", base);
 		goto fail;
 	}
 	snprintf(b->dir, sizeof(b->dir), "%s", tmpl);
 	b->dir_fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (b->dir_fd < 0 || flock(b->dir_fd, LOCK_EX) < 0) {
-		r = ccsb__errno(err, errno, "--ssh-agent: cannot lock %s", b->dir);
+		r = ccsb__errno(err, errno, "broker: cannot lock %s", b->dir);
 		goto fail;
 	}
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ssh-agent.sock", b->dir) >=
-	    sizeof(sa.sun_path)) {
-		r = ccsb__err(err, ENAMETOOLONG, "--ssh-agent: socket path under %s is too long", b->dir);
+	if ((sb->ssh_agent && (r = listen_on(b, "ssh-agent.sock", &b->agent_fd, err)) < 0) ||
+	    (sb->git_credentials && (r = listen_on(b, "git-credential.sock", &b->cred_fd, err)) < 0))
 		goto fail;
-	}
-	snprintf(b->agent_path, sizeof(b->agent_path), "%s", sa.sun_path);
-	b->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (b->listen_fd < 0 || bind(b->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(b->listen_fd, MAX_CLIENTS) < 0 || pipe2(b->stop, O_CLOEXEC) < 0) {
-		r = ccsb__errno(err, errno, "--ssh-agent: cannot listen on %s", b->agent_path);
+	if (pipe2(b->stop, O_CLOEXEC) < 0) {
+		r = ccsb__errno(err, errno, "pipe");
 		goto fail;
 	}
 	/* The thread takes no signal: they are all for ccsb's poll loop. */
@@ -621,17 +874,15 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 	int e = pthread_create(&b->thread, NULL, broker_main, b);
 	pthread_sigmask(SIG_SETMASK, &before, NULL);
 	if (e) {
-		r = ccsb__errno(err, e, "--ssh-agent: cannot start the broker thread");
+		r = ccsb__errno(err, e, "cannot start the broker thread");
 		goto fail;
 	}
 	b->started = true;
 	sb->broker = b;
-	char *src = strdup(b->agent_path);
-	if (!src) {
+	if (set_bind_sources(sb, b->dir) < 0) {
 		ccsb__broker_stop(sb);
 		return ccsb__err(err, ENOMEM, "out of memory");
 	}
-	set_bind_source(sb, src, &b->placeholder);
 	return 0;
 fail:
 	broker_free(b);
@@ -644,11 +895,7 @@ void ccsb__broker_stop(ccsb_sandbox *sb)
 	if (!b)
 		return;
 	sb->broker = NULL;
-	if (b->placeholder) {
-		char *run_path = NULL;
-		set_bind_source(sb, b->placeholder, &run_path);
-		free(run_path);
-	}
+	set_bind_sources(sb, NULL);
 	if (b->started) {
 		close(b->stop[1]);
 		b->stop[1] = -1;
@@ -673,5 +920,9 @@ void ccsb__broker_stop(ccsb_sandbox *sb)
 			snprintf(line + k, sizeof(line) - k, ", others (%u)", b->other_refusals);
 		ccsb__report(sb, "%s", line);
 	}
+	for (size_t i = 0; i < b->nserved; i++)
+		ccsb__report(sb, "git-credential: served %s (%u)", b->served[i].what, b->served[i].count);
+	for (size_t i = 0; i < b->ndenied; i++)
+		ccsb__report(sb, "git-credential: refused %s (%u)", b->denied[i].what, b->denied[i].count);
 	broker_free(b);
 }

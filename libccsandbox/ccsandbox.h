@@ -361,6 +361,23 @@ enum {
  * -EINVAL for a bad filter or flags; -ENOMEM. */
 int ccsb_sandbox_set_ssh_agent(ccsb_sandbox *sb, const char *keyfilter, unsigned flags,
 			       ccsb_error **err);
+/* Serve git's HTTPS credentials inside, for the hosts the allowlist names
+ * and no other: ccsb_sandbox_run() listens on a socket bound read-only at
+ * /run/ccsb/git-credential.sock, and the sandbox's git is configured (through
+ * GIT_CONFIG_COUNT/KEY_n/VALUE_n, after resetting credential.helper) to ask
+ * it through the exec helper ("/run/ccsb/exec --git-credential"). A request
+ * is answered only for protocol https and a host (an optional :PORT) that one
+ * of the allowlist's domain patterns matches (addresses never: a name only);
+ * the library then runs the caller's own `git credential fill` (git found on
+ * $PATH, the caller's environment, GIT_TERMINAL_PROMPT=0, no controlling
+ * terminal, 60 s at most) with only protocol, host, path and username, and
+ * hands back only the username and password it answers. Everything else
+ * gets "refused" (git inside then goes on without a credential). Requests
+ * go to the DNS log descriptor and the exit report ("git-credential: served
+ * HOST (N)", "refused HOST (why) (N)"). Served from the same thread as
+ * ccsb_sandbox_set_ssh_agent(). Turning it off again is -EINVAL; -ENOMEM.
+ * At run time, -ENOENT when git is not on $PATH. */
+int ccsb_sandbox_set_git_credentials(ccsb_sandbox *sb, bool enable, ccsb_error **err);
 /* The slirp4netns program (copied): a path, or a name looked up on the
  * caller's PATH when a run needs it. Default "slirp4netns". -EINVAL when
  * empty; -ENOMEM. */

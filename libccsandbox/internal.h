@@ -203,7 +203,7 @@ struct ccsb_sandbox {
 	struct timespec guard_t0;
 	/* ssh-agent broker (broker.c): the key filter (owned) and, during a
 	 * run, the broker serving the sandbox. */
-	bool ssh_agent;
+	bool ssh_agent, git_credentials;
 	struct ccsb_agent_filter *agent_filter;
 	struct ccsb_broker *broker;
 	/* Claude Code's state (state.c); NULL without CCSB_DEFAULTS_CLAUDE_STATE. */

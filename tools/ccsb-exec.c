@@ -121,8 +121,12 @@ static int set_oom(const char *arg)
 	return 0;
 }
 
+int ccsb_exec_git_credential(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "--git-credential") == 0)
+		return ccsb_exec_git_credential(argc - 2, argv + 2);
 	bool tty = false;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {

@@ -178,6 +178,8 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 	if (c->ssh_agent &&
 	    (r = ccsb_sandbox_set_ssh_agent(sb, c->ssh_agent, CCSB_SSH_KNOWN_HOSTS, err)) < 0)
 		return r;
+	if (c->git_credentials && (r = ccsb_sandbox_set_git_credentials(sb, true, err)) < 0)
+		return r;
 
 	toolenv_warn(sb, c, stderr);
 

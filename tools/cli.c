@@ -41,6 +41,8 @@ const char cli_usage[] =
 	"                         KEYFILTER: comma-separated comment globs or\n"
 	"                         SHA256: fingerprints (default: every key); also\n"
 	"                         binds ~/.ssh/known_hosts read-only\n"
+	"  --git-credentials      answer git's HTTPS credential requests from your\n"
+	"                         git credential fill, for allowlisted names only\n"
 	"Identity:\n"
 	"  --uid=UID --gid=GID    ids inside (default: yours; 1000 when run as root)\n"
 	"Terminal and kernel:\n"
@@ -71,7 +73,7 @@ enum {
 	OPT_RO = 256, OPT_RW, OPT_TMPFS, OPT_ENV, OPT_NET, OPT_ALLOW, OPT_ALLOW_FILE,
 	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID, OPT_TTY, OPT_NO_SECCOMP,
 	OPT_NO_NESTED_USERNS, OPT_LOG_NET,
-	OPT_SSH_AGENT, OPT_NESTED_USERNS, OPT_PATH, OPT_MEMORY, OPT_PIDS,
+	OPT_SSH_AGENT, OPT_NESTED_USERNS, OPT_PATH, OPT_MEMORY, OPT_PIDS, OPT_GIT_CREDENTIALS,
 };
 
 static const struct option longopts[] = {
@@ -92,6 +94,7 @@ static const struct option longopts[] = {
 	{ "nested-userns", no_argument, NULL, OPT_NESTED_USERNS },
 	{ "log-net", required_argument, NULL, OPT_LOG_NET },
 	{ "ssh-agent", optional_argument, NULL, OPT_SSH_AGENT },
+	{ "git-credentials", no_argument, NULL, OPT_GIT_CREDENTIALS },
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "pids", required_argument, NULL, OPT_PIDS },
@@ -321,6 +324,9 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			break;
 		case OPT_PIDS:
 			r = cli_parse_pids("--pids", optarg, &c->pids, errbuf, len);
+			break;
+		case OPT_GIT_CREDENTIALS:
+			c->git_credentials = true;
 			break;
 		case 'q':
 			c->quiet = true;

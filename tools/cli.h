@@ -31,6 +31,7 @@ struct cli {
 	/* --ssh-agent[=KEYFILTER]: NULL off, "" every key, else the filter;
 	 * borrowed (from argv, or owned by `owned`). */
 	const char *ssh_agent;
+	bool git_credentials; /* --git-credentials */
 	const char **paths; /* --path=DIR, in order; borrowed (or owned via `owned`) */
 	size_t npaths;
 	/* --memory, --pids: 0 not given, else a value for

@@ -192,6 +192,16 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 				    where, val);
 		return 0;
 	}
+	if (strcmp(key, "git-credentials") == 0) {
+		if (strcmp(val, "true") == 0)
+			c->git_credentials = true;
+		else if (strcmp(val, "false") == 0)
+			c->git_credentials = false;
+		else
+			return cli_fail(errbuf, len, "%s: git-credentials '%s': use true or false", where,
+				    val);
+		return 0;
+	}
 	if (strcmp(key, "ssh-agent") == 0) {
 		/* true: every key; false: off; anything else: a key filter,
 		 * checked now so that a bad one is reported with its line. */
@@ -342,6 +352,7 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 	c->no_default_allowlist = c->no_default_allowlist || conf->no_default_allowlist;
 	if (!c->ssh_agent)
 		c->ssh_agent = conf->ssh_agent;
+	c->git_credentials = c->git_credentials || conf->git_credentials;
 	if (c->nested_userns < 0)
 		c->nested_userns = conf->nested_userns;
 	if (!c->memory)

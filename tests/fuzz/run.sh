@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build the fuzz targets (the allowlist parser, the DNS codec, the git
-# configuration parser and writer, the ssh-agent protocol, the readers of
-# the user's registry configuration) with
+# configuration parser and writer, the ssh-agent protocol, the git credential
+# protocol, the readers of the user's registry configuration) with
 # libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -11,8 +11,8 @@
 #     tests/fuzz/run.sh SRCDIR BUILDDIR [SECONDS]
 #
 # CLANG overrides the compiler; FUZZ_JOBS runs that many workers in parallel;
-# FUZZ_TARGETS="dns" (or "allowlist", "sshagent", "state-merge", "registries")
-# runs only those.
+# FUZZ_TARGETS="dns" (or "allowlist", "sshagent", "gitcred", "state-merge",
+# "registries") runs only those.
 set -eu
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
@@ -24,7 +24,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent state-merge registries}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -287,6 +287,27 @@ seed_registries() {
 DICT
 }
 
+# git credential seeds: a request, a hostile one, an answer.
+seed_gitcred() {
+	corpus=$1
+	printf 'protocol=https\nhost=git.example.test\npath=o/r.git\nusername=a\n\n' >"$corpus/seed-request"
+	printf 'protocol=https\nhost=x.corp.example:8443\nhost=evil.test\n\n' >"$corpus/seed-dup"
+	printf 'protocol=https\nhost=git.example.test\nusername=alice\npassword=s3cret\n' >"$corpus/seed-answer"
+	cat >"$out/gitcred.dict" <<'DICT'
+"protocol=https\x0a"
+"host="
+"path="
+"username="
+"password="
+"git.example.test"
+".corp.example"
+":443"
+"\x0a\x0a"
+"\x0d"
+"="
+DICT
+}
+
 # run NAME SECONDS MAXLEN: returns the fuzzer's status.
 run() {
 	name=$1
@@ -297,6 +318,7 @@ run() {
 	dns) seed_dns "$corpus" ;;
 	gitconfig) seed_gitconfig "$corpus" ;;
 	sshagent) seed_sshagent "$corpus" ;;
+	gitcred) seed_gitcred "$corpus" ;;
 	state-merge) seed_state_merge "$corpus" ;;
 	registries) seed_registries "$corpus" ;;
 	esac
@@ -319,6 +341,7 @@ for t in $targets; do
 	dns) build dns dns.c allowlist.c error.c ;;
 	gitconfig) build gitconfig gitconfig.c ;;
 	sshagent) build sshagent sshagent.c ;;
+	gitcred) build gitcred gitcred.c allowlist.c error.c ;;
 	state-merge)
 		# tools/state-merge.c, with json-c (ccsb-state's merge).
 		# shellcheck disable=SC2086 # word splitting of the flags is intended
@@ -349,6 +372,8 @@ for t in $targets; do
 	gitconfig) maxlen=4096 ;;
 	# a few messages; the 256 KiB limit is checked on the length field
 	sshagent) maxlen=4096 ;;
+	# past the 8 KiB request limit
+	gitcred) maxlen=9000 ;;
 	state-merge) maxlen=8192 ;;
 	registries) maxlen=4096 ;;
 	esac

@@ -583,6 +583,14 @@ static void test_ssh_agent(void)
 		ok(c.ssh_agent && !*c.ssh_agent, "the last --ssh-agent wins");
 	cli_free(&c);
 	fails(ARGS("--ssh-agent=", "x"), "--ssh-agent=: empty key filter (give none for every key)");
+	if (parses(ARGS("x"), &c, "x"))
+		ok(!c.git_credentials, "no --git-credentials: off");
+	cli_free(&c);
+	if (parses(ARGS("--git-credentials", "x"), &c, "x"))
+		ok(c.git_credentials, "--git-credentials");
+	cli_free(&c);
+	fails(ARGS("--git-credentials=1", "x"), "option '--git-credentials' takes no value");
+	ok(strstr(cli_usage, "--git-credentials") != NULL, "usage documents --git-credentials");
 	ok(strstr(cli_usage, "--ssh-agent[=KEYFILTER]") != NULL, "usage documents --ssh-agent");
 }
 

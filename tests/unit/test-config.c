@@ -405,6 +405,23 @@ static void test_ssh_agent(void)
 	parse_error("ssh-agent = a,,b\n", "c:1: ssh-agent: bad ssh-agent key filter 'a,,b': empty key "
 					  "pattern (between commas, or at either end)");
 
+	is_int(parse("git-credentials = true\n", &c), 0, "git-credentials = true");
+	ok(c.git_credentials, "... on");
+	cli_free(&c);
+	is_int(parse("git-credentials = true\ngit-credentials = false\n", &c), 0, "git-credentials = false");
+	ok(!c.git_credentials, "... the last line wins: off");
+	cli_free(&c);
+	parse_error("git-credentials = yes\n", "c:1: git-credentials 'yes': use true or false");
+	{
+		char **av = ARGS("true");
+		parse("git-credentials = true\n", &conf);
+		cli_parse(argc_of(av), av, &c, err, sizeof(err));
+		config_merge(&c, &conf, err, sizeof(err));
+		ok(c.git_credentials, "the file's git-credentials applies");
+		cli_free(&conf);
+		cli_free(&c);
+	}
+
 	char **argv = ARGS("true");
 	parse("ssh-agent = work*\n", &conf);
 	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));

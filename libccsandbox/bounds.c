@@ -17,20 +17,24 @@
  *    checks both). It is set inside, not before bwrap starts, because a
  *    user namespace records its creator's limit as the bound for the count
  *    in the parent namespace, which holds all the user's processes.
- *  - process memory: no cgroup is used (neither a systemd scope nor a
- *    delegated cgroup v2 yet), so anonymous memory is not bounded; the
- *    sandbox's processes get oom_score_adj CCSB_OOM_SCORE_ADJ so that the
- *    OOM killer takes them before the user's other programs. The status
- *    line says so. */
+ *  - process memory (and tasks once more): a transient systemd scope with
+ *    MemoryMax and TasksMax when the user's systemd manager gives one with
+ *    the memory and pids controllers (scope.c). Without it, anonymous
+ *    memory is not bounded; the sandbox's processes get oom_score_adj
+ *    CCSB_OOM_SCORE_ADJ so that the OOM killer takes them before the
+ *    user's other programs. The status line says which. */
 #include "internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The smallest bounds accepted: a shell and a few tools still run. */
@@ -183,6 +187,23 @@ static void put(char **p, size_t *n, bool *oom, const char *fmt, ...)
 	*n += (size_t)k;
 }
 
+/* The memory part of the line: the scope's bound, or why there is none. */
+static void describe_memory(const ccsb_sandbox *sb, char **out, size_t *n, bool *oom)
+{
+	const struct ccsb_scope *sc = &sb->scope;
+	if (!sc->applied)
+		put(out, n, oom, "; process memory: a systemd scope if the user's manager "
+		    "gives one (decided at run time)");
+	else if (sc->memory)
+		put(out, n, oom, "; process memory bounded too (systemd scope %s: MemoryMax)",
+		    sc->unit);
+	else
+		put(out, n, oom, "; process memory not bounded (no systemd scope: %s)", sc->why);
+	if (ccsb__bounds_oom(sb) && !(sc->applied && sc->memory))
+		put(out, n, oom, ", OOM killer takes the sandbox first (oom_score_adj %d)",
+		    CCSB_OOM_SCORE_ADJ);
+}
+
 CCSB_EXPORT char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb)
 {
 	char *out = NULL, sz[32];
@@ -214,15 +235,13 @@ CCSB_EXPORT char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb)
 		}
 		if (!first)
 			put(&out, &n, &oom, " (bwrap --size)");
-		/* Say plainly what is not enforced: no cgroup holds the
-		 * sandbox's own memory. */
-		put(&out, &n, &oom, "; process memory not bounded (no cgroup)");
-		if (ccsb__bounds_oom(sb))
-			put(&out, &n, &oom, ", OOM killer takes the sandbox first "
-			    "(oom_score_adj %d)", CCSB_OOM_SCORE_ADJ);
+		describe_memory(sb, &out, &n, &oom);
 	}
 	uint64_t nproc = ccsb__bounds_nproc(sb);
-	if (nproc)
+	if (nproc && sb->scope.applied && sb->scope.tasks)
+		put(&out, &n, &oom, "; tasks %" PRIu64 " (systemd scope: TasksMax; and RLIMIT_NPROC)",
+		    nproc);
+	else if (nproc)
 		put(&out, &n, &oom, "; tasks %" PRIu64 " (RLIMIT_NPROC, sandbox's user namespace)",
 		    nproc);
 	else
@@ -232,4 +251,52 @@ CCSB_EXPORT char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb)
 		return NULL;
 	}
 	return out;
+}
+
+CCSB_EXPORT void ccsb_sandbox_set_bounds_fd(ccsb_sandbox *sb, int fd)
+{
+	sb->bounds_fd = fd;
+}
+
+/* The line is written while the sandbox is held: a reader that has gone
+ * away (`ccsb ... 2>&1 | grep -q`) must not kill the caller with SIGPIPE
+ * then, which would leave bwrap held. The signal is blocked for the write
+ * and one it raised is taken back. */
+static void write_line(int fd, const char *s)
+{
+	sigset_t pipe_set, old, pending;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	sigpending(&pending);
+	bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+	size_t n = strlen(s), off = 0;
+	while (off < n) {
+		ssize_t w = write(fd, s + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w < 0 && errno == EPIPE && !was_pending) {
+				struct timespec zero = { 0 };
+				sigtimedwait(&pipe_set, NULL, &zero);
+			}
+			break;
+		}
+		off += (size_t)w;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void ccsb__bounds_apply(ccsb_sandbox *sb, pid_t bwrap, pid_t child)
+{
+	pid_t pids[2] = { bwrap, child };
+	ccsb__scope_apply(sb, pids, 2, &sb->scope);
+	sb->scope.applied = true;
+	if (sb->bounds_fd < 0)
+		return;
+	char *line = ccsb_sandbox_describe_bounds(sb), *out = NULL;
+	if (line && asprintf(&out, "ccsb: %s\n", line) >= 0)
+		write_line(sb->bounds_fd, out);
+	free(out);
+	free(line);
 }

@@ -469,9 +469,18 @@ void ccsb_sandbox_set_nested_userns(ccsb_sandbox *sb, bool allow);
  *  - the sandbox's processes get oom_score_adj 500 (from ccsb-exec, when
  *    the policy mounts /proc at /proc), so the kernel's OOM killer takes
  *    them before the caller's other programs.
- * The memory of the sandbox's processes themselves is not bounded: that
- * needs a cgroup, which this version does not use. ccsb_sandbox_describe_bounds()
- * says what is enforced. -EINVAL below 16 MiB. */
+ *  - ccsb_sandbox_run() asks the caller's systemd user manager, on the
+ *    session bus ($DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus),
+ *    for a transient scope "ccsb-PID-PID.scope" with MemoryMax (and
+ *    TasksMax, see ccsb_sandbox_set_pids_max()) holding bwrap and the
+ *    sandbox before the command starts, then checks that the sandbox is in
+ *    its cgroup and that the cgroup has memory.max and pids.max (a manager
+ *    on a cgroup v1 or hybrid machine has no such controllers). Then the
+ *    kernel bounds the sandbox's whole memory, tmpfs pages included;
+ *    without, the memory of its processes is not bounded.
+ * The bounds line (ccsb_sandbox_describe_bounds(),
+ * ccsb_sandbox_set_bounds_fd()) says which of these hold. -EINVAL below
+ * 16 MiB. */
 int ccsb_sandbox_set_memory_max(ccsb_sandbox *sb, uint64_t bytes, ccsb_error **err);
 /* Bound the number of tasks (processes and threads) in the sandbox.
  * CCSB_BOUND_DEFAULT (what ccsb_sandbox_new() sets) is 4096, or 64 per
@@ -479,8 +488,9 @@ int ccsb_sandbox_set_memory_max(ccsb_sandbox *sb, uint64_t bytes, ccsb_error **e
  * RLIMIT_NPROC (soft and hard) to it before it starts the command; since
  * Linux 5.14 the kernel checks it against the tasks of the sandbox's user
  * namespaces only, so the caller's processes outside neither count nor are
- * limited. A fork() or clone() past the bound fails with EAGAIN. -EINVAL
- * below 8. */
+ * limited. A fork() or clone() past the bound fails with EAGAIN. The
+ * systemd scope (ccsb_sandbox_set_memory_max()) gets it as TasksMax too.
+ * -EINVAL below 8. */
 int ccsb_sandbox_set_pids_max(ccsb_sandbox *sb, uint64_t n, ccsb_error **err);
 /* The memory bound as resolved: bytes, or CCSB_BOUND_NONE. */
 uint64_t ccsb_sandbox_get_memory_max(const ccsb_sandbox *sb);
@@ -488,11 +498,16 @@ uint64_t ccsb_sandbox_get_memory_max(const ccsb_sandbox *sb);
 uint64_t ccsb_sandbox_get_pids_max(const ccsb_sandbox *sb);
 /* One line (newly allocated, no newline; NULL when out of memory) naming
  * each bound in force and the mechanism that enforces it, and what is not
- * bounded: "bounds: tasks 4096 (RLIMIT_NPROC in the sandbox's user
- * namespace); memory 12G: tmpfs 6G /tmp, 3G /home/claude, 1.5G /dev/shm
- * (bwrap --size), process memory not bounded (no cgroup), ...". Pure: it
- * describes the policy, as the next run applies it. */
+ * bounded: "bounds: memory 12G for tmpfs: 1.5G /dev/shm, 6G /tmp, 3G
+ * /home/claude (bwrap --size); process memory not bounded (no systemd
+ * scope: WHY), ...; tasks 4096 (RLIMIT_NPROC, sandbox's user namespace)".
+ * Before any run it describes the plan (the scope is "decided at run
+ * time"); after one, what that run had. */
 char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb);
+/* Where ccsb_sandbox_run() writes "ccsb: " and the bounds line, once the
+ * bounds are in place and before the command starts (borrowed; -1: none,
+ * the default). */
+void ccsb_sandbox_set_bounds_fd(ccsb_sandbox *sb, int fd);
 
 /* Clear the calling process's inheritable and ambient capability sets, so
  * that nothing it runs from now on can inherit a capability. ccsb calls it

@@ -211,6 +211,17 @@ struct ccsb_sandbox {
 	/* Resource bounds (bounds.c): bytes and tasks, CCSB_BOUND_NONE for
 	 * none; ccsb_sandbox_new() sets the defaults. */
 	uint64_t memory_max, pids_max;
+	/* Where a run writes its bounds line; -1: nowhere. */
+	int bounds_fd;
+	/* The last run's systemd scope (scope.c). */
+	struct ccsb_scope {
+		bool applied;      /* a run has been through ccsb__bounds_apply() */
+		bool tried;        /* a session bus was found and asked */
+		bool ok;           /* the sandbox is in the scope's cgroup */
+		bool memory, tasks; /* ... whose memory.max / pids.max are ours */
+		char unit[64];
+		char why[256];     /* what is missing, when not all of it */
+	} scope;
 };
 
 /* ---- resource bounds (bounds.c) -------------------------------------- */
@@ -226,6 +237,14 @@ uint64_t ccsb__bounds_shm_size(const ccsb_sandbox *sb);
 uint64_t ccsb__bounds_nproc(const ccsb_sandbox *sb);
 /* Whether ccsb-exec gets --oom-score-adj. */
 bool ccsb__bounds_oom(const ccsb_sandbox *sb);
+/* During a run, with bwrap (`bwrap`) and the sandbox's pid 1 (`child`)
+ * held: ask for the systemd scope, then write the bounds line to
+ * bounds_fd. Never fails: what could not be had is said on the line. */
+void ccsb__bounds_apply(ccsb_sandbox *sb, pid_t bwrap, pid_t child);
+/* scope.c: a transient scope with the policy's bounds holding `pids` (the
+ * last is the sandbox's pid 1, checked to be in it afterwards). */
+void ccsb__scope_apply(const ccsb_sandbox *sb, const pid_t *pids, size_t npids,
+		       struct ccsb_scope *s);
 /* "1.5G", "6G", "512M", "100B" (powers of 1024, one decimal, rounded up). */
 void ccsb__format_size(uint64_t v, char *buf, size_t len);
 

@@ -539,6 +539,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 		r = explain_bwrap_failure(st, err);
 		goto out_mask;
 	}
+	ccsb__bounds_apply(sb, l.bwrap, l.child);
 
 	if (sb->net != CCSB_NET_NONE) {
 		char helper[PATH_MAX];

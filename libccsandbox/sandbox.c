@@ -69,6 +69,7 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	sb->dns_summary_fd = -1;
 	sb->report_fd = -1;
 	ccsb__bounds_init(sb);
+	sb->bounds_fd = -1;
 	if (!sb->user || !sb->home || !sb->hostname || !sb->cwd || !sb->bwrap ||
 	    !sb->slirp || !sb->exec_helper) {
 		ccsb_sandbox_free(sb);

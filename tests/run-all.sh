@@ -38,7 +38,8 @@ deps="build-essential autoconf automake libtool pkg-config
       libnl-3-dev libnl-route-3-dev libcap-dev libseccomp-dev libjson-c-dev musl-tools
       bubblewrap slirp4netns iproute2 util-linux tmux python3 strace git
       clang libclang-rt-14-dev curl iperf3 dnsmasq-base nix-bin
-      openssh-client openssh-server sudo openssl"
+      openssh-client openssh-server sudo openssl
+      systemd dbus-daemon"
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "== installing dependencies"

@@ -368,8 +368,10 @@ int main(int argc, char **argv)
 			describe_net(sb, stderr, "ccsb: ");
 			if (claude_off)
 				fprintf(stderr, "ccsb: %s\n", CLAUDE_OFF_LINE);
-			describe_bounds(sb, stderr, "ccsb: ");
 		}
+		/* Written by the run once the bounds are in place: whether the
+		 * systemd scope holds is only known then. */
+		ccsb_sandbox_set_bounds_fd(sb, c.quiet ? -1 : STDERR_FILENO);
 		int log_fd = -1;
 		if (c.log_net) {
 			log_fd = open(c.log_net, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -807,27 +807,23 @@ static void check_claude(void)
 }
 
 /* Resource bounds: what the default policy bounds, with which mechanism,
- * and what it does not (libccsandbox/bounds.c). */
+ * and what it does not (libccsandbox/bounds.c). A real run, since whether
+ * the user's systemd manager gives a scope with the memory and pids
+ * controllers is only known by asking it. */
 static void check_bounds(struct state *s)
 {
-	ccsb_sandbox *sb = ccsb_sandbox_new();
-	if (!sb || ccsb_sandbox_apply_defaults(sb, 0, NULL) < 0) {
-		ccsb_sandbox_free(sb);
-		say(FAILURE, NULL, "bounds: cannot build the default policy");
-		return;
-	}
-	char *line = ccsb_sandbox_describe_bounds(sb);
-	ccsb_sandbox_free(sb);
 	if (s->have_bwrap) {
 		char out[8192];
 		char *const argv[] = { s->bwrap, (char *)"--help", NULL };
 		run_capture(argv, out, sizeof(out), 10000);
-		if (!strstr(out, "--size"))
+		if (!strstr(out, "--size")) {
 			say(FAILURE, "upgrade bubblewrap to 0.7.0 or later; or run ccsb with "
 				     "--memory=none (tmpfs mounts then unbounded, as big as half "
 				     "the RAM each)",
 			    "bounds: %s has no --size, which sizes the sandbox's tmpfs mounts "
 			    "(bwrap: \"Unknown option --size\")", s->bwrap);
+			return;
+		}
 	}
 	struct utsname u;
 	unsigned maj = 0, min = 0;
@@ -837,14 +833,42 @@ static void check_bounds(struct state *s)
 		say(WARNING, "upgrade the kernel to 5.14 or later, or raise the bound with --pids",
 		    "bounds: kernel %s counts RLIMIT_NPROC over all your processes, not only "
 		    "the sandbox's: the task bound also counts those outside", u.release);
-	say(OK, NULL, "%s", line ? line : "bounds: (out of memory)");
-	/* Said as a warning: it is a real gap, and the fix is the user's. */
-	say(WARNING, "to bound it, start ccsb in a cgroup with a memory limit, e.g. "
-		     "`systemd-run --user --scope -p MemoryMax=8G -p TasksMax=4096 ccsb ...` "
-		     "where systemd is the user's session manager",
-	    "bounds: the memory of the sandbox's processes is not bounded (ccsb uses no "
-	    "cgroup); the OOM killer takes them first (oom_score_adj 500)");
+	ccsb_error *err = NULL;
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	char *const cmd[] = { (char *)"true", NULL };
+	int r = sb ? 0 : -ENOMEM;
+	if (r == 0 && s->root)
+		r = ccsb_sandbox_set_identity(sb, 1000, 1000, NULL, NULL, &err);
+	if (r == 0 && s->have_bwrap)
+		r = ccsb_sandbox_set_bwrap(sb, s->bwrap, &err);
+	if (r == 0)
+		r = ccsb_sandbox_apply_defaults(sb, 0, &err);
+	if (r == 0)
+		r = ccsb_sandbox_set_tty(sb, CCSB_TTY_OFF, &err);
+	if (r == 0 && s->bwrap_runs) {
+		fflush(stdout);
+		r = ccsb_sandbox_run(sb, cmd, &err);
+	}
+	char *line = r == 0 ? ccsb_sandbox_describe_bounds(sb) : NULL;
+	if (!line) {
+		/* The plan, when no sandbox can run here (said above). */
+		line = sb ? ccsb_sandbox_describe_bounds(sb) : NULL;
+		say(OK, NULL, "%s", line ? line : "bounds: (out of memory)");
+	} else {
+		say(OK, NULL, "%s", line);
+		if (!strstr(line, "MemoryMax"))
+			/* A real gap, and the fix is the user's. */
+			say(WARNING, "log in to a systemd session whose user manager has the memory "
+				     "and pids controllers (cgroup v2: systemd.unified_cgroup_hierarchy=1), "
+				     "or start ccsb in a cgroup with a limit, e.g. `systemd-run --user "
+				     "--scope -p MemoryMax=8G ccsb ...`",
+			    "bounds: the memory of the sandbox's processes is not bounded (no "
+			    "systemd scope with a memory controller); the OOM killer takes them "
+			    "first (oom_score_adj 500)");
+	}
 	free(line);
+	ccsb_error_free(err);
+	ccsb_sandbox_free(sb);
 }
 
 int doctor_main(char *const args[])

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build the fuzz targets (the allowlist parser, the DNS codec, the git
 # configuration parser and writer, the ssh-agent protocol, the git credential
-# protocol, the readers of the user's registry configuration) with
+# protocol, the readers of the user's registry configuration, the D-Bus
+# replies of the systemd scope) with
 # libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -24,7 +25,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -224,6 +225,25 @@ DICT
 
 # ssh-agent seeds: a framed stream of every request shape, an identity list
 # of two keys, and a key filter.
+# D-Bus seeds: a method return with a job path, an error, and JobRemoved,
+# back to back as a bus sends them.
+seed_dbus() {
+	corpus=$1
+	printf 'l\002\001\001\044\000\000\000\007\000\000\000\037\000\000\000\005\001u\000\003\000\000\000\010\001g\000\001o\000\000\007\001s\000\004\000\000\000:1.0\000\000\000\000\000\000\000\000\000\000\000\000\037\000\000\000/org/freedesktop/systemd1/job/1\000' >"$corpus/seed-return"
+	printf 'l\004\001\001\050\000\000\000\011\000\000\000\036\000\000\000\003\001s\000\012\000\000\000JobRemoved\000\000\000\000\000\000\010\001g\000\004uoss\000\000\000\001\000\000\000\001\000\000\000/\000\000\000\001\000\000\000u\000\000\000\004\000\000\000done\000' >"$corpus/seed-signal"
+	cat >"$out/dbus.dict" <<'DICT'
+"l"
+"B"
+"\x01\x01o\x00"
+"\x03\x01s\x00"
+"\x04\x01s\x00"
+"\x05\x01u\x00"
+"\x08\x01g\x00"
+"uoss"
+"JobRemoved"
+DICT
+}
+
 seed_sshagent() {
 	corpus=$1
 	key='\000\000\000\013ssh-ed25519\000\000\000\040XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX'
@@ -319,6 +339,7 @@ run() {
 	gitconfig) seed_gitconfig "$corpus" ;;
 	sshagent) seed_sshagent "$corpus" ;;
 	gitcred) seed_gitcred "$corpus" ;;
+	dbus) seed_dbus "$corpus" ;;
 	state-merge) seed_state_merge "$corpus" ;;
 	registries) seed_registries "$corpus" ;;
 	esac
@@ -342,6 +363,7 @@ for t in $targets; do
 	gitconfig) build gitconfig gitconfig.c ;;
 	sshagent) build sshagent sshagent.c ;;
 	gitcred) build gitcred gitcred.c allowlist.c error.c ;;
+	dbus) build dbus dbus.c ;;
 	state-merge)
 		# tools/state-merge.c, with json-c (ccsb-state's merge).
 		# shellcheck disable=SC2086 # word splitting of the flags is intended
@@ -376,6 +398,8 @@ for t in $targets; do
 	gitcred) maxlen=9000 ;;
 	state-merge) maxlen=8192 ;;
 	registries) maxlen=4096 ;;
+	# a few replies and signals back to back
+	dbus) maxlen=4096 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

@@ -48,8 +48,19 @@ check "default: /dev is read-only" 'echo "$out" | grep -q "Read-only file system
 check "default: /dev/shm and /dev/null stay writable" \
 	'echo "$out" | grep -q shm-writable && echo "$out" | grep -q null-writable'
 check "default: the status line names every mechanism" \
-	'grep -q "^ccsb: bounds: memory .* for tmpfs: .* /dev/shm, .* /tmp, .* /home/claude (bwrap --size); process memory not bounded (no cgroup), OOM killer takes the sandbox first (oom_score_adj 500); tasks $DEF_PIDS (RLIMIT_NPROC, sandbox.s user namespace)$" "$T/err"'
+	'grep -q "^ccsb: bounds: memory .* for tmpfs: .* /dev/shm, .* /tmp, .* /home/claude (bwrap --size); process memory not bounded (no systemd scope: no user session bus (DBUS_SESSION_BUS_ADDRESS, \$XDG_RUNTIME_DIR/bus)), OOM killer takes the sandbox first (oom_score_adj 500); tasks $DEF_PIDS (RLIMIT_NPROC, sandbox.s user namespace)$" "$T/err"'
 check "the host shell keeps its own oom_score_adj" '[ "$(cat /proc/self/oom_score_adj)" = 0 ]'
+
+# The bounds line is written while the sandbox is held: a reader that stops
+# after the network line (grep -q) must not kill ccsb with SIGPIPE then and
+# leave bwrap held.
+marker=ccsb-bounds-sigpipe-$$
+(cd "$PROJ" && as_test_user env -i $SB_ENV HOME="$THOME" CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \
+	"$CCSB" --net=none -- true "$marker" 2>&1 | grep -q "network: none")
+sleep 0.5
+check "a reader gone after the network line: ccsb finishes, no bwrap left held" \
+	'! pgrep -f "$marker" >/dev/null'
+pkill -KILL -f "$marker" 2>/dev/null
 
 # ---- a fork loop stops at the bound; the host is unaffected -----------
 # The sandbox's pid 1 is ccsb-exec, then python3: 32 - 2 children at most.
@@ -233,5 +244,81 @@ out=$(cd "$PROJ" && as_test_user env -i $SB_ENV HOME="$THOME" CCSB_EXEC_HELPER="
 	CCSB_BWRAP="$T/oldbwrap" "$CCSB" doctor 2>&1)
 check "doctor: a bwrap without --size is a failure with the fix" \
 	'echo "$out" | grep -q "^failure  bounds: .*oldbwrap has no --size" && echo "$out" | grep -q "fix: upgrade bubblewrap to 0.7.0"'
+
+# ---- a real systemd user manager: the scope -------------------------------
+# A private user manager for the test user, on a session bus of its own, in
+# a mount namespace where /sys/fs/cgroup is the cgroup2 hierarchy and the
+# test owns a subtree of it (what systemd-logind gives a user). This
+# machine's cgroup2 has no memory or pids controller (they are on cgroup
+# v1), so the scope is made and holds the sandbox, and ccsb must then say
+# that its bounds are not enforced; with the controllers (a cgroup v2
+# machine) the same code reads memory.max and pids.max back.
+if [ "$(id -u)" = 0 ] && [ -x /lib/systemd/systemd ] && command -v dbus-daemon >/dev/null 2>&1 &&
+	grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+	SD=$T/sd
+	mkdir -p "$SD/run"
+	chown "$TEST_UID:$TEST_GID" "$SD/run"
+	chmod 700 "$SD/run"
+	CG=ccsb-bounds-test.$$
+	cat >"$SD/ns.sh" <<'EOF'
+set -u
+# Every process this script starts lives in $CG; cgroup.kill ends them all.
+cleanup() {
+	[ -d "/sys/fs/cgroup/$CG" ] || return 0
+	echo $$ >/sys/fs/cgroup/cgroup.procs # out of it first: the kill is for the rest
+	echo 1 >"/sys/fs/cgroup/$CG/cgroup.kill" 2>/dev/null
+	for i in $(seq 50); do
+		[ -z "$(find "/sys/fs/cgroup/$CG" -name cgroup.procs -exec cat {} + 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	find "/sys/fs/cgroup/$CG" -depth -type d -exec rmdir {} + 2>/dev/null
+}
+mount -t cgroup2 none /sys/fs/cgroup || exit 1
+# systemd runs as a user manager only where the system was booted with it.
+mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system
+mkdir "/sys/fs/cgroup/$CG"
+chown -R "$TEST_UID:$TEST_GID" "/sys/fs/cgroup/$CG"
+echo $$ >"/sys/fs/cgroup/$CG/cgroup.procs"
+trap cleanup EXIT
+U() { setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups -- env -i \
+	PATH=/usr/local/bin:/usr/bin:/bin HOME="$THOME" XDG_RUNTIME_DIR="$SD/run" \
+	DBUS_SESSION_BUS_ADDRESS="unix:path=$SD/run/bus" LANG=C.UTF-8 "$@"; }
+U dbus-daemon --session --address="unix:path=$SD/run/bus" --fork --nopidfile >/dev/null || exit 1
+U /lib/systemd/systemd --user >"$SD/systemd.log" 2>&1 </dev/null &
+for i in $(seq 100); do
+	U busctl --user --timeout=1 get-property org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+		org.freedesktop.systemd1.Manager Version >/dev/null 2>&1 && break
+	sleep 0.1
+done
+cd "$PROJ" || exit 1
+U env CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" "$CCSB" --net=none --memory=256M --pids=64 -- \
+	sh -c 'cat /proc/self/cgroup; grep "^Max processes" /proc/self/limits' >"$SD/out" 2>"$SD/err"
+echo "rc=$?" >>"$SD/out"
+U env CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" "$CCSB" doctor >"$SD/doctor" 2>&1
+# The scope is gone once the sandbox is (CollectMode=inactive-or-failed).
+for i in $(seq 50); do
+	[ -z "$(find "/sys/fs/cgroup/$CG" -name 'ccsb-*.scope' 2>/dev/null)" ] && break
+	sleep 0.1
+done
+find "/sys/fs/cgroup/$CG" -name 'ccsb-*.scope' >"$SD/left"
+EOF
+	export SD CG T THOME PROJ CCSB CCSB_EXEC_HELPER TEST_UID TEST_GID
+	timeout 120 unshare -m --propagation private sh "$SD/ns.sh"
+	unit=$(sed -n 's/.*no systemd scope: \(ccsb-[0-9]*-[0-9]*\.scope\) has no.*/\1/p' "$SD/err")
+	check "systemd: the sandbox ran in the transient scope ccsb asked for (${unit:-none})" \
+		'[ -n "$unit" ] && grep -q "^0::/.*/$unit\$" "$SD/out" && grep -q "^rc=0$" "$SD/out"'
+	check "systemd: the scope has no memory or pids controller here, and the status line says so" \
+		'grep -q "^ccsb: bounds: memory 256M .* process memory not bounded (no systemd scope: $unit has no memory or pids controller (cgroup v1 or hybrid, or not delegated to the user.s manager)), OOM killer takes the sandbox first (oom_score_adj 500); tasks 64 (RLIMIT_NPROC, sandbox.s user namespace)$" "$SD/err"'
+	check "systemd: the weaker bound still holds inside (RLIMIT_NPROC 64)" \
+		'grep -q "^Max processes *64 *64 " "$SD/out"'
+	check "systemd: doctor asks too, and names the scope and what it lacks" \
+		'grep -q "^ok       bounds: .*no systemd scope: ccsb-[0-9]*-[0-9]*\.scope has no memory or pids controller" "$SD/doctor"'
+	check "systemd: the scope is collected after the run" '[ ! -s "$SD/left" ]'
+	check "systemd: nothing of the test's manager is left" \
+		'[ ! -d "/sys/fs/cgroup/unified/$CG" ] && [ ! -d "/sys/fs/cgroup/$CG" ]'
+	if [ -n "${CCSB_BOUNDS_VERBOSE-}" ]; then sed 's/^/# /' "$SD/err" "$SD/out" "$SD/systemd.log"; fi
+else
+	fail "systemd: needs root, systemd (/lib/systemd/systemd), dbus-daemon and a cgroup2 mount"
+fi
 
 t_done

@@ -108,10 +108,26 @@ static void test_argv(void)
 
 	char *d = ccsb_sandbox_describe_bounds(sb);
 	is_str(d, "bounds: memory 1G for tmpfs: 128M /dev/shm, 512M /tmp, 256M /home/claude, "
-		  "128M /scratch (bwrap --size); process memory not bounded (no cgroup), OOM "
-		  "killer takes the sandbox first (oom_score_adj 500); tasks 100 (RLIMIT_NPROC, "
-		  "sandbox's user namespace)",
-	       "status line");
+		  "128M /scratch (bwrap --size); process memory: a systemd scope if the user's "
+		  "manager gives one (decided at run time), OOM killer takes the sandbox first "
+		  "(oom_score_adj 500); tasks 100 (RLIMIT_NPROC, sandbox's user namespace)",
+	       "status line before a run: the plan");
+	free(d);
+	/* After a run: what the scope gave (scope.c fills these). */
+	sb->scope = (struct ccsb_scope){ .applied = true, .tried = true, .ok = true, .memory = true,
+					 .tasks = true, .unit = "ccsb-1-2.scope" };
+	d = ccsb_sandbox_describe_bounds(sb);
+	is_str(d, "bounds: memory 1G for tmpfs: 128M /dev/shm, 512M /tmp, 256M /home/claude, "
+		  "128M /scratch (bwrap --size); process memory bounded too (systemd scope "
+		  "ccsb-1-2.scope: MemoryMax); tasks 100 (systemd scope: TasksMax; and RLIMIT_NPROC)",
+	       "status line with the scope in force");
+	free(d);
+	sb->scope = (struct ccsb_scope){ .applied = true, .why = "no user session bus" };
+	d = ccsb_sandbox_describe_bounds(sb);
+	ok(d && strstr(d, "; process memory not bounded (no systemd scope: no user session bus), "
+			  "OOM killer takes the sandbox first (oom_score_adj 500); tasks 100 "
+			  "(RLIMIT_NPROC, sandbox's user namespace)"),
+	   "status line without a scope: why, and the weaker mechanisms");
 	free(d);
 	ccsb_sandbox_free(sb);
 
@@ -125,8 +141,9 @@ static void test_argv(void)
 	ok(strstr(s, " -- /run/ccsb/exec -- true") != NULL, "no --nproc, no --oom-score-adj");
 	free(s);
 	d = ccsb_sandbox_describe_bounds(sb);
-	is_str(d, "bounds: memory 64M for tmpfs: 8M /sb/dev/shm (bwrap --size); process memory "
-		  "not bounded (no cgroup); tasks not bounded (--pids=none)",
+	is_str(d, "bounds: memory 64M for tmpfs: 8M /sb/dev/shm (bwrap --size); process memory: "
+		  "a systemd scope if the user's manager gives one (decided at run time); tasks "
+		  "not bounded (--pids=none)",
 	       "status line without /proc, tasks none");
 	free(d);
 	ccsb_sandbox_free(sb);

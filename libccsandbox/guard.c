@@ -10,17 +10,18 @@
  *    cannot set, and renames it aside ("quarantine"), reporting each item.
  * The home side (~/.claude, ~/.claude.json, caches) is handled elsewhere. */
 #include "internal.h"
+#include "gitconfig.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -418,9 +419,13 @@ struct scan {
 	struct roots roots;
 	struct timespec t0;
 	char stamp[32];
-	size_t entries, max;
+	size_t entries, max, next_clock;
 	struct timespec deadline;
 	bool stopped;
+	char path[PATH_MAX]; /* the directory being read */
+	size_t plen;
+	const char *root;
+	char *buf;
 	char **seen;
 	size_t nseen, capseen;
 	bool oom;
@@ -481,198 +486,121 @@ static void quarantine_report(struct scan *sc, const char *dir, const char *name
 }
 
 /* The keys a replacement config keeps: none of them makes git run a
- * program or changes what it trusts. */
-static bool safe_key(const char *key)
+ * program or changes what it trusts. Unlike the synthesized ~/.gitconfig's
+ * list (gitconfig.c), a repository's own layout keys and its remotes are
+ * kept: the repository must go on working. */
+static bool repo_safe_key(const char *section, const char *sub, const char *key)
 {
-	static const char *const plain[] = {
-		"core.repositoryformatversion", "core.filemode", "core.bare", "core.worktree",
-		"core.logallrefupdates", "core.ignorecase", "core.precomposeunicode",
-		"core.symlinks", "core.autocrlf", "core.eol", "core.safecrlf", "core.quotepath",
-		"core.abbrev", "extensions.objectformat", "extensions.refstorage",
-		"extensions.worktreeconfig", "user.name", "user.email", "init.defaultbranch",
+	static const char *const plain[][2] = {
+		{ "core", "repositoryformatversion" }, { "core", "filemode" }, { "core", "bare" },
+		{ "core", "worktree" }, { "core", "logallrefupdates" }, { "core", "ignorecase" },
+		{ "core", "precomposeunicode" }, { "core", "symlinks" }, { "core", "autocrlf" },
+		{ "core", "eol" }, { "core", "safecrlf" }, { "core", "quotepath" },
+		{ "core", "abbrev" }, { "extensions", "objectformat" },
+		{ "extensions", "refstorage" }, { "extensions", "worktreeconfig" },
+		{ "user", "name" }, { "user", "email" }, { "init", "defaultbranch" },
 	};
-	static const char *const sub[][2] = {
+	static const char *const with_sub[][2] = {
 		{ "branch", "remote" }, { "branch", "merge" }, { "branch", "rebase" },
 		{ "remote", "url" },    { "remote", "fetch" }, { "remote", "pushurl" },
 	};
-	for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++)
-		if (strcmp(key, plain[i]) == 0)
-			return true;
-	const char *dot = strchr(key, '.'), *last = strrchr(key, '.');
-	if (!dot || dot == last)
-		return false;
-	for (size_t i = 0; i < sizeof(sub) / sizeof(*sub); i++)
-		if ((size_t)(dot - key) == strlen(sub[i][0]) && strncmp(key, sub[i][0], dot - key) == 0 &&
-		    strcmp(last + 1, sub[i][1]) == 0)
+	const char *const(*v)[2] = sub ? with_sub : plain;
+	size_t n = sub ? sizeof(with_sub) / sizeof(*with_sub) : sizeof(plain) / sizeof(*plain);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(section, v[i][0]) == 0 && strcmp(key, v[i][1]) == 0)
 			return true;
 	return false;
 }
 
-static void put_quoted(FILE *f, const char *s, bool value)
+struct sanitize {
+	struct ccsb__gitconfig_out out;
+	size_t kept, dropped;
+};
+
+static int sanitize_var(const char *section, const char *sub, const char *key, const char *value,
+			size_t line, void *data)
 {
-	if (value && *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "0123456789._/:@+-=,~") == strlen(s)) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if (value && *s == '\n')
-			fputs("\\n", f);
-		else if (value && *s == '\t')
-			fputs("\\t", f);
-		else if (*s != '\n')
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	(void)line;
+	struct sanitize *z = data;
+	int r = repo_safe_key(section, sub, key)
+			? ccsb__gitconfig_emit(&z->out, section, sub, key, value ? value : "true")
+			: -EINVAL;
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		z->dropped++;
+	else
+		z->kept++;
+	return 0;
 }
 
-/* Write the safe keys of "key\nvalue\0" records (git config --list -z). */
-static void write_safe(FILE *f, char *list, size_t len, size_t *kept, size_t *dropped)
+/* The first 1 MiB of a file (git configs are small), NUL-terminated. */
+static ssize_t read_small(const char *path, char **out)
 {
-	char last_sec[256] = "", last_sub[256] = "";
-	bool first = true;
-	for (char *rec = list, *next; rec < list + len; rec = next) {
-		next = rec + strlen(rec) + 1;
-		char *nl = strchr(rec, '\n');
-		const char *value = nl ? nl + 1 : "true";
-		if (nl)
-			*nl = '\0';
-		const char *dot = strchr(rec, '.'), *last = strrchr(rec, '.');
-		bool ok = dot && safe_key(rec) && (size_t)(dot - rec) < sizeof(last_sec) &&
-			  strspn(last + 1, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(last + 1);
-		if (!ok) {
-			(*dropped)++;
-			continue;
-		}
-		char sec[256], sb[256] = "";
-		snprintf(sec, sizeof(sec), "%.*s", (int)(dot - rec), rec);
-		if (last > dot)
-			snprintf(sb, sizeof(sb), "%.*s", (int)(last - dot - 1), dot + 1);
-		if (first || strcmp(sec, last_sec) || strcmp(sb, last_sub)) {
-			fprintf(f, "[%s", sec);
-			if (*sb) {
-				fputc(' ', f);
-				put_quoted(f, sb, false);
-			}
-			fputs("]\n", f);
-			snprintf(last_sec, sizeof(last_sec), "%s", sec);
-			snprintf(last_sub, sizeof(last_sub), "%s", sb);
-			first = false;
-		}
-		fprintf(f, "\t%s = ", last + 1);
-		put_quoted(f, value, true);
-		fputc('\n', f);
-		(*kept)++;
-	}
-}
-
-/* The host's git reads the quarantined file (--file, no includes, outside
- * any repository): no hand-written parser of the config syntax here. */
-static ssize_t git_config_list(const char *file, char **out)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	const char *path = getenv("PATH");
-	char envpath[PATH_MAX + 8];
-	snprintf(envpath, sizeof(envpath), "PATH=%s",
-		 path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	char *const envp[] = { envpath, "LC_ALL=C", "GIT_CONFIG_NOSYSTEM=1",
-			       "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CEILING_DIRECTORIES=/",
-			       "HOME=/nonexistent", NULL };
-	char *const argv[] = { "git", "--no-pager", "config", "--file", (char *)file,
-			       "--no-includes", "--list", "-z", NULL };
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		int null = open("/dev/null", O_RDWR);
-		if (dup2(p[1], 1) < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 2) < 0 ||
-		    chdir("/") < 0)
-			_exit(127);
-		execvpe("git", argv, envp);
-		_exit(127);
-	}
-	close(p[1]);
-	size_t n = 0, cap = 0;
-	char *buf = NULL;
-	for (;;) {
-		if (n + 4096 > cap) {
-			if (cap >= (1u << 24))
-				break;
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		ssize_t r = read(p[0], buf + n, cap - n - 1);
+	char *buf = malloc((1u << 20) + 1);
+	size_t n = 0;
+	while (buf && n < (1u << 20)) {
+		ssize_t r = read(fd, buf + n, (1u << 20) - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		n += (size_t)r;
 	}
-	close(p[0]);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!buf || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		free(buf);
-		return -EIO;
-	}
+	close(fd);
+	if (!buf)
+		return -ENOMEM;
 	buf[n] = '\0';
 	*out = buf;
 	return (ssize_t)n;
 }
 
-/* A new git directory's config was quarantined: put a config with only its
- * harmless keys in its place, so that the repository keeps working. */
+/* A git directory's config was quarantined: put a config with only its
+ * harmless keys in its place, so that the repository keeps working. It is
+ * parsed by gitconfig.c (git's syntax; fuzzed), includes not followed. */
 static void replace_config(struct scan *sc, const char *gitdir, const char *qname)
 {
 	char cfg[PATH_MAX], q[PATH_MAX];
 	if (join(cfg, sizeof(cfg), gitdir, "config") < 0 || join(q, sizeof(q), gitdir, qname) < 0)
 		return;
-	char *list = NULL;
-	ssize_t n = git_config_list(q, &list);
+	struct sanitize z = { 0 };
+	char *text = NULL;
+	ssize_t n = read_small(q, &text);
+	size_t bad = 0;
+	int pr = n < 0 ? (int)n : ccsb__gitconfig_parse(text, (size_t)n, sanitize_var, &z, &bad);
+	free(text);
+	const char *base = strrchr(gitdir, '/');
+	bool parsed = pr == 0;
+	if (!parsed) {
+		/* What git init writes: the repository stays usable. */
+		ccsb__gitconfig_out_free(&z.out);
+		memset(&z, 0, sizeof(z));
+		ccsb__gitconfig_emit(&z.out, "core", NULL, "repositoryformatversion", "0");
+		ccsb__gitconfig_emit(&z.out, "core", NULL, "filemode", "true");
+		ccsb__gitconfig_emit(&z.out, "core", NULL, "bare",
+				     base && strcmp(base, "/.git") == 0 ? "false" : "true");
+		ccsb__gitconfig_emit(&z.out, "core", NULL, "logallrefupdates", "true");
+	}
+	static const char head[] = "# Written by ccsb: the config the sandbox wrote is beside this\n"
+				   "# file, quarantined; only keys that run nothing were kept.\n";
 	int fd = open(cfg, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		free(list);
-		ccsb__report(sc->sb, "could not write a replacement %s: %s", cfg, strerror(errno));
-		return;
-	}
-	size_t kept = 0, dropped = 0;
-	fputs("# Written by ccsb: the config the sandbox wrote is beside this file,\n"
-	      "# quarantined; only keys that run nothing were kept.\n", f);
-	if (n >= 0) {
-		write_safe(f, list, (size_t)n, &kept, &dropped);
-	} else {
-		const char *base = strrchr(gitdir, '/');
-		fprintf(f, "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n"
-			   "\tbare = %s\n\tlogallrefupdates = true\n",
-			base && strcmp(base, "/.git") == 0 ? "false" : "true");
-	}
-	free(list);
-	if (fclose(f) != 0)
-		ccsb__report(sc->sb, "could not write a replacement %s", cfg);
-	else if (n >= 0)
-		ccsb__report(sc->sb, "replaced %s with its %zu harmless key%s (%zu dropped)", cfg, kept,
-			     kept == 1 ? "" : "s", dropped);
+	bool ok = fd >= 0 && write(fd, head, sizeof(head) - 1) == (ssize_t)(sizeof(head) - 1) &&
+		  (z.out.len == 0 || write(fd, z.out.buf, z.out.len) == (ssize_t)z.out.len);
+	int e = errno;
+	if (fd >= 0 && close(fd) < 0)
+		ok = false;
+	ccsb__gitconfig_out_free(&z.out);
+	if (!ok)
+		ccsb__report(sc->sb, "could not write a replacement %s: %s", cfg, strerror(e));
+	else if (parsed)
+		ccsb__report(sc->sb, "replaced %s with its %zu harmless key%s (%zu dropped)", cfg, z.kept,
+			     z.kept == 1 ? "" : "s", z.dropped);
 	else
-		ccsb__report(sc->sb, "replaced %s with a minimal config (git could not read the "
-				     "quarantined one)", cfg);
+		ccsb__report(sc->sb, "replaced %s with a minimal config (git would not read the "
+				     "quarantined one either)", cfg);
 }
 
 static bool hook_name(const char *name)
@@ -885,95 +813,122 @@ static void check_names(struct scan *sc, const char *dir, const char *name, unsi
 	}
 }
 
-struct queue {
-	char **v;
-	size_t head, n, cap;
+/* getdents64's record (the glibc wrapper is recent; the system call is
+ * the same everywhere). */
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
 };
 
-/* `dir`/`name`, or `dir` itself when `name` is NULL. */
-static bool enqueue(struct queue *q, const char *dir, const char *name)
-{
-	if (q->n == q->cap) {
-		size_t nc = q->cap ? q->cap * 2 : 1024;
-		char **nv = reallocarray(q->v, nc, sizeof(*nv));
-		if (!nv)
-			return false;
-		q->v = nv;
-		q->cap = nc;
-	}
-	char *s = NULL;
-	if (!name)
-		s = strdup(dir);
-	else if (asprintf(&s, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name) < 0)
-		s = NULL;
-	if (!s)
-		return false;
-	q->v[q->n++] = s;
-	return true;
-}
+#define SCAN_BUF 65536
+#define SCAN_MAX_DEPTH 256
 
 static bool over_budget(struct scan *sc)
 {
 	if (sc->entries >= sc->max)
 		return true;
-	if (sc->entries % 4096 == 0) {
+	if (sc->entries >= sc->next_clock) {
+		sc->next_clock = sc->entries + 4096;
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > sc->deadline.tv_sec)
+		if (now.tv_sec > sc->deadline.tv_sec ||
+		    (now.tv_sec == sc->deadline.tv_sec && now.tv_nsec >= sc->deadline.tv_nsec))
 			return true;
 	}
 	return false;
 }
 
-/* One directory: its entries (getdents via readdir, d_type, no stat per
- * file), the names that matter, its subdirectories queued. */
-static void scan_dir(struct scan *sc, struct queue *q, const char *path)
+static void report_stopped(struct scan *sc, const char *why)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	bool head = false, objects = false, refs = false, commondir = false;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		const char *n = e->d_name;
-		if (n[0] == '.' && (!n[1] || (n[1] == '.' && !n[2])))
-			continue;
-		sc->entries++;
-		unsigned char type = e->d_type;
-		if (type == DT_UNKNOWN) {
-			struct stat st;
-			if (fstatat(fd, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				continue;
-			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
-		}
-		if (type == DT_DIR && !enqueue(q, path, n))
-			sc->oom = true;
-		head |= strcmp(n, "HEAD") == 0;
-		objects |= type == DT_DIR && strcmp(n, "objects") == 0;
-		refs |= type == DT_DIR && strcmp(n, "refs") == 0;
-		commondir |= type != DT_DIR && strcmp(n, "commondir") == 0;
-		if (n[0] == '.')
-			check_names(sc, path, n, type);
-	}
-	closedir(d);
-	if (head && ((objects && refs) || commondir))
-		check_gitdir(sc, path, 0);
+	sc->stopped = true;
+	ccsb__report(sc->sb, "the scan for planted git and Claude Code files stopped (%s) after %zu "
+			     "entries, at %s: what lies beyond was NOT checked. Before running git or "
+			     "claude there, list what changed during the run: find %s -newerct @%lld",
+		     why, sc->entries, sc->path, sc->root, (long long)sc->t0.tv_sec);
 }
 
-static void report_stopped(struct scan *sc, const struct queue *q)
+/* One directory (`fd`, path in sc->path): its entries read with
+ * getdents64 (d_type, no stat per file), the names that matter checked,
+ * then each subdirectory, depth first, opened relative to this one without
+ * following symbolic links. */
+static void scan_tree(struct scan *sc, int fd, int depth)
 {
-	const char *next = q->head < q->n ? q->v[q->head] : "?";
-	ccsb__report(sc->sb, "the scan for planted git and Claude Code files stopped after %zu "
-			     "entries (limit %zu entries, %d s): %zu directories were not checked, "
-			     "from %s on. Before running git or claude there, list what changed "
-			     "during the run: find %s -newerct @%lld",
-		     sc->entries, sc->max, GUARD_MAX_SECONDS, q->n - q->head, next,
-		     sc->roots.n ? sc->roots.v[0].src : "DIR", (long long)sc->t0.tv_sec);
+	char *subs = NULL;
+	size_t nsubs = 0, cap = 0;
+	bool head = false, objects = false, refs = false, commondir = false;
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, sc->buf, SCAN_BUF);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			const struct dirent64_raw *e = (const void *)(sc->buf + off);
+			off += e->d_reclen;
+			const char *name = e->d_name;
+			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			sc->entries++;
+			unsigned char type = e->d_type;
+			if (type == DT_UNKNOWN) {
+				struct stat st;
+				if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+					continue;
+				type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+			}
+			if (type == DT_DIR) {
+				size_t k = strlen(name) + 1;
+				if (nsubs + k > cap) {
+					size_t nc = cap ? cap * 2 : 4096;
+					while (nc < nsubs + k)
+						nc *= 2;
+					char *ns = realloc(subs, nc);
+					if (!ns) {
+						sc->oom = true;
+						break;
+					}
+					subs = ns;
+					cap = nc;
+				}
+				memcpy(subs + nsubs, name, k);
+				nsubs += k;
+			}
+			head |= strcmp(name, "HEAD") == 0;
+			objects |= type == DT_DIR && strcmp(name, "objects") == 0;
+			refs |= type == DT_DIR && strcmp(name, "refs") == 0;
+			commondir |= type != DT_DIR && strcmp(name, "commondir") == 0;
+			if (name[0] == '.')
+				check_names(sc, sc->path, name, type);
+		}
+	}
+	if (head && ((objects && refs) || commondir))
+		check_gitdir(sc, sc->path, 0);
+	for (size_t off = 0; off < nsubs && !sc->stopped && !sc->oom;) {
+		const char *name = subs + off;
+		off += strlen(name) + 1;
+		if (over_budget(sc)) {
+			report_stopped(sc, "time or entry limit");
+			break;
+		}
+		size_t old = sc->plen, k = strlen(name);
+		if (depth >= SCAN_MAX_DEPTH || old + 1 + k >= sizeof(sc->path)) {
+			report_stopped(sc, "too deep");
+			break;
+		}
+		int cfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		if (old > 1)
+			sc->path[sc->plen++] = '/';
+		memcpy(sc->path + sc->plen, name, k + 1);
+		sc->plen += k;
+		scan_tree(sc, cfd, depth + 1);
+		close(cfd);
+		sc->plen = old;
+		sc->path[old] = '\0';
+	}
+	free(subs);
 }
 
 static int scan_run(struct scan *sc)
@@ -984,42 +939,34 @@ static int scan_run(struct scan *sc)
 	strftime(sc->stamp, sizeof(sc->stamp), "%Y%m%dT%H%M%SZ", &tm);
 	clock_gettime(CLOCK_MONOTONIC, &sc->deadline);
 	sc->deadline.tv_sec += GUARD_MAX_SECONDS;
-	struct queue q = { 0 };
-	/* Breadth first: the directories people cd into come before the depths
-	 * of node_modules, should the bound be reached. Nested binds are
-	 * reached through their parent's walk or on their own, once each. */
-	for (size_t i = 0; i < sc->roots.n; i++) {
-		struct stat st;
+	sc->buf = malloc(SCAN_BUF);
+	if (!sc->buf)
+		sc->oom = true;
+	for (size_t i = 0; i < sc->roots.n && !sc->oom && !sc->stopped; i++) {
+		const struct root *rt = &sc->roots.v[i];
+		/* A bind inside another is walked with its parent; the same
+		 * directory bound twice, once. */
 		bool nested = false;
 		for (size_t k = 0; k < sc->roots.n; k++)
-			nested |= k != i && sc->roots.v[k].len < sc->roots.v[i].len &&
-				  under(sc->roots.v[i].src, sc->roots.v[k].src, sc->roots.v[k].len);
-		for (size_t k = 0; k < i; k++)
-			nested |= strcmp(sc->roots.v[k].src, sc->roots.v[i].src) == 0;
-		if (nested || stat(sc->roots.v[i].src, &st) < 0 || !S_ISDIR(st.st_mode))
+			nested |= (k != i && sc->roots.v[k].len < rt->len &&
+				   under(rt->src, sc->roots.v[k].src, sc->roots.v[k].len)) ||
+				  (k < i && strcmp(sc->roots.v[k].src, rt->src) == 0);
+		if (nested || rt->len >= sizeof(sc->path))
 			continue;
-		if (!enqueue(&q, sc->roots.v[i].src, NULL)) {
-			sc->oom = true;
-			break;
-		}
-	}
-	while (q.head < q.n && !sc->oom) {
-		if (over_budget(sc)) {
-			sc->stopped = true;
-			report_stopped(sc, &q);
-			break;
-		}
-		scan_dir(sc, &q, q.v[q.head]);
-		free(q.v[q.head]);
-		q.v[q.head++] = NULL;
+		int fd = open(rt->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memcpy(sc->path, rt->src, rt->len + 1);
+		sc->plen = rt->len;
+		sc->root = rt->src;
+		scan_tree(sc, fd, 0);
+		close(fd);
 	}
 	if (sc->oom)
 		ccsb__report(sc->sb, "the scan for planted git and Claude Code files ran out of memory: "
-				     "find what changed during the run with: find %s -newerct @%lld",
-			     sc->roots.n ? sc->roots.v[0].src : "DIR", (long long)sc->t0.tv_sec);
-	for (size_t i = q.head; i < q.n; i++)
-		free(q.v[i]);
-	free(q.v);
+				     "list what changed during the run with: find %s -newerct @%lld",
+			     sc->root ? sc->root : "DIR", (long long)sc->t0.tv_sec);
+	free(sc->buf);
 	for (size_t i = 0; i < sc->nseen; i++)
 		free(sc->seen[i]);
 	free(sc->seen);

@@ -858,7 +858,7 @@ static void scan_tree(struct scan *sc, int fd, int depth)
 {
 	char *subs = NULL;
 	size_t nsubs = 0, cap = 0;
-	bool head = false, objects = false, refs = false, commondir = false;
+	bool head = false;
 	for (;;) {
 		long n = syscall(SYS_getdents64, fd, sc->buf, SCAN_BUF);
 		if (n <= 0)
@@ -895,14 +895,14 @@ static void scan_tree(struct scan *sc, int fd, int depth)
 				nsubs += k;
 			}
 			head |= strcmp(name, "HEAD") == 0;
-			objects |= type == DT_DIR && strcmp(name, "objects") == 0;
-			refs |= type == DT_DIR && strcmp(name, "refs") == 0;
-			commondir |= type != DT_DIR && strcmp(name, "commondir") == 0;
 			if (name[0] == '.')
 				check_names(sc, sc->path, name, type);
 		}
 	}
-	if (head && ((objects && refs) || commondir))
+	/* Any directory with a HEAD: git's own test (HEAD, objects/ and refs/
+	 * or a commondir, where symbolic links count) is a subset, and the
+	 * check costs a few lstat()s (logs/ and refs/remotes/X/ pass too). */
+	if (head)
 		check_gitdir(sc, sc->path, 0);
 	for (size_t off = 0; off < nsubs && !sc->stopped && !sc->oom;) {
 		const char *name = subs + off;

@@ -102,8 +102,10 @@ static void test_scan(void)
 	snprintf(proj, sizeof(proj), "%s/scan", top);
 	sh("mkdir -p %s && git init -q %s/new && git -C %s/new config user.name 'A B' && "
 	   "git -C %s/new config core.fsmonitor 'touch /nonexistent/x' && "
-	   "printf '#!/bin/sh\\n' >%s/new/.git/hooks/pre-commit && echo {} >%s/.mcp.json",
-	   proj, proj, proj, proj, proj, proj);
+	   "printf '#!/bin/sh\\n' >%s/new/.git/hooks/pre-commit && echo {} >%s/.mcp.json && "
+	   "mkdir -p %s/odd/refs && ln -s ../new/.git/objects %s/odd/objects && "
+	   "echo 'ref: refs/heads/main' >%s/odd/HEAD && printf '[core]\\n\\tbare = true\\n' >%s/odd/config",
+	   proj, proj, proj, proj, proj, proj, proj, proj, proj, proj);
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	char *const roots[] = { proj };
 	struct timespec future = { time(NULL) + 60, 0 }, past = { 1, 0 };
@@ -116,6 +118,8 @@ static void test_scan(void)
 	   "the new config is quarantined");
 	ok(has_item(sb, "/new/.git/hooks -> hooks.ccsb-quarantined-"), "the new hooks/ too");
 	ok(has_item(sb, "/.mcp.json -> .mcp.json.ccsb-quarantined-"), "and .mcp.json");
+	ok(has_item(sb, "/odd/config -> config.ccsb-quarantined-"),
+	   "a git directory whose objects/ is a symbolic link");
 	snprintf(p, sizeof(p), "git -C %s/new config user.name | grep -qx 'A B'", proj);
 	ok(system(p) == 0, "the replacement config keeps user.name");
 	snprintf(p, sizeof(p), "! git -C %s/new config core.fsmonitor >/dev/null", proj);

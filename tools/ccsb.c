@@ -155,6 +155,9 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		if ((r = ccsb_sandbox_env_set(sb, "PATH", p, err)) < 0)
 			return r;
 	}
+	/* ccsb keeps the library's default home inside. */
+	if ((r = toolenv_profile(sb, "/home/claude", prefix, err)) < 0)
+		return r;
 
 	/* Proxies and the CA files they need (netdefaults.c). */
 	if ((r = netdefaults_env(sb, err)) < 0)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "toolenv.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,4 +71,32 @@ int toolenv_warn(const ccsb_sandbox *sb, const struct cli *c, FILE *f)
 		lines++;
 	}
 	return lines;
+}
+
+int toolenv_profile(ccsb_sandbox *sb, const char *home, const char *prefix, ccsb_error **err)
+{
+	if (!prefix || !*prefix)
+		return 0;
+	static const char head[] = "# Written by ccsb: /etc/profile sets PATH afresh; the --path "
+				   "directories come first again.\nPATH='";
+	static const char tail[] = "'\"$PATH\"\nexport PATH\n";
+	size_t n = strlen(prefix), cap = sizeof(head) + 4 * n + sizeof(tail);
+	char *text = malloc(cap), *o = text;
+	if (!text) {
+		fputs("ccsb: out of memory\n", stderr);
+		return -ENOMEM;
+	}
+	o = stpcpy(o, head);
+	for (const char *c = prefix; *c; c++) {
+		if (*c == '\'')
+			o = stpcpy(o, "'\\''");
+		else
+			*o++ = *c;
+	}
+	o = stpcpy(o, tail);
+	char dest[PATH_MAX];
+	snprintf(dest, sizeof(dest), "%s/.profile", home);
+	int r = ccsb_sandbox_add_file(sb, dest, text, (size_t)(o - text), err);
+	free(text);
+	return r;
 }

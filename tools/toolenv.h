@@ -30,4 +30,11 @@ int toolenv_pass(ccsb_sandbox *sb, ccsb_error **err);
  * a program the sandbox does not have. Returns the number of lines. */
 int toolenv_warn(const ccsb_sandbox *sb, const struct cli *c, FILE *f);
 
+/* A login shell's /etc/profile sets PATH afresh (Debian's does), which
+ * would drop the --path directories for `bash -l` and for tools that take
+ * their environment from a login shell. With `prefix` ("DIR:DIR:", may be
+ * empty: nothing is added) this adds a read-only ~/.profile at `home` that
+ * puts them in front again. Returns 0 or a negative errno with *err. */
+int toolenv_profile(ccsb_sandbox *sb, const char *home, const char *prefix, ccsb_error **err);
+
 #endif

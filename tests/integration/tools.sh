@@ -117,6 +117,21 @@ check "... only bin/ of ~/.cargo is there" 'printf "%s\n" "$out" | grep -qx bin 
 check "... read-only" 'printf "%s\n" "$out" | grep -qx ro'
 check "the host's cargo is intact" 'test "$(sed -n 2p "$THOME/.cargo/bin/cargo")" = "echo \"cargo CARGO_HOME=\$CARGO_HOME RUSTUP_HOME=\$RUSTUP_HOME\""'
 check "the host's registry cache is untouched" 'test "$(ls "$THOME/.cargo/registry/cache")" = host'
+out=$(sb --path="$THOME/.cargo/bin" bash -lc 'command -v cargo' 2>&1)
+check "a login shell, whose /etc/profile resets PATH, still finds cargo (got: $out)" \
+	'test "$out" = "$THOME/.cargo/bin/cargo"'
+out=$(sb --path="$THOME/.cargo/bin" sh -lc 'command -v cargo' 2>&1)
+check "... sh -l too" 'test "$out" = "$THOME/.cargo/bin/cargo"'
+q="$T/it's \$(touch $T/pwned) bin"
+mkdir -p "$q"
+printf '#!/bin/sh\necho quoted-tool\n' >"$q/qtool"
+chmod 755 "$q/qtool"
+own "$q"
+out=$(sb --path="$q" bash -lc 'qtool' 2>&1)
+check "a directory name with a quote and \$(...) survives ~/.profile (got: $out)" \
+	'test "$out" = quoted-tool && test ! -e "$T/pwned"'
+out=$(sb sh -c 'test -e ~/.profile && echo present; echo done' 2>&1)
+check "without --path there is no ~/.profile" 'test "$out" = done'
 out=$(sb --path="$THOME/.cargo" sh -c 'cargo >/dev/null && echo ok; ls '"$THOME"'/.cargo' 2>&1)
 check "--path=~/.cargo binds only its bin/" 'test "$out" = "$(printf "ok\nbin")"'
 

@@ -20,8 +20,9 @@
 #   CCSB             ccsb binary to measure (default: $BUILD/tools/.libs/ccsb,
 #                    the real binary, not libtool's wrapper script)
 #   CCSB_LIBDIR      where its libccsandbox.so is (default: $BUILD/libccsandbox/.libs)
-#   CCSB_EXEC_HELPER ccsb-exec (default: $BUILD/tools/ccsb-exec); ccsb-net,
-#                    the network helper, is taken from the same directory
+#   CCSB_EXEC_HELPER ccsb-exec (default: $BUILD/tools/ccsb-exec); ccsb-net
+#                    and ccsb-state, its helpers, are taken from the same
+#                    directory
 #   CCSB_ALLOWLIST   the default allowlist (default: ../ip-ranges.txt)
 #   BENCH_UID, BENCH_GID  the unprivileged user sandboxes run as (65534)
 #   SRT              srt's executable (default: installed with npm into
@@ -78,6 +79,9 @@ outer() {
 	[ -x "$HELPER_SRC" ] || die "no ccsb-exec at $HELPER_SRC (set CCSB_EXEC_HELPER)"
 	NETHELPER_SRC=$(dirname "$HELPER_SRC")/ccsb-net
 	[ -x "$NETHELPER_SRC" ] || die "no ccsb-net beside ccsb-exec ($NETHELPER_SRC)"
+	# ccsb-state (Claude Code's state merge) is started beside ccsb-exec too.
+	STATEHELPER_SRC=$(dirname "$HELPER_SRC")/ccsb-state
+	[ -x "$STATEHELPER_SRC" ] || die "no ccsb-state beside ccsb-exec ($STATEHELPER_SRC)"
 	ALLOW_SRC=${CCSB_ALLOWLIST:-$top/ip-ranges.txt}
 	[ -r "$ALLOW_SRC" ] || die "no default allowlist at $ALLOW_SRC (set CCSB_ALLOWLIST)"
 
@@ -99,6 +103,7 @@ outer() {
 		cp "$CCSB_SRC" "$W/bin/ccsb"
 		cp "$HELPER_SRC" "$W/bin/ccsb-exec"
 		cp "$NETHELPER_SRC" "$W/bin/ccsb-net"
+		cp "$STATEHELPER_SRC" "$W/bin/ccsb-state"
 		if [ -d "$LIBDIR_SRC" ]; then
 			for f in "$LIBDIR_SRC"/libccsandbox.so*; do
 				[ -e "$f" ] && cp -L "$f" "$W/lib/"

@@ -46,7 +46,8 @@ mount --bind "$D/resolv.conf" /etc/resolv.conf || netns_skip "cannot bind a test
 dnsmasq --no-daemon --no-resolv --no-hosts --listen-address=198.51.100.53 --bind-interfaces \
 	--port=53 --user=root --group=root --pid-file= \
 	--address=/api.anthropic.com/$API --address=/evil.example/$API \
-	--address=/registry.test.example/$API \
+	--address=/registry.test.example/$API --address=/platform.claude.com/$API \
+	--address=/raw.githubusercontent.com/$API \
 	--log-queries --log-facility="$D/dnsmasq.log" >"$D/dnsmasq.out" 2>&1 &
 DNSMASQ_PID=$!
 for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
@@ -68,7 +69,7 @@ grep -q "started" "$D/dnsmasq.log" 2>/dev/null || {
 			-subj "/CN=ccsb test CA" -addext "basicConstraints=critical,CA:TRUE" \
 			-addext "keyUsage=critical,keyCertSign,cRLSign" &&
 		openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=api.anthropic.com" &&
-		printf '%s\n' "subjectAltName=DNS:api.anthropic.com,DNS:evil.example,DNS:registry.test.example" \
+		printf '%s\n' "subjectAltName=DNS:api.anthropic.com,DNS:evil.example,DNS:registry.test.example,DNS:platform.claude.com,DNS:raw.githubusercontent.com" \
 			"basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" >ext.cnf &&
 		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
 			-days 2 -extfile ext.cnf
@@ -237,6 +238,79 @@ check "the registry named in ~/.npmrc is allowed by name" \
 	'echo "$out" | grep -qx "https://registry.test.example/pkg 200"'
 check "... its token stayed out of the sandbox's allowlist (status line, print)" \
 	'! grep -q "npm-secret-token" "$D/err"'
+
+echo "# interactive: ccsb claude in a terminal (tmux), no option, not logged in"
+# The first start asks api.anthropic.com, platform.claude.com (OAuth) and
+# raw.githubusercontent.com (the changelog): all on the default list, so
+# Claude Code gets to its first-run screen instead of "Unable to connect".
+if command -v tmux >/dev/null 2>&1; then
+	: >"$D/api.log"
+	netns_user_dir "$D/tmux" "$D/home2" "$D/home2/.claude"
+	tmx() {
+		as_user env -i PATH=/usr/bin:/bin TMUX_TMPDIR="$D/tmux" SHELL=/bin/sh \
+			tmux -L ccsb-api -f /dev/null "$@"
+	}
+	# (The pane's shell survives ^C: it must write inter.done after ccsb.)
+	tmx new-session -d -x 120 -y 40 "trap : INT; cd '$D/proj' && env -i \
+		PATH='$(dirname "$CLAUDE"):/usr/local/bin:/usr/bin:/bin' HOME='$D/home2' \
+		TERM=xterm-256color LANG=C.UTF-8 CCSB_EXEC_HELPER='$CCSB_EXEC_HELPER' \
+		CCSB_ALLOWLIST='$CCSB_ALLOWLIST' NODE_EXTRA_CA_CERTS='$D/ca.pem' \
+		'$CCSB' claude 2>'$D/tmux/inter.err'; echo \"exit \$?\" >'$D/tmux/inter.done'; sleep 600"
+	# wait_screen PATTERN...: until the screen shows one (up to ~90 s).
+	wait_screen() {
+		for _ in $(seq 1 450); do
+			screen=$(tmx capture-pane -p -J 2>&1)
+			for p in "$@"; do
+				case $screen in *"$p"*) return 0 ;; esac
+			done
+			sleep 0.2
+		done
+		return 1
+	}
+	wait_screen "Dark mode" "Unable to connect" "Failed to connect" "Select login method"
+	echo "$screen" | grep -v "^[[:space:]]*$" | tail -12 | sed 's/^/    screen: /'
+	sed 's/^/    stderr: /' "$D/tmux/inter.err" 2>/dev/null
+	sort "$D/api.log" | uniq -c | sed 's/^/    api: /'
+	check "the first-run screen appears, no connection error" \
+		'case $screen in *"Unable to connect"* | *"Failed to connect"*) false ;; *"Dark mode"* | *"Select login method"*) true ;; *) false ;; esac'
+	check "platform.claude.com (OAuth) was reached by name through the filter" \
+		'grep -q "^GET platform.claude.com /v1/oauth/hello" "$D/api.log"'
+	check "raw.githubusercontent.com (the changelog) was reached by name" \
+		'grep -q "^GET raw.githubusercontent.com /anthropics/claude-code/" "$D/api.log"'
+	# Login: the theme, then the Console method, then a (fake) code; the
+	# token exchange must reach platform.claude.com.
+	tmx send-keys Enter
+	wait_screen "Select login method" "login method"
+	tmx send-keys 2
+	tmx send-keys Enter
+	wait_screen "Paste code here" "Paste code"
+	echo "$screen" | grep -m1 -o "https://[a-z.]*/oauth/authorize" | sed 's/^/    sign-in URL: /'
+	tmx send-keys -l "fakecode#fakestate"
+	tmx send-keys Enter
+	for _ in $(seq 1 300); do
+		grep -q "^POST platform.claude.com /v1/oauth/token" "$D/api.log" && break
+		sleep 0.2
+	done
+	wait_screen "OAuth error" "Login successful" "error"
+	echo "$screen" | grep -v "^[[:space:]]*$" | tail -3 | sed 's/^/    screen: /'
+	check "login: the token exchange reached platform.claude.com by name" \
+		'grep -q "^POST platform.claude.com /v1/oauth/token" "$D/api.log"'
+	# Leave Claude Code (^C twice); ccsb then writes its exit lines.
+	for _ in $(seq 1 50); do
+		[ -s "$D/tmux/inter.done" ] && break
+		tmx send-keys C-c
+		sleep 0.2
+	done
+	check "ccsb claude ends when Claude Code is left ($(cat "$D/tmux/inter.done" 2>/dev/null))" \
+		'test -s "$D/tmux/inter.done"'
+	check "... and no name was refused during the whole interactive session" \
+		'test -s "$D/tmux/inter.done" && ! grep -q "^ccsb: dns: refused" "$D/tmux/inter.err"'
+	tmx kill-server 2>/dev/null
+	sed 's/^/    stderr: /' "$D/tmux/inter.err" 2>/dev/null | grep "dns:"
+else
+	[ -n "${CI-}" ] && fail "tmux not installed in CI"
+	echo "# tmux not installed: interactive check skipped"
+fi
 
 echo "# NODE_EXTRA_CA_CERTS naming a missing file"
 out=$(cd "$D/proj" && as_user env -i PATH=/usr/bin:/bin HOME="$D/home" CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \

@@ -99,6 +99,11 @@ int ccsb__seccomp_fdnum(const ccsb_sandbox *sb)
 	return CCSB_FD_FIRST_DATA + (int)ccsb__nfiles(sb);
 }
 
+int ccsb__job_fdnum(const ccsb_sandbox *sb)
+{
+	return ccsb__seccomp_fdnum(sb) + (sb->seccomp ? 1 : 0);
+}
+
 static void emit_mount(struct strv *s, const ccsb_sandbox *sb, const struct ccsb_mount *m,
 		       unsigned long *datafd, bool covers)
 {
@@ -237,6 +242,11 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 	if (ccsb__bounds_oom(sb)) {
 		push(&s, "--oom-score-adj");
 		pushu(&s, CCSB_OOM_SCORE_ADJ);
+	}
+	/* Where ccsb-exec says that the command stopped (job.c). */
+	if (tty && with_sync) {
+		push(&s, "--job-fd");
+		pushu(&s, (unsigned long)ccsb__job_fdnum(sb));
 	}
 	push(&s, "--");
 	for (size_t i = 0; cmd[i]; i++)

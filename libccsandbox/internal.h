@@ -342,6 +342,9 @@ enum { CCSB_FD_PRINT_SECCOMP = 5 };
 /* Number of data files (CCSB_M_FILE mounts). */
 size_t ccsb__nfiles(const ccsb_sandbox *sb);
 int ccsb__seccomp_fdnum(const ccsb_sandbox *sb);
+/* With a pty: the socket ccsb-exec reports the command's stops on, after
+ * the filter's descriptor (or where it would be). */
+int ccsb__job_fdnum(const ccsb_sandbox *sb);
 
 /* Where the init helper is mounted inside. */
 #define CCSB_EXEC_INSIDE "/run/ccsb/exec"
@@ -435,6 +438,23 @@ void ccsb__pty_close(struct ccsb_pty *p);
  * group is in its foreground (started in the background, or by timeout(1)
  * without --foreground): changing its mode would stop us with SIGTTOU. */
 bool ccsb__pty_background(void);
+
+/* ---- job control through the relay (job.c) ---------------------------- */
+
+/* The command stopped (^Z inside) or ccsb was told to: give the caller's
+ * terminal back and stop our process group with SIGTSTP, as a shell's job
+ * stops. Returns once continued, or at once when the stop was discarded
+ * (an orphaned process group, SIGTSTP ignored). */
+void ccsb__job_suspend(struct ccsb_pty *p);
+/* After a stop: raw mode and the window size again when the terminal is
+ * ours (fg; not after bg), and SIGCONT for the sandbox's pid 1 (`child`),
+ * which continues the command's process group. */
+void ccsb__job_resume(struct ccsb_pty *p, pid_t child);
+/* Read the job socket: 1 when the command stopped, 0 for nothing, -1 at
+ * EOF or on an error (ccsb-exec is gone). */
+int ccsb__job_read(int fd);
+/* Relay what the command wrote before it stopped. */
+void ccsb__job_flush(struct ccsb_pty *p);
 
 /* The caller's real home ($HOME, else the password database); NULL when
  * there is none. */

@@ -35,6 +35,7 @@ struct launch {
 	pid_t bwrap;
 	pid_t child; /* sandbox pid 1, host pid; -1 until known */
 	int info_fd, status_fd, block_fd;
+	int job_fd; /* with a pty: ccsb-exec says "z" when the command stops */
 };
 
 static int cloexec_pipe(int p[2])
@@ -184,11 +185,11 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 		 const struct ccsb_pty *pty, struct launch *l, ccsb_error **err)
 {
 	int info[2] = { -1, -1 }, status[2] = { -1, -1 }, block[2] = { -1, -1 },
-	    secc[2] = { -1, -1 };
+	    secc[2] = { -1, -1 }, job[2] = { -1, -1 };
 	int nfiles = (int)ccsb__nfiles(sb);
 	int nfds = nfiles + 3 + (sb->seccomp ? 1 : 0);
 	int *fds = calloc((size_t)nfds, sizeof(int));
-	struct placement *pl = calloc((size_t)nfds + 3, sizeof(*pl));
+	struct placement *pl = calloc((size_t)nfds + 4, sizeof(*pl));
 	int npl = 0;
 	int r = 0;
 	if (!fds || !pl) {
@@ -234,6 +235,11 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 	for (int i = 0; i < nfds; i++)
 		pl[npl++] = (struct placement){ fds[i], CCSB_FD_INFO + i };
 	if (pty->master >= 0) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, job) < 0) {
+			r = ccsb__errno(err, errno, "socketpair");
+			goto out;
+		}
+		pl[npl++] = (struct placement){ job[1], ccsb__job_fdnum(sb) };
 		pl[npl++] = (struct placement){ pty->slave, STDIN_FILENO };
 		if (pty->slave_out)
 			pl[npl++] = (struct placement){ pty->slave, STDOUT_FILENO };
@@ -242,7 +248,8 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 	}
 
 	struct child_args ca = { .argv = argv, .envp = envp, .orig = orig, .pl = pl,
-				 .npl = npl, .keep = CCSB_FD_INFO + nfds };
+				 .npl = npl,
+				 .keep = CCSB_FD_INFO + nfds + (pty->master >= 0 ? 1 : 0) };
 	pid_t pid = vfork_bwrap(&ca);
 	if (pid < 0) {
 		r = ccsb__errno(err, errno, "vfork");
@@ -283,14 +290,16 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 	l->info_fd = info[0];
 	l->status_fd = status[0];
 	l->block_fd = block[0];
-	info[0] = status[0] = block[0] = -1;
+	l->job_fd = job[0];
+	info[0] = status[0] = block[0] = job[0] = -1;
 out:
 	for (int i = 3; i < nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	free(fds);
 	free(pl);
-	int all[] = { info[0], info[1], status[0], status[1], block[0], block[1], secc[0] };
+	int all[] = { info[0], info[1], status[0], status[1], block[0], block[1], secc[0],
+		      job[0], job[1] };
 	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++)
 		if (all[i] >= 0)
 			close(all[i]);
@@ -426,7 +435,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 {
 	char **argv = NULL, **envp = NULL;
 	struct launch l = { .bwrap = -1, .child = -1, .info_fd = -1, .status_fd = -1,
-			    .block_fd = -1 };
+			    .block_fd = -1, .job_fd = -1 };
 	struct ccsb_net net = { .slirp_pid = -1, .exit_fd = -1, .dns_udp = -1, .dns_tcp = -1,
 				.rtnl = -1 };
 	/* Borrowed from the policy's cache; empty outside allowlist mode. */
@@ -578,7 +587,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 
 	/* Until bwrap has exited and, with a pty, everything the command
 	 * wrote has been relayed. */
-	struct pollfd pfd[4 + CCSB_RESOLVER_MAXFDS];
+	struct pollfd pfd[5 + CCSB_RESOLVER_MAXFDS];
 	while (!bwrap_done || !ccsb__pty_drained(&pty)) {
 		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		/* Keys typed after the command is gone are the caller's. */
@@ -586,10 +595,14 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 		/* The DNS filter serves the sandbox while the command runs. */
 		int ndns = dns && !bwrap_done ? ccsb__resolver_pollfds(dns, pfd + np) : 0;
 		int dns_wait = ndns ? ccsb__resolver_timeout(dns) : -1;
+		/* ccsb-exec's word that the command stopped (job.c). */
+		int njob = l.job_fd >= 0 && !bwrap_done;
+		if (njob)
+			pfd[np + ndns] = (struct pollfd){ .fd = l.job_fd, .events = POLLIN };
 		/* With bwrap gone, no process holds the pty's slave and the
 		 * master ends at once; the timeout only guards against a
 		 * descriptor leaked to some unrelated child. */
-		int pr = poll(pfd, (nfds_t)(np + ndns), bwrap_done ? 2000 : dns_wait);
+		int pr = poll(pfd, (nfds_t)(np + ndns + njob), bwrap_done ? 2000 : dns_wait);
 		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
@@ -603,6 +616,15 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 		if (pr == 0 && bwrap_done)
 			break;
 		ccsb__pty_io(&pty, pfd + 1, np - 1);
+		if (njob && pfd[np + ndns].revents) {
+			int stopped = ccsb__job_read(l.job_fd);
+			if (stopped < 0)
+				close_fd(&l.job_fd);
+			else if (stopped) {
+				ccsb__job_suspend(&pty);
+				ccsb__job_resume(&pty, l.child);
+			}
+		}
 		struct signalfd_siginfo si;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			switch (si.ssi_signo) {
@@ -619,12 +641,13 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 				/* Only with a pty (^Z itself goes to the command):
 				 * someone stopped ccsb; hand the terminal back
 				 * first. */
-				ccsb__pty_restore(&pty);
-				kill(getpid(), SIGSTOP);
+				ccsb__job_suspend(&pty);
+				if (!bwrap_done)
+					ccsb__job_resume(&pty, l.child);
 				break;
 			case SIGCONT:
-				if (!bwrap_done && ccsb__pty_raw(&pty, NULL) == 0)
-					ccsb__pty_resize(&pty);
+				if (!bwrap_done)
+					ccsb__job_resume(&pty, l.child);
 				break;
 			default:
 				/* Once pid 1 is reaped, l.child is -1: kill(-1)
@@ -671,6 +694,7 @@ out_mask:
 	close_fd(&l.info_fd);
 	close_fd(&l.status_fd);
 	close_fd(&l.block_fd);
+	close_fd(&l.job_fd);
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &orig, NULL);

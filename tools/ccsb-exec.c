@@ -10,9 +10,19 @@
  * die of its own signals). When it exits the kernel kills whatever is left
  * in the sandbox's pid namespace, so nothing outlives the command.
  *
- * Usage: ccsb-exec [--tty] [--nproc N] [--oom-score-adj N] -- COMMAND [ARG...]
- *   --tty              make stdin the command's controlling terminal (pty
- *                      relay mode).
+ * Usage: ccsb-exec [--tty [--job-fd N]] [--nproc N] [--oom-score-adj N] -- COMMAND [ARG...]
+ *   --tty              stdin is the pty of ccsb's relay: ccsb-exec leads the
+ *                      session that has it as controlling terminal and runs
+ *                      the command in a process group of its own in the
+ *                      foreground of it, like a shell runs a job. Because
+ *                      ccsb-exec is its parent in the same session, that
+ *                      group is not orphaned, so the kernel lets ^Z
+ *                      (SIGTSTP, and SIGTTIN/SIGTTOU) stop it.
+ *   --job-fd N         when the command stops, write "z" to descriptor N
+ *                      (ccsb then hands the user's terminal back and stops
+ *                      itself); ccsb's SIGCONT continues the command's group.
+ *                      Without it a stopped command is continued at once,
+ *                      since nobody could resume it.
  *   --nproc N          RLIMIT_NPROC (soft and hard) for everything inside:
  *                      set here, after bwrap has made the user namespaces,
  *                      so that the kernel counts the sandbox's tasks only
@@ -23,6 +33,7 @@
  * without the bounds the status line announced.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,10 +65,14 @@ static __attribute__((noreturn)) void child(char **cmd, bool tty, const sigset_t
 	sigaction(SIGCHLD, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, orig, NULL);
 	if (tty) {
-		/* The command leads its own session with the pty as its
-		 * controlling terminal, so job control and ^C work inside. */
-		setsid();
-		ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+		/* Its own process group, in the terminal's foreground (^C, ^Z
+		 * and the window size reach it); taking the foreground from a
+		 * background group would raise SIGTTOU. */
+		struct sigaction ign = { .sa_handler = SIG_IGN };
+		setpgid(0, 0);
+		sigaction(SIGTTOU, &ign, NULL);
+		tcsetpgrp(STDIN_FILENO, getpid());
+		sigaction(SIGTTOU, &dfl, NULL);
 	}
 	execvp(cmd[0], cmd);
 	exec_errno = errno;
@@ -128,6 +143,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "--git-credential") == 0)
 		return ccsb_exec_git_credential(argc - 2, argv + 2);
 	bool tty = false;
+	int job_fd = -1;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--tty") == 0) {
@@ -138,6 +154,14 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--oom-score-adj") == 0) {
 			if (set_oom(argv[++i]) < 0)
 				return 125;
+		} else if (strcmp(argv[i], "--job-fd") == 0 && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || n < 3 || n > 1024 || fcntl((int)n, F_SETFD, FD_CLOEXEC) < 0) {
+				fprintf(stderr, "ccsb-exec: bad --job-fd %s\n", argv[i]);
+				return 125;
+			}
+			job_fd = (int)n;
 		} else {
 			fprintf(stderr, "ccsb-exec: unknown option %s\n", argv[i]);
 			return 125;
@@ -164,6 +188,12 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGCHLD);
 	sigaction(SIGCHLD, &sa, NULL);
 	sigprocmask(SIG_BLOCK, &set, &orig);
+	if (tty) {
+		/* bwrap's --new-session made us a session leader; the pty
+		 * becomes our controlling terminal. */
+		setsid();
+		ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+	}
 
 	pid_t pid = spawn(cmd, tty, &orig);
 	if (pid < 0) {
@@ -187,14 +217,18 @@ int main(int argc, char **argv)
 		if (sig < 0)
 			continue;
 		if (sig != SIGCHLD) {
-			kill(pid, sig);
+			/* SIGCONT resumes the whole job, as a shell's fg does. */
+			kill(tty && sig == SIGCONT ? -pid : pid, sig);
 			continue;
 		}
 		int status;
 		pid_t w;
-		while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
-			if (w != pid)
+		while ((w = waitpid(-1, &status, WNOHANG | (tty ? WUNTRACED : 0))) > 0) {
+			if (w != pid || WIFSTOPPED(status)) {
+				if (w == pid && (job_fd < 0 || write(job_fd, "z", 1) != 1))
+					kill(-pid, SIGCONT);
 				continue;
+			}
 			if (WIFSIGNALED(status))
 				return 128 + WTERMSIG(status);
 			return WEXITSTATUS(status);

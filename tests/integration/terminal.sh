@@ -428,4 +428,125 @@ finish_run 125 "timeout without --foreground, --tty=on"
 check "timeout without --foreground, --tty=on: says why ($(cat "$proj/bg.$n"))" \
 	'grep -q "not in the foreground of its terminal" "$proj/bg.$n"'
 
+# 9. Job control with a real outer shell (bash): ^Z stops the command, ccsb
+# hands the terminal back and stops itself (bash prints "Stopped"); fg
+# resumes both, raw again, with the window size the terminal has by then.
+cat >"$work/outer-bash.sh" <<EOF
+cd '$proj' || exit 1
+exec $RUNAS env -i HOME='$home' PATH='$PATH' TERM="\$TERM" \
+	CCSB_EXEC_HELPER='$CCSB_EXEC_HELPER' PS1='bash\$ ' bash --norc --noprofile -i
+EOF
+# A full-screen program's way, as Claude Code's: raw mode of its own, ^Z
+# read as a byte, then the terminal put back and SIGTSTP sent to itself.
+cat >"$proj/tui.py" <<'EOF'
+import os, signal, termios, tty
+old = termios.tcgetattr(0)
+tty.setraw(0)
+open("tui-ready", "w").write("ready\n")
+while True:
+    b = os.read(0, 1)
+    if b == b"\x1a":
+        termios.tcsetattr(0, termios.TCSADRAIN, old)
+        os.write(1, b"suspended, run fg\r\n")
+        os.kill(os.getpid(), signal.SIGTSTP)
+        tty.setraw(0)
+        open("tui-resumed", "a").write("resumed\n")
+    elif b in (b"q", b""):
+        break
+termios.tcsetattr(0, termios.TCSADRAIN, old)
+EOF
+cat >"$proj/loop.sh" <<'EOF'
+trap 'stty size >loop-size' CONT WINCH
+echo started >loop-started
+while [ ! -e loop-stop ]; do sleep 0.1; done
+exit 0
+EOF
+chmod 644 "$proj/tui.py" "$proj/loop.sh"
+[ -z "$RUNAS" ] || chown "$TEST_UID:$TEST_GID" "$proj/tui.py" "$proj/loop.sh"
+tm new-session -d -s b -x 100 -y 30 "sh '$work/outer-bash.sh'" || fail "tmux cannot start bash"
+btty=$(tm display-message -p -t b '#{pane_tty}')
+btype() {
+	tm send-keys -t b -l "$1"
+	tm send-keys -t b Enter
+}
+# ccsb's raw mode, told apart from readline's at bash's prompt (which keeps
+# ISIG): wait until the pane's terminal is, or is not, in it.
+israw() { stty -F "$btty" -a 2>/dev/null | grep -qw -- -isig; }
+wait_raw() {
+	i=0
+	while ! israw; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.05
+	done
+}
+# The mode the shell runs commands with, as a command typed now sees it.
+typed_mode_is() { # FILE-WITH-EXPECTED-MODE TAG
+	rm -f "$proj/mode.$2"
+	btype "stty -g >mode.$2"
+	wait_file "$proj/mode.$2" && cmp -s "$1" "$proj/mode.$2"
+}
+# The state letter of the process whose command line is WORDS.
+pstate() {
+	p=$(find_proc "$1") || return 1
+	sed 's/.*) //' "/proc/$p/stat" | cut -c1
+}
+wait_state() { # WORDS LETTERS
+	i=0
+	while ! pstate "$1" | grep -q "[$2]"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+nstopped() { tm capture-pane -p -t b -S -500 | grep -c 'Stopped'; }
+wait_stopped() { # COUNT: until bash has printed Stopped COUNT times
+	i=0
+	while [ "$(nstopped)" -lt "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.05
+	done
+}
+btype "echo ok >outer-bash-ready"
+if ! wait_file "$proj/outer-bash-ready"; then
+	fail "job control: the outer bash did not start"
+else
+	# After ^Z bash goes on with the rest of a command line: the status and
+	# the mode at the end are taken after fg.
+	btype "stty -g >jc-before; $C -- sh loop.sh"
+	wait_file "$proj/loop-started"
+	check "^Z: the outer terminal is raw while the command runs" 'wait_raw'
+	n0=$(nstopped)
+	tm send-keys -t b C-z
+	check "^Z: bash shows ccsb's job Stopped" 'wait_stopped $((n0 + 1))'
+	check "^Z: the command is stopped" 'wait_state "sh loop.sh" T'
+	check "^Z: the outer terminal is back in its own mode" 'typed_mode_is "$proj/jc-before" jc'
+	tm resize-window -t b -x 110 -y 35
+	btype "fg; echo \$? >jc-rc; stty -g >jc-after"
+	check "fg: the command runs again" 'wait_state "sh loop.sh" RS'
+	check "fg: the outer terminal is raw again" 'wait_raw'
+	check "fg: the command sees the window size set while it was stopped ($(cat "$proj/loop-size" 2>/dev/null))" \
+		'i=0; until grep -qx "35 110" "$proj/loop-size" 2>/dev/null || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done; grep -qx "35 110" "$proj/loop-size"'
+	: >"$proj/loop-stop"
+	check "after fg the command ends normally (0) and the terminal is restored" \
+		'wait_file "$proj/jc-after" && test "$(cat "$proj/jc-rc")" = 0 && cmp -s "$proj/jc-before" "$proj/jc-after"'
+
+	btype "stty -g >tui-before; $C -- /usr/bin/python3 tui.py"
+	wait_file "$proj/tui-ready" && wait_raw
+	n0=$(nstopped)
+	tm send-keys -t b C-z
+	check "^Z in a program that handles it (raw mode, SIGTSTP to itself): bash shows Stopped" \
+		'wait_stopped $((n0 + 1))'
+	check "... the program is stopped" 'wait_state "/usr/bin/python3 tui.py" T'
+	check "... the outer terminal is back in its own mode" 'typed_mode_is "$proj/tui-before" tui'
+	btype "fg; echo \$? >tui-rc; stty -g >tui-after"
+	check "fg: the program resumes where it stopped" 'wait_file "$proj/tui-resumed"'
+	check "fg: the outer terminal is raw again" 'wait_raw'
+	tm send-keys -t b q
+	check "the program then ends normally (0), the terminal restored" \
+		'wait_file "$proj/tui-after" && test "$(cat "$proj/tui-rc")" = 0 && cmp -s "$proj/tui-before" "$proj/tui-after"'
+fi
+[ -n "${CCSB_TEST_KEEP_PANE-}" ] && tm capture-pane -p -t b -S -50
+
 t_done

@@ -946,8 +946,12 @@ static void test_argv_hardening(void)
 	SUCCEEDS(ccsb_sandbox_set_tty(sb, CCSB_TTY_ON, &e), "tty on");
 	argv_is(sb, cmd,
 		HEAD SECCOMP(6) "--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n/run/ccsb/exec\n"
-				"--tty\n--\ntrue",
-		"tty on: ccsb-exec --tty");
+				"--tty\n--job-fd\n7\n--\ntrue",
+		"tty on: ccsb-exec --tty, and the job socket after the filter's descriptor");
+	is_int(ccsb__job_fdnum(sb), 7, "job fd 7 after the filter's 6");
+	ccsb_sandbox_set_seccomp(sb, false);
+	is_int(ccsb__job_fdnum(sb), 6, "job fd 6 without a filter");
+	ccsb_sandbox_set_seccomp(sb, true);
 	char **argv = NULL;
 	SUCCEEDS(ccsb__build_argv_tty(sb, cmd, true, false, &argv, &e), "build_argv_tty(false)");
 	ok(argv && !strv_has_substr(argv, "--tty"), "the run's resolved choice overrides the policy");
@@ -984,7 +988,7 @@ static void test_argv_hardening(void)
 		"--new-session\n--cap-drop\nALL\n--as-pid-1\n--uid\n1000\n--gid\n1000\n--hostname\n"
 		"ccsb\n" SYNC SECCOMP(9) "--ro-bind-data\n6\n/a\n--tmpfs\n/t\n--ro-bind-data\n7\n/b\n"
 		"--ro-bind-data\n8\n/c\n--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n"
-		"/run/ccsb/exec\n--tty\n--\ntrue",
+		"/run/ccsb/exec\n--tty\n--job-fd\n10\n--\ntrue",
 		"all hardening options with data files");
 	ccsb_sandbox_free(sb);
 }

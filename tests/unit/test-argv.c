@@ -1816,6 +1816,105 @@ static void test_defaults_cwd(void)
 	rm_rf(top);
 }
 
+/* ccsb_sandbox_add_program() never binds the home, a whole directory of
+ * it, a directory the sandbox can write, or a directory named by #!. */
+static void test_add_program(void)
+{
+	char *saved_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	char *saved_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	char saved_cwd[PATH_MAX], dir[] = "/tmp/ccsb-test-prog-XXXXXX", real[PATH_MAX];
+	char p[PATH_MAX + 64], q[PATH_MAX + 128];
+	if (!getcwd(saved_cwd, sizeof(saved_cwd)) || !mkdtemp(dir) || !realpath(dir, real) ||
+	    chdir("/") < 0)
+		bail_out("setup");
+	static const char *const dirs[] = { "home", "home/bin", "home/.local", "home/.local/bin", "opt",
+					    "opt/tool", "opt/bad" };
+	for (size_t i = 0; i < 7; i++) {
+		snprintf(p, sizeof(p), "%s/%s", real, dirs[i]);
+		if (mkdir(p, 0755) < 0)
+			bail_out("mkdir");
+	}
+	static const char *const progs[] = { "home/bin/prog", "home/.local/bin/prog", "opt/tool/prog" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", real, progs[i]);
+		write_file(p, "#!/bin/sh\n", 0755);
+	}
+	snprintf(p, sizeof(p), "%s/opt/bad/prog", real);
+	snprintf(q, sizeof(q), "#!%s/home\n", real);
+	write_file(p, q, 0755);
+	snprintf(p, sizeof(p), "%s/home", real);
+	setenv("HOME", p, 1);
+	char **argv = NULL;
+	char *const cmd[] = { "prog", NULL };
+	ccsb_error *er = NULL;
+
+	snprintf(p, sizeof(p), "%s/opt/tool", real);
+	setenv("PATH", p, 1);
+	ccsb_sandbox *sb = mk();
+	SUCCEEDS(ccsb_sandbox_add_program(sb, "prog", NULL, &e), "a program in its own directory");
+	const struct ccsb_mount *m = find_mount(sb, p);
+	ok(m && m->kind == CCSB_M_BIND && !(m->flags & CCSB_BIND_RW), "its directory bound read-only");
+	snprintf(q, sizeof(q), "%s/opt", real);
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, q, NULL, CCSB_BIND_RW, &e), "then a read-write bind above it");
+	is_int(ccsb_sandbox_build_argv(sb, cmd, &argv, &er), -EPERM,
+	       "a read-write bind added afterwards over the program: the plan is refused");
+	ok(er && strstr(ccsb_error_message(er), "holds a program"), "... saying why: %s",
+	   er ? ccsb_error_message(er) : "");
+	ccsb_error_free(er);
+	er = NULL;
+	ccsb_sandbox_free(sb);
+
+	sb = mk();
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, p, NULL, CCSB_BIND_RW, &e), "a read-write bind first");
+	is_int(ccsb_sandbox_add_program(sb, "prog", NULL, &er), -EPERM,
+	       "a program the sandbox could rewrite is refused");
+	ok(er && strstr(ccsb_error_message(er), "which the sandbox can write"), "... saying why: %s",
+	   er ? ccsb_error_message(er) : "");
+	ccsb_error_free(er);
+	er = NULL;
+	ccsb_sandbox_free(sb);
+
+	snprintf(p, sizeof(p), "%s/opt/bad", real);
+	setenv("PATH", p, 1);
+	sb = mk();
+	is_int(ccsb_sandbox_add_program(sb, "prog", NULL, &er), -EPERM, "#! naming a directory: refused");
+	ok(er && strstr(ccsb_error_message(er), "not a regular file"), "... saying why: %s",
+	   er ? ccsb_error_message(er) : "");
+	snprintf(q, sizeof(q), "%s/home", real);
+	ok(!find_mount(sb, q) && !find_mount(sb, real), "... and neither the home nor its parent bound");
+	ccsb_error_free(er);
+	er = NULL;
+	ccsb_sandbox_free(sb);
+
+	static const char *const wide[] = { "home/bin", "home/.local/bin" };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%s", real, wide[i]);
+		setenv("PATH", p, 1);
+		sb = mk();
+		is_int(ccsb_sandbox_add_program(sb, "prog", NULL, &er), -EPERM, "~/%s/prog: refused",
+		       wide[i] + 5);
+		snprintf(q, sizeof(q), "--ro=%s", p);
+		ok(er && strstr(ccsb_error_message(er), q), "... naming %s: %s", q,
+		   er ? ccsb_error_message(er) : "");
+		is_int(sb->nmounts, 0, "... and nothing bound");
+		ccsb_error_free(er);
+		er = NULL;
+		SUCCEEDS(ccsb_sandbox_add_bind(sb, p, NULL, CCSB_BIND_RO, &e), "--ro of its directory");
+		SUCCEEDS(ccsb_sandbox_add_program(sb, "prog", NULL, &e), "... then it is visible");
+		ccsb_sandbox_free(sb);
+	}
+
+	rm_rf(real);
+	if (chdir(saved_cwd) < 0)
+		bail_out("chdir back");
+	if (saved_home)
+		setenv("HOME", saved_home, 1);
+	if (saved_path)
+		setenv("PATH", saved_path, 1);
+	free(saved_home);
+	free(saved_path);
+}
+
 int main(void)
 {
 	test_error_basics();
@@ -1836,5 +1935,6 @@ int main(void)
 	test_defaults();
 	test_defaults_claude_state();
 	test_defaults_cwd();
+	test_add_program();
 	return done_testing();
 }

@@ -36,10 +36,14 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Claude Code's ~/.claude.json is ~10-100 KiB; far more is not its state. */
-#define MAX_BYTES (16u << 20)
+/* Claude Code's ~/.claude.json is ~10 KiB-10 MiB (old versions kept each
+ * project's prompt history in it); far more is not its state. */
+#define MAX_BYTES (64u << 20)
 #define MAX_FILES 8
 #define DEBOUNCE_MS 150
+/* ... but never later than this after the first write: a sandbox writing
+ * all the time must not hold the host's copy back. */
+#define MAX_DELAY_MS 1000
 
 struct file {
 	enum state_kind kind;
@@ -117,7 +121,7 @@ static char *read_all(const char *path, size_t *len, int *err)
 /* An object, or NULL when `s` is not one JSON object. */
 static struct json_object *parse(const char *s, size_t len)
 {
-	struct json_tokener *t = json_tokener_new();
+	struct json_tokener *t = json_tokener_new_ex(64);
 	if (!t)
 		return NULL;
 	struct json_object *o = json_tokener_parse_ex(t, s, (int)len);
@@ -451,7 +455,7 @@ int main(int argc, char **argv)
 	}
 	close(ready_fd);
 
-	long deadline = -1;
+	long deadline = -1, first = -1;
 	bool done = false;
 	while (!done) {
 		struct pollfd p[3] = { { .fd = exit_fd, .events = POLLIN },
@@ -482,10 +486,14 @@ int main(int argc, char **argv)
 			}
 			/* Claude Code writes in several calls: merge once it
 			 * has been quiet for a moment. */
-			deadline = now_ms() + DEBOUNCE_MS;
+			long now = now_ms();
+			if (first < 0)
+				first = now;
+			deadline = now + DEBOUNCE_MS < first + MAX_DELAY_MS ? now + DEBOUNCE_MS
+									    : first + MAX_DELAY_MS;
 		}
 		if (deadline >= 0 && now_ms() >= deadline) {
-			deadline = -1;
+			deadline = first = -1;
 			for (size_t i = 0; i < nfiles; i++)
 				if (files[i].dirty)
 					merge(&files[i], false);

@@ -780,6 +780,15 @@ static void check_policy(void)
 	say(lv == 0 ? OK : lv == 1 ? WARNING : FAILURE, fix[0] ? fix : NULL, "%s", what);
 }
 
+/* A proxy the environment names: tools inside use it, so it must be allowed. */
+static void check_proxy(void)
+{
+	char what[1024], fix[1024];
+	int lv = netdefaults_check_proxy(what, sizeof(what), fix, sizeof(fix));
+	if (lv >= 0)
+		say(lv == 0 ? OK : WARNING, fix[0] ? fix : NULL, "%s", what);
+}
+
 static void check_claude(void)
 {
 	char path[PATH_MAX], real[PATH_MAX];
@@ -906,6 +915,7 @@ int doctor_main(char *const args[])
 	check_allowlist();
 	check_config();
 	check_policy();
+	check_proxy();
 	check_claude();
 	if (failures)
 		printf("%d check%s failed: ccsb cannot run with full protection until %s fixed\n",

@@ -219,3 +219,75 @@ int netdefaults_check_api(char *what, size_t whatlen, char *fix, size_t fixlen)
 	cli_free(&c);
 	return level;
 }
+
+int netdefaults_check_proxy(char *what, size_t whatlen, char *fix, size_t fixlen)
+{
+	static const char *const vars[] = { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
+					    "http_proxy", "ALL_PROXY", "all_proxy" };
+	const char *var = NULL, *val = NULL;
+	for (size_t i = 0; !var && i < sizeof(vars) / sizeof(*vars); i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			var = vars[i], val = v;
+	}
+	fix[0] = '\0';
+	if (!var)
+		return -1;
+	/* curl's forms: "host:port", "http://...", "socks5h://...": any
+	 * scheme, read as http for the host. */
+	char url[1024], host[256];
+	const char *sep = strstr(val, "://");
+	snprintf(url, sizeof(url), "http://%s", sep ? sep + 3 : val);
+	if (reg_url_host(url, strlen(url), host, sizeof(host)) < 0) {
+		snprintf(what, whatlen, "proxy: %s=%.200s has no host", var, val);
+		snprintf(fix, fixlen, "set %s to the proxy's URL (http://HOST:PORT), or unset it", var);
+		return 1;
+	}
+	struct cli c;
+	char used[PATH_MAX], msg[PATH_MAX + 512], where[PATH_MAX];
+	memset(&c, 0, sizeof(c));
+	cli_free(&c);
+	if (config_load(&c, used, sizeof(used), msg, sizeof(msg)) < 0) {
+		cli_free(&c);
+		snprintf(what, whatlen, "proxy: %s (%s): the configuration does not load", host, var);
+		return 1;
+	}
+	const char *conf = used[0] ? used
+			   : config_path(where, sizeof(where)) == 0 ? where
+								    : "~/.config/ccsb/config";
+	int level = 0;
+	if (c.net == CCSB_NET_NONE) {
+		snprintf(what, whatlen, "proxy: %s (%s) is not reachable: net = none", host, var);
+		level = 1;
+	} else if (c.net == CCSB_NET_FULL) {
+		snprintf(what, whatlen, "proxy: %s (%s) is reachable: net = full", host, var);
+	} else {
+		ccsb_sandbox *sb = ccsb_sandbox_new();
+		ccsb_error *e = NULL;
+		int r = sb ? 0 : -ENOMEM;
+		if (r == 0 && !c.no_default_allowlist)
+			r = netdefaults_apply(sb, &c, NULL, NULL, &e);
+		for (size_t i = 0; r == 0 && i < c.nallow_files; i++)
+			r = ccsb_sandbox_allow_file(sb, c.allow_files[i], &e);
+		for (size_t i = 0; r == 0 && i < c.nallow; i++)
+			r = ccsb_sandbox_allow(sb, c.allow[i], &e);
+		if (r == 0 && ccsb_sandbox_allowlist_match(sb, host) == 1) {
+			snprintf(what, whatlen, "proxy: %s (%s) is allowed; what it forwards is "
+				 "reachable from the sandbox", host, var);
+		} else if (r == 0) {
+			snprintf(what, whatlen, "proxy: %s (%s) is not allowed: tools inside that use "
+				 "the proxy cannot reach it", host, var);
+			snprintf(fix, fixlen, "add the line 'allow = %s' to %s (then whatever the "
+				 "proxy forwards is reachable)\nor unset %s for ccsb", host, conf, var);
+			level = 1;
+		} else {
+			snprintf(what, whatlen, "proxy: cannot build the allowlist: %s",
+				 e ? ccsb_error_message(e) : strerror(-r));
+			level = 1;
+		}
+		ccsb_error_free(e);
+		ccsb_sandbox_free(sb);
+	}
+	cli_free(&c);
+	return level;
+}

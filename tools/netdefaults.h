@@ -44,4 +44,10 @@ int netdefaults_env(ccsb_sandbox *sb, ccsb_error **err);
  * with one line in `what` and, when not ok, the fix in `fix` ("" else). */
 int netdefaults_check_api(char *what, size_t whatlen, char *fix, size_t fixlen);
 
+/* The same for the proxy that HTTPS_PROXY (then https_proxy, HTTP_PROXY,
+ * http_proxy, ALL_PROXY, all_proxy) names: -1 when none is set (nothing
+ * to say), 0 when its host is reachable, 1 (a warning) when the allowlist
+ * does not let the sandbox reach it. */
+int netdefaults_check_proxy(char *what, size_t whatlen, char *fix, size_t fixlen);
+
 #endif

@@ -315,6 +315,17 @@ printf 'net = full\n' >"$THOME/.config/ccsb/config"
 doctor
 check "net = full: reachable, ok" 'test $st = 0 && has_line "^ok +policy: api\.anthropic\.com .* is reachable: net = full"'
 rm -f "$THOME/.config/ccsb/config"
+doctor HTTPS_PROXY=http://proxy.test.example:3128
+check "a proxy whose host is not allowed: a warning with the fix, exit 0" \
+	'test $st = 0 && has_line "^warning +proxy: proxy\.test\.example \(HTTPS_PROXY\) is not allowed" &&
+	 has "fix: add the line '"'allow = proxy.test.example'"' to $THOME/.config/ccsb/config"'
+printf 'allow = proxy.test.example\n' >"$THOME/.config/ccsb/config"
+doctor https_proxy=proxy.test.example:3128
+check "... allowed by the configuration: ok (curl's host:port form)" \
+	'test $st = 0 && has_line "^ok +proxy: proxy\.test\.example \(https_proxy\) is allowed"'
+doctor
+check "no proxy variable: no proxy line" '! has_line "^[a-z]+ +proxy:"'
+rm -f "$THOME/.config/ccsb/config"
 doctor ANTHROPIC_BASE_URL=not-a-url
 check "ANTHROPIC_BASE_URL without a host: failure, with the fix" \
 	'test $st = 1 && has_line "^failure +policy: ANTHROPIC_BASE_URL=not-a-url has no host" &&

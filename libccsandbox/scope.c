@@ -60,7 +60,7 @@ int ccsb__session_bus_addr(const char *env, const char *runtime_dir, struct sock
 					const char *v = k + (path ? 5 : 9);
 					size_t o = abstract ? 1 : 0; /* leading NUL */
 					for (; v < k + kn && o < sizeof(sa->sun_path) - 1; v++) {
-						if (*v == '%' && v + 2 < k + kn + 1 && v[1] && v[2]) {
+						if (*v == '%' && v + 2 < k + kn) {
 							char hex[3] = { v[1], v[2], 0 };
 							sa->sun_path[o++] = (char)strtol(hex, NULL, 16);
 							v += 2;

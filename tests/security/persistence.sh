@@ -113,6 +113,10 @@ control() {
 # ---- 1. an existing repository: config and hooks are read-only ---------
 R=$PROJ
 new_repo "$R"
+printed=$(sb_in "$R" --print true)
+check "--print shows the read-only binds of the git metadata" \
+	'echo "$printed" | grep -qF -- "--ro-bind $R/.git/config $R/.git/config" &&
+	 echo "$printed" | grep -qF -- "--ro-bind $R/.git/hooks $R/.git/hooks"'
 ATTACK1='
 git config core.fsmonitor "touch $MARK/fsmonitor"
 git config core.pager "touch $MARK/pager; cat"

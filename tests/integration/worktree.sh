@@ -13,7 +13,7 @@ g() { as_test_user env HOME="$THOME" PATH=/usr/bin:/bin GIT_CONFIG_NOSYSTEM=1 \
 	GIT_AUTHOR_NAME=Host GIT_AUTHOR_EMAIL=host@example.test GIT_COMMITTER_NAME=Host \
 	GIT_COMMITTER_EMAIL=host@example.test git "$@"; }
 # The host's view of a git directory's executable metadata.
-fingerprint() { (cd "$1" && find config hooks -type f -exec sha256sum {} + 2>/dev/null | sort; ls -la hooks) ; }
+fingerprint() { (cd "$1" && find config hooks -type f -exec sha256sum {} + 2>/dev/null | sort; ls -l hooks) ; }
 
 MAIN=$T/main
 WT=$T/wt

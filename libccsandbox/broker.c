@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,6 +520,17 @@ static void note(struct refstat *v, size_t *n, const char *what)
 	}
 }
 
+/* Async-signal-safe: for a forked child. */
+static int write_file(const char *path, const char *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, data, n);
+	close(fd);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
 /* Run the host's `git credential fill` with `req` on its stdin; its stdout
  * (at most `cap` - 1 bytes) in out. Its length, or -1. */
 static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *out, size_t cap)
@@ -532,6 +544,10 @@ static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *
 		return -1;
 	}
 	char *const argv[] = { "git", "credential", "fill", NULL };
+	/* Prepared before fork(): the child may only make system calls. */
+	char uid_map[48], gid_map[48];
+	int nu = snprintf(uid_map, sizeof(uid_map), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
+	int ng = snprintf(gid_map, sizeof(gid_map), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* Only system calls here: this process has other threads. No
@@ -545,6 +561,27 @@ static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *
 		if (dup2(in[0], 0) < 0 || dup2(res[1], 1) < 0 || null < 0 || dup2(null, 2) < 0)
 			_exit(127);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* git and the helpers it runs in a pid namespace of their
+		 * own, git its pid 1: whatever they start dies with it, and
+		 * git dies with us, even when ccsb is killed. The user
+		 * namespace that allows it maps our own ids only. Where
+		 * unprivileged namespaces are refused, git runs as it is. */
+		if (unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0) {
+			if (write_file("/proc/self/setgroups", "deny\n", 5) < 0 ||
+			    write_file("/proc/self/uid_map", uid_map, (size_t)nu) < 0 ||
+			    write_file("/proc/self/gid_map", gid_map, (size_t)ng) < 0)
+				_exit(127);
+			pid_t g = fork();
+			if (g == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				execve(b->git, argv, b->fill_env);
+				_exit(127);
+			}
+			int st = 0;
+			while (g > 0 && waitpid(g, &st, 0) < 0 && errno == EINTR)
+				;
+			_exit(g > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 127);
+		}
 		execve(b->git, argv, b->fill_env);
 		_exit(127);
 	}

@@ -370,7 +370,9 @@ int ccsb_sandbox_set_ssh_agent(ccsb_sandbox *sb, const char *keyfilter, unsigned
  * of the allowlist's domain patterns matches (addresses never: a name only);
  * the library then runs the caller's own `git credential fill` (git found on
  * $PATH, the caller's environment, GIT_TERMINAL_PROMPT=0, no controlling
- * terminal, 60 s at most) with only protocol, host, path and username, and
+ * terminal, 60 s at most; in a pid namespace of its own where unprivileged
+ * user namespaces are allowed, so that the helpers it starts die with it and
+ * it dies with the caller) with only protocol, host, path and username, and
  * hands back only the username and password it answers. Everything else
  * gets "refused" (git inside then goes on without a credential). Requests
  * go to the DNS log descriptor and the exit report ("git-credential: served

@@ -132,4 +132,22 @@ out=$(run --git-credentials -- sh -c '
 check "git credential approve/reject inside do not touch the host's store" \
 	'echo "$out" | grep -qx "approve=0" && echo "$out" | grep -qx "reject=0" &&
 	 grep -q "alice:tok-allowed@git.example.test" "$D/home/.git-credentials"'
+# ---- a slow helper on the host dies with ccsb ------------------------------
+cat >>"$D/home/.gitconfig" <<'EOF_CFG'
+[credential "https://slow.example.test"]
+	helper = "!sleep 607; :"
+EOF_CFG
+run --git-credentials --allow=slow.example.test -- sh -c \
+	'printf "protocol=https\nhost=slow.example.test\n\n" | git credential fill' >/dev/null 2>&1 &
+bg=$!
+i=0
+while ! pgrep -fx "sleep 607" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "the host's helper is running for the sandbox's request" 'pgrep -fx "sleep 607" >/dev/null'
+ccsb_pid=$(pgrep -n -f "^$CCSB -q .*--git-credentials")
+kill -KILL "$ccsb_pid"
+wait $bg 2>/dev/null
+i=0
+while pgrep -fx "sleep 607" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "after SIGKILL of ccsb, the host's git credential fill and its helper are gone" \
+	'! pgrep -fx "sleep 607" >/dev/null && ! pgrep -f "git credential fill" >/dev/null'
 t_done

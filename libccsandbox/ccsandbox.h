@@ -583,8 +583,9 @@ int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, char **inside_d
 /* Give the sandbox the caller's git identity and style without their git
  * configuration: read the host's global configuration ($GIT_CONFIG_GLOBAL
  * when set, else $XDG_CONFIG_HOME/git/config (~/.config/git/config) and
- * ~/.gitconfig, in git's order, following [include] path; [includeIf] is
- * not followed) and add a read-only ~/.gitconfig at the sandbox home that
+ * ~/.gitconfig, in git's order, following [include] path, and
+ * [includeIf "gitdir:..."] / "gitdir/i:" as decided for the repository of
+ * the current directory; not patterns with "**" nor other conditions) and add a read-only ~/.gitconfig at the sandbox home that
  * holds only the keys on an allowlist of pure data: user.name/email,
  * author.* and committer.* names and emails, init.defaultBranch,
  * core.autocrlf/eol/safecrlf/whitespace/quotePath, pull/merge/rebase/push/

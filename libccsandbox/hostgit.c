@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@ struct walk {
 	const char *file; /* the file being parsed */
 	int depth;
 	ccsb_error **err;
+	char gitdir[PATH_MAX + 1];
+	bool gitdir_done;
 };
 
 static int read_all(const char *path, char **out, size_t *len)
@@ -63,15 +66,114 @@ static int read_all(const char *path, char **out, size_t *len)
 
 static int walk_file(struct walk *w, const char *path, bool required);
 
+/* The git directory of the current directory's repository, as git's
+ * "gitdir:" condition sees it (the real path, with a trailing slash), or
+ * "" when there is none. Looked up once. */
+static const char *cwd_gitdir(struct walk *w)
+{
+	if (w->gitdir_done)
+		return w->gitdir;
+	w->gitdir_done = true;
+	char dir[PATH_MAX], p[PATH_MAX + 8], real[PATH_MAX];
+	if (!getcwd(dir, sizeof(dir)))
+		return w->gitdir;
+	for (;;) {
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/.git", strcmp(dir, "/") == 0 ? "" : dir);
+		if (stat(p, &st) == 0) {
+			char link[3 * PATH_MAX] = "";
+			if (S_ISREG(st.st_mode)) {
+				/* A worktree or submodule: "gitdir: PATH". */
+				FILE *f = fopen(p, "re");
+				char line[PATH_MAX + 16] = "";
+				if (f && fgets(line, sizeof(line), f) && strncmp(line, "gitdir: ", 8) == 0) {
+					line[strcspn(line, "\r\n")] = '\0';
+					if (line[8] == '/')
+						snprintf(link, sizeof(link), "%s", line + 8);
+					else
+						snprintf(link, sizeof(link), "%s/%s", dir, line + 8);
+				}
+				if (f)
+					fclose(f);
+			} else {
+				snprintf(link, sizeof(link), "%s", p);
+			}
+			if (*link && realpath(link, real))
+				snprintf(w->gitdir, sizeof(w->gitdir), "%s/", real);
+			return w->gitdir;
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return w->gitdir;
+		*slash = '\0';
+	}
+}
+
+/* git's "gitdir:" and "gitdir/i:" conditions for the common patterns:
+ * "~/" expanded, "./" relative to the including file, a trailing "/"
+ * matching everything below (git appends two stars), other patterns through
+ * fnmatch(FNM_PATHNAME). Relative patterns and two stars in a row (any
+ * depth) are not supported: no match, so a conditional identity is left
+ * out rather than misapplied. */
+static bool gitdir_matches(const char *cond, struct walk *w)
+{
+	bool icase = strncmp(cond, "gitdir/i:", 9) == 0;
+	if (!icase && strncmp(cond, "gitdir:", 7) != 0)
+		return false;
+	const char *pat = cond + (icase ? 9 : 7);
+	const char *gd = cwd_gitdir(w);
+	if (!*gd || !*pat)
+		return false;
+	char full[PATH_MAX];
+	if (pat[0] == '~' && pat[1] == '/')
+		snprintf(full, sizeof(full), "%s%s", w->home, pat + 1);
+	else if (pat[0] == '.' && pat[1] == '/') {
+		const char *slash = strrchr(w->file, '/');
+		snprintf(full, sizeof(full), "%.*s%s", slash ? (int)(slash - w->file) : 0, w->file,
+			 pat + 1);
+	} else if (pat[0] == '/')
+		snprintf(full, sizeof(full), "%s", pat);
+	else
+		return false; /* git prefixes any-depth stars: not supported */
+	if (strstr(full, "**"))
+		return false; /* any-depth stars: not supported */
+	size_t n = strlen(full);
+	int flags = FNM_PATHNAME | (icase ? FNM_CASEFOLD : 0);
+	if (n && full[n - 1] == '/') {
+		/* "DIR/" matches DIR's git directory and everything below. */
+		size_t k = 0;
+		int depth = 0;
+		for (const char *c = full; *c; c++)
+			depth += *c == '/';
+		const char *g = gd;
+		for (; *g && depth; g++)
+			if (*g == '/' && --depth == 0)
+				break;
+		k = (size_t)(g - gd) + (*g == '/');
+		char head[PATH_MAX + 2];
+		snprintf(head, sizeof(head), "%.*s", (int)k, gd);
+		return fnmatch(full, head, flags) == 0;
+	}
+	/* git matches the git directory without its trailing slash. */
+	char g2[PATH_MAX + 2];
+	snprintf(g2, sizeof(g2), "%s", gd);
+	g2[strlen(g2) - 1] = '\0';
+	return fnmatch(full, g2, flags) == 0;
+}
+
 static int on_var(const char *section, const char *subsection, const char *key,
 		  const char *value, size_t line, void *data)
 {
 	struct walk *w = data;
 	(void)line;
 	/* [include] path: read on the host, for the safe keys it holds (a
-	 * common home for user.email). Conditional includes ([includeIf])
-	 * depend on the repository and are not followed. */
-	if (strcmp(section, "include") == 0 && !subsection && strcmp(key, "path") == 0) {
+	 * common home for user.email). [includeIf "gitdir:..."] is decided
+	 * for the repository of the current directory, which the sandbox
+	 * sees at the same path; other conditions are not followed. */
+	bool cond = strcmp(section, "includeif") == 0 && subsection && strcmp(key, "path") == 0;
+	if (cond && !gitdir_matches(subsection, w))
+		return 0;
+	if (cond || (strcmp(section, "include") == 0 && !subsection && strcmp(key, "path") == 0)) {
 		if (!value || !*value)
 			return 0;
 		char p[PATH_MAX];

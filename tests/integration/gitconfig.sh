@@ -148,6 +148,40 @@ check "... one warning names the file and line" \
 	'test "$(printf "%s\n" "$out" | grep -c "^ccsb: warning: $THOME/.gitconfig:3: bad git configuration line")" = 1'
 check "... and nothing of it is passed" '! printf "%s\n" "$out" | grep -qx present'
 
+echo "# [includeIf \"gitdir:...\"], decided for the current directory's repository"
+rm -f "$THOME/.gitconfig"
+mkdir -p "$PROJ/wrepo/sub"
+[ "$(id -u)" = 0 ] && chown -R "$TEST_UID:$TEST_GID" "$PROJ/wrepo"
+(cd "$PROJ/wrepo" && as_test_user env HOME="$THOME" git init -q)
+printf '[user]\n\temail = work@example.org\n' >"$T/work.inc"
+printf '[user]\n\tname = Case Insensitive\n' >"$T/icase.inc"
+printf '[user]\n\tname = Elsewhere\n' >"$T/other.inc"
+chmod 644 "$T/work.inc" "$T/icase.inc" "$T/other.inc"
+WREPO_UPPER=$(printf '%s' "$PROJ/wrepo/.git" | tr '[:lower:]' '[:upper:]')
+cat >"$THOME/.gitconfig" <<EOS
+[user]
+	name = Base
+	email = base@example.org
+[includeIf "gitdir:$PROJ/"]
+	path = $T/work.inc
+[includeIf "gitdir:/nonexistent/"]
+	path = $T/other.inc
+[includeIf "gitdir/i:$WREPO_UPPER"]
+	path = $T/icase.inc
+[includeIf "onbranch:main"]
+	path = $T/other.inc
+EOS
+chmod 644 "$THOME/.gitconfig"
+out=$(sb_in "$PROJ/wrepo/sub" sh -c 'git config --global user.name; git config --global user.email' 2>&1)
+want=$(cd "$PROJ/wrepo/sub" && as_test_user env HOME="$THOME" git config user.name; \
+	cd "$PROJ/wrepo/sub" && as_test_user env HOME="$THOME" git config user.email)
+check "in a repository below DIR/, gitdir:DIR/ and gitdir/i: apply, as for the host's git (got: $(echo $out))" \
+	'test "$out" = "$(printf "Case Insensitive\nwork@example.org")" && test "$out" = "$want"'
+out=$(sb sh -c 'git config --global user.name; git config --global user.email' 2>&1)
+check "outside any repository no condition applies (got: $(echo $out))" \
+	'test "$out" = "$(printf "Base\nbase@example.org")"'
+rm -rf "$PROJ/wrepo"
+
 echo "# /etc/gitconfig"
 rm -f "$THOME/.gitconfig"
 if [ -f /etc/gitconfig ]; then

@@ -511,6 +511,20 @@ char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb);
  * the default). */
 void ccsb_sandbox_set_bounds_fd(ccsb_sandbox *sb, int fd);
 
+/* Whether the command may write the user's clipboard through its terminal
+ * (OSC 52; default: no). With a pty (ccsb_sandbox_set_tty()), everything the
+ * command writes reaches the user's terminal through a filter that drops
+ * OSC 52 clipboard writes unless this is allowed, and always drops clipboard
+ * reads, the sequences that make the terminal answer with text the command
+ * chose or with the screen's contents (title reports, DECRQSS, DECRQCRA, font
+ * queries), and those that change the terminal beyond the screen (window
+ * moves and resizes, colors other than queries, function keys, log files,
+ * printing, strings for tmux, iTerm2 or kitty extensions). Text, cursor and
+ * screen control, modes, titles, hyperlinks, notifications and the queries
+ * full-screen programs send pass byte for byte. What was dropped is counted
+ * in the exit report. */
+void ccsb_sandbox_set_allow_clipboard(ccsb_sandbox *sb, bool allow);
+
 /* Clear the calling process's inheritable and ambient capability sets, so
  * that nothing it runs from now on can inherit a capability. ccsb calls it
  * first thing; ccsb_sandbox_run() also clears them in the process that

@@ -5,6 +5,7 @@
 #define CCSB_INTERNAL_H
 
 #include "ccsandbox.h"
+#include "escfilter.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -192,6 +193,7 @@ struct ccsb_sandbox {
 	bool seccomp;       /* default true */
 	bool nested_userns; /* default false */
 	bool proc_covers;   /* read-only covers over /proc/sys etc.; default: caller is uid 0 */
+	bool allow_clipboard; /* the pty relay passes OSC 52 writes; default false */
 	int dns_log_fd;     /* -1: none; one line per refused query */
 	int dns_summary_fd; /* -1: none; refused names at the end of a run */
 	/* The exit report of the last run (report.c). */
@@ -396,7 +398,7 @@ int ccsb__memfd_data(const char *name, const void *data, size_t len, const char 
 /* ---- terminal relay (pty.c) ------------------------------------------ */
 
 struct ccsb_ring {
-	char b[4096];
+	char b[16384]; /* room for a pty read (4 KiB) and what the escape filter adds */
 	size_t off, len;
 };
 
@@ -411,8 +413,15 @@ struct ccsb_pty {
 	struct termios saved;
 	struct ccsb_ring to_master, to_user;
 	bool in_done, master_done, out_dead;
+	struct ccsb_escfilter escf; /* on what goes to_user */
 };
 
+/* Filter the command's output for the user's terminal (escfilter.c), with
+ * OSC 52 writes passed when `allow_clipboard`; the locale of ccsb's own
+ * environment says whether the terminal is UTF-8. */
+void ccsb__pty_set_filter(struct ccsb_pty *p, bool allow_clipboard);
+/* Add what the filter dropped to the exit report. */
+void ccsb__pty_report(const struct ccsb_pty *p, ccsb_sandbox *sb);
 /* Everything -1/false: no pty. */
 void ccsb__pty_init(struct ccsb_pty *p);
 /* Open a pty pair whose slave starts with the settings and window size of

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -120,7 +121,8 @@ int ccsb__pty_pollfds(struct ccsb_pty *p, struct pollfd *pfd, bool read_user)
 	if (p->master < 0)
 		return 0;
 	short mev = 0;
-	if (!p->master_done && p->to_user.len < sizeof(p->to_user.b))
+	/* Room for a read plus what the escape filter may add to it. */
+	if (!p->master_done && p->to_user.len + CCSB_ESCF_SLACK < sizeof(p->to_user.b))
 		mev |= POLLIN;
 	if (!p->master_done && p->to_master.len)
 		mev |= POLLOUT;
@@ -158,6 +160,69 @@ static int fill(struct ccsb_ring *r, int fd)
 	return -1;
 }
 
+/* What the command wrote, through the escape filter, into to_user. Returns
+ * 0, or -1 at EOF or a hard error (the filter then closes what it holds). */
+static int fill_user(struct ccsb_pty *p)
+{
+	struct ccsb_ring *r = &p->to_user;
+	if (r->len == 0)
+		r->off = 0;
+	if (sizeof(r->b) - r->off - r->len <= CCSB_ESCF_SLACK) {
+		memmove(r->b, r->b + r->off, r->len);
+		r->off = 0;
+	}
+	size_t room = sizeof(r->b) - r->off - r->len;
+	if (room <= CCSB_ESCF_SLACK)
+		return 0;
+	unsigned char buf[sizeof(r->b)];
+	unsigned char *dst = (unsigned char *)r->b + r->off + r->len;
+	ssize_t k = read(p->master, buf, room - CCSB_ESCF_SLACK);
+	if (k > 0) {
+		r->len += ccsb__escf_run(&p->escf, buf, (size_t)k, dst);
+		return 0;
+	}
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	r->len += ccsb__escf_finish(&p->escf, dst);
+	return -1;
+}
+
+void ccsb__pty_set_filter(struct ccsb_pty *p, bool allow_clipboard)
+{
+	ccsb__escf_init(&p->escf, (allow_clipboard ? CCSB_ESCF_ALLOW_CLIPBOARD : 0) |
+					  ccsb__escf_locale_flags(getenv("LC_ALL"),
+								  getenv("LC_CTYPE"),
+								  getenv("LANG")));
+}
+
+void ccsb__pty_report(const struct ccsb_pty *p, ccsb_sandbox *sb)
+{
+	static const char *const what[CCSB_ESCF_NKINDS] = {
+		[CCSB_ESCF_CLIPBOARD] = "clipboard write (OSC 52; --allow-clipboard passes them)",
+		[CCSB_ESCF_CLIPREAD] = "clipboard read (OSC 52 query)",
+		[CCSB_ESCF_WINOPS] = "window op or title report (CSI t)",
+		[CCSB_ESCF_COLORS] = "color change (OSC 4/5/10-19)",
+		[CCSB_ESCF_OSC] = "other OSC (fonts, terminal extensions)",
+		[CCSB_ESCF_DCS] = "DCS (DECRQSS, DECUDK, passthrough)",
+		[CCSB_ESCF_APC] = "APC/PM/SOS (kitty graphics)",
+		[CCSB_ESCF_CSI] = "CSI (media copy, DECRQCRA, log file)",
+		[CCSB_ESCF_MALFORMED] = "malformed or overlong",
+	};
+	unsigned long total = ccsb__escf_dropped(&p->escf);
+	if (total == 0)
+		return;
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "terminal: %lu escape sequence%s dropped:", total,
+			 total == 1 ? "" : "s");
+	for (int i = 0; i < CCSB_ESCF_NKINDS && n > 0 && (size_t)n < sizeof(line); i++)
+		if (p->escf.dropped[i])
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %lu %s;", p->escf.dropped[i],
+				      what[i]);
+	if (n > 0 && (size_t)n < sizeof(line))
+		line[n - 1] = '\0';
+	ccsb__report(sb, "%s", line);
+}
+
 static int drain(struct ccsb_ring *r, int fd)
 {
 	while (r->len) {
@@ -189,7 +254,7 @@ void ccsb__pty_io(struct ccsb_pty *p, const struct pollfd *pfd, int n)
 	if (pfd[0].fd >= 0 && (pfd[0].revents & (POLLIN | hup))) {
 		/* Read until EIO even after POLLHUP: the kernel hands out
 		 * what the command wrote before it closed the slave first. */
-		if (p->to_user.len < sizeof(p->to_user.b) && fill(&p->to_user, p->master) < 0)
+		if (p->to_user.len + CCSB_ESCF_SLACK < sizeof(p->to_user.b) && fill_user(p) < 0)
 			p->master_done = true;
 	}
 	if (!p->master_done && p->to_master.len && drain(&p->to_master, p->master) < 0)

@@ -450,6 +450,7 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 
 	ccsb__pty_init(&pty);
 	ccsb__state_run_init(&state);
+	ccsb__pty_set_filter(&pty, sb->allow_clipboard);
 	ccsb__report_clear(sb);
 	ccsb__guard_arm(sb);
 	bool use_pty = sb->tty == CCSB_TTY_ON || (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO));
@@ -673,6 +674,7 @@ out_wait:
 	ccsb__guard_finish(sb);
 	ccsb__broker_stop(sb);
 	ccsb__state_finish(sb, &state);
+	ccsb__pty_report(&pty, sb);
 	ccsb__report_write(sb);
 	ccsb__net_stop(&net);
 	close_fd(&l.block_fd);

@@ -477,6 +477,11 @@ CCSB_EXPORT void ccsb_sandbox_set_nested_userns(ccsb_sandbox *sb, bool allow)
 	sb->nested_userns = allow;
 }
 
+CCSB_EXPORT void ccsb_sandbox_set_allow_clipboard(ccsb_sandbox *sb, bool allow)
+{
+	sb->allow_clipboard = allow;
+}
+
 char *ccsb__passwd_line(const char *user, uid_t uid, gid_t gid, const char *home,
 			const char *shell)
 {

@@ -194,6 +194,7 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		return r;
 	if (c->pids && (r = ccsb_sandbox_set_pids_max(sb, c->pids, err)) < 0)
 		return r;
+	ccsb_sandbox_set_allow_clipboard(sb, c->allow_clipboard == 1);
 
 	ccsb_net_mode mode = c->net >= 0 ? (ccsb_net_mode)c->net : CCSB_NET_ALLOWLIST;
 	if ((r = ccsb_sandbox_set_net(sb, mode, err)) < 0)

@@ -48,6 +48,9 @@ const char cli_usage[] =
 	"Terminal and kernel:\n"
 	"  --tty=WHEN             run the command on a pty of its own: auto (when\n"
 	"                         stdin is a terminal, the default), on or off\n"
+	"  --allow-clipboard      let the command set your clipboard (OSC 52); the\n"
+	"                         terminal relay drops it by default, as it drops\n"
+	"                         sequences a terminal answers with chosen text\n"
 	"  --no-seccomp           do not install the seccomp filter\n"
 	"  --nested-userns        allow user namespaces inside, for tools that sandbox\n"
 	"                         themselves (Claude Code's own sandbox, bwrap, podman)\n"
@@ -74,6 +77,7 @@ enum {
 	OPT_NO_DEFAULT_ALLOWLIST, OPT_PRINT, OPT_UID, OPT_GID, OPT_TTY, OPT_NO_SECCOMP,
 	OPT_NO_NESTED_USERNS, OPT_LOG_NET,
 	OPT_SSH_AGENT, OPT_NESTED_USERNS, OPT_PATH, OPT_MEMORY, OPT_PIDS, OPT_GIT_CREDENTIALS,
+	OPT_ALLOW_CLIPBOARD,
 };
 
 static const struct option longopts[] = {
@@ -92,6 +96,7 @@ static const struct option longopts[] = {
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "no-nested-userns", no_argument, NULL, OPT_NO_NESTED_USERNS },
 	{ "nested-userns", no_argument, NULL, OPT_NESTED_USERNS },
+	{ "allow-clipboard", no_argument, NULL, OPT_ALLOW_CLIPBOARD },
 	{ "log-net", required_argument, NULL, OPT_LOG_NET },
 	{ "ssh-agent", optional_argument, NULL, OPT_SSH_AGENT },
 	{ "git-credentials", no_argument, NULL, OPT_GIT_CREDENTIALS },
@@ -227,7 +232,7 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 	c->net = -1;
 	c->uid = c->gid = -1;
 	c->tty = -1;
-	c->nested_userns = -1;
+	c->nested_userns = c->allow_clipboard = -1;
 	errbuf[0] = '\0';
 	optind = 0; /* reset getopt, so the parser can run more than once */
 	opterr = 0;
@@ -301,6 +306,9 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			break;
 		case OPT_NESTED_USERNS:
 			c->nested_userns = 1;
+			break;
+		case OPT_ALLOW_CLIPBOARD:
+			c->allow_clipboard = 1;
 			break;
 		case OPT_LOG_NET:
 			if (!*optarg)
@@ -398,5 +406,5 @@ void cli_free(struct cli *c)
 	c->net = -1;
 	c->uid = c->gid = -1;
 	c->tty = -1;
-	c->nested_userns = -1;
+	c->nested_userns = c->allow_clipboard = -1;
 }

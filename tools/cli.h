@@ -27,6 +27,7 @@ struct cli {
 	int tty;          /* -1: not given; else a ccsb_tty_mode */
 	bool no_seccomp;
 	int nested_userns;   /* -1: not given; 0: --no-nested-userns; 1: --nested-userns */
+	int allow_clipboard; /* -1: not given; 1: --allow-clipboard */
 	const char *log_net; /* --log-net=FILE; borrowed; NULL: none */
 	/* --ssh-agent[=KEYFILTER]: NULL off, "" every key, else the filter;
 	 * borrowed (from argv, or owned by `owned`). */

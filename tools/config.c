@@ -229,8 +229,8 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 		c->ssh_agent = s;
 		return 0;
 	}
-	if (strcmp(key, "nested-userns") == 0) {
-		int *f = &c->nested_userns;
+	if (strcmp(key, "nested-userns") == 0 || strcmp(key, "allow-clipboard") == 0) {
+		int *f = key[0] == 'n' ? &c->nested_userns : &c->allow_clipboard;
 		if (strcmp(val, "true") == 0)
 			*f = 1;
 		else if (strcmp(val, "false") == 0)
@@ -359,6 +359,8 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 		c->memory = conf->memory;
 	if (!c->pids)
 		c->pids = conf->pids;
+	if (c->allow_clipboard < 0)
+		c->allow_clipboard = conf->allow_clipboard;
 
 	if (conf->nbinds)
 		memcpy(binds, conf->binds, conf->nbinds * sizeof(*binds));

@@ -3,7 +3,7 @@
 # Build the fuzz targets (the allowlist parser, the DNS codec, the git
 # configuration parser and writer, the ssh-agent protocol, the git credential
 # protocol, the readers of the user's registry configuration, the D-Bus
-# replies of the systemd scope) with
+# replies of the systemd scope, the terminal escape filter) with
 # libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -25,7 +25,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -146,7 +146,7 @@ seed_dns() {
 		printf "$loop" >"$corpus/seed-loop"
 		printf "$big" >"$corpus/seed-big"
 	}
-	printf '\000\001\000\000\000\000\300\014\000\034\000\001\000\000\000\001\000\020\040\001\015\270\000\000\000\000\000\000\000\000\000\000\000\001' \
+	printf '\000\001\303\233\340\202\233\302\233\342\235\237\033[\033]\033P\030\032' >"$corpus/seed-edges"
 		>"$corpus/seed-records"
 	cat >"$out/dns.dict" <<'DICT'
 "\xc0\x0c"
@@ -328,6 +328,46 @@ seed_gitcred() {
 DICT
 }
 
+# Terminal output: what TUIs send, and what the filter drops, in every
+# form (7-bit, 8-bit and UTF-8-encoded C1), after a flags byte and a split
+# byte.
+seed_escfilter() {
+	corpus=$1
+	printf '\000\000\033[0;1;38;2;1;2;3mhi\033[?1049h\033[6n\033[?u\033]0;\342\234\263 t\007\033]8;;u\033\\x\033]8;;\033\\' \
+		>"$corpus/seed-tui"
+	printf '\000\005\033]52;c;aGk=\007\033]52;c;?\033\\\302\23552;c;eA==\302\234\23552;;x\234' >"$corpus/seed-osc52"
+	printf '\001\003\033]52;c;aGk=\007\033]11;?\007\033]4;1;?;2;#fff\007\033]9;4;1;5\007\033]9;6;m\007' \
+		>"$corpus/seed-allowed"
+	printf '\002\007\033[21t\033[8;1;1t\033P$qm\033\\\033Ptmux;\033\033]52;c;x\007\033\\\033_Gt=f;x\033\\\033P+q544e\033\\\033Pq#0~\033\\' \
+		>"$corpus/seed-dropped"
+	printf '\000\001\303\233\340\202\233\302\233\342\235\237\033[\033]\033P\030\032' >"$corpus/seed-edges"
+	cat >"$out/escfilter.dict" <<'DICT'
+"\x1b["
+"\x1b]"
+"\x1bP"
+"\x1b\\"
+"\x1b_"
+"\x07"
+"\xc2\x9b"
+"\xc2\x9d"
+"\xc2\x9c"
+"\xc2\x90"
+"\x9b"
+"\x9d"
+"\x9c"
+"52;c;"
+"?"
+";"
+"21t"
+"4;1;?"
+"10;?"
+"9;4;"
+"+q"
+"$q"
+"=1s"
+DICT
+}
+
 # run NAME SECONDS MAXLEN: returns the fuzzer's status.
 run() {
 	name=$1
@@ -342,6 +382,7 @@ run() {
 	dbus) seed_dbus "$corpus" ;;
 	state-merge) seed_state_merge "$corpus" ;;
 	registries) seed_registries "$corpus" ;;
+	escfilter) seed_escfilter "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -373,6 +414,7 @@ for t in $targets; do
 		libs= cflags=
 		;;
 	registries) build registries ../tools/registries.c ;;
+	escfilter) build escfilter escfilter.c ;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -400,6 +442,8 @@ for t in $targets; do
 	registries) maxlen=4096 ;;
 	# a few replies and signals back to back
 	dbus) maxlen=4096 ;;
+	# past the filter's 512-byte hold, so that overflow is reached
+	escfilter) maxlen=2048 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

@@ -57,7 +57,8 @@ static bool is_reset(const struct cli *c)
 	       c->net == -1 && !c->binds && !c->nbinds && !c->tmpfs && !c->ntmpfs && !c->env &&
 	       !c->nenv && !c->allow && !c->nallow && !c->allow_files && !c->nallow_files &&
 	       c->uid == -1 && c->gid == -1 && c->tty == -1 && !c->no_seccomp &&
-	       c->nested_userns == -1 && !c->cmd && !c->memory && !c->pids;
+	       c->nested_userns == -1 && c->allow_clipboard == -1 && !c->cmd && !c->memory &&
+	       !c->pids;
 }
 
 /* The command words after parsing, joined with '|'. */
@@ -195,8 +196,11 @@ static void test_options_one_by_one(void)
 		ok(c.nested_userns == 0 && !c.no_seccomp, "--no-nested-userns alone");
 	cli_free(&c);
 	if (parses(ARGS("--nested-userns", "x"), &c, "x"))
-		ok(c.nested_userns == 1 && !c.no_seccomp,
+		ok(c.nested_userns == 1 && !c.no_seccomp && c.allow_clipboard == -1,
 		   "--nested-userns alone");
+	cli_free(&c);
+	if (parses(ARGS("--allow-clipboard", "x"), &c, "x"))
+		ok(c.allow_clipboard == 1 && c.nested_userns == -1, "--allow-clipboard alone");
 	cli_free(&c);
 	if (parses(ARGS("--nested-userns", "--no-nested-userns", "x"), &c, "x"))
 		is_int(c.nested_userns, 0, "--no-nested-userns after --nested-userns: the last wins");
@@ -479,7 +483,7 @@ static void test_known_bugs(void)
 	/* A value given to a flag. */
 	static const char *const with_value[] = { "--print=1", "--quiet=1", "--help=1",
 						   "--no-default-allowlist=x", "--no-seccomp=1",
-						   "--nested-userns=1" };
+						   "--nested-userns=1", "--allow-clipboard=yes" };
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(*with_value); i++) {
 		char **argv = ARGS((char *)with_value[i], "x");
 		int r = parse(argv, &c, err);
@@ -549,7 +553,7 @@ static void test_usage(void)
 		"--ro=PATH[:DEST]", "--rw=PATH[:DEST]", "--tmpfs=DEST", "--env=NAME[=VALUE]",
 		"--net=MODE", "--allow=ENTRY", "--allow-file=FILE", "--no-default-allowlist",
 		"--uid=UID", "--gid=GID", "--tty=WHEN", "--no-seccomp", "--no-nested-userns",
-		"--nested-userns",
+		"--nested-userns", "--allow-clipboard",
 		"--print", "-q, --quiet", "-h, --help", "-V, --version", "--path=DIR",
 	};
 	for (size_t i = 0; i < sizeof(documented) / sizeof(*documented); i++)

@@ -110,6 +110,14 @@ static void test_parse(void)
 	is_int(c.nested_userns, 0, "... 0");
 	cli_free(&c);
 	parse_error("nested-userns = on\n", "c:1: nested-userns 'on': use true or false");
+	is_int(c.allow_clipboard, -1, "allow-clipboard not given: -1");
+	is_int(parse("allow-clipboard = true\n", &c), 0, "allow-clipboard = true parses");
+	is_int(c.allow_clipboard, 1, "... 1");
+	cli_free(&c);
+	is_int(parse("allow-clipboard = false\n", &c), 0, "allow-clipboard = false parses");
+	is_int(c.allow_clipboard, 0, "... 0");
+	cli_free(&c);
+	parse_error("allow-clipboard = 1\n", "c:1: allow-clipboard '1': use true or false");
 
 	parse_error("ro = /a\n# x\n\nfoo = bar\n", "c:4: unknown key 'foo'");
 	parse_error("RO = /a\n", "c:1: unknown key 'RO'");
@@ -222,6 +230,14 @@ static void test_merge(void)
 	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
 	config_merge(&c, &conf, err, sizeof(err));
 	is_int(c.nested_userns, 1, "the file's nested-userns applies");
+	cli_free(&conf);
+	cli_free(&c);
+
+	argv = ARGS("true");
+	parse("allow-clipboard = true\n", &conf);
+	cli_parse(argc_of(argv), argv, &c, err, sizeof(err));
+	config_merge(&c, &conf, err, sizeof(err));
+	is_int(c.allow_clipboard, 1, "the file's allow-clipboard applies");
 	cli_free(&conf);
 	cli_free(&c);
 

@@ -446,6 +446,38 @@ static bool is_new(const struct stat *st, const struct timespec *t0)
 	       (st->st_ctim.tv_sec == t0->tv_sec && st->st_ctim.tv_nsec >= t0->tv_nsec);
 }
 
+/* Open directory `name` (relative to `dfd`; `path` for the report) for the
+ * scan. The sandbox runs as the user and may chmod what it can write: git
+ * needs only search permission to read .git/config and run hooks/NAME, so
+ * a directory left unlistable (chmod 311 .git, chmod 111 hooks) would hide
+ * what is in it. One of ours whose mode changed during the run gets u+rwx
+ * back (reported); any other that the sandbox could have reached and this
+ * scan cannot list is reported as not checked. -1 when it cannot be read. */
+static int open_dir(struct scan *sc, int dfd, const char *name, const char *path)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || errno != EACCES)
+		return fd;
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return -1;
+	bool new = is_new(&st, &sc->t0);
+	if (new && st.st_uid == geteuid() &&
+	    fchmodat(dfd, name, (st.st_mode & 07777) | S_IRWXU, 0) == 0) {
+		ccsb__report(sc->sb, "permissions restored: %s (mode %04o, set during the run, hid "
+				     "it from the scan)",
+			     path, (unsigned)(st.st_mode & 07777));
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	if (new || faccessat(dfd, name, X_OK, AT_EACCESS) == 0)
+		ccsb__report(sc->sb, "NOT checked (cannot list it): %s; do not run git or claude "
+				     "under it before checking it",
+			     path);
+	return -1;
+}
+
 /* Rename `dir`/`name` to `name`.ccsb-quarantined-STAMP[-N]; the new name
  * (basename) in `out`. */
 static int quarantine(struct scan *sc, const char *dir, const char *name, char *out, size_t len)
@@ -622,9 +654,17 @@ static void check_hooks(struct scan *sc, const char *gitdir)
 			quarantine_report(sc, gitdir, "hooks", "git hooks planted during the run");
 		return;
 	}
-	DIR *d = opendir(hooks);
-	if (!d)
+	int hfd = open_dir(sc, AT_FDCWD, hooks, hooks);
+	DIR *d = hfd >= 0 ? fdopendir(hfd) : NULL;
+	if (!d) {
+		if (hfd >= 0)
+			close(hfd);
+		/* Unlistable: what git would run in it cannot be told apart. */
+		if (is_new(&st, &sc->t0))
+			quarantine_report(sc, gitdir, "hooks", "git hooks directory changed during "
+							       "the run and not listable");
 		return;
+	}
 	struct dirent *e;
 	char bad[8][NAME_MAX + 1];
 	size_t nbad = 0, live = 0;
@@ -912,19 +952,23 @@ static void scan_tree(struct scan *sc, int fd, int depth)
 			break;
 		}
 		size_t old = sc->plen, k = strlen(name);
+		/* Only this directory's subtree is given up: a deep tree made
+		 * on purpose must not end the scan of its siblings. */
 		if (depth >= SCAN_MAX_DEPTH || old + 1 + k >= sizeof(sc->path)) {
-			report_stopped(sc, "too deep");
+			ccsb__report(sc->sb, "NOT checked (too deep): what lies under %s; list what "
+					     "changed there during the run: find %s -newerct @%lld",
+				     sc->path, sc->path, (long long)sc->t0.tv_sec);
 			break;
 		}
-		int cfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (cfd < 0)
-			continue;
 		if (old > 1)
 			sc->path[sc->plen++] = '/';
 		memcpy(sc->path + sc->plen, name, k + 1);
 		sc->plen += k;
-		scan_tree(sc, cfd, depth + 1);
-		close(cfd);
+		int cfd = open_dir(sc, fd, name, sc->path);
+		if (cfd >= 0) {
+			scan_tree(sc, cfd, depth + 1);
+			close(cfd);
+		}
 		sc->plen = old;
 		sc->path[old] = '\0';
 	}
@@ -953,10 +997,10 @@ static int scan_run(struct scan *sc)
 				  (k < i && strcmp(sc->roots.v[k].src, rt->src) == 0);
 		if (nested || rt->len >= sizeof(sc->path))
 			continue;
-		int fd = open(rt->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		memcpy(sc->path, rt->src, rt->len + 1);
+		int fd = open_dir(sc, AT_FDCWD, rt->src, rt->src);
 		if (fd < 0)
 			continue;
-		memcpy(sc->path, rt->src, rt->len + 1);
 		sc->plen = rt->len;
 		sc->root = rt->src;
 		scan_tree(sc, fd, 0);

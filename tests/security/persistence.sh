@@ -245,6 +245,44 @@ check "new .claude/commands reported" 'reported "quarantined: $R/.claude/command
 check ".envrc change reported" 'reported "changed during the run: $R/.envrc"'
 check ".vscode/tasks.json change reported" 'reported "changed during the run: $R/.vscode/tasks.json"'
 
+# ---- 7. hidden from the scan: directories the sandbox made unlistable ---
+# git needs only search (x) permission to read .git/config and run
+# hooks/NAME; a scan that cannot list a directory must not skip it.
+new_repo "$R"
+ATTACK7='git init -q hid && git -C hid config core.fsmonitor "touch $MARK/hidden-gitdir" &&
+chmod 311 hid/.git &&
+git init -q hk && printf "#!/bin/sh\ntouch $MARK/hidden-hook\n" >hk/.git/hooks/pre-commit &&
+chmod +x hk/.git/hooks/pre-commit && chmod 111 hk/.git/hooks &&
+mkdir -p dd && git init -q dd/r && git -C dd/r config core.fsmonitor "touch $MARK/hidden-dir" &&
+chmod 111 dd'
+control "$R" 'host "$R.control/hid" git status' hidden-gitdir "$ATTACK7"
+control "$R" 'host "$R.control/hk" git commit -q --allow-empty -m x' hidden-hook "$ATTACK7"
+control "$R" 'host "$R.control/dd/r" git status' hidden-dir "$ATTACK7"
+plant "$R" "MARK=$MARK; $ATTACK7"
+host "$R/hid" git status >/dev/null 2>&1
+host "$R/hk" git commit -q --allow-empty -m x >/dev/null 2>&1
+host "$R/dd/r" git status >/dev/null 2>&1
+check "unlistable .git: host git status did not run its fsmonitor" '! marked hidden-gitdir'
+check "unlistable hooks/: host git commit did not run the hook" '! marked hidden-hook'
+check "unlistable parent directory: host git status did not run the fsmonitor" '! marked hidden-dir'
+check "unlistable directories: reported" 'reported "permissions restored: $R/hid/.git"'
+chmod -R u+rwx "$R" 2>/dev/null
+
+# ---- 8. a tree deeper than the scan goes stops only that tree -----------
+new_repo "$R"
+ATTACK8='p=deep; i=0; while [ $i -lt 300 ]; do p=$p/d; i=$((i+1)); done; mkdir -p $p &&
+for n in 1 2 3 4 5 6 7 8; do
+	git init -q r$n && git -C r$n config core.fsmonitor "touch $MARK/deep$n" || exit 1
+done'
+plant "$R" "MARK=$MARK; $ATTACK8"
+for n in 1 2 3 4 5 6 7 8; do
+	host "$R/r$n" git status >/dev/null 2>&1
+done
+check "a deep tree: every planted repository beside it is quarantined" \
+	'(for n in 1 2 3 4 5 6 7 8; do reported "quarantined: $R/r$n/.git/config" || exit 1; done)'
+check "a deep tree: no planted fsmonitor ran on the host" '! ls "$MARK" | grep -q deep'
+check "a deep tree: what was not checked is reported" 'reported "NOT checked (too deep)"'
+
 # ---- 6. a clean session reports nothing ----------------------------------
 new_repo "$R"
 plant "$R" "$ID"'git status >/dev/null && echo more >>file && git commit -qam more && git log -1 >/dev/null'

@@ -547,15 +547,33 @@ static bool repo_safe_key(const char *section, const char *sub, const char *key)
 struct sanitize {
 	struct ccsb__gitconfig_out out;
 	size_t kept, dropped;
+	const struct roots *roots;
+	const char *gitdir;
 };
+
+/* core.worktree names where checkout, reset and stash write: kept only when
+ * it is a directory in the writable binds, so that a planted repository
+ * cannot aim the user's own `git reset --hard` at ~/.bashrc. */
+static bool worktree_ok(const struct sanitize *z, const char *value)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	if (!value || !*value)
+		return false;
+	int n = value[0] == '/' ? snprintf(path, sizeof(path), "%s", value)
+				: snprintf(path, sizeof(path), "%s/%s", z->gitdir, value);
+	return n > 0 && (size_t)n < sizeof(path) && realpath(path, real) &&
+	       root_of(z->roots, real) != NULL;
+}
 
 static int sanitize_var(const char *section, const char *sub, const char *key, const char *value,
 			size_t line, void *data)
 {
 	(void)line;
 	struct sanitize *z = data;
-	int r = repo_safe_key(section, sub, key)
-			? ccsb__gitconfig_emit(&z->out, section, sub, key, value ? value : "true")
+	bool ok = repo_safe_key(section, sub, key) &&
+		  (sub || strcmp(section, "core") || strcmp(key, "worktree") ||
+		   worktree_ok(z, value));
+	int r = ok ? ccsb__gitconfig_emit(&z->out, section, sub, key, value ? value : "true")
 			: -EINVAL;
 	if (r == -ENOMEM)
 		return r;
@@ -598,7 +616,7 @@ static void replace_config(struct scan *sc, const char *gitdir, const char *qnam
 	char cfg[PATH_MAX], q[PATH_MAX];
 	if (join(cfg, sizeof(cfg), gitdir, "config") < 0 || join(q, sizeof(q), gitdir, qname) < 0)
 		return;
-	struct sanitize z = { 0 };
+	struct sanitize z = { .roots = &sc->roots, .gitdir = gitdir };
 	char *text = NULL;
 	ssize_t n = read_small(q, &text);
 	size_t bad = 0;
@@ -609,7 +627,7 @@ static void replace_config(struct scan *sc, const char *gitdir, const char *qnam
 	if (!parsed) {
 		/* What git init writes: the repository stays usable. */
 		ccsb__gitconfig_out_free(&z.out);
-		memset(&z, 0, sizeof(z));
+		z = (struct sanitize){ .roots = &sc->roots, .gitdir = gitdir };
 		ccsb__gitconfig_emit(&z.out, "core", NULL, "repositoryformatversion", "0");
 		ccsb__gitconfig_emit(&z.out, "core", NULL, "filemode", "true");
 		ccsb__gitconfig_emit(&z.out, "core", NULL, "bare",

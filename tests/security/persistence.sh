@@ -283,6 +283,23 @@ check "a deep tree: every planted repository beside it is quarantined" \
 check "a deep tree: no planted fsmonitor ran on the host" '! ls "$MARK" | grep -q deep'
 check "a deep tree: what was not checked is reported" 'reported "NOT checked (too deep)"'
 
+# ---- 9. core.worktree aims the user's own git reset at a host directory --
+# The replacement config keeps core.worktree only inside the writable binds.
+new_repo "$R"
+ATTACK9='git init -q wt && cd wt && echo payload >worktree && git add worktree &&
+git -c user.name=a -c user.email=a@example.org commit -qm x && git config core.worktree "$MARK"'
+control "$R" 'host "$R.control/wt" git reset -q --hard' worktree "$ATTACK9"
+plant "$R" "MARK=$MARK; $ATTACK9"
+host "$R/wt" git reset -q --hard >/dev/null 2>&1
+check "core.worktree outside the project: host git reset --hard wrote nothing there" \
+	'! marked worktree'
+check "core.worktree outside the project: dropped from the replacement config" \
+	'! grep -q worktree "$R/wt/.git/config" && reported "replaced $R/wt/.git/config"'
+new_repo "$R"
+plant "$R" 'git init -q --bare wt2.git && mkdir wt2 && git --git-dir=wt2.git config core.worktree ../wt2'
+check "core.worktree inside the project: kept" \
+	'grep -q "worktree = \"../wt2\"" "$R/wt2.git/config"'
+
 # ---- 6. a clean session reports nothing ----------------------------------
 new_repo "$R"
 plant "$R" "$ID"'git status >/dev/null && echo more >>file && git commit -qam more && git log -1 >/dev/null'

@@ -371,6 +371,23 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* Mark the files with pending write events dirty; an overflowed queue
+ * (wd -1) marks them all. */
+static void drain(int in)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t r;
+	while ((r = read(in, buf, sizeof(buf))) > 0) {
+		for (char *q = buf; q < buf + r;) {
+			struct inotify_event *ev = (struct inotify_event *)q;
+			for (size_t i = 0; i < nfiles; i++)
+				if (files[i].wd == ev->wd || ev->wd < 0)
+					files[i].dirty = true;
+			q += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int ready_fd = -1, exit_fd = -1, report_fd = -1;
@@ -473,17 +490,7 @@ int main(int argc, char **argv)
 		if (p[1].revents)
 			done = true;
 		if (p[2].revents & POLLIN) {
-			char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-			ssize_t r;
-			while ((r = read(in, buf, sizeof(buf))) > 0) {
-				for (char *q = buf; q < buf + r;) {
-					struct inotify_event *ev = (struct inotify_event *)q;
-					for (size_t i = 0; i < nfiles; i++)
-						if (files[i].wd == ev->wd)
-							files[i].dirty = true;
-					q += sizeof(*ev) + ev->len;
-				}
-			}
+			drain(in);
 			/* Claude Code writes in several calls: merge once it
 			 * has been quiet for a moment. */
 			long now = now_ms();
@@ -499,8 +506,13 @@ int main(int argc, char **argv)
 					merge(&files[i], false);
 		}
 	}
+	/* Every write the sandbox made has queued its event by now (it is
+	 * gone): a file with none since the last merge holds nothing new, and
+	 * skipping it keeps the last merge off the exit path of most runs. */
+	drain(in);
 	for (size_t i = 0; i < nfiles; i++)
-		merge(&files[i], true);
+		if (files[i].dirty || files[i].wd < 0)
+			merge(&files[i], true);
 	cleanup(dir);
 	for (size_t i = 0; i < notes.n; i++)
 		dprintf(report_fd, "%s\n", notes.v[i]);

@@ -28,6 +28,9 @@ static const char *const etc_files[] = {
 	"/etc/os-release", "/etc/lsb-release", "/etc/debian_version", "/etc/locale.alias",
 	"/etc/locale.conf", "/etc/default/locale", "/etc/perl", "/etc/python3",
 	"/etc/vim", "/etc/gai.conf", "/etc/magic", "/etc/manpath.config",
+	/* Claude Code's managed (enterprise) settings: the organisation's policy
+	 * applies inside too, and the sandbox cannot change it. */
+	"/etc/claude-code",
 };
 
 static const char *const usr_merged[] = { "/bin", "/sbin", "/lib", "/lib64", "/lib32" };

@@ -1286,7 +1286,7 @@ static const char *const etc_allowed[] = {
 	"/etc/mailcap", "/etc/protocols", "/etc/services", "/etc/rpc", "/etc/gitconfig",
 	"/etc/os-release", "/etc/lsb-release", "/etc/debian_version", "/etc/locale.alias",
 	"/etc/locale.conf", "/etc/default/locale", "/etc/perl", "/etc/python3",
-	"/etc/vim", "/etc/gai.conf", "/etc/magic", "/etc/manpath.config",
+	"/etc/vim", "/etc/gai.conf", "/etc/magic", "/etc/manpath.config", "/etc/claude-code",
 };
 
 static bool under(const char *path, const char *dir)

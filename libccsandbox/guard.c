@@ -653,6 +653,31 @@ static void replace_config(struct scan *sc, const char *gitdir, const char *qnam
 				     "quarantined one either)", cfg);
 }
 
+/* `gitdir` changed during the run (its entries or its name), is not one
+ * that was read-only all along, and its config (`cfg`, older than the run)
+ * sets a key that a replacement would not keep. A repository's own keys
+ * beyond the safe list make this quarantine a repository the sandbox used
+ * (reported, and undone by moving the file back); what it catches is a
+ * config planted in an earlier run in a directory that becomes a git
+ * directory only now. */
+static bool old_config_planted(struct scan *sc, const char *gitdir, const char *cfg)
+{
+	struct stat st;
+	if (lstat(gitdir, &st) < 0 || !is_new(&st, &sc->t0))
+		return false;
+	for (size_t i = 0; i < sc->sb->guard_nro; i++)
+		if (sc->sb->guard_ro[i].dev == st.st_dev && sc->sb->guard_ro[i].ino == st.st_ino)
+			return false;
+	struct sanitize z = { .roots = &sc->roots, .gitdir = gitdir };
+	char *text = NULL;
+	ssize_t n = read_small(cfg, &text);
+	size_t bad = 0;
+	int r = n < 0 ? (int)n : ccsb__gitconfig_parse(text, (size_t)n, sanitize_var, &z, &bad);
+	free(text);
+	ccsb__gitconfig_out_free(&z.out);
+	return r == 0 && z.dropped > 0;
+}
+
 static bool hook_name(const char *name)
 {
 	size_t n = strlen(name);
@@ -733,7 +758,9 @@ static void check_gitdir(struct scan *sc, const char *gitdir, int depth)
 	    seen_add(&sc->seen, &sc->nseen, &sc->capseen, real, &sc->oom))
 		return;
 	struct stat st;
-	if (join(p, sizeof(p), real, "config") == 0 && lstat(p, &st) == 0 && is_new(&st, &sc->t0)) {
+	if (join(p, sizeof(p), real, "config") != 0 || lstat(p, &st) < 0) {
+		/* no config */
+	} else if (is_new(&st, &sc->t0)) {
 		char q[NAME_MAX + 1];
 		int r = quarantine(sc, real, "config", q, sizeof(q));
 		if (r < 0) {
@@ -746,6 +773,22 @@ static void check_gitdir(struct scan *sc, const char *gitdir, int depth)
 				     p, q);
 			if (S_ISREG(st.st_mode))
 				replace_config(sc, real, q);
+		}
+	} else if (S_ISREG(st.st_mode) && old_config_planted(sc, real, p)) {
+		/* A config written in an earlier run, when its directory was
+		 * not yet a git directory, keeps its old ctime when that
+		 * directory is renamed into place or gets its HEAD now. */
+		char q[NAME_MAX + 1];
+		if (quarantine(sc, real, "config", q, sizeof(q)) < 0) {
+			ccsb__report(sc->sb, "NOT quarantined (rename failed): %s (sets keys that run "
+					     "programs in a git directory that changed during the "
+					     "run); do not run git there before removing it",
+				     p);
+		} else {
+			ccsb__report(sc->sb, "quarantined: %s -> %s (sets keys that run programs, in "
+					     "a git directory that changed during the run)",
+				     p, q);
+			replace_config(sc, real, q);
 		}
 	}
 	/* An empty one sets nothing: worktree.c makes one where a missing one
@@ -1055,6 +1098,22 @@ int ccsb__guard_scan(ccsb_sandbox *sb, char *const roots[], size_t nroots,
 void ccsb__guard_arm(ccsb_sandbox *sb)
 {
 	clock_gettime(CLOCK_REALTIME_COARSE, &sb->guard_t0);
+	/* The git directories the plan binds read-only, by inode (a rename
+	 * keeps it, a directory renamed into their place has another): their
+	 * configs are the user's, whatever keys they set. */
+	struct plan pl = { 0 };
+	struct roots roots = { 0 };
+	sb->guard_nro = 0;
+	if (plan_build(sb, &pl, &roots) == 0)
+		for (size_t i = 0; i < pl.nseen && sb->guard_nro < 64; i++) {
+			struct stat st;
+			if (stat(pl.seen[i], &st) == 0) {
+				sb->guard_ro[sb->guard_nro].dev = st.st_dev;
+				sb->guard_ro[sb->guard_nro++].ino = st.st_ino;
+			}
+		}
+	plan_free(&pl);
+	roots_free(&roots);
 }
 
 void ccsb__guard_finish(ccsb_sandbox *sb)

@@ -203,6 +203,13 @@ struct ccsb_sandbox {
 	/* guard.c: when the run's command was released (CLOCK_REALTIME_COARSE,
 	 * the clock file timestamps come from); tv_sec 0 when not armed. */
 	struct timespec guard_t0;
+	/* The git directories guard.c binds read-only, as they were at start
+	 * (the first 64; more only cost false alarms). */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} guard_ro[64];
+	size_t guard_nro;
 	/* ssh-agent broker (broker.c): the key filter (owned) and, during a
 	 * run, the broker serving the sandbox. */
 	bool ssh_agent, git_credentials;

@@ -300,6 +300,32 @@ plant "$R" 'git init -q --bare wt2.git && mkdir wt2 && git --git-dir=wt2.git con
 check "core.worktree inside the project: kept" \
 	'grep -q "worktree = \"../wt2\"" "$R/wt2.git/config"'
 
+# ---- 10. a config planted in an earlier run, moved into place now -------
+# A file keeps its ctime when its directory is renamed: run 1 writes a
+# config in a directory that is not yet a git directory (nothing to
+# quarantine), run 2 renames it to r/.git and gives it a HEAD.
+new_repo "$R"
+mkdir -p "$R/husky" && git -C "$R/husky" init -q && git -C "$R/husky" config user.name Nested
+[ "$(id -u)" = 0 ] && chown -R "$TEST_UID:$TEST_GID" "$R/husky"
+plant "$R" "mkdir -p tmpl/objects tmpl/refs/heads && printf '[core]\n\tbare = false\n\tfsmonitor = touch $MARK/oldcfg\n' >tmpl/config &&
+mkdir -p tmpl2/objects tmpl2/refs/heads && printf '[core]\n\tpager = touch $MARK/oldcfg2; cat\n' >tmpl2/config"
+check "run 1: a config outside any git directory is not reported" '! reported tmpl'
+sleep 1
+ATTACK10='mkdir r && mv tmpl r/.git && echo "ref: refs/heads/main" >r/.git/HEAD &&
+mv .git .git.old && mv tmpl2 .git && echo "ref: refs/heads/main" >.git/HEAD'
+control "$R" 'host "$R.control/r" git status' oldcfg "$ATTACK10"
+control "$R" 'host_tty "$R.control" git -p config --list' oldcfg2 "$ATTACK10"
+plant "$R" "$ATTACK10"' && git -C husky commit -q --allow-empty -m inside'
+host "$R/r" git status >/dev/null 2>&1
+host_tty "$R" git -p config --list
+check "a config from an earlier run moved into place: host git status did not run it" '! marked oldcfg'
+check "... nor over the project's own .git: host git did not run its pager" '! marked oldcfg2'
+check "... reported" 'reported "quarantined: $R/r/.git/config" && reported "quarantined: $R/.git/config"'
+check "the project's own moved repository keeps its config" \
+	'! reported "quarantined: $R/.git.old/config"'
+check "a nested repository the sandbox committed in keeps its harmless config" \
+	'! reported "quarantined: $R/husky/.git/config" && test "$(host "$R/husky" git config user.name)" = Nested'
+
 # ---- 6. a clean session reports nothing ----------------------------------
 new_repo "$R"
 plant "$R" "$ID"'git status >/dev/null && echo more >>file && git commit -qam more && git log -1 >/dev/null'

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@
 #define GUARD_MAX_SECONDS 20
 /* Pointer chains (.git file -> gitdir -> commondir) and modules/ nesting. */
 #define GUARD_MAX_DEPTH 16
+/* renameat2()'s flag (linux/fs.h) */
+#define CCSB_RENAME_NOREPLACE 1
 
 /* ---- paths ---------------------------------------------------------- */
 
@@ -499,6 +502,25 @@ static int quarantine(struct scan *sc, const char *dir, const char *name, char *
 			return -errno;
 		snprintf(out, len, "%s", base);
 		return 0;
+	}
+	/* The names above are predictable: the sandbox can take them all in
+	 * advance to keep its file in place. Then an unpredictable one. */
+	for (int i = 0; i < 8; i++) {
+		uint64_t rnd;
+		char base[NAME_MAX + 1];
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -EIO;
+		int n = snprintf(base, sizeof(base), "%s.ccsb-quarantined-%s-%016llx", name,
+				 sc->stamp, (unsigned long long)rnd);
+		if (n <= 0 || (size_t)n >= sizeof(base) || join(to, sizeof(to), dir, base) < 0)
+			return -ENAMETOOLONG;
+		/* The system call: musl before 1.2.5 has no wrapper. */
+		if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, CCSB_RENAME_NOREPLACE) == 0) {
+			snprintf(out, len, "%s", base);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
 	}
 	return -EEXIST;
 }

@@ -326,6 +326,21 @@ check "the project's own moved repository keeps its config" \
 check "a nested repository the sandbox committed in keeps its harmless config" \
 	'! reported "quarantined: $R/husky/.git/config" && test "$(host "$R/husky" git config user.name)" = Nested'
 
+# ---- 11. the quarantine names taken in advance ---------------------------
+# NAME.ccsb-quarantined-STAMP[-N] is predictable (STAMP: the run's start);
+# the sandbox takes every one of them for the seconds around its start.
+new_repo "$R"
+ATTACK11='git init -q q && git -C q config core.fsmonitor "touch $MARK/qname" && now=$(date +%s) &&
+for s in $((now-3)) $((now-2)) $((now-1)) $now; do st=$(date -u -d @$s +%Y%m%dT%H%M%SZ)
+	touch q/.git/config.ccsb-quarantined-$st; i=2
+	while [ $i -lt 100 ]; do touch q/.git/config.ccsb-quarantined-$st-$i; i=$((i+1)); done
+done'
+plant "$R" "MARK=$MARK; $ATTACK11"
+host "$R/q" git status >/dev/null 2>&1
+check "quarantine names taken: host git status did not run the fsmonitor" '! marked qname'
+check "quarantine names taken: quarantined under another name" \
+	'reported "quarantined: $R/q/.git/config" && ! reported "NOT quarantined"'
+
 # ---- 6. a clean session reports nothing ----------------------------------
 new_repo "$R"
 plant "$R" "$ID"'git status >/dev/null && echo more >>file && git commit -qam more && git log -1 >/dev/null'

@@ -273,6 +273,73 @@ static void protect_modules(struct plan *pl, const char *dir, int depth)
 	closedir(d);
 }
 
+static ssize_t read_small(const char *path, char **out);
+
+static int hookspath_var(const char *section, const char *sub, const char *key, const char *value,
+			 size_t line, void *data)
+{
+	(void)line;
+	if (!sub && value && strcmp(section, "core") == 0 && strcmp(key, "hookspath") == 0)
+		snprintf(data, PATH_MAX, "%s", value); /* the last one wins, as in git */
+	return 0;
+}
+
+/* The directory a repository's own core.hooksPath names (a custom one,
+ * say scripts/hooks: git runs what is in it) is read-only too; relative
+ * paths are taken from the work tree, the parent of a .git directory. */
+static void protect_hookspath(struct plan *pl, const char *gitdir, const struct root *rt)
+{
+	char cfg[PATH_MAX], val[PATH_MAX] = "", path[PATH_MAX], dest[PATH_MAX];
+	char *text = NULL;
+	size_t bad = 0;
+	if (join(cfg, sizeof(cfg), gitdir, "config") < 0)
+		return;
+	ssize_t n = read_small(cfg, &text);
+	if (n < 0)
+		return;
+	ccsb__gitconfig_parse(text, (size_t)n, hookspath_var, val, &bad);
+	free(text);
+	if (!val[0] || val[0] == '~')
+		return;
+	const char *slash = strrchr(gitdir, '/');
+	int w = val[0] == '/' ? snprintf(path, sizeof(path), "%s", val)
+			      : snprintf(path, sizeof(path), "%.*s/%s",
+					 slash ? (int)(slash - gitdir) : 0, gitdir, val);
+	if (w <= 0 || (size_t)w >= sizeof(path))
+		return;
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		protect_path(pl, path);
+		return;
+	}
+	if (errno != ENOENT)
+		return;
+	/* Missing: an empty read-only one takes its place when its nearest
+	 * existing ancestor is in the same bind (bwrap makes the mount point
+	 * and the directories above it). */
+	char anc[PATH_MAX], real[PATH_MAX];
+	snprintf(anc, sizeof(anc), "%s", path);
+	char *cut = NULL;
+	for (;;) {
+		char *q = strrchr(anc, '/');
+		if (cut)
+			*cut = '/';
+		if (!q || q == anc)
+			return;
+		*q = '\0';
+		cut = q;
+		if (lstat(anc, &st) == 0)
+			break;
+	}
+	const char *rest = cut + 1; /* what is missing, below anc */
+	if (strstr(rest, "..") || !realpath(anc, real) || root_of(pl->roots, real) != rt)
+		return;
+	char full[PATH_MAX];
+	if (join(full, sizeof(full), real, rest) == 0 &&
+	    inside_path(rt, full, dest, sizeof(dest)) == 0)
+		plan_add(pl, CCSB_M_TMPFS, CCSB_MOUNT_RDONLY, NULL, dest);
+}
+
 static void protect_gitdir(struct plan *pl, const char *gitdir, int depth)
 {
 	char real[PATH_MAX], p[PATH_MAX], dest[PATH_MAX];
@@ -310,6 +377,7 @@ static void protect_gitdir(struct plan *pl, const char *gitdir, int depth)
 	}
 	if (join(p, sizeof(p), real, "modules") == 0)
 		protect_modules(pl, p, depth);
+	protect_hookspath(pl, real, rt);
 }
 
 /* `dir`/.git: a directory, or a file naming the git directory (a linked

@@ -341,6 +341,28 @@ check "quarantine names taken: host git status did not run the fsmonitor" '! mar
 check "quarantine names taken: quarantined under another name" \
 	'reported "quarantined: $R/q/.git/config" && ! reported "NOT quarantined"'
 
+# ---- 12. a repository's own custom core.hooksPath -----------------------
+new_repo "$R"
+host "$R" git config core.hooksPath scripts/hooks
+mkdir -p "$R/scripts/hooks" && [ "$(id -u)" = 0 ] && chown -R "$TEST_UID:$TEST_GID" "$R/scripts"
+R2=$T/proj2
+new_repo "$R2"
+host "$R2" git config core.hooksPath tools/missing-hooks
+sb_in "$R" true
+ATTACK12='mkdir -p scripts/hooks tools/missing-hooks
+printf "#!/bin/sh\ntouch $MARK/custom-hook\n" >scripts/hooks/pre-commit && chmod +x scripts/hooks/pre-commit
+printf "#!/bin/sh\ntouch $MARK/missing-hook\n" >tools/missing-hooks/pre-commit && chmod +x tools/missing-hooks/pre-commit'
+control "$R" 'host "$R.control" git commit -q --allow-empty -m x' custom-hook "$ATTACK12"
+plant "$R" "MARK=$MARK; $ATTACK12"
+plant "$R2" "MARK=$MARK; $ATTACK12"
+host "$R" git commit -q --allow-empty -m x >/dev/null 2>&1
+host "$R2" git commit -q --allow-empty -m x >/dev/null 2>&1
+check "the repository's own core.hooksPath directory: read-only inside" \
+	'! marked custom-hook && ! test -e "$R/scripts/hooks/pre-commit"'
+check "a core.hooksPath directory missing at start: cannot be made inside" \
+	'! marked missing-hook && ! test -e "$R2/tools/missing-hooks/pre-commit"'
+check "host git commit still works there" 'host "$R" git log -1 --format=%s | grep -qx x'
+
 # ---- 6. a clean session reports nothing ----------------------------------
 new_repo "$R"
 plant "$R" "$ID"'git status >/dev/null && echo more >>file && git commit -qam more && git log -1 >/dev/null'

@@ -37,7 +37,7 @@
 
 /* ---- paths ---------------------------------------------------------- */
 
-static bool under(const char *path, const char *dir, size_t n)
+bool ccsb__path_under(const char *path, const char *dir, size_t n)
 {
 	if (n == 1 && dir[0] == '/')
 		return true;
@@ -94,7 +94,8 @@ static const struct root *root_of(const struct roots *r, const char *real)
 {
 	const struct root *best = NULL;
 	for (size_t i = 0; i < r->n; i++)
-		if (under(real, r->v[i].src, r->v[i].len) && (!best || r->v[i].len > best->len))
+		if (ccsb__path_under(real, r->v[i].src, r->v[i].len) &&
+		    (!best || r->v[i].len > best->len))
 			best = &r->v[i];
 	return best;
 }
@@ -109,8 +110,8 @@ static int inside_path(const struct root *rt, const char *real, char *out, size_
 
 /* First line of a small file ("gitdir: X" or a commondir), resolved
  * against `base` when relative. */
-static int read_pointer(const char *file, const char *prefix, const char *base, char *out,
-			size_t len)
+int ccsb__read_pointer(const char *file, const char *prefix, const char *base, char *out,
+		       size_t len)
 {
 	char buf[PATH_MAX + 16];
 	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -147,7 +148,7 @@ static bool exists_at(int dfd, const char *name, mode_t type)
 
 /* What git's discovery accepts as a git directory (setup.c,
  * is_git_directory()): HEAD, and objects/ + refs/ or a commondir file. */
-static bool is_gitdir(const char *path)
+bool ccsb__is_gitdir(const char *path)
 {
 	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -265,7 +266,7 @@ static void protect_modules(struct plan *pl, const char *dir, int depth)
 			continue;
 		if (join(p, sizeof(p), dir, e->d_name) < 0)
 			continue;
-		if (is_gitdir(p))
+		if (ccsb__is_gitdir(p))
 			protect_gitdir(pl, p, depth + 1);
 		else
 			protect_modules(pl, p, depth + 1);
@@ -362,14 +363,15 @@ static void protect_gitdir(struct plan *pl, const char *gitdir, int depth)
 		plan_add(pl, CCSB_M_TMPFS, CCSB_MOUNT_RDONLY, NULL, dest);
 	char target[PATH_MAX];
 	if (join(p, sizeof(p), real, "commondir") == 0 &&
-	    read_pointer(p, NULL, real, target, sizeof(target)) == 0)
+	    ccsb__read_pointer(p, NULL, real, target, sizeof(target)) == 0)
 		protect_gitdir(pl, target, depth + 1);
 	if (join(p, sizeof(p), real, "worktrees") == 0) {
 		DIR *d = opendir(p);
 		struct dirent *e;
 		while (d && (e = readdir(d))) {
 			char w[PATH_MAX];
-			if (e->d_name[0] != '.' && join(w, sizeof(w), p, e->d_name) == 0 && is_gitdir(w))
+			if (e->d_name[0] != '.' && join(w, sizeof(w), p, e->d_name) == 0 &&
+			    ccsb__is_gitdir(w))
 				protect_gitdir(pl, w, depth + 1);
 		}
 		if (d)
@@ -392,7 +394,7 @@ static bool protect_dotgit(struct plan *pl, const char *dir)
 		protect_gitdir(pl, p, 0);
 	} else if (S_ISREG(st.st_mode)) {
 		protect_path(pl, p);
-		if (read_pointer(p, "gitdir:", dir, target, sizeof(target)) == 0)
+		if (ccsb__read_pointer(p, "gitdir:", dir, target, sizeof(target)) == 0)
 			protect_gitdir(pl, target, 0);
 	}
 	return true;
@@ -422,7 +424,7 @@ static int plan_build(const ccsb_sandbox *sb, struct plan *pl, struct roots *roo
 		struct stat st;
 		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		if (is_gitdir(dir))
+		if (ccsb__is_gitdir(dir))
 			protect_gitdir(pl, dir, 0);
 		protect_dotgit(pl, dir);
 		/* The repository the bind lies in, when its git directory is
@@ -833,7 +835,7 @@ static void follow(struct scan *sc, const char *file, const char *prefix, const 
 		   int depth, bool new_pointer)
 {
 	char target[PATH_MAX], real[PATH_MAX];
-	if (read_pointer(file, prefix, base, target, sizeof(target)) < 0)
+	if (ccsb__read_pointer(file, prefix, base, target, sizeof(target)) < 0)
 		return;
 	if (realpath(target, real) && root_of(&sc->roots, real))
 		check_gitdir(sc, real, depth + 1);
@@ -1144,7 +1146,7 @@ static int scan_run(struct scan *sc)
 		bool nested = false;
 		for (size_t k = 0; k < sc->roots.n; k++)
 			nested |= (k != i && sc->roots.v[k].len < rt->len &&
-				   under(rt->src, sc->roots.v[k].src, sc->roots.v[k].len)) ||
+				   ccsb__path_under(rt->src, sc->roots.v[k].src, sc->roots.v[k].len)) ||
 				  (k < i && strcmp(sc->roots.v[k].src, rt->src) == 0);
 		if (nested || rt->len >= sizeof(sc->path))
 			continue;

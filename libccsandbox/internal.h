@@ -277,6 +277,16 @@ void ccsb__report_write(const ccsb_sandbox *sb);
  * objects, refs, index, logs and HEAD stay writable. Adds read-only binds to
  * the policy; call it after the read-write binds it must cover. */
 int ccsb__guard_protect_gitdir(ccsb_sandbox *sb, const char *gitdir, ccsb_error **err);
+/* Whether `path` is `dir` (of length n) or below it; "/" holds everything. */
+bool ccsb__path_under(const char *path, const char *dir, size_t n);
+/* The first line of a small regular file (a .git file's "gitdir: X", a
+ * commondir), after `prefix` when given, resolved against `base` when
+ * relative; not canonicalised. */
+int ccsb__read_pointer(const char *file, const char *prefix, const char *base, char *out,
+		       size_t len);
+/* What git's discovery accepts as a git directory (setup.c,
+ * is_git_directory()): HEAD, and objects/ + refs/ or a commondir file. */
+bool ccsb__is_gitdir(const char *path);
 /* The argv of a run (or of --print, without the sync descriptors): the
  * policy's mounts followed by the guard's read-only binds, computed now from
  * what exists on the host in the writable binds (git repositories, Claude

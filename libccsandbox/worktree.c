@@ -21,58 +21,18 @@
 
 static bool under(const char *path, const char *dir)
 {
-	size_t n = strlen(dir);
-	if (n == 1 && dir[0] == '/')
-		return true;
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+	return ccsb__path_under(path, dir, strlen(dir));
 }
 
-/* The first line of a small regular file, after `prefix` when given,
- * resolved against `base` when relative, then canonicalised (realpath). */
+/* The guard's pointer reader, then canonicalised (realpath). */
 static int read_pointer(const char *file, const char *prefix, const char *base,
 			char out[PATH_MAX])
 {
-	char buf[PATH_MAX + 16], joined[2 * PATH_MAX + 2];
-	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof(buf) - 1) : -1;
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	const char *p = buf;
-	if (prefix) {
-		size_t k = strlen(prefix);
-		if (strncmp(p, prefix, k) != 0)
-			return -EINVAL;
-		p += k + strspn(p + k, " \t");
-	}
-	if (!*p)
-		return -EINVAL;
-	snprintf(joined, sizeof(joined), "%s%s%s", p[0] == '/' ? "" : base, p[0] == '/' ? "" : "/", p);
+	char joined[2 * PATH_MAX + 2];
+	int r = ccsb__read_pointer(file, prefix, base, joined, sizeof(joined));
+	if (r < 0)
+		return r;
 	return realpath(joined, out) ? 0 : -errno;
-}
-
-/* git's own test (setup.c, is_git_directory()): HEAD, and objects/ and
- * refs/, or a commondir file. */
-static bool is_gitdir(const char *dir)
-{
-	char p[PATH_MAX + 16];
-	struct stat st;
-	snprintf(p, sizeof(p), "%s/HEAD", dir);
-	if (stat(p, &st) < 0)
-		return false;
-	snprintf(p, sizeof(p), "%s/commondir", dir);
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-		return true;
-	snprintf(p, sizeof(p), "%s/objects", dir);
-	if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
-		return false;
-	snprintf(p, sizeof(p), "%s/refs", dir);
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* Whether the common config may enable extensions.worktreeConfig: any
@@ -139,12 +99,12 @@ int ccsb__worktree_binds(ccsb_sandbox *sb, const char *project, ccsb_error **err
 	/* Not a pointer git would follow, or one into the project itself:
 	 * nothing to add (git fails inside as it would outside). */
 	if (read_pointer(dotgit, "gitdir:", project, gitdir) < 0 || under(gitdir, project) ||
-	    under(project, gitdir) || !is_gitdir(gitdir))
+	    under(project, gitdir) || !ccsb__is_gitdir(gitdir))
 		return 0;
 	snprintf(p, sizeof(p), "%s/commondir", gitdir);
 	if (read_pointer(p, NULL, gitdir, common) < 0)
 		snprintf(common, sizeof(common), "%s", gitdir);
-	if (strcmp(common, "/") == 0 || under(project, common) || !is_gitdir(common))
+	if (strcmp(common, "/") == 0 || under(project, common) || !ccsb__is_gitdir(common))
 		return 0;
 	bool wtconfig = worktree_config(common);
 	int r = 0;

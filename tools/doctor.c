@@ -527,6 +527,25 @@ static void report_bwrap(struct state *s)
 	    first_line(s->bwrap_err, 200));
 }
 
+/* A sandbox with ccsb's default policy, as the checks below run it: as
+ * uid 1000 under root, the bwrap found above, the terminal left alone.
+ * *out is set even on failure (NULL only when out of memory). */
+static int default_sandbox(const struct state *s, ccsb_sandbox **out, ccsb_error **err)
+{
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	int r = sb ? 0 : -ENOMEM;
+	if (r == 0 && s->root)
+		r = ccsb_sandbox_set_identity(sb, 1000, 1000, NULL, NULL, err);
+	if (r == 0 && s->have_bwrap)
+		r = ccsb_sandbox_set_bwrap(sb, s->bwrap, err);
+	if (r == 0)
+		r = ccsb_sandbox_apply_defaults(sb, 0, err);
+	if (r == 0)
+		r = ccsb_sandbox_set_tty(sb, CCSB_TTY_OFF, err);
+	*out = sb;
+	return r;
+}
+
 /* The real thing, through the library: what `ccsb --net=none -- true` does. */
 static void check_run(struct state *s)
 {
@@ -542,19 +561,11 @@ static void check_run(struct state *s)
 	if (!s->bwrap_runs)
 		return; /* already reported; the run would fail the same way */
 	ccsb_error *err = NULL;
-	ccsb_sandbox *sb = ccsb_sandbox_new();
+	ccsb_sandbox *sb;
 	char *const cmd[] = { (char *)"true", NULL };
-	int r = sb ? 0 : -ENOMEM;
-	if (r == 0 && s->root)
-		r = ccsb_sandbox_set_identity(sb, 1000, 1000, NULL, NULL, &err);
-	if (r == 0)
-		r = ccsb_sandbox_set_bwrap(sb, s->bwrap, &err);
-	if (r == 0)
-		r = ccsb_sandbox_apply_defaults(sb, 0, &err);
+	int r = default_sandbox(s, &sb, &err);
 	if (r == 0)
 		r = ccsb_sandbox_set_net(sb, CCSB_NET_NONE, &err);
-	if (r == 0) /* leave the terminal alone */
-		r = ccsb_sandbox_set_tty(sb, CCSB_TTY_OFF, &err);
 	if (r == 0) {
 		fflush(stdout);
 		r = ccsb_sandbox_run(sb, cmd, &err);
@@ -843,17 +854,9 @@ static void check_bounds(struct state *s)
 		    "bounds: kernel %s counts RLIMIT_NPROC over all your processes, not only "
 		    "the sandbox's: the task bound also counts those outside", u.release);
 	ccsb_error *err = NULL;
-	ccsb_sandbox *sb = ccsb_sandbox_new();
+	ccsb_sandbox *sb;
 	char *const cmd[] = { (char *)"true", NULL };
-	int r = sb ? 0 : -ENOMEM;
-	if (r == 0 && s->root)
-		r = ccsb_sandbox_set_identity(sb, 1000, 1000, NULL, NULL, &err);
-	if (r == 0 && s->have_bwrap)
-		r = ccsb_sandbox_set_bwrap(sb, s->bwrap, &err);
-	if (r == 0)
-		r = ccsb_sandbox_apply_defaults(sb, 0, &err);
-	if (r == 0)
-		r = ccsb_sandbox_set_tty(sb, CCSB_TTY_OFF, &err);
+	int r = default_sandbox(s, &sb, &err);
 	if (r == 0 && s->bwrap_runs) {
 		fflush(stdout);
 		r = ccsb_sandbox_run(sb, cmd, &err);

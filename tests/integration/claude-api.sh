@@ -32,30 +32,17 @@ fi
 
 D=$(mktemp -d /tmp/ccsb-api.XXXXXX)
 chmod 755 "$D"
-DNSMASQ_PID=
-trap 'netns_cleanup; [ -n "$DNSMASQ_PID" ] && kill "$DNSMASQ_PID" 2>/dev/null; rm -rf "$D"' EXIT
+trap 'netns_cleanup; rm -rf "$D"' EXIT
 netns_user_dir "$D/home" "$D/proj" "$D/home/.claude"
 
 # The stand-in servers' address: outside every prefix of the default list,
 # so that only a name can open a route to it.
 API=203.0.113.7
 ip addr replace "$API/32" dev lo
-ip addr replace 198.51.100.53/32 dev lo
-echo "nameserver 198.51.100.53" >"$D/resolv.conf"
-mount --bind "$D/resolv.conf" /etc/resolv.conf || netns_skip "cannot bind a test resolv.conf"
-dnsmasq --no-daemon --no-resolv --no-hosts --listen-address=198.51.100.53 --bind-interfaces \
-	--port=53 --user=root --group=root --pid-file= \
+netns_dnsmasq "$D" \
 	--address=/api.anthropic.com/$API --address=/evil.example/$API \
 	--address=/registry.test.example/$API --address=/platform.claude.com/$API \
-	--address=/raw.githubusercontent.com/$API \
-	--log-queries --log-facility="$D/dnsmasq.log" >"$D/dnsmasq.out" 2>&1 &
-DNSMASQ_PID=$!
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	grep -q "started" "$D/dnsmasq.log" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q "started" "$D/dnsmasq.log" 2>/dev/null || {
-	cat "$D/dnsmasq.out" "$D/dnsmasq.log" 2>/dev/null
+	--address=/raw.githubusercontent.com/$API || {
 	fail "dnsmasq did not start"
 	t_done
 	exit 1

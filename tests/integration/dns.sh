@@ -15,17 +15,11 @@ netns_need_tun
 
 D=$(mktemp -d /tmp/ccsb-dns.XXXXXX)
 chmod 755 "$D"
-DNSMASQ_PID=
-trap 'netns_cleanup; [ -n "$DNSMASQ_PID" ] && kill "$DNSMASQ_PID" 2>/dev/null; rm -rf "$D"' EXIT
+trap 'netns_cleanup; rm -rf "$D"' EXIT
 netns_user_dir "$D/home" "$D/proj"
 
-ip addr replace 198.51.100.53/32 dev lo
-echo "nameserver 198.51.100.53" >"$D/resolv.conf"
-mount --bind "$D/resolv.conf" /etc/resolv.conf || netns_skip "cannot bind a test resolv.conf"
-
 # example.test and every name below it: 198.51.100.2; some names differ.
-dnsmasq --no-daemon --no-resolv --no-hosts --listen-address=198.51.100.53 --bind-interfaces \
-	--port=53 --user=root --group=root --pid-file= --cache-size=1000 \
+netns_dnsmasq "$D" --cache-size=1000 \
 	--address=/example.test/198.51.100.2 \
 	--address=/allowed.example.test/198.51.100.1 \
 	--address=/api.example.test/198.51.100.1 \
@@ -33,15 +27,7 @@ dnsmasq --no-daemon --no-resolv --no-hosts --listen-address=198.51.100.53 --bind
 	--address=/rebind.example.test/127.0.0.1 \
 	--address=/rebind2.example.test/10.0.2.2 \
 	--address=/exfil.test/203.0.113.1 \
-	--server=/slow.example.test/198.51.100.54 \
-	--log-queries --log-facility="$D/dnsmasq.log" >"$D/dnsmasq.out" 2>&1 &
-DNSMASQ_PID=$!
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	grep -q "started" "$D/dnsmasq.log" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q "started" "$D/dnsmasq.log" 2>/dev/null || {
-	cat "$D/dnsmasq.out" "$D/dnsmasq.log" 2>/dev/null
+	--server=/slow.example.test/198.51.100.54 || {
 	echo "FAIL - dnsmasq did not start"
 	exit 1
 }

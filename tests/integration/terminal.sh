@@ -17,27 +17,7 @@ work=$T
 home=$THOME
 proj=$PROJ
 sock="ccsb-test-$$"
-# SHELL: tmux runs pane commands with it, and a system user's login shell
-# may be nologin.
-tm() { SHELL=/bin/sh tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; t_cleanup' EXIT
-trap 'exit 1' INT TERM HUP
-if [ "$(id -u)" = 0 ]; then
-	RUNAS="setpriv --reuid=$TEST_UID --regid=$TEST_GID --clear-groups --"
-else
-	RUNAS=""
-fi
-
-# Wait until FILE exists and is not empty (up to ~10 s).
-wait_file() {
-	i=0
-	while [ ! -s "$1" ]; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
-		sleep 0.05
-	done
-	return 0
-}
+. "$top_srcdir/tests/lib/tmux.sh"
 
 # Wait until FILE has at least N lines.
 wait_lines() {

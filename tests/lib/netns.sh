@@ -168,6 +168,31 @@ netns__serve() {
 netns_tcp_server() { netns__serve tcp "$1" "$2"; }
 netns_udp_server() { netns__serve udp "$1" "$2"; }
 
+# netns_dnsmasq DIR [DNSMASQ-OPTION...]: make a dnsmasq on 198.51.100.53
+# this namespace's resolver (through a bind over /etc/resolv.conf; skips
+# when that cannot be done) and return once it serves. The options say what
+# it answers; it logs queries to DIR/dnsmasq.log and is stopped by
+# netns_cleanup. Returns 1, with its output shown, when it does not start.
+netns_dnsmasq() {
+	netns_dir=$1
+	shift
+	ip addr replace 198.51.100.53/32 dev lo
+	echo "nameserver 198.51.100.53" >"$netns_dir/resolv.conf"
+	mount --bind "$netns_dir/resolv.conf" /etc/resolv.conf ||
+		netns_skip "cannot bind a test resolv.conf"
+	dnsmasq --no-daemon --no-resolv --no-hosts --listen-address=198.51.100.53 \
+		--bind-interfaces --port=53 --user=root --group=root --pid-file= "$@" \
+		--log-queries --log-facility="$netns_dir/dnsmasq.log" >"$netns_dir/dnsmasq.out" 2>&1 &
+	NETNS_PIDS="$NETNS_PIDS $!"
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		grep -q "started" "$netns_dir/dnsmasq.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	grep -q "started" "$netns_dir/dnsmasq.log" 2>/dev/null && return 0
+	cat "$netns_dir/dnsmasq.out" "$netns_dir/dnsmasq.log" 2>/dev/null
+	return 1
+}
+
 netns__setup
 # One line instead of every check failing with "Permission denied".
 if [ -z "${NETNS_OUTER_UID-}" ] && [ -n "${CCSB-}" ] && ! as_user test -x "$CCSB"; then

@@ -21,24 +21,7 @@ work=$T
 home=$THOME
 proj=$PROJ
 sock="ccsb-esc-$$"
-tm() { SHELL=/bin/sh tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; t_cleanup' EXIT
-trap 'exit 1' INT TERM HUP
-if [ "$(id -u)" = 0 ]; then
-	RUNAS="setpriv --reuid=$TEST_UID --regid=$TEST_GID --clear-groups --"
-else
-	RUNAS=""
-fi
-
-wait_file() {
-	i=0
-	while [ ! -s "$1" ]; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && return 1
-		sleep 0.05
-	done
-	return 0
-}
+. "$top_srcdir/tests/lib/tmux.sh"
 
 cat >"$work/outer.sh" <<EOF
 cd '$proj' || exit 1
@@ -53,7 +36,7 @@ type_line() {
 	tm send-keys -t t Enter
 }
 type_line "echo ok >outer-ready"
-wait_file "$proj/outer-ready" || {
+wait_file "$proj/outer-ready" 300 || {
 	tm capture-pane -p -t t
 	echo "FAIL - the outer shell did not start"
 	exit 1
@@ -74,7 +57,7 @@ chmod 644 "$proj/clip.sh"
 
 # 1. The control: tmux takes an OSC 52 from the host shell.
 type_line "sh clip.sh control-clip-$$ x done.0"
-wait_file "$proj/done.0"
+wait_file "$proj/done.0" 300
 sleep 0.3
 if buffers | grep -q "control-clip-$$"; then
 	pass "control: tmux makes a paste buffer of an OSC 52 from the host shell"
@@ -84,7 +67,7 @@ fi
 
 # 2. From inside the sandbox: dropped, and the exit report says so.
 type_line "$C -- sh clip.sh sandbox-clip-$$ x done.1"
-wait_file "$proj/done.1"
+wait_file "$proj/done.1" 300
 sleep 0.5
 if buffers | grep -q "sandbox-clip-$$"; then
 	fail "an OSC 52 from inside the sandbox reached tmux's clipboard"
@@ -99,7 +82,7 @@ fi
 
 # 3. With --allow-clipboard it goes through.
 type_line "$C --allow-clipboard -- sh clip.sh allowed-clip-$$ x done.2"
-wait_file "$proj/done.2"
+wait_file "$proj/done.2" 300
 sleep 0.5
 if buffers | grep -q "allowed-clip-$$"; then
 	pass "--allow-clipboard: the OSC 52 reaches tmux's clipboard"
@@ -109,7 +92,7 @@ fi
 
 # 4. Titles pass (Claude Code sets one).
 type_line "$C -- sh -c 'printf \"\\033]2;title-$$\\007\"; echo x >done.3'"
-wait_file "$proj/done.3"
+wait_file "$proj/done.3" 300
 sleep 0.3
 title=$(tm display -p -t t '#{pane_title}')
 check "a title set inside reaches the terminal ($title)" 'test "$title" = "title-$$"'
@@ -197,7 +180,7 @@ if command -v claude >/dev/null 2>&1; then
 	tm send-keys -t t C-c
 	# The recording is flushed as it goes (-f); whether Claude Code leaves
 	# its start-up screen on ^C is its own business.
-	wait_file "$proj/done.claude" || echo "note - claude still on its start-up screen after ^C ^C"
+	wait_file "$proj/done.claude" 300 || echo "note - claude still on its start-up screen after ^C ^C"
 	tm capture-pane -p -t t | tail -n 5 | sed 's/^/    claude| /'
 	raw_passes claude
 elif [ -n "${CI-}" ]; then

@@ -322,12 +322,15 @@ size_t ccsb__state_writable(const ccsb_sandbox *sb, const char *const **v);
 /* A run's ccsb-state helper. */
 struct ccsb_state_run {
 	pid_t pid; /* -1: none */
-	int exit_fd, report_fd;
+	int ready_fd, exit_fd, report_fd;
+	bool made; /* the private copies were made: removed at the end */
 };
 void ccsb__state_run_init(struct ccsb_state_run *run);
-/* Start ccsb-state, which makes the private copies; returns once they
- * exist. Nothing to do (0) without Claude state. */
+/* Make the private copies, then start ccsb-state without waiting for it.
+ * Nothing to do (0) without Claude state. */
 int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err);
+/* Wait for ccsb-state to watch the copies: before the sandbox is released. */
+int ccsb__state_ready(struct ccsb_state_run *run, ccsb_error **err);
 /* The last merge: adds what was dropped to the exit report. Idempotent. */
 void ccsb__state_finish(ccsb_sandbox *sb, struct ccsb_state_run *run);
 

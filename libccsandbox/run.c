@@ -576,6 +576,10 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 		}
 	}
 
+	if ((r = ccsb__state_ready(&state, err)) < 0) {
+		kill(l.child, SIGKILL);
+		goto out_wait;
+	}
 	if (use_pty && (r = ccsb__pty_raw(&pty, err)) < 0) {
 		kill(l.child, SIGKILL);
 		goto out_wait;

@@ -44,7 +44,7 @@ struct state_file {
 };
 
 struct ccsb_state {
-	char *dir; /* the private copies' directory (created by ccsb-state) */
+	char *dir; /* the private copies' directory (made at the start of a run) */
 	struct state_file f[4];
 	size_t nf;
 	/* Host paths the defaults make writable (not the project: that is a
@@ -338,8 +338,99 @@ static void helper_path(const ccsb_sandbox *sb, char *buf, size_t len)
 void ccsb__state_run_init(struct ccsb_state_run *run)
 {
 	run->pid = -1;
+	run->ready_fd = -1;
 	run->exit_fd = -1;
 	run->report_fd = -1;
+	run->made = false;
+}
+
+/* ccsb-state's own limit on Claude Code's files (MAX_BYTES there). */
+#define MAX_COPY (64u << 20)
+
+/* The private copy of `host` (or {} when it is missing): byte for byte what
+ * ccsb-state's setup() writes, so the sandbox sees the same file. */
+static int copy_one(const char *host, const char *priv, ccsb_error **err)
+{
+	static const char empty[] = "{}\n";
+	int in = open(host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (in < 0 && errno != ENOENT)
+		return ccsb__err(err, EIO, "Claude Code's state: cannot read %s: %s", host,
+				 strerror(errno));
+	struct stat st;
+	if (in >= 0 && (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_COPY)) {
+		close(in);
+		return ccsb__err(err, EIO, "Claude Code's state: cannot read %s: %s", host,
+				 strerror(EFBIG));
+	}
+	int out = open(priv, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int e = out < 0 || fchmod(out, 0600) < 0 ? errno : 0;
+	bool rd = false; /* the error is the host file's */
+	if (!e && in < 0 && write(out, empty, 3) != 3)
+		e = errno ? errno : EIO;
+	char buf[65536];
+	for (size_t total = 0; !e && in >= 0;) {
+		ssize_t k = read(in, buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k == 0)
+			break;
+		if (k < 0 || (total += (size_t)k) > MAX_COPY) {
+			e = k < 0 ? errno : EFBIG;
+			rd = true;
+			break;
+		}
+		for (ssize_t off = 0; off < k && !e;) {
+			ssize_t w = write(out, buf + off, (size_t)(k - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				e = w < 0 ? errno : EIO;
+			else
+				off += w;
+		}
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && !e)
+		e = errno;
+	if (e)
+		return ccsb__err(err, EIO, "Claude Code's state: cannot %s %s: %s", rd ? "read" : "write",
+				 rd ? host : priv, strerror(e));
+	return 0;
+}
+
+static void remove_copies(const struct ccsb_state *st)
+{
+	for (size_t i = 0; i < st->nf; i++)
+		unlink(st->f[i].priv);
+	rmdir(st->dir);
+}
+
+/* The private directory (0700, in a 0700 parent) and the copies, made here
+ * rather than by ccsb-state: bwrap needs them as bind sources when it is
+ * spawned, and the helper's exec need not be on that path. */
+static int make_copies(const struct ccsb_state *st, ccsb_error **err)
+{
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", st->dir);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+			return ccsb__err(err, EIO, "Claude Code's state: cannot create %s: %s", parent,
+					 strerror(errno));
+	}
+	if (mkdir(st->dir, 0700) < 0)
+		return ccsb__err(err, EIO, "Claude Code's state: cannot create %s: %s", st->dir,
+				 strerror(errno));
+	for (size_t i = 0; i < st->nf; i++) {
+		int r = copy_one(st->f[i].host, st->f[i].priv, err);
+		if (r < 0) {
+			remove_copies(st);
+			return r;
+		}
+	}
+	return 0;
 }
 
 int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err)
@@ -351,12 +442,20 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 	char helper[PATH_MAX];
 	helper_path(sb, helper, sizeof(helper));
 
-	/* --dir, the fds, a --project per read-write bind at its own path,
-	 * three words per file. */
-	size_t cap = 12 + 2 * sb->nmounts + 3 * st->nf;
+	int r = make_copies(st, err);
+	if (r < 0)
+		return r;
+	run->made = true;
+
+	/* --dir, the fds, --copied, a --project per read-write bind at its own
+	 * path, three words per file. */
+	size_t cap = 13 + 2 * sb->nmounts + 3 * st->nf;
+	int ready[2] = { -1, -1 }, ex[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	char **argv = calloc(cap, sizeof(*argv));
-	if (!argv)
-		return oom(err);
+	if (!argv) {
+		r = oom(err);
+		goto out;
+	}
 	size_t n = 0;
 	argv[n++] = helper;
 	argv[n++] = (char *)"--dir";
@@ -364,6 +463,7 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 	argv[n++] = (char *)"--ready-fd=3";
 	argv[n++] = (char *)"--exit-fd=4";
 	argv[n++] = (char *)"--report-fd=5";
+	argv[n++] = (char *)"--copied";
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		const struct ccsb_mount *m = &sb->mounts[i];
 		if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW) && strcmp(m->src, m->dest) == 0) {
@@ -378,8 +478,6 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 	}
 	argv[n] = NULL;
 
-	int ready[2] = { -1, -1 }, ex[2] = { -1, -1 }, rep[2] = { -1, -1 };
-	int r = 0;
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
 		r = ccsb__errno(err, errno, "cannot create pipes");
 		goto out;
@@ -409,14 +507,33 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 		dprintf(3, "cannot run %s: %s\n", helper, strerror(errno));
 		_exit(127);
 	}
-	close(ready[1]);
-	close(ex[0]);
-	close(rep[1]);
-	ready[1] = ex[0] = rep[1] = -1;
+	/* Not waited for here: ccsb__state_ready(), before the release. */
+	run->pid = pid;
+	run->ready_fd = ready[0];
+	run->exit_fd = ex[1];
+	run->report_fd = rep[0];
+	ready[0] = ex[1] = rep[0] = -1;
+out:
+	free(argv);
+	int all[] = { ready[0], ready[1], ex[0], ex[1], rep[0], rep[1] };
+	for (size_t i = 0; i < N(all); i++)
+		if (all[i] >= 0)
+			close(all[i]);
+	if (r < 0) {
+		remove_copies(st);
+		run->made = false;
+	}
+	return r;
+}
+
+int ccsb__state_ready(struct ccsb_state_run *run, ccsb_error **err)
+{
+	if (run->ready_fd < 0)
+		return 0;
 	char msg[512];
 	size_t got = 0;
 	for (;;) {
-		ssize_t k = read(ready[0], msg + got, sizeof(msg) - 1 - got);
+		ssize_t k = read(run->ready_fd, msg + got, sizeof(msg) - 1 - got);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -426,51 +543,48 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 			break;
 	}
 	msg[got] = '\0';
-	if (got && msg[0] == 'R') {
-		run->pid = pid;
-		run->exit_fd = ex[1];
-		run->report_fd = rep[0];
-		ex[1] = rep[0] = -1;
-	} else {
-		close(ex[1]);
-		ex[1] = -1;
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		msg[strcspn(msg, "\n")] = '\0';
-		r = ccsb__err(err, EIO, "Claude Code's state: %s", got ? msg : "ccsb-state failed");
-	}
-out:
-	free(argv);
-	int all[] = { ready[0], ready[1], ex[0], ex[1], rep[0], rep[1] };
-	for (size_t i = 0; i < N(all); i++)
-		if (all[i] >= 0)
-			close(all[i]);
-	return r;
+	close(run->ready_fd);
+	run->ready_fd = -1;
+	if (got && msg[0] == 'R')
+		return 0;
+	/* It exits (or has): ccsb__state_finish() collects it. */
+	close(run->exit_fd);
+	run->exit_fd = -1;
+	msg[strcspn(msg, "\n")] = '\0';
+	return ccsb__err(err, EIO, "Claude Code's state: %s", got ? msg : "ccsb-state failed");
 }
 
 void ccsb__state_finish(ccsb_sandbox *sb, struct ccsb_state_run *run)
 {
-	if (run->pid <= 0)
-		return;
-	/* EOF: the last merge, then the report, then it exits. */
-	close(run->exit_fd);
-	run->exit_fd = -1;
-	FILE *f = fdopen(run->report_fd, "r");
-	if (f) {
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t k;
-		while ((k = getline(&line, &cap, f)) > 0) {
-			line[strcspn(line, "\n")] = '\0';
-			ccsb__report(sb, "%s", line);
+	if (run->ready_fd >= 0)
+		close(run->ready_fd);
+	run->ready_fd = -1;
+	if (run->pid > 0) {
+		/* EOF: the last merge, then the report, then it exits. */
+		if (run->exit_fd >= 0)
+			close(run->exit_fd);
+		run->exit_fd = -1;
+		FILE *f = fdopen(run->report_fd, "r");
+		if (f) {
+			char *line = NULL;
+			size_t cap = 0;
+			ssize_t k;
+			while ((k = getline(&line, &cap, f)) > 0) {
+				line[strcspn(line, "\n")] = '\0';
+				ccsb__report(sb, "%s", line);
+			}
+			free(line);
+			fclose(f);
+		} else {
+			close(run->report_fd);
 		}
-		free(line);
-		fclose(f);
-	} else {
-		close(run->report_fd);
+		run->report_fd = -1;
+		while (waitpid(run->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		run->pid = -1;
 	}
-	run->report_fd = -1;
-	while (waitpid(run->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	run->pid = -1;
+	/* ccsb-state removes them itself; not when it never came up. */
+	if (run->made && sb->state)
+		remove_copies(sb->state);
+	run->made = false;
 }

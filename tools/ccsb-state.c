@@ -6,11 +6,15 @@
  * a program of its own because ccsb may be a static musl binary and the
  * merge needs json-c.
  *
- *   ccsb-state --dir DIR --ready-fd N --exit-fd N --report-fd N
+ *   ccsb-state --dir DIR --ready-fd N --exit-fd N --report-fd N [--copied]
  *              [--project DIR]... {claude-json|settings} HOST PRIVATE ...
  *
  * It creates DIR (0700), copies each HOST file (or {} when missing) to its
  * PRIVATE path in DIR (0600), writes one byte to the ready fd and closes it.
+ * With --copied the caller has made DIR and the copies already (the library
+ * does, so that this program's start is off the sandbox's critical path):
+ * the baseline of each file is then its private copy, which nothing can
+ * have written yet (the sandbox waits for our ready byte).
  * Then it merges each time a private copy was written (inotify, debounced),
  * and a last time when the exit fd reaches EOF (the library closes it after
  * the run; it is closed too when ccsb dies, even by SIGKILL) or on SIGTERM
@@ -312,6 +316,26 @@ out:
 		rmdir(lockp);
 }
 
+/* --copied: DIR and the copies exist; each baseline is read from its copy,
+ * byte for byte what the host file was when it was copied. */
+static int setup_copied(int ready_fd)
+{
+	for (size_t i = 0; i < nfiles; i++) {
+		struct file *f = &files[i];
+		size_t len = 0;
+		int err = 0;
+		char *s = read_all(f->priv, &len, &err);
+		if (!s) {
+			dprintf(ready_fd, "cannot read %s: %s\n", f->priv, strerror(err));
+			return -1;
+		}
+		if (!(f->base = parse(s, len)))
+			note("%s: not merged: the host's file is not a JSON object", f->host);
+		free(s);
+	}
+	return 0;
+}
+
 static int setup(const char *dir, int ready_fd)
 {
 	char parent[PATH_MAX];
@@ -392,12 +416,14 @@ int main(int argc, char **argv)
 {
 	int ready_fd = -1, exit_fd = -1, report_fd = -1;
 	const char *dir = NULL;
+	bool copied = false;
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "exit-fd", required_argument, NULL, 'e' },
 		{ "report-fd", required_argument, NULL, 'o' },
 		{ "project", required_argument, NULL, 'p' },
+		{ "copied", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o;
@@ -415,6 +441,9 @@ int main(int argc, char **argv)
 		case 'o':
 			report_fd = atoi(optarg);
 			break;
+		case 'c':
+			copied = true;
+			break;
 		case 'p':
 			if (nprojects < sizeof(projects) / sizeof(*projects))
 				projects[nprojects++] = optarg;
@@ -426,7 +455,7 @@ int main(int argc, char **argv)
 	if (!dir || ready_fd < 0 || exit_fd < 0 || report_fd < 0 || (argc - optind) % 3 ||
 	    (size_t)(argc - optind) / 3 > MAX_FILES) {
 		fprintf(stderr, "usage: ccsb-state --dir DIR --ready-fd N --exit-fd N --report-fd N "
-				"[--project DIR]... {claude-json|settings} HOST PRIVATE ...\n");
+				"[--copied] [--project DIR]... {claude-json|settings} HOST PRIVATE ...\n");
 		return 2;
 	}
 	for (int i = optind; i < argc; i += 3) {
@@ -460,7 +489,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	umask(077);
-	if (setup(dir, ready_fd) < 0) {
+	if ((copied ? setup_copied(ready_fd) : setup(dir, ready_fd)) < 0) {
 		cleanup(dir);
 		return 1;
 	}

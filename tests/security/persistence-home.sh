@@ -312,6 +312,16 @@ out=$(SB_ENV="PATH=$PROJ/tools:/usr/bin:/bin TERM=dumb" sb claude 2>&1)
 st=$?
 check "a claude inside the project (writable): refused" 'test $st = 125 && has "which the sandbox can write"'
 
+echo "# ccsb-state cannot start: the held sandbox is never released"
+leftover() { ls -A "$THOME/.cache/ccsb" 2>/dev/null | grep state-; }
+out=$(SB_EXTRA_ENV="CCSB_STATE_HELPER=$T/no-such-helper" sb sh -c 'echo RAN' 2>&1)
+st=$?
+check "the run fails with the reason, and the command never ran" \
+	'test $st = 125 && has "Claude Code'"'"'s state: cannot run" && ! has RAN'
+check "... the private copies it made are removed" 'test -z "$(leftover)"'
+out=$(sb true 2>&1)
+check "a run that ends normally leaves no private copies either" 'test -z "$(leftover)"'
+
 echo "# ccsb's configuration in a dotfiles directory"
 DOT=$T/home/dotfiles
 mkdir -p "$DOT"

@@ -5,25 +5,16 @@
  * result (sorted, disjoint, no mergeable siblings, same coverage) and
  * lossless formatting. */
 #include "internal.h"
+#include "fuzz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static unsigned nbytes(const struct ccsb_prefix *p)
 {
 	return p->family == AF_INET ? 4 : 16;
-}
-
-static void check(bool cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "invariant broken: %s\n", what);
-		abort();
-	}
 }
 
 /* Byte-wise rather than bit by bit: the harness is instrumented too, and a

@@ -7,22 +7,13 @@
  * rebuilt queries that parse to the same question, text names that are
  * unambiguous, and replies to the sandbox that keep the accepted answer. */
 #include "dns.h"
+#include "fuzz.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(bool cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "invariant broken: %s\n", what);
-		abort();
-	}
-}
 
 static struct ccsb_allowlist allow;
 static struct ccsb_dns_query fixed;

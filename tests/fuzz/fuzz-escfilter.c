@@ -6,20 +6,11 @@
  * an allowed, well-formed sequence), and never holds the sequences the
  * filter exists to stop. */
 #include "escfilter.h"
+#include "fuzz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(bool cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "invariant broken: %s\n", what);
-		abort();
-	}
-}
 
 static bool has(const unsigned char *p, size_t n, const char *needle)
 {

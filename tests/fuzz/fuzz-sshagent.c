@@ -7,29 +7,12 @@
  * a filtered list reads back well formed with exactly the keys kept, and a
  * key is exposed only if the filtered list holds it. */
 #include "sshagent.h"
+#include "fuzz.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(bool cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "invariant broken: %s\n", what);
-		abort();
-	}
-}
-
-static bool printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
 
 static void one_list(const uint8_t *d, size_t n, const struct ccsb_agent_filter *f)
 {

@@ -159,6 +159,12 @@ enum ccsb_mount_kind {
 /* The allowlist mode's filtering resolver (resolver.c), on the sandbox's
  * own loopback. */
 #define CCSB_FILTER_DNS "127.0.0.1"
+/* --net=none's resolver: an address with no route in the sandbox's empty
+ * network namespace (TEST-NET-1, RFC 5737), so that a lookup fails at once
+ * with ENETUNREACH. Without a resolv.conf, resolvers ask 127.0.0.1:53 on
+ * the sandbox's loopback, which is up: the queries are refused, but
+ * resolvers such as Claude Code's retry them for half a minute. */
+#define CCSB_NONE_DNS "192.0.2.1"
 
 struct ccsb_mount {
 	enum ccsb_mount_kind kind;

@@ -42,6 +42,8 @@ bool ccsb__path_ok(const char *p)
 	return true;
 }
 
+static int set_resolv(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err);
+
 CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 {
 	ccsb_sandbox *sb = calloc(1, sizeof(*sb));
@@ -71,7 +73,7 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	ccsb__bounds_init(sb);
 	sb->bounds_fd = -1;
 	if (!sb->user || !sb->home || !sb->hostname || !sb->cwd || !sb->bwrap ||
-	    !sb->slirp || !sb->exec_helper) {
+	    !sb->slirp || !sb->exec_helper || set_resolv(sb, CCSB_NET_NONE, NULL) < 0) {
 		ccsb_sandbox_free(sb);
 		return NULL;
 	}
@@ -415,12 +417,10 @@ CCSB_EXPORT int ccsb_sandbox_set_exec_helper(ccsb_sandbox *sb, const char *path,
 	return set_str(&sb->exec_helper, path, "exec helper path", true, err);
 }
 
-CCSB_EXPORT int ccsb_sandbox_set_net(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err)
+/* The sandbox's resolv.conf follows the network mode: replace the one an
+ * earlier call made. */
+static int set_resolv(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err)
 {
-	if (mode != CCSB_NET_NONE && mode != CCSB_NET_FULL && mode != CCSB_NET_ALLOWLIST)
-		return ccsb__err(err, EINVAL, "unknown network mode %d", (int)mode);
-	/* The sandbox's resolv.conf follows the mode: replace the one an
-	 * earlier call made. */
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		if (sb->mounts[i].kind == CCSB_M_FILE && (sb->mounts[i].flags & CCSB_MOUNT_AUTO)) {
 			mount_clear(&sb->mounts[i]);
@@ -430,18 +430,30 @@ CCSB_EXPORT int ccsb_sandbox_set_net(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_
 			break;
 		}
 	}
-	if (mode != CCSB_NET_NONE) {
-		/* The allowlist mode's names are resolved by the library's
-		 * filter, listening on the sandbox's own loopback; slirp's
-		 * forwarder would resolve any name (pitfall 4). */
-		static const char resolv_slirp[] = "nameserver " CCSB_SLIRP_DNS "\n";
-		static const char resolv_filter[] = "nameserver " CCSB_FILTER_DNS "\n";
-		const char *resolv = mode == CCSB_NET_ALLOWLIST ? resolv_filter : resolv_slirp;
-		int r = add_mount(sb, CCSB_M_FILE, CCSB_MOUNT_AUTO, NULL, "/etc/resolv.conf", resolv,
-				  strlen(resolv), err);
-		if (r < 0)
-			return r;
-	}
+	/* The allowlist mode's names are resolved by the library's filter,
+	 * listening on the sandbox's own loopback; slirp's forwarder would
+	 * resolve any name (pitfall 4). --net=none gets an unroutable
+	 * server, so that lookups fail fast (see CCSB_NONE_DNS). */
+	static const char resolv_slirp[] = "nameserver " CCSB_SLIRP_DNS "\n";
+	static const char resolv_filter[] = "nameserver " CCSB_FILTER_DNS "\n";
+	static const char resolv_none[] =
+		"# ccsb --net=none: no network; this address has no route, so that\n"
+		"# name lookups fail at once.\n"
+		"nameserver " CCSB_NONE_DNS "\n";
+	const char *resolv = mode == CCSB_NET_ALLOWLIST ? resolv_filter
+			     : mode == CCSB_NET_FULL    ? resolv_slirp
+							: resolv_none;
+	return add_mount(sb, CCSB_M_FILE, CCSB_MOUNT_AUTO, NULL, "/etc/resolv.conf", resolv,
+			 strlen(resolv), err);
+}
+
+CCSB_EXPORT int ccsb_sandbox_set_net(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err)
+{
+	if (mode != CCSB_NET_NONE && mode != CCSB_NET_FULL && mode != CCSB_NET_ALLOWLIST)
+		return ccsb__err(err, EINVAL, "unknown network mode %d", (int)mode);
+	int r = set_resolv(sb, mode, err);
+	if (r < 0)
+		return r;
 	sb->net = mode;
 	return 0;
 }

@@ -110,6 +110,16 @@ check "full: resolv.conf points at slirp's forwarder" \
 	'test "$(run -q --net=full -- cat /etc/resolv.conf)" = "nameserver 10.0.2.3"'
 check "none: no network but loopback" \
 	'test "$(run -q --net=none -- $PY probe.py tcp 198.51.100.1 8080 | cut -d" " -f4)" = ENETUNREACH'
+# Without a resolv.conf, resolvers ask 127.0.0.1:53 on the sandbox's own
+# loopback and some (Claude Code's) retry the refused queries for half a
+# minute: the resolver of --net=none is an address with no route instead.
+ns=$(run -q --net=none -- sed -n 's/^nameserver //p' /etc/resolv.conf)
+check "none: resolv.conf names one server, not on the loopback" \
+	'test "$(echo "$ns" | wc -l)" = 1 && test -n "$ns" && case $ns in 127.*|::1) false ;; esac'
+check "none: the resolver is unreachable at once (ENETUNREACH, not a wait)" \
+	'test "$(run -q --net=none -- $PY probe.py udp "$ns" 53 | cut -d" " -f4)" = ENETUNREACH'
+check "none: a lookup fails" \
+	'! run -q --net=none -- getent hosts api.anthropic.com'
 
 # ---- the default list and merging --------------------------------------
 if [ -n "${CCSB_ALLOWLIST-}" ]; then

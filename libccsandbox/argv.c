@@ -376,6 +376,10 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 		return r;
 	}
 	struct buf b = { 0 };
+	/* POSIX shells need only take descriptors 0-9 in redirections, and
+	 * dash takes no more. */
+	if (CCSB_FD_FIRST_DATA + ccsb__nfiles(sb) > 10)
+		puts_(&b, "# run it with bash, zsh or ksh: it uses descriptors above 9, which dash cannot\n");
 	if (bpf) {
 		/* The filter is binary, which a here-document cannot carry:
 		 * printf writes it into a pipe that becomes bwrap's seccomp

@@ -12,15 +12,19 @@ check "--print names bwrap and the safety options" \
 check "--print states the network plan" 'echo "$out" | grep -q "^# network: none"'
 check "--print starts nothing (works without a bwrap to run)" \
 	'SB_EXTRA_ENV=CCSB_BWRAP=/nonexistent/bwrap sb --print -- true >/dev/null'
+# Five data files or more (here-documents on descriptors 6-10...): a shell
+# other than dash must run it, and the output says so.
+check "--print names the shells that run it (descriptors above 9)" \
+	'echo "$out" | grep -qx "# run it with bash, zsh or ksh: it uses descriptors above 9, which dash cannot"'
 printf '%s\n' "$out" >"$T/cmd.sh"
 chmod 644 "$T/cmd.sh"
-(cd "$PROJ" && as_test_user sh "$T/cmd.sh")
+(cd "$PROJ" && as_test_user bash "$T/cmd.sh")
 st=$?
 check "the printed 'true' command runs and exits 0" 'test $st = 0'
 
 out=$(sb --print -- sh -c 'id -un; echo "$HOME"; exit 7')
 printf '%s\n' "$out" >"$T/cmd2.sh"
-res=$(cd "$PROJ" && as_test_user sh "$T/cmd2.sh")
+res=$(cd "$PROJ" && as_test_user bash "$T/cmd2.sh")
 st=$?
 check "the printed command runs the same policy" 'test "$res" = "claude
 /home/claude"'

@@ -42,8 +42,6 @@ bool ccsb__path_ok(const char *p)
 	return true;
 }
 
-static int set_resolv(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err);
-
 CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 {
 	ccsb_sandbox *sb = calloc(1, sizeof(*sb));
@@ -73,7 +71,7 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	ccsb__bounds_init(sb);
 	sb->bounds_fd = -1;
 	if (!sb->user || !sb->home || !sb->hostname || !sb->cwd || !sb->bwrap ||
-	    !sb->slirp || !sb->exec_helper || set_resolv(sb, CCSB_NET_NONE, NULL) < 0) {
+	    !sb->slirp || !sb->exec_helper) {
 		ccsb_sandbox_free(sb);
 		return NULL;
 	}

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define MAX_SERVERS 3
-#define MAX_PENDING 256
+#define MAX_PENDING CCSB_RESOLVER_PENDING_MAX
 #define RESEND_MS 2000   /* ask the next server (or the same again) */
 #define QUERY_TIMEOUT_MS 5000 /* then SERVFAIL */
 #define TCP_IDLE_MS 10000
@@ -39,6 +39,14 @@ struct pending {
 	bool used;
 	uint16_t up_id;
 	int server;        /* index of the server last asked */
+	/* Its own upstream socket, connected to that server: a fresh UDP
+	 * socket (fresh random source port) per query sent, or the TCP stream
+	 * that asks again when the UDP answer came back truncated. */
+	int fd;
+	bool tcp;
+	size_t tsent;      /* TCP: bytes of the framed query sent */
+	uint8_t *tin;      /* TCP: the framed answer so far */
+	size_t tinlen;
 	int conn;          /* -1: a UDP client at `peer`; else the TCP client */
 	int64_t resend_at, deadline;
 	struct sockaddr_storage peer;
@@ -75,7 +83,6 @@ struct ccsb_resolver {
 	const struct ccsb_allowlist *al;
 	bool ipv6;
 	int udp, tcp, rtnl, log_fd;
-	int up4, up6;
 	struct server servers[MAX_SERVERS];
 	int nservers;
 	struct pending *pend; /* MAX_PENDING */
@@ -370,10 +377,12 @@ static void conn_queue(struct ccsb_resolver *r, int ci, const uint8_t *msg, size
 	/* Try at once: most answers go out without another poll round. */
 	ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (w > 0)
+	if (w > 0) {
 		c->outoff += (size_t)w;
-	else if (w < 0 && errno != EAGAIN && errno != EINTR)
+		c->idle_at = now_ms() + TCP_IDLE_MS;
+	} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
 		conn_close(r, ci);
+	}
 }
 
 /* conn < 0: UDP to peer. */
@@ -406,6 +415,9 @@ static void pending_free(struct ccsb_resolver *r, struct pending *p)
 		r->conns[p->conn].npending--;
 	free(p->cmsg);
 	p->cmsg = NULL;
+	free(p->tin);
+	p->tin = NULL;
+	close_fd(&p->fd);
 	p->used = false;
 }
 
@@ -417,25 +429,52 @@ static void pending_fail(struct ccsb_resolver *r, struct pending *p, int rcode, 
 
 /* ---- queries from the sandbox ---------------------------------------- */
 
+static uint16_t random_id(void)
+{
+	uint16_t id;
+
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)(now_ms() * 2654435761u >> 7);
+	return id;
+}
+
+/* Send the query to server p->server from a new socket: a new random id
+ * and, from the kernel's random ephemeral port choice, a new source port
+ * each time, so that a spoofed answer must guess 32 bits, not 16 (RFC
+ * 5452). connect() makes the kernel drop datagrams from anyone else. */
 static int send_upstream(struct ccsb_resolver *r, struct pending *p)
 {
 	const struct server *sv = &r->servers[p->server];
-	int fd = sv->sa.ss_family == AF_INET ? r->up4 : r->up6;
 
-	if (fd < 0)
-		return -EAFNOSUPPORT;
-	if (sendto(fd, p->upmsg, p->uplen, MSG_DONTWAIT | MSG_NOSIGNAL,
-		   (const struct sockaddr *)&sv->sa, sv->len) < 0)
+	close_fd(&p->fd);
+	p->up_id = p->up.id = random_id();
+	p->uplen = ccsb__dns_build_query(&p->up, p->up_id, p->upmsg, sizeof(p->upmsg));
+	if (!p->uplen)
+		return -EINVAL;
+	p->fd = socket(sv->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
+		return -errno;
+	if (connect(p->fd, (const struct sockaddr *)&sv->sa, sv->len) < 0 ||
+	    send(p->fd, p->upmsg, p->uplen, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return -errno;
 	return 0;
 }
 
-static bool id_in_use(const struct ccsb_resolver *r, uint16_t id)
+/* Ask the same server again over TCP (RFC 7766), same id and question. */
+static int start_tcp(struct pending *p, const struct server *sv)
 {
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (r->pend[i].used && r->pend[i].up_id == id)
-			return true;
-	return false;
+	close_fd(&p->fd);
+	p->tcp = true;
+	p->tsent = p->tinlen = 0;
+	p->fd = socket(sv->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
+		return -errno;
+	if (connect(p->fd, (const struct sockaddr *)&sv->sa, sv->len) < 0 &&
+	    errno != EINPROGRESS)
+		return -errno;
+	/* No resend over TCP: the deadline alone ends it. */
+	p->resend_at = p->deadline;
+	return 0;
 }
 
 static void handle_query(struct ccsb_resolver *r, int conn, const struct sockaddr_storage *peer,
@@ -478,13 +517,7 @@ static void handle_query(struct ccsb_resolver *r, int conn, const struct sockadd
 		p->up.edns_payload = CCSB_DNS_EDNS_PAYLOAD;
 		p->up.edns_ttl = 0;
 	}
-	do {
-		if (getrandom(&p->up_id, sizeof(p->up_id), 0) != sizeof(p->up_id))
-			p->up_id = (uint16_t)(now_ms() * 2654435761u >> 7);
-	} while (id_in_use(r, p->up_id));
-	p->up.id = p->up_id;
-	p->uplen = ccsb__dns_build_query(&p->up, p->up_id, p->upmsg, sizeof(p->upmsg));
-	if (!p->uplen || !(p->cmsg = malloc(len))) {
+	if (!(p->cmsg = malloc(len))) {
 		reply_rcode(r, conn, peer, peerlen, msg, len, CCSB_DNS_SERVFAIL, false);
 		return;
 	}
@@ -496,6 +529,8 @@ static void handle_query(struct ccsb_resolver *r, int conn, const struct sockadd
 		p->peerlen = peerlen;
 	}
 	p->server = 0;
+	p->fd = -1;
+	p->tcp = false;
 	p->resend_at = now_ms() + RESEND_MS;
 	p->deadline = now_ms() + QUERY_TIMEOUT_MS;
 	p->used = true;
@@ -507,65 +542,26 @@ static void handle_query(struct ccsb_resolver *r, int conn, const struct sockadd
 
 /* ---- answers from upstream ------------------------------------------- */
 
-static bool from_server(const struct ccsb_resolver *r, const struct sockaddr_storage *from,
-			int server)
+/* An answer that arrived on p's own socket (connected to the server asked:
+ * the kernel has checked the source). */
+static void handle_answer(struct ccsb_resolver *r, struct pending *p, uint8_t *msg, size_t len)
 {
-	const struct sockaddr_storage *sa = &r->servers[server].sa;
-
-	if (from->ss_family != sa->ss_family)
-		return false;
-	if (sa->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)from, *b = (const void *)sa;
-
-		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *a = (const void *)from, *b = (const void *)sa;
-
-	return a->sin6_port == b->sin6_port &&
-	       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
-}
-
-static void handle_answer(struct ccsb_resolver *r, uint8_t *msg, size_t len,
-			  const struct sockaddr_storage *from)
-{
-	struct pending *p = NULL;
 	struct ccsb_dns_addrs *a = &r->addrs;
-	uint16_t id;
 	int rc;
 
-	if (len < 2)
-		return;
-	id = (uint16_t)(msg[0] << 8 | msg[1]);
-	for (int i = 0; i < MAX_PENDING; i++) {
-		struct pending *c = &r->pend[i];
-
-		/* The answer may come from any server asked so far. */
-		if (c->used && c->up_id == id) {
-			bool ok = false;
-
-			for (int s = 0; s <= c->server && s < r->nservers; s++)
-				ok = ok || from_server(r, from, s);
-			if (ok) {
-				p = c;
-				break;
-			}
-		}
-	}
-	if (!p)
-		return;
 	rc = ccsb__dns_parse_answer(msg, len, &p->up, a);
-	if (rc == -ENOMSG)
+	if (rc == -ENOMSG && !p->tcp)
 		return; /* not the answer to that question: keep waiting */
 	if (rc < 0) {
 		pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
 		return;
 	}
 	if (a->truncated) {
-		/* UDP clients retry over TCP; over TCP, larger answers than
-		 * upstream's UDP can carry are not supported. */
+		/* UDP clients retry over TCP themselves and get the same from
+		 * us; for a TCP client, ask upstream again over TCP. */
 		if (p->conn < 0)
 			pending_fail(r, p, CCSB_DNS_NOERROR, true);
-		else
+		else if (p->tcp || start_tcp(p, &r->servers[p->server]) < 0)
 			pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
 		return;
 	}
@@ -593,6 +589,70 @@ static void handle_answer(struct ccsb_resolver *r, uint8_t *msg, size_t len,
 	}
 	reply(r, p->conn, &p->peer, p->peerlen, msg, n);
 	pending_free(r, p);
+}
+
+static void upstream_udp(struct ccsb_resolver *r, struct pending *p)
+{
+	/* A few, for the datagrams that are not the answer. */
+	for (int k = 0; k < 8 && p->used && !p->tcp; k++) {
+		ssize_t n = recv(p->fd, r->buf, sizeof(r->buf), MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			/* ICMP unreachable and the like: try the next server
+			 * at the resend time. */
+			if (errno != EAGAIN)
+				close_fd(&p->fd);
+			return;
+		}
+		handle_answer(r, p, r->buf, (size_t)n);
+	}
+}
+
+static void upstream_tcp(struct ccsb_resolver *r, struct pending *p, short re)
+{
+	const uint8_t *msg;
+	size_t mlen, used;
+	ssize_t n;
+
+	if (p->tsent < 2 + p->uplen) {
+		uint8_t frame[2 + sizeof(p->upmsg)];
+
+		if (!(re & (POLLOUT | POLLERR | POLLHUP)))
+			return;
+		ccsb__dns_tcp_prefix(frame, p->uplen);
+		memcpy(frame + 2, p->upmsg, p->uplen);
+		n = send(p->fd, frame + p->tsent, 2 + p->uplen - p->tsent,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0) {
+			pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+			return;
+		}
+		p->tsent += (size_t)n;
+		return;
+	}
+	if (!(re & (POLLIN | POLLERR | POLLHUP)))
+		return;
+	if (!p->tin && !(p->tin = malloc(2 + CCSB_DNS_MSG_MAX))) {
+		pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+		return;
+	}
+	n = recv(p->fd, p->tin + p->tinlen, 2 + CCSB_DNS_MSG_MAX - p->tinlen, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+		return;
+	}
+	p->tinlen += (size_t)n;
+	if (!(used = ccsb__dns_tcp_frame(p->tin, p->tinlen, &msg, &mlen)))
+		return;
+	/* Into the shared buffer: handle_answer() rewrites it in place. */
+	memcpy(r->buf, msg, mlen);
+	handle_answer(r, p, r->buf, mlen);
 }
 
 /* ---- TCP clients ----------------------------------------------------- */
@@ -634,21 +694,15 @@ static void tcp_accept(struct ccsb_resolver *r)
 	}
 }
 
-static void tcp_read(struct ccsb_resolver *r, int ci)
+/* Serve the complete frames buffered, as many as may be pending at once.
+ * Called again whenever a pending query of this client ends, since frames
+ * that arrived in one segment with the first ones bring no new POLLIN. */
+static void conn_drain(struct ccsb_resolver *r, int ci)
 {
 	struct conn *c = &r->conns[ci];
-	ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, MSG_DONTWAIT);
 	const uint8_t *msg;
 	size_t mlen, used;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		conn_close(r, ci);
-		return;
-	}
-	c->inlen += (size_t)n;
-	c->idle_at = now_ms() + TCP_IDLE_MS;
 	while (c->fd >= 0 && c->npending < TCP_PENDING_MAX &&
 	       (used = ccsb__dns_tcp_frame(c->in, c->inlen, &msg, &mlen)) > 0) {
 		handle_query(r, ci, NULL, 0, msg, mlen);
@@ -660,6 +714,22 @@ static void tcp_read(struct ccsb_resolver *r, int ci)
 	/* A frame that cannot fit. */
 	if (c->fd >= 0 && c->inlen >= 2 && (size_t)(c->in[0] << 8 | c->in[1]) > TCP_IN_MAX)
 		conn_close(r, ci);
+}
+
+static void tcp_read(struct ccsb_resolver *r, int ci)
+{
+	struct conn *c = &r->conns[ci];
+	ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(r, ci);
+		return;
+	}
+	c->inlen += (size_t)n;
+	c->idle_at = now_ms() + TCP_IDLE_MS;
+	conn_drain(r, ci);
 }
 
 static void tcp_write(struct ccsb_resolver *r, int ci)
@@ -684,10 +754,14 @@ int ccsb__resolver_pollfds(struct ccsb_resolver *r, struct pollfd *pfd)
 
 	pfd[n++] = (struct pollfd){.fd = r->udp, .events = POLLIN};
 	pfd[n++] = (struct pollfd){.fd = r->tcp, .events = POLLIN};
-	if (r->up4 >= 0)
-		pfd[n++] = (struct pollfd){.fd = r->up4, .events = POLLIN};
-	if (r->up6 >= 0)
-		pfd[n++] = (struct pollfd){.fd = r->up6, .events = POLLIN};
+	for (int i = 0; i < MAX_PENDING; i++) {
+		const struct pending *p = &r->pend[i];
+
+		if (p->used && p->fd >= 0)
+			pfd[n++] = (struct pollfd){
+				.fd = p->fd,
+				.events = p->tcp && p->tsent < 2 + p->uplen ? POLLOUT : POLLIN};
+	}
 	for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++) {
 		struct conn *c = &r->conns[i];
 		short ev = 0;
@@ -758,20 +832,6 @@ static void read_udp_clients(struct ccsb_resolver *r)
 	}
 }
 
-static void read_upstream(struct ccsb_resolver *r, int fd)
-{
-	for (int k = 0; k < UDP_BATCH; k++) {
-		struct sockaddr_storage from;
-		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(fd, r->buf, sizeof(r->buf), MSG_DONTWAIT,
-				     (struct sockaddr *)&from, &flen);
-
-		if (n < 0)
-			return;
-		handle_answer(r, r->buf, (size_t)n, &from);
-	}
-}
-
 void ccsb__resolver_io(struct ccsb_resolver *r, const struct pollfd *pfd, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -784,10 +844,20 @@ void ccsb__resolver_io(struct ccsb_resolver *r, const struct pollfd *pfd, int n)
 			read_udp_clients(r);
 		} else if (fd == r->tcp) {
 			tcp_accept(r);
-		} else if (fd == r->up4 || fd == r->up6) {
-			read_upstream(r, fd);
 		} else {
-			for (int ci = 0; ci < CCSB_RESOLVER_TCP_MAX; ci++) {
+			for (int k = 0; k < MAX_PENDING; k++) {
+				struct pending *p = &r->pend[k];
+
+				if (!p->used || p->fd != fd)
+					continue;
+				if (p->tcp)
+					upstream_tcp(r, p, re);
+				else
+					upstream_udp(r, p);
+				fd = -1;
+				break;
+			}
+			for (int ci = 0; fd >= 0 && ci < CCSB_RESOLVER_TCP_MAX; ci++) {
 				if (r->conns[ci].fd != fd)
 					continue;
 				if (re & POLLOUT)
@@ -799,21 +869,18 @@ void ccsb__resolver_io(struct ccsb_resolver *r, const struct pollfd *pfd, int n)
 		}
 	}
 	expire(r);
+	for (int ci = 0; ci < CCSB_RESOLVER_TCP_MAX; ci++)
+		if (r->conns[ci].fd >= 0 && r->conns[ci].inlen)
+			conn_drain(r, ci);
 }
 
 /* ---- life cycle ------------------------------------------------------ */
-
-static int upstream_socket(int family)
-{
-	return socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-}
 
 int ccsb__resolver_new(struct ccsb_resolver **out, const struct ccsb_allowlist *al, bool ipv6,
 		       int *udp, int *tcp, int *rtnl, int log_fd, ccsb_error **err)
 {
 	struct ccsb_resolver *r = calloc(1, sizeof(*r));
 	const char *conf = "/etc/resolv.conf";
-	bool want4 = false, want6 = false;
 
 	*out = NULL;
 	if (!r || !(r->pend = calloc(MAX_PENDING, sizeof(*r->pend)))) {
@@ -827,25 +894,11 @@ int ccsb__resolver_new(struct ccsb_resolver **out, const struct ccsb_allowlist *
 	r->tcp = *tcp;
 	r->rtnl = *rtnl;
 	*udp = *tcp = *rtnl = -1;
-	r->up4 = r->up6 = -1;
 	for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++)
 		r->conns[i].fd = -1;
+	for (int i = 0; i < MAX_PENDING; i++)
+		r->pend[i].fd = -1;
 	read_servers(r, conf);
-	for (int i = 0; i < r->nservers; i++) {
-		want4 = want4 || r->servers[i].sa.ss_family == AF_INET;
-		want6 = want6 || r->servers[i].sa.ss_family == AF_INET6;
-	}
-	if (want4)
-		r->up4 = upstream_socket(AF_INET);
-	if (want6)
-		r->up6 = upstream_socket(AF_INET6);
-	if ((want4 && r->up4 < 0 && !(want6 && r->up6 >= 0)) ||
-	    (want6 && r->up6 < 0 && !(want4 && r->up4 >= 0))) {
-		int e = errno;
-
-		ccsb__resolver_free(r);
-		return ccsb__errno(err, e, "DNS: upstream socket");
-	}
 	*out = r;
 	return 0;
 }
@@ -869,7 +922,5 @@ void ccsb__resolver_free(struct ccsb_resolver *r)
 	close_fd(&r->udp);
 	close_fd(&r->tcp);
 	close_fd(&r->rtnl);
-	close_fd(&r->up4);
-	close_fd(&r->up6);
 	free(r);
 }

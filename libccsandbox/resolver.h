@@ -15,14 +15,19 @@
 
 /* TCP clients served at once; more are accepted and closed. */
 #define CCSB_RESOLVER_TCP_MAX 16
+/* Queries upstream at once, each from its own socket; more are answered
+ * SERVFAIL. */
+#define CCSB_RESOLVER_PENDING_MAX 128
 /* The most pollfds ccsb__resolver_pollfds() fills. */
-#define CCSB_RESOLVER_MAXFDS (4 + CCSB_RESOLVER_TCP_MAX)
+#define CCSB_RESOLVER_MAXFDS (2 + CCSB_RESOLVER_PENDING_MAX + CCSB_RESOLVER_TCP_MAX)
 
 struct ccsb_resolver;
 
 /* Take over *udp, *tcp and *rtnl (set to -1), read the upstream servers from
- * the host's /etc/resolv.conf and open the upstream sockets here (the host's
- * namespace). `al` is borrowed (the merged allowlist) and must outlive the
+ * the host's /etc/resolv.conf. Upstream sockets are opened here (the host's
+ * namespace), one per query sent, so that each has a random source port
+ * besides its random id; an answer truncated for a TCP client is asked
+ * again over TCP. `al` is borrowed (the merged allowlist) and must outlive the
  * resolver. log_fd (-1: none) gets one line per refused query. */
 int ccsb__resolver_new(struct ccsb_resolver **out, const struct ccsb_allowlist *al, bool ipv6,
 		       int *udp, int *tcp, int *rtnl, int log_fd, ccsb_error **err);

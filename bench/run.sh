@@ -13,7 +13,8 @@
 #   -o FILE     also write the table (markdown) to FILE
 #   --keep      keep the working directory (recorded argv, raw timings)
 #   --only LIST run only these sections (comma-separated): self, startup,
-#               release, bounds, rss, routes, nlroutes, iperf, dns, srt
+#               release, bounds, rss, routes, nlroutes, iperf, dns, srt,
+#               coldstart
 #
 # Environment:
 #   BUILD            the build directory (default: ../build beside this script)
@@ -28,6 +29,9 @@
 #   SRT              srt's executable (default: installed with npm into
 #                    $CCSB_BENCH_CACHE, /var/tmp/ccsb-bench-cache)
 #   CC               C compiler for the helpers (cc)
+#   COMPARE          "NAME=BUILDDIR ..." (coldstart section): other builds
+#                    measured in the same interleaved rounds, each with its
+#                    own same-mounts bwrap replica, beside BUILD (named "this")
 #
 # Needs root: everything networked runs inside a network + mount + pid
 # namespace that this script creates, with lo up and only the documentation
@@ -116,6 +120,20 @@ outer() {
 		sleep 20
 	done
 	cp "$ALLOW_SRC" "$W/data/default.txt"
+	# Other builds for the coldstart section, snapshotted the same way
+	# (static ccsb only: they share this build's library directory).
+	local cmp name dir
+	CMP_NAMES=''
+	for cmp in ${COMPARE-}; do
+		name=${cmp%%=*} dir=${cmp#*=}
+		case $name in '' | *[!A-Za-z0-9_.-]*) die "COMPARE: bad name '$name' (letters, digits, . _ -)" ;; esac
+		[ -x "$dir/tools/ccsb" ] && [ -x "$dir/tools/ccsb-exec" ] || die "COMPARE: no tools/ccsb and tools/ccsb-exec in $dir"
+		mkdir -p "$W/cmp/$name"
+		for f in ccsb ccsb-exec ccsb-net ccsb-state; do
+			cp "$dir/tools/$f" "$W/cmp/$name/$f" || die "COMPARE: cannot copy $dir/tools/$f"
+		done
+		CMP_NAMES="$CMP_NAMES $name"
+	done
 
 	cc=${CC:-cc}
 	if ! "$cc" -O2 -static -nostdlib -fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -178,7 +196,7 @@ outer() {
 
 	REV=$(git -C "$top" describe --always --dirty 2>/dev/null || echo "?")
 	REV="$REV, binary $(date -u -r "$CCSB_SRC" '+%Y-%m-%d %H:%M UTC' 2>/dev/null)"
-	export W RUNS QUICK OUT SRT_BIN SRT_WHY ONLY REV
+	export W RUNS QUICK OUT SRT_BIN SRT_WHY ONLY REV CMP_NAMES
 	export CCSB_BENCH_INSIDE=1
 	unshare --net --mount --pid --fork --kill-child --mount-proc -- /bin/bash "$0"
 }
@@ -211,6 +229,7 @@ setup_ns() {
 	# the harness, running as the user, writes its raw timings there
 	chown "$U:$G" "$W/home" "$W/proj" "$W/rec" "$W/log"
 	chmod -R a+rX "$W/bin" "$W/lib" "$W/data"
+	[ -d "$W/cmp" ] && chmod -R a+rX "$W/cmp"
 }
 
 # Run as the unprivileged user, in the project directory, with a clean,
@@ -250,7 +269,7 @@ done
 exit 1
 EOF
 	chmod 755 "$W/bin/bwrap-record"
-	EXTRA_ENV="CCSB_BWRAP=$W/bin/bwrap-record" as_user "$W/bin/ccsb" -q --net=none "$@" \
+	EXTRA_ENV="CCSB_BWRAP=$W/bin/bwrap-record ${REC_ENV-}" as_user "${REC_CCSB:-$W/bin/ccsb}" -q --net=none "$@" \
 		>/dev/null 2>&1
 	[ -s "$dir/argv" ] || die "could not record ccsb's bwrap command line"
 	if grep -q "$(printf '\r')" "$dir/argv"; then die "recorded argv has odd characters"; fi
@@ -345,6 +364,12 @@ inner() {
 	# costs bwrap itself.
 	local BWRAP_MIN
 	BWRAP_MIN="$(command -v bwrap) --unshare-all --die-with-parent --new-session --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev"
+	# The floor (issue 17): the smallest sandbox a person would write by
+	# hand for the same job: /usr and its symlinks, /proc, /dev, a /tmp,
+	# the project read-write, every namespace. ccsb --net=none's target is
+	# 1.5 x this.
+	local BWRAP_FLOOR
+	BWRAP_FLOOR="$BWRAP_MIN --tmpfs /tmp --bind $W/proj $W/proj --chdir $W/proj"
 	local L10K="--no-default-allowlist --allow-file=$W/data/allow-10000.txt"
 	# Word splitting of the option lists is intended.
 	# shellcheck disable=SC2046,SC2086,SC2206,SC2207
@@ -355,7 +380,8 @@ inner() {
 		ccsb-full "$C" -q --net=full -- /bin/true :::
 		ccsb-allow "$C" -q --net=allowlist -- /bin/true :::
 		ccsb-allow-10k "$C" -q --net=allowlist $L10K -- /bin/true :::
-		bwrap-min $BWRAP_MIN -- /bin/true
+		bwrap-min $BWRAP_MIN -- /bin/true :::
+		bwrap-floor $BWRAP_FLOOR -- /bin/true
 	)
 	# shellcheck disable=SC2046,SC2086,SC2206,SC2207
 	variants_probe=(
@@ -365,7 +391,8 @@ inner() {
 		ccsb-full "$C" -q --net=full "$PROBE_RO" -- "$PROBE_DEST" :::
 		ccsb-allow "$C" -q --net=allowlist "$PROBE_RO" -- "$PROBE_DEST" :::
 		ccsb-allow-10k "$C" -q --net=allowlist $L10K "$PROBE_RO" -- "$PROBE_DEST" :::
-		bwrap-min $BWRAP_MIN --ro-bind "$W/bin/probe" "$PROBE_DEST" -- "$PROBE_DEST"
+		bwrap-min $BWRAP_MIN --ro-bind "$W/bin/probe" "$PROBE_DEST" -- "$PROBE_DEST" :::
+		bwrap-floor $BWRAP_FLOOR --ro-bind "$W/bin/probe" "$PROBE_DEST" -- "$PROBE_DEST"
 	)
 
 	local load0
@@ -384,12 +411,40 @@ inner() {
 	fi
 
 	if want startup; then
-		note "startup of /bin/true: 7 variants x $N runs, interleaved"
+		note "startup of /bin/true: 8 variants x $N runs, interleaved"
 		H -n "$N" -w 5 -p 20 -m wall -r "$S/raw-startup.tsv" -- "${variants_true[@]}" >"$S/startup" 2>"$S/startup.err"
 	fi
 
+	if want coldstart; then
+		# Issue 17: ccsb --net=none against the minimal hand-written
+		# sandbox, and this build against others (COMPARE), each with
+		# the same-mounts replica of its own argv, all in the same
+		# interleaved rounds.
+		local cv=( bwrap-floor $BWRAP_FLOOR -- /bin/true ::: bwrap-min $BWRAP_MIN -- /bin/true )
+		local nm ccsb_bin helper envf
+		for nm in this $CMP_NAMES; do
+			if [ "$nm" = this ]; then
+				ccsb_bin=$W/bin/ccsb helper=$W/bin/ccsb-exec
+			else
+				ccsb_bin=$W/cmp/$nm/ccsb helper=$W/cmp/$nm/ccsb-exec
+			fi
+			REC_CCSB=$ccsb_bin REC_ENV="CCSB_EXEC_HELPER=$helper" record "$W/rec/cs-$nm" -- /bin/true
+			# as_user's environment, with this build's helpers
+			envf=$W/rec/cs-$nm/run.env
+			printf '%s\n' "HOME=$W/home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+				"LD_LIBRARY_PATH=$W/lib" "CCSB_EXEC_HELPER=$helper" \
+				"CCSB_ALLOWLIST=$W/data/default.txt" >"$envf"
+			chmod a+r "$envf"
+			# shellcheck disable=SC2046,SC2086
+			cv+=( ::: "ccsb-none@$nm" "@env=$envf" "$ccsb_bin" -q --net=none -- /bin/true
+				::: "bwrap-bare@$nm" @argv=$W/rec/cs-$nm/bare.argv @env=$W/rec/cs-$nm/env $(cat $W/rec/cs-$nm/fds.bare) )
+		done
+		note "cold start: bwrap-floor, bwrap-min and 2 variants per build (this$CMP_NAMES) x $N runs, interleaved"
+		H -n "$N" -w 5 -p 20 -m wall -r "$S/raw-coldstart.tsv" -- "${cv[@]}" >"$S/coldstart" 2>"$S/coldstart.err"
+	fi
+
 	if want release; then
-		note "release time (probe): 7 variants x $N runs"
+		note "release time (probe): 8 variants x $N runs"
 		H -n "$N" -w 5 -p 20 -m release -r "$S/raw-release.tsv" -- "${variants_probe[@]}" >"$S/release" 2>"$S/release.err"
 	fi
 
@@ -643,19 +698,39 @@ report() {
 		row "| $n | $(cell "$sf" $n wall) | $(awk -v a="$(field $n wall_med "$sf")" -v b="$fl" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%+.2f", a - b }') |"
 	done
 	row ""
-	row "Startup of /bin/true, wall ms: median [p10–p90]; ratio = median / bwrap-bare median; paired = median [p25–p75] over rounds of wall / bwrap-bare's wall in the same round"
+	local floor_w
+	floor_w=$(field bwrap-floor wall_med "$st")
+	row "Startup of /bin/true, wall ms: median [p10–p90]; ratio = median / bwrap-bare median; paired = median [p25–p75] over rounds of wall / bwrap-bare's wall in the same round; vs floor: the same two against bwrap-floor (minimal hand-written sandbox)"
 	row ""
-	row "| variant | wall ms | ratio | paired | Δ ms | ok/runs |"
-	row "|---|---|---|---|---|---|"
-	for n in bwrap-bare bwrap-ccsb-argv ccsb-none ccsb-full ccsb-allow ccsb-allow-10k bwrap-min; do
-		row "| $n | $(cell "$st" $n wall) | $(ratio "$(field $n wall_med "$st")" "$base_w") | $(paired "$S/raw-startup.tsv" $n) | $(diffms "$(field $n wall_med "$st")" "$base_w") | $(okn "$st" $n) |"
+	row "| variant | wall ms | ratio | paired | Δ ms | ratio vs floor | paired vs floor | ok/runs |"
+	row "|---|---|---|---|---|---|---|---|"
+	for n in bwrap-floor bwrap-min bwrap-bare bwrap-ccsb-argv ccsb-none ccsb-full ccsb-allow ccsb-allow-10k; do
+		row "| $n | $(cell "$st" $n wall) | $(ratio "$(field $n wall_med "$st")" "$base_w") | $(paired "$S/raw-startup.tsv" $n) | $(diffms "$(field $n wall_med "$st")" "$base_w") | $(ratio "$(field $n wall_med "$st")" "$floor_w") | $(paired "$S/raw-startup.tsv" $n '' bwrap-floor) | $(okn "$st" $n) |"
 	done
 	row ""
+	local cs=$S/coldstart
+	if [ -s "$cs" ]; then
+		local fw nm
+		fw=$(field bwrap-floor wall_med "$cs")
+		row "Cold start (issue 17), /bin/true, wall ms: median [p10–p90]; vs floor = against bwrap-floor (minimal hand-written sandbox: /usr and its symlinks, /proc, /dev, /tmp, the project, --unshare-all), paired = median [p25–p75] over rounds of the per-round ratio; vs same mounts = against bwrap-bare@ the same build (its own argv replayed without seccomp, info/block fds and ccsb-exec)"
+		row ""
+		row "| variant | wall ms | ratio vs floor | paired vs floor | paired vs same mounts | ok/runs |"
+		row "|---|---|---|---|---|---|"
+		for n in bwrap-floor bwrap-min; do
+			row "| $n | $(cell "$cs" $n wall) | $(ratio "$(field $n wall_med "$cs")" "$fw") | $(paired "$S/raw-coldstart.tsv" $n '' bwrap-floor) | | $(okn "$cs" $n) |"
+		done
+		for nm in this $CMP_NAMES; do
+			for n in "bwrap-bare@$nm" "ccsb-none@$nm"; do
+				row "| $n | $(cell "$cs" "$n" wall) | $(ratio "$(field "$n" wall_med "$cs")" "$fw") | $(paired "$S/raw-coldstart.tsv" "$n" '' bwrap-floor) | $(paired "$S/raw-coldstart.tsv" "$n" '' "bwrap-bare@$nm") | $(okn "$cs" "$n") |"
+			done
+		done
+		row ""
+	fi
 	row "Command release (probe's first instruction) vs wall, ms: median [p10–p90]; after = wall − release (medians)"
 	row ""
 	row "| variant | release ms | Δ release vs bwrap-bare | wall ms | after | ok/runs |"
 	row "|---|---|---|---|---|---|"
-	for n in bwrap-bare bwrap-ccsb-argv ccsb-none ccsb-full ccsb-allow ccsb-allow-10k bwrap-min; do
+	for n in bwrap-floor bwrap-min bwrap-bare bwrap-ccsb-argv ccsb-none ccsb-full ccsb-allow ccsb-allow-10k; do
 		local r w
 		r=$(field $n rel_med "$rl")
 		w=$(field $n wall_med "$rl")
@@ -775,6 +850,8 @@ report() {
 	local pr
 	pr=$(paired "$S/raw-startup.tsv" ccsb-none med)
 	row "| ccsb --net=none ≤ 1.10 × bwrap-bare (startup wall, paired per round) | $pr × paired; ratio of medians $(ratio "$nw" "$base_w") × ($(diffms "$nw" "$base_w") ms) | $(verdict "$pr" 1.10) |"
+	pr=$(paired "$S/raw-startup.tsv" ccsb-none med bwrap-floor)
+	row "| ccsb --net=none ≤ 1.5 × bwrap-floor, a minimal hand-written sandbox (issue 17; startup wall, paired per round) | $pr × paired; ratio of medians $(ratio "$nw" "$floor_w") × ($(diffms "$nw" "$floor_w") ms) | $(verdict "$pr" 1.5) |"
 	pr=$(paired "$S/raw-bounds.tsv" ccsb-none med bwrap-bare-nobounds)
 	row "| ccsb --net=none with its bounds ≤ 1.10 × bwrap-bare without them (bounds table, paired) | $pr × paired; ccsb-none − its no-bounds twin $(diffms "$(field ccsb-none wall_med "$S/bounds")" "$(field ccsb-none-nobounds wall_med "$S/bounds")") ms | $(verdict "$pr" 1.10) |"
 	row "| allowlist (default list) release ≤ bwrap-bare release + 10 ms | $(fmt_ms "$ar") vs $(fmt_ms "$base_r") + 10 | $(verdict "$ar" "$(awk -v b="$base_r" 'BEGIN { print b + 10 }')") |"

@@ -104,9 +104,55 @@ int ccsb__job_fdnum(const ccsb_sandbox *sb)
 	return ccsb__seccomp_fdnum(sb) + (sb->seccomp ? 1 : 0);
 }
 
-static void emit_mount(struct strv *s, const ccsb_sandbox *sb, const struct ccsb_mount *m,
+/* Every mount of one run: the policy's, then those added for the run. */
+struct plan_view {
+	const ccsb_sandbox *sb;
+	const struct ccsb_mount *extra;
+	size_t nextra;
+};
+
+/* Whether a file at `dest` would be made in bwrap's root tmpfs, which ends
+ * read-only: no mount of the run (a bind, a tmpfs, /proc, /dev) is at or
+ * above it, and no symlink leads through it. Elsewhere a --file would be
+ * written into a host directory or left writable in a tmpfs; there the
+ * file is bound (--ro-bind-data) instead. */
+static bool on_root(const struct plan_view *pv, const char *dest)
+{
+	size_t n = pv->sb->nmounts + pv->nextra;
+	for (size_t i = 0; i < n; i++) {
+		const struct ccsb_mount *m = i < pv->sb->nmounts ? &pv->sb->mounts[i]
+								 : &pv->extra[i - pv->sb->nmounts];
+		if (m->kind == CCSB_M_FILE || m->kind == CCSB_M_DIR)
+			continue;
+		if (ccsb__path_under(dest, m->dest, strlen(m->dest)))
+			return false;
+	}
+	return !ccsb__path_under(dest, CCSB_EXEC_INSIDE, strlen(CCSB_EXEC_INSIDE));
+}
+
+static void emit_file(struct strv *s, const struct plan_view *pv, const struct ccsb_mount *m,
+		      unsigned long *datafd)
+{
+	/* A copy costs bwrap a write; a bind, a mount and a remount. */
+	bool copy = on_root(pv, m->dest);
+	unsigned perms = m->perms ? m->perms : 0600;
+	/* --file's default mode is 0666 less the umask: always said; that of
+	 * --ro-bind-data is 0600. */
+	if (copy || perms != 0600) {
+		char buf[16];
+		snprintf(buf, sizeof(buf), "%04o", perms & 0777);
+		push(s, "--perms");
+		push(s, buf);
+	}
+	push(s, copy ? "--file" : "--ro-bind-data");
+	pushu(s, (*datafd)++);
+	push(s, m->dest);
+}
+
+static void emit_mount(struct strv *s, const struct plan_view *pv, const struct ccsb_mount *m,
 		       unsigned long *datafd, bool covers)
 {
+	const ccsb_sandbox *sb = pv->sb;
 	switch (m->kind) {
 	case CCSB_M_BIND:
 		push(s, bind_opt(m->flags));
@@ -134,9 +180,7 @@ static void emit_mount(struct strv *s, const ccsb_sandbox *sb, const struct ccsb
 		push(s, m->dest);
 		break;
 	case CCSB_M_FILE:
-		push(s, "--ro-bind-data");
-		pushu(s, (*datafd)++);
-		push(s, m->dest);
+		emit_file(s, pv, m, datafd);
 		break;
 	case CCSB_M_PROC:
 		push(s, "--proc");
@@ -208,11 +252,12 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 		pushu(&s, (unsigned long)(with_sync ? ccsb__seccomp_fdnum(sb) : CCSB_FD_PRINT_SECCOMP));
 	}
 	unsigned long datafd = CCSB_FD_FIRST_DATA;
+	const struct plan_view pv = { sb, extra, nextra };
 	for (size_t i = 0; i < sb->nmounts; i++)
-		emit_mount(&s, sb, &sb->mounts[i], &datafd, sb->proc_covers);
+		emit_mount(&s, &pv, &sb->mounts[i], &datafd, sb->proc_covers);
 	/* After every bind of the policy, so that they cover it. */
 	for (size_t i = 0; i < nextra; i++)
-		emit_mount(&s, sb, &extra[i], &datafd, sb->proc_covers);
+		emit_mount(&s, &pv, &extra[i], &datafd, sb->proc_covers);
 	push(&s, "--ro-bind");
 	push(&s, sb->exec_helper);
 	push(&s, CCSB_EXEC_INSIDE);
@@ -428,8 +473,15 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		if (sb->mounts[i].kind != CCSB_M_FILE)
 			continue;
-		snprintf(delim, sizeof(delim), " %lu<<'CCSB_EOF_%lu'", fd, fd);
-		puts_(&b, delim);
+		if (sb->mounts[i].src) {
+			/* A copy of a host file: read from it as the run does. */
+			snprintf(delim, sizeof(delim), " %lu<", fd);
+			puts_(&b, delim);
+			put_quoted(&b, sb->mounts[i].src);
+		} else {
+			snprintf(delim, sizeof(delim), " %lu<<'CCSB_EOF_%lu'", fd, fd);
+			puts_(&b, delim);
+		}
 		fd++;
 	}
 	if (bpf) {
@@ -443,6 +495,10 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 		const struct ccsb_mount *m = &sb->mounts[i];
 		if (m->kind != CCSB_M_FILE)
 			continue;
+		if (m->src) {
+			fd++;
+			continue;
+		}
 		snprintf(delim, sizeof(delim), "CCSB_EOF_%lu", fd++);
 		if (memchr(m->data, '\0', m->len) || strstr(m->data, delim)) {
 			free(b.p);

@@ -14,25 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* What programs need from /etc and what holds no secrets. Anything not
- * listed (shadow, ssh keys, sudoers, machine-id, NetworkManager, ...) is
- * simply absent. */
-static const char *const etc_files[] = {
-	/* Not all of /etc/ssl: its private/ holds keys. */
-	"/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki",
-	"/etc/crypto-policies", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-	"/etc/nsswitch.conf", "/etc/localtime", "/etc/timezone", "/etc/alternatives",
-	"/etc/host.conf", "/etc/networks", "/etc/terminfo", "/etc/profile", "/etc/profile.d",
-	"/etc/bash.bashrc", "/etc/bashrc", "/etc/inputrc", "/etc/shells", "/etc/mime.types",
-	"/etc/mailcap", "/etc/protocols", "/etc/services", "/etc/rpc", "/etc/gitconfig",
-	"/etc/os-release", "/etc/lsb-release", "/etc/debian_version", "/etc/locale.alias",
-	"/etc/locale.conf", "/etc/default/locale", "/etc/perl", "/etc/python3",
-	"/etc/vim", "/etc/gai.conf", "/etc/magic", "/etc/manpath.config",
-	/* Claude Code's managed (enterprise) settings: the organisation's policy
-	 * applies inside too, and the sandbox cannot change it. */
-	"/etc/claude-code",
-};
-
 static const char *const usr_merged[] = { "/bin", "/sbin", "/lib", "/lib64", "/lib32" };
 
 static const char *const env_passed[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_*",
@@ -71,11 +52,8 @@ static int add_system(ccsb_sandbox *sb, ccsb_error **err)
 			r = ccsb_sandbox_add_bind(sb, d, NULL, CCSB_BIND_RO, err);
 		}
 	}
-	/* Not checked here: bwrap's --ro-bind-try skips a missing one, and
-	 * stats every source anyway (checking first cost ~40 system calls,
-	 * ~0.1 ms, on every start). */
-	for (size_t i = 0; r == 0 && i < sizeof(etc_files) / sizeof(*etc_files); i++)
-		r = ccsb_sandbox_add_bind(sb, etc_files[i], NULL, CCSB_BIND_RO | CCSB_BIND_TRY, err);
+	if (r == 0)
+		r = ccsb__add_etc(sb, err);
 	return r;
 }
 

@@ -169,9 +169,12 @@ enum ccsb_mount_kind {
 struct ccsb_mount {
 	enum ccsb_mount_kind kind;
 	unsigned flags;
+	/* CCSB_M_FILE: with src, a copy of that host file made at run time
+	 * (data is NULL); else data. */
 	char *src, *dest;
 	char *data;
 	size_t len;
+	unsigned perms; /* CCSB_M_FILE: its mode inside; 0: 0600 */
 };
 
 struct ccsb_envent {
@@ -383,6 +386,20 @@ const struct ccsb_allowlist *ccsb__sandbox_merged(const ccsb_sandbox *sb);
 
 int ccsb__add_special(ccsb_sandbox *sb, enum ccsb_mount_kind kind, const char *dest,
 		      ccsb_error **err);
+/* A copy of host file `src` at `dest` (CCSB_M_FILE with src), read when the
+ * sandbox starts, mode `perms` inside. */
+int ccsb__add_file_copy(ccsb_sandbox *sb, const char *src, const char *dest, unsigned perms,
+			ccsb_error **err);
+
+/* ---- the curated /etc (etc.c) ---------------------------------------- */
+
+/* What programs need from the host's /etc and holds no secrets: regular
+ * files as copies, symlinks into /usr as symlinks, directories as binds. */
+int ccsb__add_etc(ccsb_sandbox *sb, ccsb_error **err);
+/* The descriptor bwrap reads a CCSB_M_FILE from: the host file opened, or
+ * a memfd of the data. A host file gone since the policy was made gives an
+ * empty file. Close-on-exec; negative errno on failure. */
+int ccsb__file_fd(const struct ccsb_mount *m, ccsb_error **err);
 /* An empty directory at `dest`, read-only (CCSB_M_TMPFS, CCSB_MOUNT_RDONLY). */
 int ccsb__add_ro_empty_dir(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
 

@@ -210,8 +210,7 @@ static int spawn(const ccsb_sandbox *sb, char **argv, char **envp, const sigset_
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		if (sb->mounts[i].kind != CCSB_M_FILE)
 			continue;
-		const struct ccsb_mount *m = &sb->mounts[i];
-		fds[k] = ccsb__memfd_data("ccsb-data", m->data, m->len, m->dest, err);
+		fds[k] = ccsb__file_fd(&sb->mounts[i], err);
 		if (fds[k] < 0) {
 			r = fds[k];
 			goto out;

@@ -203,6 +203,18 @@ CCSB_EXPORT int ccsb_sandbox_add_file(ccsb_sandbox *sb, const char *dest, const 
 	return add_mount(sb, CCSB_M_FILE, 0, NULL, dest, data ? data : "", len, err);
 }
 
+int ccsb__add_file_copy(ccsb_sandbox *sb, const char *src, const char *dest, unsigned perms,
+			ccsb_error **err)
+{
+	if (!ccsb__path_ok(src))
+		return ccsb__err(err, EINVAL, "bad host path '%s': must be absolute, without '.' or '..'",
+				 src ? src : "");
+	int r = add_mount(sb, CCSB_M_FILE, 0, src, dest, NULL, 0, err);
+	if (r == 0)
+		sb->mounts[sb->nmounts - 1].perms = perms & 0777;
+	return r;
+}
+
 int ccsb__add_special(ccsb_sandbox *sb, enum ccsb_mount_kind kind, const char *dest,
 		      ccsb_error **err)
 {

@@ -280,16 +280,16 @@ static void test_argv_golden(void)
 		     "--symlink\nusr/bin\n/bin\n"
 		     "--symlink\n/usr/lib\n/lib\n"
 		     "--symlink\n../x/./y\n/z\n"
-		     "--ro-bind-data\n6\n/etc/passwd\n"
+		     "--perms\n0600\n--file\n6\n/etc/passwd\n"
 		     "--proc\n/proc\n"
 		     "--ro-bind-try\n/proc/sys\n/proc/sys\n--ro-bind-try\n/proc/sysrq-trigger\n/proc/sysrq-trigger\n"
 		     "--ro-bind-try\n/proc/acpi\n/proc/acpi\n--ro-bind-try\n/proc/scsi\n/proc/scsi\n"
 		     "--ro-bind-try\n/proc/fs\n/proc/fs\n--ro-bind-try\n/proc/driver\n/proc/driver\n"
 		     "--ro-bind-try\n/proc/irq\n/proc/irq\n--ro-bind-try\n/proc/bus\n/proc/bus\n"
-		     "--ro-bind-data\n7\n/etc/group\n"
+		     "--perms\n0600\n--file\n7\n/etc/group\n"
 		     "--dev\n/dev\n"
-		     "--ro-bind-data\n8\n/etc/empty\n"
-		     "--ro-bind-data\n9\n/etc/empty2\n"
+		     "--perms\n0600\n--file\n8\n/etc/empty\n"
+		     "--perms\n0600\n--file\n9\n/etc/empty2\n"
 		     "--ro-bind\n//a b/\n/x/a b\n" TAIL "true",
 		"every mount kind");
 	argv_is_(sb, false, cmd_true,
@@ -306,16 +306,16 @@ static void test_argv_golden(void)
 			     "--symlink\nusr/bin\n/bin\n"
 			     "--symlink\n/usr/lib\n/lib\n"
 			     "--symlink\n../x/./y\n/z\n"
-			     "--ro-bind-data\n6\n/etc/passwd\n"
+			     "--perms\n0600\n--file\n6\n/etc/passwd\n"
 			     "--proc\n/proc\n"
 		     "--ro-bind-try\n/proc/sys\n/proc/sys\n--ro-bind-try\n/proc/sysrq-trigger\n/proc/sysrq-trigger\n"
 		     "--ro-bind-try\n/proc/acpi\n/proc/acpi\n--ro-bind-try\n/proc/scsi\n/proc/scsi\n"
 		     "--ro-bind-try\n/proc/fs\n/proc/fs\n--ro-bind-try\n/proc/driver\n/proc/driver\n"
 		     "--ro-bind-try\n/proc/irq\n/proc/irq\n--ro-bind-try\n/proc/bus\n/proc/bus\n"
-			     "--ro-bind-data\n7\n/etc/group\n"
+			     "--perms\n0600\n--file\n7\n/etc/group\n"
 			     "--dev\n/dev\n"
-			     "--ro-bind-data\n8\n/etc/empty\n"
-			     "--ro-bind-data\n9\n/etc/empty2\n"
+			     "--perms\n0600\n--file\n8\n/etc/empty\n"
+			     "--perms\n0600\n--file\n9\n/etc/empty2\n"
 			     "--ro-bind\n//a b/\n/x/a b\n" TAIL "true",
 		 "every mount kind, without sync fds: same data fd numbers");
 	is_int(sb->mounts[17].len, 0, "NULL data: length 0");
@@ -394,7 +394,7 @@ static void test_argv_golden(void)
 		"my-bwrap\n--unshare-all\n--unshare-user\n--die-with-parent\n--new-session\n"
 		"--cap-drop\nALL\n--as-pid-1\n--uid\n5\n--gid\n6\n--hostname\nbox.example\n"
 		"--info-fd\n3\n--block-fd\n4\n--json-status-fd\n5\n"
-		"--ro-bind-data\n6\n/etc/resolv.conf\n"
+		"--perms\n0600\n--file\n6\n/etc/resolv.conf\n"
 		"--ro-bind\n/opt/h/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/work/p q\n--\n/run/ccsb/exec\n--\n"
 		"true";
 	argv_is(sb, cmd_true, with_resolv, "environment and allowlist do not change the argv");
@@ -864,8 +864,8 @@ static void test_format_shell(void)
 	       "${TERM+\"TERM=$TERM\"} 'DOLLAR=$x`y`\"z\\' PLAIN=a_b-c.d/e:f,g+h=i@j%k 'NL=1\n2' "
 	       "bwrap --unshare-all --unshare-user --die-with-parent --new-session --cap-drop ALL "
 	       "--as-pid-1 --uid 1000 --gid 1000 --hostname my-box.test --ro-bind /usr /usr "
-	       "--ro-bind-data 6 /etc/passwd --tmpfs /tmp --ro-bind-data 7 /etc/hostname "
-	       "--ro-bind-data 8 /etc/empty --ro-bind-data 9 /etc/x --bind '/my dir' '/my dir' "
+	       "--perms 0600 --file 6 /etc/passwd --tmpfs /tmp --perms 0600 --file 7 /etc/hostname "
+	       "--perms 0600 --file 8 /etc/empty --perms 0600 --file 9 /etc/x --bind '/my dir' '/my dir' "
 	       "--ro-bind /x/ccsb-exec /run/ccsb/exec --remount-ro / --chdir '/my dir' -- /run/ccsb/exec -- true "
 	       "6<<'CCSB_EOF_6' 7<<'CCSB_EOF_7' 8<<'CCSB_EOF_8' 9<<'CCSB_EOF_9'\n"
 	       "root:x:0:0::/root:/bin/sh\n"
@@ -984,8 +984,8 @@ static void test_argv_hardening(void)
 	argv_is(sb, cmd,
 		"bwrap\n--unshare-all\n--unshare-user\n--disable-userns\n--die-with-parent\n"
 		"--new-session\n--cap-drop\nALL\n--as-pid-1\n--uid\n1000\n--gid\n1000\n--hostname\n"
-		"ccsb\n" SYNC SECCOMP(9) "--ro-bind-data\n6\n/a\n--tmpfs\n/t\n--ro-bind-data\n7\n/b\n"
-		"--ro-bind-data\n8\n/c\n--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n"
+		"ccsb\n" SYNC SECCOMP(9) "--perms\n0600\n--file\n6\n/a\n--tmpfs\n/t\n--perms\n0600\n--file\n7\n/b\n"
+		"--perms\n0600\n--file\n8\n/c\n--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n"
 		"/run/ccsb/exec\n--tty\n--job-fd\n10\n--\ntrue",
 		"all hardening options with data files");
 	ccsb_sandbox_free(sb);
@@ -1081,7 +1081,7 @@ static void test_format_shell_seccomp(void)
 		is_str(mid,
 		       "} | env -i bwrap --unshare-all --unshare-user --die-with-parent --new-session "
 		       "--cap-drop ALL --as-pid-1 --uid 1000 --gid 1000 --hostname ccsb --seccomp 5 "
-		       "--ro-bind-data 6 /etc/a --ro-bind /x/ccsb-exec /run/ccsb/exec --remount-ro / --chdir / -- "
+		       "--perms 0600 --file 6 /etc/a --ro-bind /x/ccsb-exec /run/ccsb/exec --remount-ro / --chdir / -- "
 		       "/run/ccsb/exec -- true 6<<'CCSB_EOF_6' 5<&0 0<&3 3<&-; } 3<&0\n"
 		       "data\n"
 		       "CCSB_EOF_6\n",
@@ -1361,9 +1361,27 @@ static void test_defaults(void)
 			append(&want, "bind 0 %s %s\n", merged[i], merged[i]);
 		}
 	}
-	/* All of them, present or not: bwrap's -try skips the missing. */
-	for (size_t i = 0; i < sizeof(etc_allowed) / sizeof(*etc_allowed); i++)
-		append(&want, "bind 4 %s %s\n", etc_allowed[i], etc_allowed[i]);
+	/* Those present: regular files copied, symlinks into /usr kept,
+	 * directories bound. */
+	for (size_t i = 0; i < sizeof(etc_allowed) / sizeof(*etc_allowed); i++) {
+		const char *p = etc_allowed[i];
+		struct stat st;
+		char real[PATH_MAX];
+		if (lstat(p, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			if (!realpath(p, real) || stat(real, &st) < 0)
+				continue;
+			if (strncmp(real, "/usr/", 5) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+				append(&want, "symlink 0 %s %s\n", real, p);
+				continue;
+			}
+		}
+		if (!S_ISREG(st.st_mode))
+			append(&want, "bind 4 %s %s\n", p, p);
+		else if (access(p, R_OK) == 0) /* one we cannot read is left out */
+			append(&want, "file 0 %s %s\n", p, p);
+	}
 	append(&want, "file 0 - /etc/passwd\nfile 0 - /etc/group\nfile 0 - /etc/hosts\n"
 		      "file 0 - /etc/hostname\nproc 0 - /proc\ndev 0 - /dev\ntmpfs 0 - /tmp\n"
 		      "tmpfs 0 - /home/claude\n");
@@ -1403,6 +1421,16 @@ static void test_defaults(void)
 	       "/etc/hosts content");
 	m = find_mount(sb, "/etc/hostname");
 	is_str(m && m->kind == CCSB_M_FILE ? m->data : NULL, "ccsb\n", "/etc/hostname content");
+	ok(m && !m->src && m->perms == 0, "/etc/hostname: data, mode 0600");
+	/* A host file is copied when the sandbox starts, with its mode. */
+	struct stat nss;
+	m = find_mount(sb, "/etc/nsswitch.conf");
+	if (lstat("/etc/nsswitch.conf", &nss) == 0 && S_ISREG(nss.st_mode))
+		ok(m && m->kind == CCSB_M_FILE && m->src && strcmp(m->src, "/etc/nsswitch.conf") == 0 &&
+			   !m->data && m->perms == (nss.st_mode & 0777),
+		   "/etc/nsswitch.conf: a copy of the host's, its mode kept");
+	else
+		ok(!m, "/etc/nsswitch.conf: absent on the host, absent inside");
 	ok(find_mount(sb, "/proc") && find_mount(sb, "/proc")->kind == CCSB_M_PROC, "/proc is a proc");
 	ok(find_mount(sb, "/dev") && find_mount(sb, "/dev")->kind == CCSB_M_DEV, "/dev is a dev");
 	ok(find_mount(sb, "/tmp") && find_mount(sb, "/tmp")->kind == CCSB_M_TMPFS, "/tmp is a tmpfs");
@@ -1913,11 +1941,96 @@ static void test_add_program(void)
 	free(saved_path);
 }
 
+/* A data file or a host file's copy is written into bwrap's root tmpfs
+ * (--file, made read-only by the final --remount-ro /) only where no mount
+ * of the run is at or above it; elsewhere --file would write through a
+ * bind into the host's directory or leave it writable in a tmpfs, so it is
+ * bound (--ro-bind-data). */
+static void test_file_placement(void)
+{
+	char *cmd_true[] = { "true", NULL };
+	ccsb_sandbox *sb = mk();
+	sb->seccomp = false;
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/host/proj", "/proj", CCSB_BIND_RW, &e), "rw bind");
+	SUCCEEDS(ccsb_sandbox_add_tmpfs(sb, "/home/claude", &e), "tmpfs");
+	SUCCEEDS(ccsb_sandbox_add_symlink(sb, "usr/bin", "/bin", &e), "symlink");
+	SUCCEEDS(ccsb_sandbox_add_dir(sb, "/etc/d", &e), "dir");
+	SUCCEEDS(ccsb_sandbox_add_file(sb, "/proj/.git/config.worktree", "", 0, &e), "in a rw bind");
+	SUCCEEDS(ccsb_sandbox_add_file(sb, "/home/claude/.gitconfig", S("x"), &e), "in a tmpfs");
+	SUCCEEDS(ccsb_sandbox_add_file(sb, "/bin/x", S("x"), &e), "through a symlink");
+	SUCCEEDS(ccsb_sandbox_add_file(sb, "/proj", S("x"), &e), "at a bind's own path");
+	SUCCEEDS(ccsb_sandbox_add_file(sb, "/etc/d/f", S("x"), &e), "in a directory of the root");
+	SUCCEEDS(ccsb__add_file_copy(sb, "/etc/hosts.allow", "/etc/hosts.allow", 0644, &e),
+		 "a host file's copy");
+	SUCCEEDS(ccsb__add_file_copy(sb, "/etc/motd", "/home/claude/motd", 0640, &e),
+		 "a host file's copy in a tmpfs");
+	/* Binds added for the run (the guard's) count too. */
+	SUCCEEDS(ccsb_sandbox_add_file(sb, "/run/ccsb/exec", S("x"), &e), "at the helper");
+	argv_is(sb, cmd_true,
+		HEAD "--bind\n/host/proj\n/proj\n--tmpfs\n/home/claude\n--symlink\nusr/bin\n/bin\n"
+		     "--dir\n/etc/d\n"
+		     "--ro-bind-data\n6\n/proj/.git/config.worktree\n"
+		     "--ro-bind-data\n7\n/home/claude/.gitconfig\n"
+		     "--ro-bind-data\n8\n/bin/x\n"
+		     "--ro-bind-data\n9\n/proj\n"
+		     "--perms\n0600\n--file\n10\n/etc/d/f\n"
+		     "--perms\n0644\n--file\n11\n/etc/hosts.allow\n"
+		     "--perms\n0640\n--ro-bind-data\n12\n/home/claude/motd\n"
+		     "--ro-bind-data\n13\n/run/ccsb/exec\n" TAIL "true",
+		"files: copied into the root, bound elsewhere");
+	const struct ccsb_mount *m = &sb->mounts[sb->nmounts - 3];
+	ok(m->kind == CCSB_M_FILE && m->src && strcmp(m->src, "/etc/hosts.allow") == 0 && !m->data,
+	   "a copy keeps its source, no data");
+
+	/* --print reads the copies from the host files, as the run does. */
+	char *out = NULL;
+	SUCCEEDS(ccsb_sandbox_format_shell(sb, cmd_true, &out, &e), "format_shell");
+	ok(out && strstr(out, " 11</etc/hosts.allow 12</etc/motd 13<<'CCSB_EOF_13'") != NULL,
+	   "--print: copies are redirections from the host files");
+	ok(out && !strstr(out, "CCSB_EOF_11") && !strstr(out, "CCSB_EOF_12"),
+	   "--print: no here-document for a copy");
+	free(out);
+	FAILS(ccsb__add_file_copy(sb, "etc/x", "/etc/x", 0644, &e), EINVAL,
+	      "bad host path 'etc/x': must be absolute, without '.' or '..'", "relative source refused");
+	ccsb_sandbox_free(sb);
+
+	/* At run time: the host file's bytes, or an empty file once it is
+	 * gone. */
+	char dir[] = "/tmp/ccsb-t-copy.XXXXXX", path[64];
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp");
+	snprintf(path, sizeof(path), "%s/f", dir);
+	FILE *f = fopen(path, "w");
+	fputs("hello\n", f);
+	fclose(f);
+	struct ccsb_mount cm = { .kind = CCSB_M_FILE, .src = path, .dest = "/etc/f" };
+	char buf[16] = "";
+	int fd = ccsb__file_fd(&cm, NULL);
+	ok(fd >= 0 && read(fd, buf, sizeof(buf) - 1) == 6 && strcmp(buf, "hello\n") == 0,
+	   "file_fd: the host file's content");
+	ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC), "file_fd: close-on-exec");
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	fd = ccsb__file_fd(&cm, NULL);
+	ok(fd >= 0 && read(fd, buf, sizeof(buf)) == 0, "file_fd: a vanished file gives an empty one");
+	if (fd >= 0)
+		close(fd);
+	mkfifo(path, 0600);
+	fd = ccsb__file_fd(&cm, NULL);
+	ok(fd >= 0 && read(fd, buf, sizeof(buf)) == 0, "file_fd: a FIFO in its place neither blocks nor is read");
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_error_basics();
 	test_new_defaults();
 	test_argv_golden();
+	test_file_placement();
 	test_argv_secrets();
 	test_path_ok();
 	test_mount_errors();

@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The sandbox's /etc (libccsandbox/etc.c): exactly the curated host entries
+# plus the synthesized files, the host's bytes, nothing writable, and the
+# host's /etc untouched. Regular files are copies made at start (bwrap
+# --file) rather than binds: these checks hold for either.
+. "$top_srcdir/tests/lib/common.sh"
+t_setup
+
+# The curated list, as in libccsandbox/etc.c.
+curated="ssl/certs ssl/openssl.cnf ca-certificates ca-certificates.conf pki crypto-policies
+ld.so.cache ld.so.conf ld.so.conf.d nsswitch.conf localtime timezone alternatives host.conf
+networks terminfo profile profile.d bash.bashrc bashrc inputrc shells mime.types mailcap
+protocols services rpc gitconfig os-release lsb-release debian_version locale.alias locale.conf
+default/locale perl python3 vim gai.conf magic manpath.config claude-code"
+generated="passwd group hosts hostname resolv.conf"
+
+# What may appear at the top of /etc: the first component of each curated
+# entry the host has (a file the test user can read, or anything else),
+# and the synthesized files.
+allowed=$generated
+files=
+for e in $curated; do
+	p=/etc/$e
+	[ -e "$p" ] || continue
+	if [ -f "$p" ]; then
+		as_test_user test -r "$p" || continue
+		files="$files $p"
+	fi
+	allowed="$allowed ${e%%/*}"
+done
+allowed=$(printf '%s\n' $allowed | sort -u)
+
+inside=$(sb ls -A /etc | sort)
+extra=$(printf '%s\n' "$inside" | grep -vxF "$allowed")
+check "nothing in /etc beyond the curated entries and the synthesized files" \
+	'test -z "$extra"' || echo "# unexpected: $extra"
+missing=$(printf '%s\n' "$allowed" | grep -vxF "$inside")
+check "every curated entry the host has is there" 'test -z "$missing"' || echo "# missing: $missing"
+for s in shadow gshadow sudoers ssh machine-id ssl/private; do
+	check "/etc/$s is absent" "! sb test -e /etc/$s"
+done
+if [ -d /etc/ssl ]; then
+	check "/etc/ssl holds only certs and openssl.cnf" \
+		'test -z "$(sb ls -A /etc/ssl | grep -vx -e certs -e openssl.cnf)"'
+fi
+
+# shellcheck disable=SC2086
+host_sums=$(cd / && sha256sum $files 2>/dev/null)
+# shellcheck disable=SC2086
+inside_sums=$(sb sh -c 'cd / && sha256sum "$@"' sh $files 2>/dev/null)
+check "each copied file has the host's bytes" \
+	'test -n "$host_sums" && test "$host_sums" = "$inside_sums"'
+for f in $files; do
+	m=$(stat -c %a "$f")
+	check "$f keeps its mode ($m)" 'test "$(sb stat -c %a "$f")" = "$m"'
+	break
+done
+if [ -L /etc/localtime ]; then
+	check "/etc/localtime resolves to the host's zone file" \
+		'test "$(sb readlink -f /etc/localtime)" = "$(readlink -f /etc/localtime)"'
+	check "... and the sandbox's clock shows the host's zone" \
+		'test "$(sb env -u TZ date +%Z)" = "$(env -u TZ date +%Z)"'
+fi
+
+# Writing: every file of /etc, the directory itself, for real.
+out=$(sb sh -c '
+	for f in /etc/* /etc/ssl/*; do
+		[ -f "$f" ] || continue
+		( : >>"$f" ) 2>/dev/null && echo "appended $f"
+		rm -f "$f" 2>/dev/null; [ -e "$f" ] || echo "removed $f"
+		chmod 666 "$f" 2>/dev/null && echo "chmod $f"
+	done
+	( : >/etc/ccsb-new ) 2>/dev/null && echo "created /etc/ccsb-new"
+	mkdir /etc/ccsb-dir 2>/dev/null && echo "mkdir /etc/ccsb-dir"
+	ln -s /tmp /etc/ccsb-link 2>/dev/null && echo "symlink /etc/ccsb-link"
+	mv /etc/passwd /etc/passwd.x 2>/dev/null && echo "renamed /etc/passwd"
+	echo done' 2>&1)
+check "nothing in /etc can be written, removed, made or renamed" 'test "$out" = done' ||
+	echo "# $out"
+# shellcheck disable=SC2086
+check "the host's files are unchanged" 'test "$(cd / && sha256sum $files 2>/dev/null)" = "$host_sums"'
+check "nothing was created in the host's /etc" \
+	'! test -e /etc/ccsb-new && ! test -e /etc/ccsb-dir && ! test -e /etc/ccsb-link'
+
+# The synthesized files are the run's, not the host's.
+check "/etc/hostname is the sandbox's" 'test "$(sb cat /etc/hostname)" = ccsb'
+check "/etc/resolv.conf is --net=none's" 'sb grep -q "^nameserver 192.0.2.1" /etc/resolv.conf'
+
+t_done

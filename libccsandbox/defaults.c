@@ -239,10 +239,8 @@ static bool in_writable(const ccsb_sandbox *sb, const char *path, char *area, si
 	const char *home = ccsb__host_home();
 	char rhome[PATH_MAX];
 	if (!sb->state && home && realpath(home, rhome)) {
-		static const char *const data[] = { ".claude/projects", ".claude/todos",
-						    ".claude/file-history", ".claude/plans",
-						    ".claude/history.jsonl", ".claude/.credentials.json",
-						    ".cache/ccsb" };
+		static const char *const data[] = { ".claude/projects", ".claude/.credentials.json",
+						    ".local/share/ccsb", ".cache/ccsb" };
 		for (size_t i = 0; i < sizeof(data) / sizeof(*data); i++) {
 			char p[PATH_MAX + 32];
 			snprintf(p, sizeof(p), "%s/%s", rhome, data[i]);

@@ -324,6 +324,9 @@ int ccsb__build_argv_extra(const ccsb_sandbox *sb, char *const cmd[], bool with_
  * private copies of the settings and ~/.claude.json, the sandbox's own npm
  * cache. `home` is the caller's real home. */
 int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err);
+/* Claude Code's directory name for project `path` under ~/.claude/projects
+ * (its own transformation, long paths included). */
+int ccsb__claude_project_key(const char *path, char *out, size_t len);
 void ccsb__state_free(struct ccsb_state *st);
 /* The host paths the state mounts make writable (borrowed). */
 size_t ccsb__state_writable(const ccsb_sandbox *sb, const char *const **v);

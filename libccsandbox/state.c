@@ -6,8 +6,15 @@
  * plugins, the legacy launcher in ~/.claude/local, shell snapshots a host
  * session sources...). So ~/.claude is NOT shared read-write: inside, it is
  * a directory of the sandbox's tmpfs home in which
- *  - what Claude Code keeps as data (transcripts, todos, checkpoints, plans,
- *    prompt history, the login) is bound read-write from the host;
+ *  - what Claude Code keeps as data is bound read-write, per project: the
+ *    project's own transcripts and memory (~/.claude/projects/KEY, shared
+ *    with the host's Claude Code so that a session can be resumed on
+ *    either side), and todos, checkpoints, plans and prompt history from
+ *    ccsb's store for that project ($XDG_DATA_HOME/ccsb/claude/KEY). The
+ *    other projects' transcripts, memory and file backups are not even
+ *    visible: they may hold secrets, and anything written there would be
+ *    read back by a host session of another project as its own history;
+ *  - the login (.credentials.json) is bound read-write (token refreshes);
  *  - the settings files and ~/.claude.json are private copies that
  *    ccsb-state merges back through a safe list of keys;
  *  - pid-keyed and session-local state (sessions/, ide/, shell-snapshots/,
@@ -17,11 +24,13 @@
  *    anything new is written to the tmpfs and lost. */
 #include "internal.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +39,14 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Data Claude Code writes and reads back, never runs: read-write. */
-static const char *const rw_dirs[] = { "projects", "todos", "file-history", "plans" };
-static const char *const rw_files[] = { "history.jsonl", ".credentials.json" };
+/* Data Claude Code writes and reads back, never runs: read-write. The
+ * project's transcripts are ~/.claude/projects/KEY; the rest of that
+ * directory is hidden. */
+static const char *const rw_files[] = { ".credentials.json" };
+/* Data of every project mixed in one place on the host (keyed by session,
+ * not by project): each project gets its own from ccsb's store. */
+static const char *const project_dirs[] = { "todos", "file-history", "plans" };
+static const char *const project_files[] = { "history.jsonl" };
 /* Per session, keyed by pid, or sourced by a running session's shell: each
  * sandbox gets its own, empty. */
 static const char *const private_entries[] = { "sessions", "ide", "shell-snapshots",
@@ -137,6 +151,94 @@ static int cache_home(const char *home, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* $XDG_DATA_HOME, or ~/.local/share. */
+static int data_home(const char *home, char *out, size_t len)
+{
+	const char *x = getenv("XDG_DATA_HOME");
+	int n = x && x[0] == '/' ? snprintf(out, len, "%s", x)
+				 : snprintf(out, len, "%s/.local/share", home);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Next code point of UTF-8 `s`, decoded as Node.js decodes a path (the
+ * WHATWG decoder): each maximal invalid subpart becomes one U+FFFD. */
+static uint32_t next_cp(const unsigned char **s)
+{
+	const unsigned char *p = *s;
+	uint32_t c = p[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n;
+	if (c < 0x80)
+		n = 0;
+	else if (c >= 0xc2 && c <= 0xdf)
+		n = 1;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		n = -1;
+	*s = p + 1;
+	if (n < 0)
+		return 0xfffd;
+	c &= 0x7f >> n;
+	for (int i = 1; i <= n; i++) {
+		if (p[i] < lo || p[i] > hi)
+			return 0xfffd; /* p[i] starts the next character */
+		lo = 0x80, hi = 0xbf;
+		c = c << 6 | (p[i] & 0x3f);
+		*s = p + i + 1;
+	}
+	return c;
+}
+
+int ccsb__claude_project_key(const char *path, char *out, size_t len)
+{
+	/* Claude Code: path.replace(/[^a-zA-Z0-9]/g, "-"), and past 200
+	 * UTF-16 code units, the first 200, "-" and the base-36 absolute value
+	 * of a 32-bit Java-style string hash of the path. */
+	enum { MAX = 200 };
+	char key[MAX + 1];
+	size_t units = 0;
+	int32_t h = 0;
+	for (const unsigned char *s = (const unsigned char *)path; *s;) {
+		unsigned char a = *s;
+		uint32_t c = next_cp(&s);
+		uint16_t u[2];
+		int nu = 1;
+		u[0] = (uint16_t)c;
+		if (c >= 0x10000) {
+			u[0] = (uint16_t)(0xd800 + ((c - 0x10000) >> 10));
+			u[1] = (uint16_t)(0xdc00 + ((c - 0x10000) & 0x3ff));
+			nu = 2;
+		}
+		for (int i = 0; i < nu; i++) {
+			h = (int32_t)((uint32_t)h * 31u + u[i]);
+			if (units < MAX)
+				key[units] = c < 0x80 && (isdigit(a) || ((a | 0x20) >= 'a' && (a | 0x20) <= 'z'))
+						  ? (char)a
+						  : '-';
+			units++;
+		}
+	}
+	key[units < MAX ? units : MAX] = '\0';
+	int n;
+	if (units <= MAX) {
+		n = snprintf(out, len, "%s", key);
+	} else {
+		char b36[16];
+		int64_t v = h < 0 ? -(int64_t)h : h;
+		size_t i = sizeof(b36) - 1;
+		b36[i] = '\0';
+		do {
+			b36[--i] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+			v /= 36;
+		} while (v);
+		n = snprintf(out, len, "%s-%s", key, b36 + i);
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* Where the private copies live while a run lasts: the user's runtime
  * directory (a tmpfs only they can enter) when there is one. */
 static int private_dir(const char *home, char *out, size_t len)
@@ -179,6 +281,71 @@ static int add_copy(ccsb_sandbox *sb, struct ccsb_state *st, const char *kind, c
 	return ccsb_sandbox_add_bind(sb, priv, inside, CCSB_BIND_RW | CCSB_BIND_TRY, err);
 }
 
+/* Create data file or directory `path` (mode 0600/0700) if missing. */
+static int create_data(const char *path, bool dir, ccsb_error **err)
+{
+	if (dir) {
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return ccsb__errno(err, errno, "cannot create %s", path);
+		return 0;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return ccsb__errno(err, errno, "cannot create %s", path);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* Bind data entry `src` (created when missing) read-write at `dst`. It
+ * must be what it should be, never a symbolic link: the host follows none
+ * of them here. */
+static int bind_data(ccsb_sandbox *sb, struct ccsb_state *st, const char *src, const char *dst,
+		     bool dir, ccsb_error **err)
+{
+	struct stat s;
+	int r = create_data(src, dir, err);
+	if (r < 0)
+		return r;
+	if (lstat(src, &s) < 0)
+		return ccsb__errno(err, errno, "cannot read %s", src);
+	if (dir ? !S_ISDIR(s.st_mode) : !S_ISREG(s.st_mode))
+		return ccsb__err(err, EEXIST, "%s is not a %s: move it away and run again", src,
+				 dir ? "directory" : "regular file");
+	if (add_writable(st, src) < 0)
+		return oom(err);
+	return ccsb_sandbox_add_bind(sb, src, dst, CCSB_BIND_RW, err);
+}
+
+/* The project's own data: its transcripts and memory in the host's
+ * ~/.claude/projects/KEY, the rest from ccsb's store for the project. */
+static int bind_project_data(ccsb_sandbox *sb, struct ccsb_state *st, const char *home,
+			     const char *cdir, const char *dest, ccsb_error **err)
+{
+	char key[256], store[PATH_MAX], src[PATH_MAX + 512], dst[PATH_MAX + 512];
+	if (ccsb__claude_project_key(sb->cwd ? sb->cwd : "/", key, sizeof(key)) < 0 ||
+	    data_home(home, store, sizeof(store)) < 0 ||
+	    strlen(store) + strlen(key) + 32 >= sizeof(store))
+		return ccsb__err(err, ENAMETOOLONG, "path too long for the project's Claude data");
+	strcat(strcat(store, "/ccsb/claude/"), key);
+	snprintf(src, sizeof(src), "%s/projects", cdir);
+	int r = create_data(src, true, err);
+	snprintf(src, sizeof(src), "%s/projects/%s", cdir, key);
+	snprintf(dst, sizeof(dst), "%s/projects/%s", dest, key);
+	if (r == 0)
+		r = bind_data(sb, st, src, dst, true, err);
+	if (r == 0)
+		r = mkdirs(store, err);
+	for (size_t i = 0; r == 0 && i < N(project_dirs) + N(project_files); i++) {
+		bool dir = i < N(project_dirs);
+		const char *name = dir ? project_dirs[i] : project_files[i - N(project_dirs)];
+		snprintf(src, sizeof(src), "%s/%s", store, name);
+		snprintf(dst, sizeof(dst), "%s/%s", dest, name);
+		r = bind_data(sb, st, src, dst, dir, err);
+	}
+	return r;
+}
+
 static int bind_entry(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir, const char *dest,
 		      const char *name, ccsb_error **err)
 {
@@ -186,18 +353,12 @@ static int bind_entry(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir,
 	snprintf(src, sizeof(src), "%s/%s", cdir, name);
 	snprintf(dst, sizeof(dst), "%s/%s", dest, name);
 	struct stat s;
-	bool rwd = in(name, rw_dirs, N(rw_dirs)), rwf = in(name, rw_files, N(rw_files));
-	if ((rwd || rwf) && lstat(src, &s) < 0 && errno == ENOENT) {
+	bool rwf = in(name, rw_files, N(rw_files));
+	if (rwf && lstat(src, &s) < 0 && errno == ENOENT) {
 		/* Created now so that what is written inside persists. */
-		if (rwd && mkdir(src, 0700) < 0 && errno != EEXIST)
-			return ccsb__errno(err, errno, "cannot create %s", src);
-		if (rwf) {
-			int fd = open(src, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (fd < 0 && errno != EEXIST)
-				return ccsb__errno(err, errno, "cannot create %s", src);
-			if (fd >= 0)
-				close(fd);
-		}
+		int r = create_data(src, false, err);
+		if (r < 0)
+			return r;
 	}
 	if (lstat(src, &s) < 0)
 		return 0;
@@ -213,7 +374,7 @@ static int bind_entry(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir,
 	}
 	if (!S_ISDIR(s.st_mode) && !S_ISREG(s.st_mode))
 		return 0;
-	bool rw = (rwd && S_ISDIR(s.st_mode)) || (rwf && S_ISREG(s.st_mode));
+	bool rw = rwf && S_ISREG(s.st_mode);
 	if (rw && add_writable(st, src) < 0)
 		return oom(err);
 	return ccsb_sandbox_add_bind(sb, src, dst, rw ? CCSB_BIND_RW : CCSB_BIND_RO, err);
@@ -295,15 +456,18 @@ int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
 		const char *name = names[i]->d_name;
 		bool skip = strcmp(name, "settings.json") == 0 ||
 			    strcmp(name, "settings.local.json") == 0 || strcmp(name, gname) == 0 ||
+			    strcmp(name, "projects") == 0 ||
 			    in(name, private_entries, N(private_entries)) ||
-			    in(name, rw_dirs, N(rw_dirs)) || in(name, rw_files, N(rw_files));
+			    in(name, project_dirs, N(project_dirs)) ||
+			    in(name, project_files, N(project_files)) ||
+			    in(name, rw_files, N(rw_files));
 		if (r == 0 && !skip)
 			r = bind_entry(sb, st, cdir, dest, name, err);
 		free(names[i]);
 	}
 	free(names);
-	for (size_t i = 0; r == 0 && i < N(rw_dirs); i++)
-		r = bind_entry(sb, st, cdir, dest, rw_dirs[i], err);
+	if (r == 0)
+		r = bind_project_data(sb, st, home, cdir, dest, err);
 	for (size_t i = 0; r == 0 && i < N(rw_files); i++)
 		r = bind_entry(sb, st, cdir, dest, rw_files[i], err);
 	if (r == 0 && custom)

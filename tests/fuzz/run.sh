@@ -146,8 +146,6 @@ seed_dns() {
 		printf "$loop" >"$corpus/seed-loop"
 		printf "$big" >"$corpus/seed-big"
 	}
-	printf '\000\001\303\233\340\202\233\302\233\342\235\237\033[\033]\033P\030\032' >"$corpus/seed-edges"
-		>"$corpus/seed-records"
 	cat >"$out/dns.dict" <<'DICT'
 "\xc0\x0c"
 "\xc0"
@@ -393,7 +391,22 @@ run() {
 		# Workers log to fuzz-N.log in the current directory.
 		set -- "$@" -jobs="$jobs" -workers="$jobs"
 	fi
-	(cd "$out" && "$out/fuzz-$name" "$@" "$corpus")
+	# The log is kept per target; only a failing target's is printed, so
+	# that the end of CI's output names the finding.
+	(cd "$out" && "$out/fuzz-$name" "$@" "$corpus") >"$out/$name.log" 2>&1
+}
+
+# report NAME: what a failed run found, and its reproducer.
+report() {
+	echo "---- $1: end of $out/$1.log"
+	grep -n -m 5 -E '^==[0-9]+==ERROR|^SUMMARY|runtime error|ALARM|out-of-memory|deadly signal' \
+		"$out/$1.log" || true
+	tail -n 30 "$out/$1.log"
+	for f in "$out/$1"-*; do
+		[ -f "$f" ] || continue
+		echo "---- reproducer $f ($(wc -c <"$f") bytes), base64:"
+		head -c 4096 "$f" | base64
+	done
 }
 
 ntargets=0
@@ -449,9 +462,14 @@ for t in $targets; do
 	run "$t" "$share" "$maxlen"
 	rc=$?
 	set -e
+	grep -h -E '^(Done|stat::(number_of_executed_units|peak_rss_mb))' "$out/$t.log" | tr '\n' ' '
+	echo
 	if [ "$rc" -ne 0 ]; then
-		echo "$0: the $t fuzzer found a problem (exit $rc); reproducers in $out/$t-*" >&2
+		report "$t"
+		echo "$0: the $t fuzzer found a problem (exit $rc); reproducers in $out/$t-*"
+		failed="${failed-} $t"
 		status=$rc
 	fi
 done
+echo "fuzz: $ntargets targets, ${share}s each; failed:${failed- none}"
 exit "$status"

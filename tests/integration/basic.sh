@@ -21,13 +21,26 @@ check "secret not found anywhere by content" \
 
 mkdir -p "$THOME/.npm" && echo host >"$THOME/.npm/host-entry"
 [ "$(id -u)" = 0 ] && chown -R "$TEST_UID:$TEST_GID" "$THOME/.npm"
-sb sh -c 'echo from-sandbox > made-inside; mkdir -p ~/.claude/projects/p;
-	echo state > ~/.claude/projects/p/t.jsonl; echo top > ~/.claude/state-file; echo npm > ~/.npm/x' \
+KEY=$(claude_key "$PROJ")
+mkdir -p "$THOME/.claude/projects/-other-project" "$THOME/.claude/todos"
+echo other-secret >"$THOME/.claude/projects/-other-project/t.jsonl"
+echo host-todo >"$THOME/.claude/todos/s.json"
+[ "$(id -u)" = 0 ] && chown -R "$TEST_UID:$TEST_GID" "$THOME/.claude"
+sb sh -c 'echo from-sandbox > made-inside; echo state > ~/.claude/projects/'"$KEY"'/t.jsonl;
+	mkdir -p ~/.claude/projects/-other-project; echo planted > ~/.claude/projects/-other-project/t.jsonl;
+	echo todo > ~/.claude/todos/s.json; echo top > ~/.claude/state-file; echo npm > ~/.npm/x' \
 	|| fail "write in the writable binds"
 check "file written in the project dir appears on the host" \
 	'test "$(cat "$PROJ/made-inside" 2>/dev/null)" = from-sandbox'
-check "file written in ~/.claude/projects appears on the host" \
-	'test "$(cat "$THOME/.claude/projects/p/t.jsonl" 2>/dev/null)" = state'
+check "a transcript written in ~/.claude/projects/<this project> appears on the host" \
+	'test "$(cat "$THOME/.claude/projects/$KEY/t.jsonl" 2>/dev/null)" = state'
+check "another project's transcripts are not visible inside" \
+	'! sb cat "/home/claude/.claude/projects/-other-project/t.jsonl" 2>/dev/null | grep -q other-secret'
+check "and what is written there stays inside" \
+	'test "$(cat "$THOME/.claude/projects/-other-project/t.jsonl")" = other-secret'
+check "todos come from ccsb's store for the project, not the host's shared ones" \
+	'test "$(cat "$THOME/.local/share/ccsb/claude/$KEY/todos/s.json" 2>/dev/null)" = todo &&
+	 test "$(cat "$THOME/.claude/todos/s.json")" = host-todo'
 check "a new file at the top of ~/.claude stays inside" '! test -e "$THOME/.claude/state-file"'
 check "~/.npm inside is the sandbox's own cache (~/.cache/ccsb/npm)" \
 	'test "$(cat "$THOME/.cache/ccsb/npm/x" 2>/dev/null)" = npm && ! test -e "$THOME/.npm/x"'

@@ -17,8 +17,10 @@ if [ "$(id -u)" = 0 ]; then
 	chown -R "$TEST_UID:$TEST_GID" "$THOME" "$T/sibling" "$PROJ"
 fi
 sb true # creates the Claude state
-mkdir -p "$THOME/.claude/projects/p" "$THOME/.npm"
-echo gone >"$THOME/.claude/projects/p/transcript.jsonl"
+KEY=$(claude_key "$PROJ")
+mkdir -p "$THOME/.claude/projects/$KEY" "$THOME/.claude/projects/-other" "$THOME/.npm"
+echo gone >"$THOME/.claude/projects/$KEY/transcript.jsonl"
+echo keep >"$THOME/.claude/projects/-other/transcript.jsonl"
 echo '{"model": "keep"}' >"$THOME/.claude/settings.json"
 echo keep >"$THOME/.claude/CLAUDE.md"
 echo gone >"$THOME/.cache/ccsb/npm/cache-entry"
@@ -37,7 +39,9 @@ sb rm -rf --no-preserve-root / >/dev/null 2>&1
 echo "rm -rf / inside exited with status $?"
 
 check "project dir emptied" 'test -d "$PROJ" && test -z "$(ls -A "$PROJ")"'
-check "~/.claude's data emptied" 'test -z "$(ls -A "$THOME/.claude/projects" 2>/dev/null)"'
+check "the project's Claude data emptied" 'test -z "$(ls -A "$THOME/.claude/projects/$KEY" 2>/dev/null)"'
+check "another project's transcripts survive (not even visible)" \
+	'test "$(cat "$THOME/.claude/projects/-other/transcript.jsonl")" = keep'
 check "~/.claude/settings.json survives (a private copy inside)" \
 	'grep -q keep "$THOME/.claude/settings.json"'
 check "~/.claude/CLAUDE.md survives (read-only inside)" 'test "$(cat "$THOME/.claude/CLAUDE.md")" = keep'

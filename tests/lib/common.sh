@@ -84,3 +84,9 @@ sb_in() {
 sb() {
 	sb_in "$PROJ" "$@"
 }
+
+# Claude Code's directory name for project path $1 under ~/.claude/projects
+# (short ASCII paths; libccsandbox/state.c has the whole rule).
+claude_key() {
+	printf '%s' "$1" | sed 's/[^a-zA-Z0-9]/-/g'
+}

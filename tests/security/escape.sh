@@ -934,9 +934,10 @@ fi
 # from inside that it is in the sandbox before it deletes anything.
 if [ "$READ_OK" = 0 ] && [ "$WRITE_OK" = 0 ] && [ -x "$CCSB" ] && [ "$(type -t inside)" = function ] &&
 	[ "$(type -t sb)" = function ]; then
-	mkdir -p "$UHOME/.claude/projects" "$UHOME/.cache/ccsb/npm"
+	KEY=$(printf '%s' "$PROJ" | sed 's/[^a-zA-Z0-9]/-/g')
+	mkdir -p "$UHOME/.claude/projects/$KEY" "$UHOME/.cache/ccsb/npm"
 	echo '{"model": "keep"}' >"$UHOME/.claude/settings.json"
-	echo gone >"$UHOME/.claude/projects/transcript.jsonl"
+	echo gone >"$UHOME/.claude/projects/$KEY/transcript.jsonl"
 	echo gone >"$UHOME/.cache/ccsb/npm/cache-entry"
 	echo keep >"$UHOME/.npm/cache-entry"
 	[ -n "$ROOT" ] && chown -R "$SB_UID:$NETNS_GID" "$UHOME/.claude" "$UHOME/.cache" "$UHOME/.npm"
@@ -967,7 +968,7 @@ EOF
 	# The experiment itself: the writable mounts were emptied.
 	emptied=
 	[ -z "$(ls -A "$PROJ")" ] || emptied+=" project dir ($(ls -A "$PROJ" | tr '\n' ' '))"
-	[ -z "$(ls -A "$UHOME/.claude/projects")" ] || emptied+=" ~/.claude/projects"
+	[ -z "$(ls -A "$UHOME/.claude/projects/$KEY")" ] || emptied+=" ~/.claude/projects/$KEY"
 	[ -z "$(ls -A "$UHOME/.cache/ccsb/npm")" ] || emptied+=" ~/.cache/ccsb/npm"
 	if [ -n "$emptied" ]; then
 		out+=$'\n'"ESCAPED nothing, but rm -rf / did not run as expected: not emptied:$emptied"

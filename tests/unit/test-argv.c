@@ -1576,6 +1576,10 @@ static void test_defaults_claude_state(void)
 		bail_out("realpath");
 	char p[PATH_MAX + 64];
 	setenv("HOME", real, 1);
+	/* The defaults of the XDG directories are what is checked. */
+	unsetenv("XDG_CACHE_HOME");
+	unsetenv("XDG_DATA_HOME");
+	unsetenv("XDG_RUNTIME_DIR");
 
 	ccsb_sandbox *sb = mk();
 	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e),
@@ -1604,10 +1608,14 @@ static void test_defaults_claude_state(void)
 	append(&want, "tmpfs 0 - /home/claude\n");
 	append(&want, "bind 5 %s/claude.json /home/claude/.claude.json\n", priv);
 	append(&want, "bind 5 %s/settings.json /home/claude/.claude/settings.json\n", priv);
-	static const char *const rw[] = { "projects", "todos", "file-history", "plans", "history.jsonl",
-					  ".credentials.json" };
-	for (size_t i = 0; i < 6; i++)
-		append(&want, "bind 1 %s/.claude/%s /home/claude/.claude/%s\n", real, rw[i], rw[i]);
+	/* Per project (the project is "/" here: Claude Code's key "-"). */
+	append(&want, "bind 1 %s/.claude/projects/- /home/claude/.claude/projects/-\n", real);
+	static const char *const rw[] = { "todos", "file-history", "plans", "history.jsonl" };
+	for (size_t i = 0; i < 4; i++)
+		append(&want, "bind 1 %s/.local/share/ccsb/claude/-/%s /home/claude/.claude/%s\n", real,
+		       rw[i], rw[i]);
+	append(&want, "bind 1 %s/.claude/.credentials.json /home/claude/.claude/.credentials.json\n",
+	       real);
 	append(&want, "bind 1 %s/.cache/ccsb/npm /home/claude/.npm\n", real);
 	char *got = describe_mounts(sb, sb->nmounts - 10);
 	is_str(got, want, "state bound at the sandbox home");

@@ -28,7 +28,7 @@
         nativeBuildInputs = with pkgs; [ autoreconfHook pkg-config makeWrapper ];
         # glibc.static: ccsb-exec, the sandbox's pid 1, is linked statically.
         # python3: the interpreter of gen-ip-ranges (its #! is patched).
-        buildInputs = with pkgs; [ libcap libnl libseccomp json_c glibc.static python3 ];
+        buildInputs = with pkgs; [ libcap libseccomp json_c glibc.static python3 ];
 
         enableParallelBuilding = true;
 

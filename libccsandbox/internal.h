@@ -6,6 +6,7 @@
 
 #include "ccsandbox.h"
 #include "escfilter.h"
+#include "slirp.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -109,6 +110,20 @@ struct ccsb_net_plan {
 	/* Allowlist mode: slirp4netns gets --disable-dns, and the helper hands
 	 * back the DNS listeners and an rtnetlink socket (below). */
 	bool dns;
+	/* --host-port: the helper opens a listener on the sandbox's loopback
+	 * for each (borrowed; at most CCSB_HOST_PORTS_MAX). */
+	const uint16_t *host_ports;
+	size_t nhost_ports;
+};
+
+#define CCSB_HOST_PORTS_MAX 64
+/* 127.0.0.1 and ::1 for each host port. */
+#define CCSB_NET_MAX_LISTENERS (2 * CCSB_HOST_PORTS_MAX)
+
+struct ccsb_net_listener {
+	int fd; /* listening, in the sandbox's network namespace */
+	int family;
+	uint16_t port;
 };
 
 struct ccsb_net {
@@ -121,6 +136,13 @@ struct ccsb_net {
 	 * helper's capabilities there. -1 when none; ccsb__net_stop() closes
 	 * those still here. */
 	int dns_udp, dns_tcp, rtnl;
+	/* The host-port listeners (plan->host_ports), taken over by the relay
+	 * (relay.c) or closed by ccsb__net_stop(). */
+	struct ccsb_net_listener listeners[CCSB_NET_MAX_LISTENERS];
+	size_t nlisteners;
+	/* The helper's first warning (something it could not do without failing
+	 * the setup); "" when none. */
+	char warning[200];
 };
 
 /* Start networking for the sandbox whose pid 1 is `child` (host pid, held
@@ -155,7 +177,7 @@ enum ccsb_mount_kind {
 /* A read-only bind of ccsb_sandbox_add_program(). */
 #define CCSB_MOUNT_PROGRAM 0x800u
 /* slirp4netns's built-in DNS forwarder. */
-#define CCSB_SLIRP_DNS "10.0.2.3"
+#define CCSB_SLIRP_DNS CCSB_SLIRP_DNS4_TEXT
 /* The allowlist mode's filtering resolver (resolver.c), on the sandbox's
  * own loopback. */
 #define CCSB_FILTER_DNS "127.0.0.1"

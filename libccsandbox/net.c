@@ -26,7 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nethelper.h"
+#include "netproto.h"
+#include "slirp.h"
 
 extern char **environ;
 
@@ -38,6 +39,8 @@ extern char **environ;
 #endif
 
 #define START_TIMEOUT_MS 5000
+
+_Static_assert(CCSB_HOST_PORTS_MAX == CCSB_NETPROTO_MAX_PORTS, "host ports in the request");
 
 static int64_t now_ms(void)
 {
@@ -287,17 +290,17 @@ static int slirp_wait_ready(const char *prog, pid_t *pid, int ready_r, int errpi
 	return ccsb__err(err, EIO, "%s %s (is /dev/net/tun usable?)", prog, what);
 }
 
-/* Start ccsb-net (nethelper.h) with its descriptors in place. posix_spawn:
+/* Start ccsb-net (netproto.h) with its descriptors in place. posix_spawn:
  * glibc's is a vfork, and it reports a failed exec as its result. */
-static int spawn_helper(const struct ccsb_net_plan *plan, int report, int netns, int userns,
-			int prefixes, pid_t *pid, ccsb_error **err)
+static int spawn_helper(const struct ccsb_net_plan *plan, int channel, int netns, int userns,
+			int request, pid_t *pid, ccsb_error **err)
 {
-	static const int targets[] = { CCSB_NET_FD_REPORT, CCSB_NET_FD_NETNS, CCSB_NET_FD_USERNS,
-				       CCSB_NET_FD_PREFIXES };
-	int src[] = { report, netns, userns, prefixes };
+	static const int targets[] = { CCSB_NETPROTO_FD_CHANNEL, CCSB_NETPROTO_FD_NETNS,
+				       CCSB_NETPROTO_FD_USERNS, CCSB_NETPROTO_FD_REQUEST };
+	int src[] = { channel, netns, userns, request };
 	int moved[4] = { -1, -1, -1, -1 };
-	char proto[24], *argv[8];
-	int argc = 0, r = 0;
+	char proto[24], *argv[3];
+	int r = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, all;
@@ -313,17 +316,10 @@ static int spawn_helper(const struct ccsb_net_plan *plan, int report, int netns,
 			goto out;
 		}
 	}
-	snprintf(proto, sizeof(proto), "--protocol=%d", CCSB_NET_PROTOCOL);
-	argv[argc++] = (char *)plan->helper;
-	argv[argc++] = proto;
-	argv[argc++] = plan->mode == CCSB_NET_FULL ? (char *)"--mode=full" : (char *)"--mode=allowlist";
-	if (plan->ipv6)
-		argv[argc++] = (char *)"--ipv6";
-	if (plan->dns)
-		argv[argc++] = (char *)"--dns";
-	if (userns >= 0)
-		argv[argc++] = (char *)"--userns";
-	argv[argc] = NULL;
+	snprintf(proto, sizeof(proto), "--protocol=%d", CCSB_NETPROTO_VERSION);
+	argv[0] = (char *)plan->helper;
+	argv[1] = proto;
+	argv[2] = NULL;
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
@@ -350,112 +346,230 @@ out:
 	return r;
 }
 
-/* fds[3] receives the helper's sockets when plan->dns (else stays -1). */
-static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
-		      int fds[3], ccsb_error **err)
+/* The request (netproto.h) for the plan, in a memfd. */
+static int request_memfd(const struct ccsb_net_plan *plan, bool userns, ccsb_error **err)
 {
-	struct ccsb_net_report rep = {0};
-	int p[2], status, r, prefixes = -1;
-	int64_t deadline;
-	pid_t pid = -1;
-	ssize_t n = 0;
-	size_t got = 0;
+	const struct ccsb_allowlist *al = plan->mode == CCSB_NET_ALLOWLIST ? plan->prefixes : NULL;
+	size_t n = al ? al->n : 0, len = ccsb__netproto_request_size(n);
+	struct ccsb_netproto_request *req;
+	struct ccsb_netproto_prefix *p;
+	int fd;
 
-	if (plan->mode == CCSB_NET_ALLOWLIST &&
-	    (prefixes = ccsb__memfd_data("ccsb-prefixes", plan->prefixes ? plan->prefixes->v : NULL,
-					 plan->prefixes ? plan->prefixes->n * sizeof(*plan->prefixes->v) : 0,
-					 "the prefixes", err)) < 0)
-		return prefixes;
-	/* A datagram socket: the report and the descriptors arrive whole. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
-		r = ccsb__errno(err, errno, "socketpair");
-		close_fd(&prefixes);
-		return r;
+	if (!len)
+		return ccsb__err(err, E2BIG, "too many prefixes for the network helper");
+	if (plan->nhost_ports > CCSB_NETPROTO_MAX_PORTS)
+		return ccsb__err(err, E2BIG, "more than %d host ports", CCSB_NETPROTO_MAX_PORTS);
+	if (!(req = calloc(1, len)))
+		return ccsb__err(err, ENOMEM, "out of memory");
+	req->magic = CCSB_NETPROTO_MAGIC;
+	req->version = CCSB_NETPROTO_VERSION;
+	req->mode = plan->mode == CCSB_NET_FULL ? CCSB_NETPROTO_MODE_FULL
+						: CCSB_NETPROTO_MODE_ALLOWLIST;
+	req->flags = (plan->ipv6 ? CCSB_NETPROTO_IPV6 : 0) | (plan->dns ? CCSB_NETPROTO_DNS : 0) |
+		     (userns ? CCSB_NETPROTO_USERNS : 0);
+	req->nprefixes = (uint32_t)n;
+	req->nports = (uint16_t)plan->nhost_ports;
+	for (size_t i = 0; i < plan->nhost_ports; i++)
+		req->ports[i] = plan->host_ports[i];
+	p = (struct ccsb_netproto_prefix *)(req + 1);
+	for (size_t i = 0; i < n; i++) {
+		p[i].family = al->v[i].family == AF_INET ? 4 : 6;
+		p[i].len = al->v[i].len;
+		memcpy(p[i].addr, al->v[i].addr, sizeof(p[i].addr));
 	}
-	r = spawn_helper(plan, p[1], netns, userns, prefixes, &pid, err);
-	close_fd(&prefixes);
-	if (r < 0) {
-		close(p[0]);
-		close(p[1]);
-		return r;
+	fd = ccsb__memfd_data("ccsb-net-request", req, len, "the network request", err);
+	free(req);
+	return fd;
+}
+
+/* The descriptors of one DESCRIPTORS message, placed in `net` by role;
+ * ownership moves there (or they are closed). */
+static int take_fds(const struct ccsb_netproto_msg *m, int *fds, struct ccsb_net *net)
+{
+	int r = 0;
+
+	for (uint32_t i = 0; i < m->nfds; i++) {
+		int *slot = NULL;
+
+		switch (m->fds[i].role) {
+		case CCSB_NETPROTO_DNS_UDP:
+			slot = &net->dns_udp;
+			break;
+		case CCSB_NETPROTO_DNS_TCP:
+			slot = &net->dns_tcp;
+			break;
+		case CCSB_NETPROTO_RTNL:
+			slot = &net->rtnl;
+			break;
+		case CCSB_NETPROTO_HOSTPORT:
+			if (net->nlisteners < CCSB_NET_MAX_LISTENERS) {
+				struct ccsb_net_listener *l = &net->listeners[net->nlisteners++];
+
+				l->fd = fds[i];
+				l->family = m->fds[i].family == 4 ? AF_INET : AF_INET6;
+				l->port = m->fds[i].port;
+				fds[i] = -1;
+				continue;
+			}
+			break;
+		}
+		if (slot && *slot < 0) {
+			*slot = fds[i];
+			fds[i] = -1;
+		} else {
+			close_fd(&fds[i]);
+			r = -EPROTO;
+		}
 	}
-	close(p[1]);
-	deadline = now_ms() + START_TIMEOUT_MS;
+	return r;
+}
+
+/* Read the helper's messages until its last: 0 after DONE, 1 at EOF
+ * before it, or -errno (*said: the helper sent an ERROR and exits). */
+static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net *net,
+		       bool *said, ccsb_error **err)
+{
+	int64_t deadline = now_ms() + START_TIMEOUT_MS;
+	int step = 0;
+
 	for (;;) {
-		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		struct pollfd pfd = { .fd = ch, .events = POLLIN };
 		int64_t left = deadline - now_ms();
+		struct ccsb_netproto_msg raw, m;
 		union {
 			struct cmsghdr h;
-			char buf[CMSG_SPACE(3 * sizeof(int))];
+			char buf[CMSG_SPACE(CCSB_NETPROTO_MAX_FDS * sizeof(int))];
 		} cm;
-		struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
-				    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf)};
+		struct iovec iov = { .iov_base = &raw, .iov_len = sizeof(raw) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+				     .msg_controllen = sizeof(cm.buf) };
+		int fds[CCSB_NETPROTO_MAX_FDS];
+		size_t nfds = 0;
+		const char *why;
+		ssize_t n;
+		int r;
 
-		if (left <= 0 || (r = poll(&pfd, 1, (int)left)) == 0) {
-			close(p[0]);
-			kill_and_reap(pid);
+		if (left <= 0 || (r = poll(&pfd, 1, (int)left)) == 0)
 			return ccsb__err(err, ETIMEDOUT,
-					 "network setup helper did not finish within %d ms",
-					 START_TIMEOUT_MS);
-		}
+					 "the network helper did not finish within %d ms (it was %s)",
+					 START_TIMEOUT_MS, ccsb__netproto_step_name(step));
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			r = ccsb__errno(err, errno, "poll on the network setup helper");
-			close(p[0]);
-			kill_and_reap(pid);
-			return r;
-		}
-		n = recvmsg(p[0], &mh, MSG_CMSG_CLOEXEC);
+		if (r < 0)
+			return ccsb__errno(err, errno, "poll on the network helper");
+		n = recvmsg(ch, &mh, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n > 0)
-			got = (size_t)n;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				int tmp[3];
+		if (n < 0)
+			return ccsb__errno(err, errno, "reading from the network helper");
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int tmp[CCSB_NETPROTO_MAX_FDS];
 
-				memcpy(tmp, CMSG_DATA(c), (k > 3 ? 3 : k) * sizeof(int));
-				for (size_t i = 0; i < k && i < 3; i++)
-					fds[i] = tmp[i];
+			if (k > CCSB_NETPROTO_MAX_FDS)
+				k = CCSB_NETPROTO_MAX_FDS;
+			memcpy(tmp, CMSG_DATA(c), k * sizeof(int));
+			for (size_t i = 0; i < k; i++) {
+				if (nfds < CCSB_NETPROTO_MAX_FDS)
+					fds[nfds++] = tmp[i];
+				else
+					close(tmp[i]);
 			}
 		}
-		break;
+		if (n == 0)
+			return 1; /* EOF before the last message: the caller says why */
+		if (ccsb__netproto_decode(&raw, (size_t)n, nfds, &m, &why) < 0 ||
+		    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+			while (nfds)
+				close(fds[--nfds]);
+			return ccsb__err(err, EPROTO,
+					 "the network helper %s sent %s (protocol %d expected): "
+					 "reinstall ccsb so that it and the library come from the "
+					 "same build",
+					 plan->helper, why ? why : "a truncated message",
+					 CCSB_NETPROTO_VERSION);
+		}
+		switch (m.type) {
+		case CCSB_NETPROTO_PROGRESS:
+			step = m.code;
+			break;
+		case CCSB_NETPROTO_WARNING:
+			if (!net->warning[0])
+				snprintf(net->warning, sizeof(net->warning), "%s", m.text);
+			break;
+		case CCSB_NETPROTO_DESCRIPTORS:
+			if (take_fds(&m, fds, net) < 0)
+				return ccsb__err(err, EPROTO,
+						 "the network helper sent a descriptor twice");
+			break;
+		case CCSB_NETPROTO_ERROR:
+			*said = true;
+			return ccsb__err(err, m.code, "network setup: %s", m.text);
+		case CCSB_NETPROTO_DONE:
+			return 0;
+		}
 	}
+}
+
+/* Run the helper to its end; on success `net` holds the sockets it opened. */
+static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
+		      struct ccsb_net *net, ccsb_error **err)
+{
+	int p[2], status, r, w, request;
+	bool said = false;
+	pid_t pid = -1;
+
+	if ((request = request_memfd(plan, userns >= 0, err)) < 0)
+		return request;
+	/* A datagram socket: messages and their descriptors arrive whole. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
+		r = ccsb__errno(err, errno, "socketpair");
+		close_fd(&request);
+		return r;
+	}
+	r = spawn_helper(plan, p[1], netns, userns, request, &pid, err);
+	close_fd(&request);
+	close(p[1]);
+	if (r < 0) {
+		close(p[0]);
+		return r;
+	}
+	r = read_helper(plan, p[0], net, &said, err);
 	close(p[0]);
-	if ((r = wait_child(pid, &status)) < 0) {
-		r = ccsb__errno(err, -r, "waiting for the network setup helper");
+	if (r < 0) {
+		/* After an ERROR it exits by itself. */
+		if (said)
+			wait_child(pid, &status);
+		else
+			kill_and_reap(pid);
 		goto fail;
 	}
-	if (got < sizeof(rep)) {
+	if ((w = wait_child(pid, &status)) < 0) {
+		r = ccsb__errno(err, -w, "waiting for the network helper");
+		goto fail;
+	}
+	if (r > 0) {
 		char what[96];
 
 		describe_status(status, what, sizeof(what));
-		/* 127 before any report: the dynamic loader could not start it,
-		 * and has said why on stderr. */
+		/* 127 before any message: the dynamic loader could not start
+		 * it, and has said why on stderr. */
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			r = ccsb__err(err, ELIBACC, "the network helper %s could not start (see the "
-					 "message above): it needs libnl-route-3, install it "
-					 "(apt-get install libnl-route-3-200)", plan->helper);
+			r = ccsb__err(err, ELIBACC, "the network helper %s could not start (see "
+					 "the message above): reinstall ccsb", plan->helper);
 		else
 			r = ccsb__err(err, EIO, "the network helper %s %s", plan->helper, what);
 		goto fail;
 	}
-	rep.msg[sizeof(rep.msg) - 1] = '\0';
-	if (rep.code) {
-		r = ccsb__err(err, rep.code, "network setup: %s", rep.msg);
-		goto fail;
-	}
-	if (plan->dns && (fds[0] < 0 || fds[1] < 0 || fds[2] < 0)) {
-		r = ccsb__err(err, EIO, "network setup helper did not pass the DNS sockets");
+	if (plan->dns && (net->dns_udp < 0 || net->dns_tcp < 0 || net->rtnl < 0)) {
+		r = ccsb__err(err, EIO, "the network helper did not pass the DNS sockets");
 		goto fail;
 	}
 	return 0;
 fail:
-	for (int i = 0; i < 3; i++)
-		close_fd(&fds[i]);
+	ccsb__net_stop(net);
 	return r;
 }
 
@@ -511,6 +625,8 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	net->slirp_pid = -1;
 	net->exit_fd = -1;
 	net->dns_udp = net->dns_tcp = net->rtnl = -1;
+	net->nlisteners = 0;
+	net->warning[0] = '\0';
 	if (plan->mode == CCSB_NET_NONE)
 		return 0;
 	if ((r = check_plan(plan, err)) < 0)
@@ -586,16 +702,16 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	 * sandbox whose launcher died before setup has no way out. */
 	argv[argc++] = (char *)"--disable-host-loopback";
 	argv[argc++] = (char *)"--enable-seccomp";
-	argv[argc++] = (char *)"--mtu=65520";
+	argv[argc++] = (char *)"--mtu=" CCSB_SLIRP_MTU_TEXT;
 	if (plan->ipv6)
 		argv[argc++] = (char *)"--enable-ipv6";
-	/* Its forwarder at 10.0.2.3 resolves any name (pitfall 4). */
+	/* Its forwarder at 10.0.2.3 (CCSB_SLIRP_DNS4_TEXT) resolves any name (pitfall 4). */
 	if (plan->dns)
 		argv[argc++] = (char *)"--disable-dns";
 	argv[argc++] = ready_opt;
 	argv[argc++] = exit_opt;
 	argv[argc++] = nspath;
-	argv[argc++] = (char *)TAP_NAME;
+	argv[argc++] = (char *)CCSB_SLIRP_TAP;
 	argv[argc] = NULL;
 
 	pid = fork();
@@ -622,16 +738,9 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	close_fd(&ready_r);
 	close_fd(&errpipe_r);
 
-	{
-		int dfds[3] = {-1, -1, -1};
-
-		r = run_helper(plan, f.netns, f.userns, dfds, err);
-		if (r < 0)
-			goto fail;
-		net->dns_udp = dfds[0];
-		net->dns_tcp = dfds[1];
-		net->rtnl = dfds[2];
-	}
+	r = run_helper(plan, f.netns, f.userns, net, err);
+	if (r < 0)
+		goto fail;
 	close_fd(&f.netns);
 	close_fd(&f.userns);
 	net->slirp_pid = pid;
@@ -661,4 +770,7 @@ void ccsb__net_stop(struct ccsb_net *net)
 	close_fd(&net->dns_udp);
 	close_fd(&net->dns_tcp);
 	close_fd(&net->rtnl);
+	for (size_t i = 0; i < net->nlisteners; i++)
+		close_fd(&net->listeners[i].fd);
+	net->nlisteners = 0;
 }

@@ -4,6 +4,8 @@
  * caller's poll loop drives it. */
 #include "resolver.h"
 #include "dns.h"
+#include "rtnl.h"
+#include "slirp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -176,34 +178,23 @@ static bool route_known(const struct ccsb_resolver *r, int family, const uint8_t
 	return false;
 }
 
-static void nl_attr(struct nlmsghdr *n, unsigned short type, const void *data, size_t len)
-{
-	struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
-
-	rta->rta_type = type;
-	rta->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), data, len);
-	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
-}
-
 /* A host route via slirp's gateway, added (or replaced) at once: the kernel
  * handles a netlink request inside sendmsg(), so its answer is already
  * queued when that returns. 0 or -errno. */
 static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 {
-	static const uint8_t gw4[4] = {10, 0, 2, 2};
-	static const uint8_t gw6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
-	struct {
+	static const uint8_t gw4[4] = CCSB_SLIRP_GW4;
+	static const uint8_t gw6[16] = CCSB_SLIRP_GW6;
+	union {
 		struct nlmsghdr n;
-		struct rtmsg rt;
-		char attrs[64];
+		char b[CCSB_RTNL_MSG_MAX];
 	} req;
 	union {
 		struct nlmsghdr n;
 		char b[1024];
 	} ans;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	size_t alen = family == AF_INET ? 4 : 16;
+	size_t alen = family == AF_INET ? 4 : 16, used = 0;
 	uint32_t seq = ++r->nlseq;
 	int64_t give_up = now_ms() + 1000;
 
@@ -211,24 +202,16 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 		return 0;
 	if (r->nroutes >= MAX_ROUTES)
 		return -ENOSPC;
-	memset(&req, 0, sizeof(req));
-	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	req.n.nlmsg_type = RTM_NEWROUTE;
-	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
-	req.n.nlmsg_seq = seq;
-	req.rt.rtm_family = (unsigned char)family;
-	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
-	req.rt.rtm_table = RT_TABLE_MAIN;
-	req.rt.rtm_protocol = RTPROT_STATIC;
-	req.rt.rtm_scope = RT_SCOPE_UNIVERSE;
-	req.rt.rtm_type = RTN_UNICAST;
-	nl_attr(&req.n, RTA_DST, a, alen);
-	nl_attr(&req.n, RTA_GATEWAY, family == AF_INET ? gw4 : gw6, alen);
-	if (sendto(r->rtnl, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) < 0)
+	ccsb__rtnl_route(&req, sizeof(req), &used, false,
+			 NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, seq, family, a,
+			 (unsigned)alen * 8, family == AF_INET ? gw4 : gw6, 0);
+	if (sendto(r->rtnl, &req, used, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return -errno;
 	for (;;) {
 		ssize_t n = recv(r->rtnl, &ans, sizeof(ans), MSG_DONTWAIT);
+		size_t off = 0;
+		uint32_t aseq;
+		int e;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -243,13 +226,11 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 		}
 		if (n < 0)
 			return -errno;
-		for (struct nlmsghdr *h = &ans.n; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
+		while (ccsb__rtnl_next_ack(&ans, (size_t)n, &off, &aseq, &e) > 0) {
+			if (aseq != seq)
 				continue;
-			const struct nlmsgerr *e = NLMSG_DATA(h);
-
-			if (e->error && e->error != -EEXIST)
-				return e->error;
+			if (e && e != EEXIST)
+				return -e;
 			if (r->nroutes == r->caproutes) {
 				size_t cap = r->caproutes ? 2 * r->caproutes : 64;
 				struct route *v = realloc(r->routes, cap * sizeof(*v));

@@ -35,7 +35,7 @@ copy_tree() {
 }
 
 deps="build-essential autoconf automake libtool pkg-config
-      libnl-3-dev libnl-route-3-dev libcap-dev libseccomp-dev libjson-c-dev musl-tools
+      libcap-dev libseccomp-dev libjson-c-dev musl-tools
       bubblewrap slirp4netns iproute2 util-linux tmux python3 strace git
       clang libclang-rt-14-dev curl iperf3 dnsmasq-base nix-bin
       openssh-client openssh-server sudo openssl

@@ -662,8 +662,8 @@ static void check_slirp(void)
 		say(OK, NULL, "slirp4netns: %s (%s)", v, path);
 }
 
-/* ccsb-net configures every network: present, and able to load libnl
- * (run without its descriptors it only prints its usage, exit 2). */
+/* ccsb-net configures every network: present, and able to start (run
+ * without its descriptors it only prints its usage, exit 2). */
 static void check_net_helper(void)
 {
 	const char *env = getenv("CCSB_NET_HELPER");
@@ -686,9 +686,9 @@ static void check_net_helper(void)
 	char *const argv[] = { path, NULL };
 	int st = run_capture(argv, out, sizeof(out), 10000);
 	if (st == 2 && strstr(out, "internal helper"))
-		say(OK, NULL, "ccsb-net: %s (libnl-route-3 loads)", path);
+		say(OK, NULL, "ccsb-net: %s (starts)", path);
 	else
-		say(FAILURE, "install libnl-route-3 (apt-get install libnl-route-3-200), or reinstall ccsb",
+		say(FAILURE, "reinstall ccsb (make install), or set CCSB_NET_HELPER to ccsb-net",
 		    "ccsb-net: %s does not start: %s", path, first_line(out, 200));
 }
 

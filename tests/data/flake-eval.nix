@@ -25,7 +25,7 @@ let
     mkShell = a: a // drv "shell";
     glibc = drv "glibc" // { static = drv "glibc-static"; };
   } // lib.genAttrs [
-    "autoreconfHook" "pkg-config" "makeWrapper" "libcap" "libnl" "libseccomp" "json_c" "python3"
+    "autoreconfHook" "pkg-config" "makeWrapper" "libcap" "libseccomp" "json_c" "python3"
     "bubblewrap" "slirp4netns" "iproute2" "util-linux" "strace" "curl"
   ] drv;
   nixpkgs = { inherit lib; legacyPackages = lib.genAttrs systems pkgsFor; };

@@ -3,7 +3,8 @@
 # Build the fuzz targets (the allowlist parser, the DNS codec, the git
 # configuration parser and writer, the ssh-agent protocol, the git credential
 # protocol, the readers of the user's registry configuration, the D-Bus
-# replies of the systemd scope, the terminal escape filter) with
+# replies of the systemd scope, the terminal escape filter, the ccsb-net
+# protocol and rtnetlink answers) with
 # libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -25,7 +26,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter netproto}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -366,6 +367,33 @@ seed_escfilter() {
 DICT
 }
 
+# ccsb-net: a DONE, a PROGRESS, an ERROR with text and a DESCRIPTORS
+# message (248 bytes after the descriptor-count byte), little-endian.
+seed_netproto() {
+	corpus=$1
+	hdr='\143\163\142\156\002\000'
+	z8='\000\000\000\000\000\000\000\000'
+	z32=$z8$z8$z8$z8
+	z200=$z32$z32$z32$z32$z32$z32$z8
+	printf "\000$hdr\005\000\000\000\000\000\000\000\000\000$z32$z200" >"$corpus/seed-done"
+	printf "\000$hdr\001\000\002\000\000\000\000\000\000\000$z32$z200" >"$corpus/seed-progress"
+	printf "\000$hdr\003\000\001\000\000\000\000\000\000\000${z32}no\033]52\000$z200" |
+		head -c 249 >"$corpus/seed-error"
+	printf "\002$hdr\004\000\000\000\000\000\002\000\000\000\004\004\070\025\001\000\000\000$z8$z8${z8}$z200" \
+		>"$corpus/seed-fds"
+	# A netlink answer: an ACK (NLMSG_ERROR, error 0) for seq 6.
+	printf '\044\000\000\000\002\000\000\000\006\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000' \
+		>"$corpus/seed-ack"
+	cat >"$out/netproto.dict" <<'DICT'
+"csbn"
+"\x02\x00"
+"\x04\x00"
+"\x00\x00\x00\x00"
+"\x02\x00\x00\x00"
+"\xff\xff\xff\xff"
+DICT
+}
+
 # run NAME SECONDS MAXLEN: returns the fuzzer's status.
 run() {
 	name=$1
@@ -381,6 +409,7 @@ run() {
 	state-merge) seed_state_merge "$corpus" ;;
 	registries) seed_registries "$corpus" ;;
 	escfilter) seed_escfilter "$corpus" ;;
+	netproto) seed_netproto "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -428,6 +457,7 @@ for t in $targets; do
 		;;
 	registries) build registries ../tools/registries.c ;;
 	escfilter) build escfilter escfilter.c ;;
+	netproto) build netproto netproto.c rtnl.c ;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -457,6 +487,8 @@ for t in $targets; do
 	dbus) maxlen=4096 ;;
 	# past the filter's 512-byte hold, so that overflow is reached
 	escfilter) maxlen=2048 ;;
+	# a message, a request with a few prefixes, a netlink answer
+	netproto) maxlen=1024 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

@@ -35,8 +35,8 @@ check "packages ccsb and default, on x86_64 and aarch64 Linux" \
 check "the version is configure.ac's ($version)" 'q "o[\"version\"] == \"$version\""'
 check "built with autoreconfHook, pkg-config and makeWrapper" \
 	'q "{\"autoreconfHook\", \"pkg-config\", \"makeWrapper\"} <= set(o[\"nativeBuildInputs\"])"'
-check "against libcap, libnl, libseccomp (and static glibc for ccsb-exec)" \
-	'q "{\"libcap\", \"libnl\", \"libseccomp\", \"glibc-static\"} <= set(o[\"buildInputs\"])"'
+check "against libcap, libseccomp (and static glibc for ccsb-exec)" \
+	'q "{\"libcap\", \"libseccomp\", \"glibc-static\"} <= set(o[\"buildInputs\"])"'
 check "ccsb is wrapped with bwrap and slirp4netns on its PATH" \
 	'q "\"wrapProgram \$out/bin/ccsb\" in o[\"postInstall\"] and \"--prefix PATH : /nix/store/mock-bubblewrap/bin:/nix/store/mock-slirp4netns/bin\" in o[\"postInstall\"]"'
 check "nix run .#ccsb runs bin/ccsb (and it is the default app)" \

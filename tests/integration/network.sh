@@ -220,29 +220,35 @@ else
 	check "unusable /dev/net/tun: the command never ran" '! echo "$out" | grep -q RAN'
 fi
 
-# libnl-route-3 is ccsb-net's (the network helper), not ccsb's: unloadable,
-# a network is refused with the library and the package named; --net=none
-# still works.
-nlso=$(ldconfig -p 2>/dev/null | awk '/libnl-route-3\.so\./ { print $NF; exit }')
-if [ -n "${NETNS_OUTER_UID-}" ] || [ -z "$nlso" ]; then
-	echo "    (skipping the unloadable libnl check: needs real root and ldconfig)"
-else
-	nl_run() {
-		unshare --mount sh -c "mount --bind /dev/null '$(readlink -f "$nlso")' &&
-		cd '$D/proj' && setpriv --reuid=$NETNS_UID --regid=$NETNS_GID --clear-groups -- env -i \
-		PATH=/usr/bin:/bin HOME='$D/home' CCSB_EXEC_HELPER='$CCSB_EXEC_HELPER' '$CCSB' $*" 2>&1
-	}
-	out=$(nl_run "--no-default-allowlist --allow=198.51.100.0/24 -- sh -c 'echo RAN'")
-	st=$?
-	check "libnl unloadable: exit 125" 'test $st = 125'
-	check "libnl unloadable: names the library and the package" \
-		'echo "$out" | grep -q "libnl-route-3.*install" && echo "$out" | grep -q "ccsb-net"'
-	check "libnl unloadable: the command never ran" '! echo "$out" | grep -q RAN'
-	out=$(nl_run "--net=full -- sh -c 'echo RAN'")
-	check "libnl unloadable: --net=full refused too" '! echo "$out" | grep -q RAN'
-	out=$(nl_run "-q --net=none -- sh -c 'echo RAN'")
-	check "libnl unloadable: --net=none does not need it" 'test "$out" = RAN'
-fi
+# The network helper ccsb-net: one of another build (a record of the wrong
+# size), one that dies before answering: each refuses
+# the network with a message naming the helper and the fix; the command
+# never runs. --net=none does not need it.
+cat >"$D/proj/old-helper" <<'EOF_SH'
+#!/bin/sh
+printf 'an older protocol' >&3
+EOF_SH
+printf '#!/bin/sh\nkill -KILL $$\n' >"$D/proj/dying-helper"
+chmod 755 "$D/proj/old-helper" "$D/proj/dying-helper"
+out=$(RUN_ENV="CCSB_NET_HELPER=$D/proj/old-helper" run --no-default-allowlist \
+	--allow=198.51.100.0/24 -- sh -c 'echo RAN' 2>&1)
+st=$?
+check "helper of another build: exit 125" 'test $st = 125'
+check "helper of another build: says reinstall" \
+	'echo "$out" | grep -q "old-helper sent a message of the wrong size (protocol [0-9]* expected): reinstall ccsb"'
+check "helper of another build: the command never ran" '! echo "$out" | grep -q RAN'
+out=$(RUN_ENV="CCSB_NET_HELPER=$D/proj/dying-helper" run --net=full -- sh -c 'echo RAN' 2>&1)
+st=$?
+check "helper killed: exit 125, names the signal" \
+	'test $st = 125 && echo "$out" | grep -q "dying-helper was killed by signal 9"'
+check "helper killed: the command never ran" '! echo "$out" | grep -q RAN'
+out=$(RUN_ENV="CCSB_NET_HELPER=$D/proj/no-such-helper" run -q --net=none -- sh -c 'echo RAN' 2>&1)
+check "--net=none does not need the helper" 'test "$out" = RAN'
+# Run by hand, it says what it is.
+out=$("$(dirname "$CCSB_EXEC_HELPER")/ccsb-net" 2>&1)
+st=$?
+check "ccsb-net run by hand: exit 2 and its usage" \
+	'test $st = 2 && echo "$out" | grep -q "internal helper of libccsandbox"'
 
 # ---- nothing left behind -------------------------------------------------
 settle() {

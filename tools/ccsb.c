@@ -303,7 +303,15 @@ int main(int argc, char **argv)
 		return EXIT_CCSB;
 	}
 	if (c.action == CLI_HELP) {
-		fputs(cli_usage, stdout);
+		char *u = cli_usage();
+		if (u)
+			fputs(u, stdout);
+		free(u);
+		cli_free(&c);
+		return u ? 0 : EXIT_CCSB;
+	}
+	if (c.action == CLI_COMPLETE) {
+		cli_print_completion(stdout);
 		cli_free(&c);
 		return 0;
 	}

@@ -20,47 +20,6 @@
 #define MAX_SYMLINKS 40
 
 
-static void cli_init(struct cli *c)
-{
-	memset(c, 0, sizeof(*c));
-	cli_free(c); /* sets the "not given" values of every field */
-}
-
-/* Record `s` as owned by `c`; on failure `s` is freed. */
-static char *own(struct cli *c, char *s)
-{
-	if (!s)
-		return NULL;
-	char **v = reallocarray(c->owned, c->nowned + 1, sizeof(*v));
-	if (!v) {
-		free(s);
-		return NULL;
-	}
-	c->owned = v;
-	c->owned[c->nowned++] = s;
-	return s;
-}
-
-/* A path of the file: absolute, or "~/..." below `home`. Relative paths
- * would depend on where ccsb happens to be started. */
-static char *path_value(const char *v, const char *home, const char **why)
-{
-	char *out = NULL;
-	if (v[0] == '/')
-		return strdup(v);
-	if (v[0] == '~' && (v[1] == '/' || v[1] == '\0')) {
-		if (!home) {
-			*why = "'~' used but there is no home directory";
-			return NULL;
-		}
-		if (asprintf(&out, "%s%s", home, v + 1) < 0)
-			return NULL;
-		return out;
-	}
-	*why = "must be an absolute path or start with ~/";
-	return NULL;
-}
-
 static bool is_space(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
@@ -70,177 +29,23 @@ static bool is_space(char ch)
 static int parse_line(struct cli *c, const char *key, const char *val, const char *home,
 		      const char *where, char *errbuf, size_t len)
 {
-	const char *why = NULL;
-	if (strcmp(key, "ro") == 0 || strcmp(key, "rw") == 0) {
-		bool rw = key[1] == 'w';
-		/* PATH[:DEST], as --ro/--rw; only PATH may start with "~/". */
-		const char *colon = strchr(val, ':');
-		char *src0 = strndup(val, colon ? (size_t)(colon - val) : strlen(val));
-		if (!src0)
-			return cli_fail(errbuf, len, "out of memory");
-		char *src = src0[0] ? path_value(src0, home, &why) : NULL;
-		free(src0);
-		if (!src)
-			return cli_fail(errbuf, len, "%s: %s '%s': %s", where, key, val,
-				    why ? why : "empty path");
-		char *dest = NULL;
-		if (colon) {
-			if (colon[1] != '/') {
-				free(src);
-				return cli_fail(errbuf, len,
-					    "%s: %s '%s': destination must be an absolute path",
-					    where, key, val);
-			}
-			if (!(dest = strdup(colon + 1))) {
-				free(src);
-				return cli_fail(errbuf, len, "out of memory");
-			}
-		}
-		struct cli_bind *nb = reallocarray(c->binds, c->nbinds + 1, sizeof(*nb));
-		if (!nb) {
-			free(src);
-			free(dest);
-			return cli_fail(errbuf, len, "out of memory");
-		}
-		c->binds = nb;
-		c->binds[c->nbinds++] = (struct cli_bind){ .src = src, .dest = dest, .rw = rw };
-		return 0;
-	}
-	if (strcmp(key, "tmpfs") == 0) {
-		if (val[0] != '/')
-			return cli_fail(errbuf, len, "%s: tmpfs '%s': must be an absolute path", where,
-				    val);
-		const char *s = own(c, strdup(val));
-		if (!s || cli_push(&c->tmpfs, &c->ntmpfs, s) < 0)
-			return cli_fail(errbuf, len, "out of memory");
-		return 0;
-	}
-	if (strcmp(key, "env") == 0) {
-		if (val[0] == '=')
-			return cli_fail(errbuf, len, "%s: env '%s': missing variable name", where, val);
-		const char *s = own(c, strdup(val));
-		if (!s || cli_push(&c->env, &c->nenv, s) < 0)
-			return cli_fail(errbuf, len, "out of memory");
-		return 0;
-	}
-	if (strcmp(key, "allow") == 0) {
-		/* Checked now, so that a bad entry is reported with its line. */
-		ccsb_sandbox *sb = ccsb_sandbox_new();
-		ccsb_error *e = NULL;
-		if (!sb)
-			return cli_fail(errbuf, len, "out of memory");
-		int r = ccsb_sandbox_allow(sb, val, &e);
-		ccsb_sandbox_free(sb);
-		if (r < 0) {
-			cli_fail(errbuf, len, "%s: allow: %s", where,
-			     e ? ccsb_error_message(e) : "bad entry");
-			ccsb_error_free(e);
-			return -1;
-		}
-		const char *s = own(c, strdup(val));
-		if (!s || cli_push(&c->allow, &c->nallow, s) < 0)
-			return cli_fail(errbuf, len, "out of memory");
-		return 0;
-	}
-	if (strcmp(key, "allow-file") == 0) {
-		char *p = path_value(val, home, &why);
-		if (!p)
-			return cli_fail(errbuf, len, "%s: allow-file '%s': %s", where, val,
-				    why ? why : "out of memory");
-		const char *s = own(c, p);
-		if (!s || cli_push(&c->allow_files, &c->nallow_files, s) < 0)
-			return cli_fail(errbuf, len, "out of memory");
-		return 0;
-	}
-	if (strcmp(key, "path") == 0) {
-		char *p = path_value(val, home, &why);
-		if (!p)
-			return cli_fail(errbuf, len, "%s: path '%s': %s", where, val,
-				    why ? why : "out of memory");
-		const char *s = own(c, p);
-		if (!s || cli_push(&c->paths, &c->npaths, s) < 0)
-			return cli_fail(errbuf, len, "out of memory");
-		return 0;
-	}
-	if (strcmp(key, "net") == 0) {
-		if (strcmp(val, "none") == 0)
-			c->net = CCSB_NET_NONE;
-		else if (strcmp(val, "full") == 0)
-			c->net = CCSB_NET_FULL;
-		else if (strcmp(val, "allowlist") == 0)
-			c->net = CCSB_NET_ALLOWLIST;
-		else
+	const struct cli_option *o = cli_option_find(key);
+	if (!o || (o->where & CLI_HIDDEN) || !(o->where & CLI_CONFIG)) {
+		const char *near = cli_suggest(key, CLI_CONFIG);
+		if (o && !(o->where & CLI_HIDDEN))
 			return cli_fail(errbuf, len,
-				    "%s: net '%s': unknown mode (use none, full or allowlist)",
-				    where, val);
-		return 0;
+					"%s: '%s' is a command-line option only; remove the line",
+					where, key);
+		if (near)
+			return cli_fail(errbuf, len,
+					"%s: unknown key '%s'; did you mean '%s'? (the keys are the "
+					"long options of ccsb --help)",
+					where, key, near);
+		return cli_fail(errbuf, len,
+				"%s: unknown key '%s'; the keys are the long options of ccsb --help",
+				where, key);
 	}
-	if (strcmp(key, "memory") == 0 || strcmp(key, "pids") == 0) {
-		char opt[PATH_MAX + 64];
-		snprintf(opt, sizeof(opt), "%s: %s", where, key);
-		if (key[0] == 'm')
-			return cli_parse_memory(opt, val, &c->memory, errbuf, len);
-		return cli_parse_pids(opt, val, &c->pids, errbuf, len);
-	}
-	if (strcmp(key, "no-default-allowlist") == 0) {
-		if (strcmp(val, "true") == 0)
-			c->no_default_allowlist = true;
-		else if (strcmp(val, "false") == 0)
-			c->no_default_allowlist = false;
-		else
-			return cli_fail(errbuf, len, "%s: no-default-allowlist '%s': use true or false",
-				    where, val);
-		return 0;
-	}
-	if (strcmp(key, "git-credentials") == 0) {
-		if (strcmp(val, "true") == 0)
-			c->git_credentials = true;
-		else if (strcmp(val, "false") == 0)
-			c->git_credentials = false;
-		else
-			return cli_fail(errbuf, len, "%s: git-credentials '%s': use true or false", where,
-				    val);
-		return 0;
-	}
-	if (strcmp(key, "ssh-agent") == 0) {
-		/* true: every key; false: off; anything else: a key filter,
-		 * checked now so that a bad one is reported with its line. */
-		if (strcmp(val, "false") == 0) {
-			c->ssh_agent = NULL;
-			return 0;
-		}
-		if (strcmp(val, "true") != 0) {
-			ccsb_sandbox *sb = ccsb_sandbox_new();
-			ccsb_error *e = NULL;
-			if (!sb)
-				return cli_fail(errbuf, len, "out of memory");
-			int r = ccsb_sandbox_set_ssh_agent(sb, val, 0, &e);
-			ccsb_sandbox_free(sb);
-			if (r < 0) {
-				cli_fail(errbuf, len, "%s: ssh-agent: %s", where,
-					 e ? ccsb_error_message(e) : "bad key filter");
-				ccsb_error_free(e);
-				return -1;
-			}
-		}
-		const char *s = own(c, strdup(strcmp(val, "true") == 0 ? "" : val));
-		if (!s)
-			return cli_fail(errbuf, len, "out of memory");
-		c->ssh_agent = s;
-		return 0;
-	}
-	if (strcmp(key, "nested-userns") == 0 || strcmp(key, "allow-clipboard") == 0) {
-		int *f = key[0] == 'n' ? &c->nested_userns : &c->allow_clipboard;
-		if (strcmp(val, "true") == 0)
-			*f = 1;
-		else if (strcmp(val, "false") == 0)
-			*f = 0;
-		else
-			return cli_fail(errbuf, len, "%s: %s '%s': use true or false", where, key,
-				    val);
-		return 0;
-	}
-	return cli_fail(errbuf, len, "%s: unknown key '%s'", where, key);
+	return cli_apply(c, o, val, CLI_SRC_CONFIG, home, where, errbuf, len);
 }
 
 int config_parse(const char *buf, size_t len, const char *name, const char *home,
@@ -305,101 +110,33 @@ fail:
 	return -1;
 }
 
-/* *out = a new array holding `a` then `b`; NULL when both are empty. */
-static bool cat(const char ***out, const char **a, size_t na, const char **b, size_t nb)
-{
-	*out = NULL;
-	if (na + nb == 0)
-		return true;
-	if (!(*out = reallocarray(NULL, na + nb, sizeof(**out))))
-		return false;
-	if (na)
-		memcpy(*out, a, na * sizeof(**out));
-	if (nb)
-		memcpy(*out + na, b, nb * sizeof(**out));
-	return true;
-}
-
 int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 {
-	/* Allocate everything first, so that a failure changes nothing. */
-	size_t nb = conf->nbinds + c->nbinds, no = c->nowned + conf->nowned;
-	struct cli_bind *binds = nb ? reallocarray(NULL, nb, sizeof(*binds)) : NULL;
-	char **owned = no ? reallocarray(NULL, no, sizeof(*owned)) : NULL;
-	const char **tmpfs, **env, **allow, **files, **paths;
-	bool ok = (!nb || binds) && (!no || owned);
-	ok = cat(&paths, conf->paths, conf->npaths, c->paths, c->npaths) && ok;
-	ok = cat(&tmpfs, conf->tmpfs, conf->ntmpfs, c->tmpfs, c->ntmpfs) && ok;
-	ok = cat(&env, conf->env, conf->nenv, c->env, c->nenv) && ok;
-	ok = cat(&allow, conf->allow, conf->nallow, c->allow, c->nallow) && ok;
-	ok = cat(&files, conf->allow_files, conf->nallow_files, c->allow_files, c->nallow_files) &&
-	     ok;
-	if (!ok) {
-		free(binds);
-		free(owned);
-		free(tmpfs);
-		free(env);
-		free(allow);
-		free(files);
-		free(paths);
-		return cli_fail(errbuf, errlen, "out of memory");
+	/* The command line's options again, over the file's: lists get the
+	 * file's entries first, a value given on both comes from the command
+	 * line, as each handler applies it. */
+	struct cli n = *conf;
+	cli_init(conf);
+	for (size_t i = 0; i < c->nitems; i++) {
+		if (cli_apply(&n, c->items[i].opt, c->items[i].val, CLI_SRC_ARGV, NULL, NULL, errbuf,
+			      errlen) < 0) {
+			cli_free(&n);
+			return -1;
+		}
 	}
-
 	/* An --allow or --allow-file on the command line implies the allowlist,
 	 * as it does without a configuration. */
-	if (c->net < 0)
-		c->net = c->nallow || c->nallow_files ? CCSB_NET_ALLOWLIST : conf->net;
-	c->no_default_allowlist = c->no_default_allowlist || conf->no_default_allowlist;
-	if (!c->ssh_agent)
-		c->ssh_agent = conf->ssh_agent;
-	c->git_credentials = c->git_credentials || conf->git_credentials;
-	if (c->nested_userns < 0)
-		c->nested_userns = conf->nested_userns;
-	if (!c->memory)
-		c->memory = conf->memory;
-	if (!c->pids)
-		c->pids = conf->pids;
-	if (c->allow_clipboard < 0)
-		c->allow_clipboard = conf->allow_clipboard;
-
-	if (conf->nbinds)
-		memcpy(binds, conf->binds, conf->nbinds * sizeof(*binds));
-	if (c->nbinds)
-		memcpy(binds + conf->nbinds, c->binds, c->nbinds * sizeof(*binds));
-	free(c->binds);
-	c->binds = binds;
-	c->nbinds = nb;
-	if (c->nowned)
-		memcpy(owned, c->owned, c->nowned * sizeof(*owned));
-	if (conf->nowned)
-		memcpy(owned + c->nowned, conf->owned, conf->nowned * sizeof(*owned));
-	free(c->owned);
-	c->owned = owned;
-	c->nowned = no;
-	free(c->tmpfs);
-	c->tmpfs = tmpfs;
-	c->ntmpfs += conf->ntmpfs;
-	free(c->env);
-	c->env = env;
-	c->nenv += conf->nenv;
-	free(c->allow);
-	c->allow = allow;
-	c->nallow += conf->nallow;
-	free(c->allow_files);
-	c->allow_files = files;
-	c->nallow_files += conf->nallow_files;
-	free(c->paths);
-	c->paths = paths;
-	c->npaths += conf->npaths;
-
-	/* conf's strings moved to c: release only its arrays. */
-	free(conf->binds);
-	free(conf->owned);
-	conf->binds = NULL;
-	conf->nbinds = 0;
-	conf->owned = NULL;
-	conf->nowned = 0;
-	cli_free(conf);
+	if (c->net < 0 && (c->nallow || c->nallow_files))
+		n.net = CCSB_NET_ALLOWLIST;
+	n.action = c->action;
+	n.cmd = c->cmd;
+	n.dashdash = c->dashdash;
+	n.items = c->items;
+	n.nitems = c->nitems;
+	c->items = NULL;
+	c->nitems = 0;
+	cli_free(c);
+	*c = n;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "cli.h"
 
 /* Parse `len` bytes of `buf`; `name` is the file name used in messages.
+ * Each key is a long option of the table in cli.c, applied by its handler.
  * `out` is overwritten: an empty struct cli (net -1, uid/gid -1) plus what
  * the file sets, its strings owned by `out` (freed by cli_free()). `home`
  * expands a leading "~/" in paths; NULL makes "~/" an error. Returns 0, or
@@ -22,13 +23,14 @@
 int config_parse(const char *buf, size_t len, const char *name, const char *home,
 		 struct cli *out, char *errbuf, size_t errlen);
 
-/* Put `conf` (a parsed configuration) under `c` (the command line): conf's
- * binds, tmpfs, env, paths and allowlist entries come first, so the command line's
- * are applied after them; c's --net wins, and an --allow or --allow-file on
- * the command line selects the allowlist whatever the file says;
- * no-default-allowlist is set when either sets it. `conf` is left empty; its
- * strings now belong to `c`. Returns 0, or -1 with a message (out of
- * memory). */
+/* Put `conf` (a parsed configuration) under `c` (the command line): the
+ * command line's options are applied again, in order, over the file's, by
+ * the same handlers (cli_apply()), so lists (binds, tmpfs, env, paths,
+ * allowlist entries) get the file's entries first and a value set by both
+ * comes from the command line; an --allow or --allow-file on the command
+ * line selects the allowlist whatever the file says. `conf` is left empty;
+ * its strings now belong to `c`. Returns 0, or -1 with a message (out of
+ * memory; `c` is then unchanged). */
 int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen);
 
 /* The configuration file's path from the environment: $XDG_CONFIG_HOME

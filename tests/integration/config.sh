@@ -77,7 +77,8 @@ conf "$CONF" "# fine" "net = none" "foo = bar"
 out=$(sb sh -c 'touch ran' 2>&1)
 st=$?
 check "unknown key: exit 125" 'test $st = 125'
-check "unknown key: file:line" 'test "$out" = "ccsb: $CONF:3: unknown key '"'foo'"'"'
+check "unknown key: file:line, and where the keys are" \
+	'test "$out" = "ccsb: $CONF:3: unknown key '"'foo'"'; the keys are the long options of ccsb --help"'
 check "unknown key: nothing ran" 'test ! -e "$PROJ/ran"'
 conf "$CONF" "net = sometimes"
 out=$(sb true 2>&1)

@@ -75,6 +75,20 @@ out=$(complete --)
 missing=
 for o in $opts; do printf '%s\n' "$out" | grep -qE -- "^$o=?\$" || missing="$missing $o"; done
 check "--: every option of --help${missing:+ (missing:$missing)}" 'test -z "$missing"'
+# The completion's table comes from ccsb's option table: every fixed value
+# of every option completes.
+"$CCSB" --complete-options >"$T/table"
+n=0
+bad=
+while read -r name kind rest; do
+	[ "$kind" = words ] || continue
+	n=$((n + 1))
+	out=$(complete "${name%=}" = "")
+	for w in $rest; do printf '%s\n' "$out" | grep -qxF -- "$w" || bad="$bad ${name%=}=$w"; done
+done <"$T/table"
+check "--complete-options: the values of $n options complete${bad:+ (missing:$bad)}" \
+	'test "$n" -ge 4 && test -z "$bad"'
+check "--complete-options is not in --help" '! "$CCSB" --help | grep -q complete-options'
 out=$(complete --net = f)
 check "--net=f (split at =): full" 'test "$out" = full'
 out=$(complete --net = "")

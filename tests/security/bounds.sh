@@ -199,7 +199,7 @@ check "--pids on the command line wins over the file" 'grep -q "; tasks 60 (RLIM
 printf 'memory = lots\n' >"$THOME/.config/ccsb/config"
 sbv true
 check "a bad config value stops ccsb naming file:line" \
-	'grep -q "config:1: memory=lots: not a size (use e.g. 512M, 8G, or none)" "$T/err"'
+	'grep -q "config:1: memory .lots.: not a size (use e.g. 512M, 8G, or none)" "$T/err"'
 rm -r "$THOME/.config"
 
 sbv --memory=1.5G true

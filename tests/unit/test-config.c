@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "../../tools/cli.h"
@@ -119,9 +120,16 @@ static void test_parse(void)
 	cli_free(&c);
 	parse_error("allow-clipboard = 1\n", "c:1: allow-clipboard '1': use true or false");
 
-	parse_error("ro = /a\n# x\n\nfoo = bar\n", "c:4: unknown key 'foo'");
-	parse_error("RO = /a\n", "c:1: unknown key 'RO'");
-	parse_error("--ro = /a\n", "c:1: unknown key '--ro'");
+	parse_error("ro = /a\n# x\n\nfoo = bar\n",
+		    "c:4: unknown key 'foo'; the keys are the long options of ccsb --help");
+	parse_error("RO = /a\n", "c:1: unknown key 'RO'; did you mean 'ro'? (the keys are the "
+				 "long options of ccsb --help)");
+	parse_error("--ro = /a\n", "c:1: unknown key '--ro'; did you mean 'ro'? (the keys are the "
+				   "long options of ccsb --help)");
+	parse_error("print = true\n", "c:1: 'print' is a command-line option only; remove the line");
+	parse_error("complete-options = true\n",
+		    "c:1: unknown key 'complete-options'; the keys are the long options of ccsb --help");
+	parse_error("quiet = yes\n", "c:1: quiet 'yes': use true or false");
 	parse_error("ro /a\n", "c:1: expected 'key = value', got 'ro /a'");
 	parse_error(" = /a\n", "c:1: missing key before '='");
 	parse_error("ro =   \n", "c:1: missing value for 'ro'");
@@ -488,8 +496,8 @@ static void test_bounds(void)
 	is_int(parse("memory = none\npids = none\n", &c), 0, "none parses");
 	ok(c.memory == CCSB_BOUND_NONE && c.pids == CCSB_BOUND_NONE, "... to CCSB_BOUND_NONE");
 	cli_free(&c);
-	parse_error("memory = lots\n", "c:1: memory=lots: not a size (use e.g. 512M, 8G, or none)");
-	parse_error("pids = 0\n", "c:1: pids=0: not a number of tasks (use e.g. 4096, or none)");
+	parse_error("memory = lots\n", "c:1: memory 'lots': not a size (use e.g. 512M, 8G, or none)");
+	parse_error("pids = 0\n", "c:1: pids '0': not a number of tasks (use e.g. 4096, or none)");
 
 	char **argv = ARGS("--pids=64", "true");
 	parse("memory = 1G\npids = 512\n", &conf);
@@ -501,8 +509,216 @@ static void test_bounds(void)
 	cli_free(&c);
 }
 
+/* Everything an option can set, as text: two parses agree when these do.
+ * An option that sets a new field of struct cli needs a line here. */
+static char *dump(const struct cli *c)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+	if (!f)
+		return NULL;
+	fprintf(f, "action=%d print=%d quiet=%d nda=%d net=%d uid=%ld gid=%ld tty=%d",
+		c->action, c->print, c->quiet, c->no_default_allowlist, c->net, c->uid, c->gid,
+		c->tty);
+	fprintf(f, " noseccomp=%d nested=%d clip=%d lognet=%s ssh=%s gitcred=%d mem=%llu pids=%llu",
+		c->no_seccomp, c->nested_userns, c->allow_clipboard, c->log_net ? c->log_net : "-",
+		c->ssh_agent ? c->ssh_agent : "-", c->git_credentials, c->memory, c->pids);
+	for (size_t i = 0; i < c->nbinds; i++)
+		fprintf(f, " bind=%s:%s:%d", c->binds[i].src,
+			c->binds[i].dest ? c->binds[i].dest : "-", c->binds[i].rw);
+	static const char *const names[] = { "tmpfs", "env", "allow", "allow-file", "path" };
+	const char *const *lists[] = { c->tmpfs, c->env, c->allow, c->allow_files, c->paths };
+	size_t counts[] = { c->ntmpfs, c->nenv, c->nallow, c->nallow_files, c->npaths };
+	for (size_t l = 0; l < 5; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			fprintf(f, " %s=%s", names[l], lists[l][i]);
+	fclose(f);
+	return out;
+}
+
+/* A value for each option of the table, the same on the command line and in
+ * the file (absolute paths). A new option needs one. */
+static const struct {
+	const char *name, *val;
+} samples[] = {
+	{ "ro", "/a:/b" },
+	{ "rw", "/c" },
+	{ "tmpfs", "/t" },
+	{ "path", "/opt/bin" },
+	{ "env", "A=1" },
+	{ "net", "none" },
+	{ "allow", "192.0.2.1" },
+	{ "allow-file", "/f" },
+	{ "no-default-allowlist", NULL },
+	{ "log-net", "/log" },
+	{ "ssh-agent", "work*" },
+	{ "git-credentials", NULL },
+	{ "uid", "5" },
+	{ "gid", "6" },
+	{ "tty", "off" },
+	{ "allow-clipboard", NULL },
+	{ "no-seccomp", NULL },
+	{ "nested-userns", NULL },
+	{ "no-nested-userns", NULL },
+	{ "memory", "2G" },
+	{ "pids", "99" },
+	{ "print", NULL },
+	{ "quiet", NULL },
+	{ "help", NULL },
+	{ "version", NULL },
+	{ "complete-options", NULL },
+};
+
+/* Every entry of the option table, from the command line and from the
+ * file: the same handler, so the same result, and a visible effect. */
+static void test_table(void)
+{
+	struct cli empty;
+	cli_init(&empty);
+	char *none = dump(&empty);
+	for (size_t i = 0; i < cli_noptions; i++) {
+		const struct cli_option *o = &cli_options[i];
+		const char *val = NULL;
+		bool found = false;
+		for (size_t k = 0; k < sizeof(samples) / sizeof(*samples); k++)
+			if (strcmp(samples[k].name, o->name) == 0) {
+				val = samples[k].val;
+				found = true;
+			}
+		if (!ok(found, "--%s has a sample value in test_table()", o->name))
+			continue;
+		ok(o->apply && (o->where & (CLI_ARGV | CLI_CONFIG)),
+		   "--%s: a handler, and a place where it is accepted", o->name);
+		ok((val != NULL) == (o->has_arg != no_argument), "--%s: sample fits its argument",
+		   o->name);
+
+		char arg[128], text[128];
+		snprintf(arg, sizeof(arg), "--%s%s%s", o->name, val ? "=" : "", val ? val : "");
+		snprintf(text, sizeof(text), "%s = %s\n", o->name, val ? val : "true");
+		char **argv = ARGS(arg, "cmd");
+		struct cli a, b;
+		int ra = cli_parse(argc_of(argv), argv, &a, err, sizeof(err));
+		is_int(ra, (o->where & CLI_ARGV) ? 0 : -1, "%s: on the command line: %s", arg,
+		       ra ? err : "parses");
+		int rb = parse(text, &b);
+		is_int(rb, (o->where & CLI_CONFIG) ? 0 : -1, "%s = %s: in the file: %s", o->name,
+		       val ? val : "true", rb ? err : "parses");
+		if (!(o->where & CLI_CONFIG)) {
+			char want[256];
+			snprintf(want, sizeof(want), (o->where & CLI_HIDDEN)
+				 ? "c:1: unknown key '%s'; the keys are the long options of ccsb --help"
+				 : "c:1: '%s' is a command-line option only; remove the line",
+				 o->name);
+			is_str(err, want, "... the file says so");
+		}
+		char *da = ra ? NULL : dump(&a), *db = rb ? NULL : dump(&b);
+		if (da)
+			ok(none && strcmp(da, none) != 0, "%s: changes something: %s", arg, da);
+		if (da && db)
+			is_str(db, da, "%s: the file sets the same as the command line", o->name);
+		free(da);
+		free(db);
+		if (!ra)
+			cli_free(&a);
+		if (!rb)
+			cli_free(&b);
+
+		/* A value where none is taken, none where one is needed. */
+		if (o->has_arg == no_argument) {
+			char **av = ARGS(arg, "cmd");
+			snprintf(arg, sizeof(arg), "--%s=x", o->name);
+			snprintf(text, sizeof(text), "option '--%s' takes no value", o->name);
+			is_int(cli_parse(argc_of(av), av, &a, err, sizeof(err)), -1, "%s refused", arg);
+			is_str(err, text, "... saying so");
+		} else if (o->has_arg == required_argument) {
+			char **av = ARGS(arg);
+			snprintf(arg, sizeof(arg), "--%s", o->name);
+			snprintf(text, sizeof(text), "option '--%s' needs a value", o->name);
+			is_int(cli_parse(argc_of(av), av, &a, err, sizeof(err)), -1, "%s alone refused",
+			       arg);
+			is_str(err, text, "... saying so");
+		}
+		if (o->has_arg == no_argument && (o->where & CLI_CONFIG)) {
+			snprintf(text, sizeof(text), "%s = false\n", o->name);
+			is_int(parse(text, &b), 0, "%s = false parses: %s", o->name, err);
+			cli_free(&b);
+		}
+	}
+	free(none);
+}
+
+/* Each visible option is in --help, in the completion's table and in the
+ * man page; a hidden one in none of them. */
+static void test_documented(void)
+{
+	char *usage = cli_usage(), *comp = NULL, *man = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&comp, &n);
+	if (f) {
+		cli_print_completion(f);
+		fclose(f);
+	}
+	const char *top = getenv("top_srcdir");
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/man/ccsb.1", top ? top : "..");
+	f = fopen(path, "r");
+	if (f) {
+		n = 0;
+		ssize_t got = getdelim(&man, &n, '\0', f);
+		if (got < 0) {
+			free(man);
+			man = NULL;
+		}
+		fclose(f);
+	}
+	if (!ok(usage && comp && man, "--help, completion and %s read", path))
+		goto out;
+	for (size_t i = 0; i < cli_noptions; i++) {
+		const struct cli_option *o = &cli_options[i];
+		bool visible = (o->where & CLI_ARGV) && !(o->where & CLI_HIDDEN);
+		char help[80], line[80], roff[160];
+		snprintf(help, sizeof(help), "  %s%c%s--%s%s ", o->short_name ? "-" : "",
+			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "", o->name,
+			 o->metavar ? o->metavar : "");
+		if (!o->short_name)
+			snprintf(help, sizeof(help), "  --%s%s ", o->name, o->metavar ? o->metavar : "");
+		snprintf(line, sizeof(line), "\n--%s%s", o->name,
+			 o->has_arg == required_argument ? "=" : "");
+		/* roff writes "-" as "\-". */
+		size_t k = 0;
+		for (const char *p = o->name; *p && k < sizeof(roff) - 8; p++) {
+			if (*p == '-')
+				roff[k++] = '\\';
+			roff[k++] = *p;
+		}
+		roff[k] = '\0';
+		char want[200];
+		snprintf(want, sizeof(want), "\\-\\-%s", roff);
+		const char *m = strstr(man, want);
+		bool in_man = m && !((m[strlen(want)] >= 'a' && m[strlen(want)] <= 'z') ||
+				     m[strlen(want)] == '\\');
+		is_int(strstr(usage, help) != NULL, visible, "--%s %s --help", o->name,
+		       visible ? "in" : "not in");
+		/* The completion's table starts with a line of its own. */
+		char *nl = NULL;
+		if (asprintf(&nl, "\n%s", comp) < 0)
+			nl = NULL;
+		is_int(nl && (strstr(nl, line) != NULL), visible, "--%s %s the completion", o->name,
+		       visible ? "in" : "not in");
+		free(nl);
+		is_int(in_man, visible, "--%s %s man/ccsb.1", o->name, visible ? "in" : "not in");
+	}
+out:
+	free(usage);
+	free(comp);
+	free(man);
+}
+
 int main(void)
 {
+	test_table();
+	test_documented();
 	test_ssh_agent();
 	test_path_key();
 	test_bounds();

@@ -497,11 +497,14 @@ for t in $targets; do
 	grep -h -E '^(Done|stat::(number_of_executed_units|peak_rss_mb))' "$out/$t.log" | tr '\n' ' '
 	echo
 	if [ "$rc" -ne 0 ]; then
-		report "$t"
-		echo "$0: the $t fuzzer found a problem (exit $rc); reproducers in $out/$t-*"
 		failed="${failed-} $t"
 		status=$rc
 	fi
+done
+# Findings last, so that the end of the output (all CI shows) names them.
+for t in ${failed-}; do
+	report "$t"
+	echo "$0: the $t fuzzer found a problem; reproducers in $out/$t-*"
 done
 echo "fuzz: $ntargets targets, ${share}s each; failed:${failed- none}"
 exit "$status"

@@ -10,6 +10,7 @@
  * loop. Its socket lives in a private 0700 directory on the host, and only
  * the socket file itself is bound inside. */
 #include "internal.h"
+#include "events.h"
 #include "gitcred.h"
 #include "sshagent.h"
 
@@ -84,6 +85,7 @@ struct ccsb_broker {
 	size_t nserved, ndenied;
 	const struct ccsb_agent_filter *filter; /* the policy's; unchanged during a run */
 	int log_fd;
+	struct ccsb_events *ev; /* the policy's stream; emitting is thread-safe */
 	struct client cl[MAX_CLIENTS];
 	/* Written by the thread, read once it has been joined. */
 	struct keystat keys[MAX_KEYSTATS];
@@ -323,6 +325,12 @@ static void note_refused(struct ccsb_broker *b, const char *what)
 	b->nrefusals++;
 	if (b->log_fd >= 0)
 		dprintf(b->log_fd, "ssh-agent: refused %s\n", what);
+	if (ccsb__events_on(b->ev)) {
+		struct ccsb_jbuf e = { 0 };
+		ccsb__jb_str(&e, "action", "refused");
+		ccsb__jb_str(&e, "what", what);
+		ccsb__event_emit(b->ev, "ssh_agent", &e);
+	}
 	for (size_t i = 0; i < b->nrefused; i++) {
 		if (strcmp(b->refused[i].what, what) == 0) {
 			b->refused[i].count++;
@@ -349,6 +357,15 @@ static void note_signed(struct ccsb_broker *b, const struct ccsb_agent_req *q,
 	b->nsigs++;
 	if (b->log_fd >= 0)
 		dprintf(b->log_fd, "ssh-agent: signed %s with %s %s '%s'\n", what, type, fp, cm);
+	if (ccsb__events_on(b->ev)) {
+		struct ccsb_jbuf e = { 0 };
+		ccsb__jb_str(&e, "action", "signed");
+		ccsb__jb_str(&e, "what", what);
+		ccsb__jb_str(&e, "key_type", type);
+		ccsb__jb_str(&e, "fingerprint", fp);
+		ccsb__jb_str(&e, "comment", cm);
+		ccsb__event_emit(b->ev, "ssh_agent", &e);
+	}
 	for (size_t i = 0; i < b->nkeys; i++) {
 		if (strcmp(b->keys[i].fp, fp) == 0) {
 			b->keys[i].count++;
@@ -620,6 +637,19 @@ static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *
 	return got;
 }
 
+static void cred_event(struct ccsb_broker *b, const char *action, const char *host,
+		       const char *why)
+{
+	if (!ccsb__events_on(b->ev))
+		return;
+	struct ccsb_jbuf e = { 0 };
+	ccsb__jb_str(&e, "action", action);
+	ccsb__jb_str(&e, "host", host);
+	if (why)
+		ccsb__jb_str(&e, "why", why);
+	ccsb__event_emit(b->ev, "git_credential", &e);
+}
+
 /* One request a connection: read it to its end, answer, close. */
 static void serve_cred(struct ccsb_broker *b, struct client *c)
 {
@@ -662,6 +692,7 @@ static void serve_cred(struct ccsb_broker *b, struct client *c)
 		note(b->served, &b->nserved, host);
 		if (b->log_fd >= 0)
 			dprintf(b->log_fd, "git-credential: served %s\n", host);
+		cred_event(b, "served", host, NULL);
 	} else {
 		int k = snprintf(ans, sizeof(ans), "refused: %s: %s\n", host, why);
 		send_all(b, c->fd, (uint8_t *)ans, (size_t)k, CLIENT_TIMEOUT_MS);
@@ -669,6 +700,7 @@ static void serve_cred(struct ccsb_broker *b, struct client *c)
 		note(b->denied, &b->ndenied, what);
 		if (b->log_fd >= 0)
 			dprintf(b->log_fd, "git-credential: refused %s\n", what);
+		cred_event(b, "refused", host, why);
 	}
 	explicit_bzero(out, sizeof(out));
 	explicit_bzero(ans, sizeof(ans));
@@ -856,6 +888,7 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 		b->cl[i] = (struct client){ .fd = -1, .up = -1 };
 	b->filter = sb->agent_filter;
 	b->log_fd = sb->dns_log_fd;
+	b->ev = sb->events;
 	int r;
 	if (sb->ssh_agent) {
 		b->upstream.sun_family = AF_UNIX;

@@ -326,6 +326,65 @@ size_t ccsb_sandbox_report_count(const ccsb_sandbox *sb);
 /* Item `i` of the last run's exit report (borrowed, valid until the next run
  * or ccsb_sandbox_free()); NULL past the end or for NULL. */
 const char *ccsb_sandbox_report_item(const ccsb_sandbox *sb, size_t i);
+
+/* ---- event stream ----------------------------------------------------- */
+
+/* The value of "v" in every event line; raised when a field changes meaning
+ * or goes away (new events and fields keep it). */
+#define CCSB_EVENTS_VERSION 1
+/* Write the event stream of each run to `fd` (borrowed, not closed; -1:
+ * none, the default): one JSON object a line, written as things happen,
+ * described by docs/events.schema.json. Every line has "v"
+ * (CCSB_EVENTS_VERSION), "seq" (1, 2, ... within the run), "time" (UTC,
+ * RFC 3339 with milliseconds) and "event":
+ *  - "start": the sandbox is complete and its command is released: the
+ *    policy's summary (command, cwd, network mode and allowlist size, the
+ *    host paths it may write, seccomp, bounds, ssh-agent and git
+ *    credentials) and the pids of the supervisor and of the sandbox's pid 1;
+ *  - "dns_refused": the allowlist's resolver refused a name;
+ *  - "route_added": an allowed name's answer opened a host route;
+ *  - "ssh_agent" / "git_credential": the broker signed, served or refused a
+ *    request;
+ *  - "report": an item of the exit report (ccsb_sandbox_report_item()), with
+ *    the part that reported it ("guard", "state", "broker", "terminal"): the
+ *    persistence guard's quarantines, replacements and warnings come as
+ *    these, as they happen at the end of the run;
+ *  - "bound": a resource bound was hit, as far as it can be seen from
+ *    outside the sandbox: OOM kills and refused forks counted by the systemd
+ *    scope's cgroup (memory.events, pids.events), else OOM kills counted
+ *    by the host (/proc/vmstat: any process's, during the run). A fork
+ *    refused by RLIMIT_NPROC and a full tmpfs are seen only inside (EAGAIN,
+ *    ENOSPC) and are not reported;
+ *  - "exit": the run's end: "status" (what ccsb_sandbox_run() returns, or
+ *    null with "error"), "duration_ms", "peak_rss" (bytes: the largest
+ *    resident set of one process of the sandbox, from wait4()'s ru_maxrss;
+ *    null when unknown), "reported" (exit report items) and "dropped".
+ * Strings from inside the sandbox (names, paths, commands) are escaped: a
+ * line holds one object, in valid UTF-8 (bytes that are not become U+FFFD).
+ * Writing never blocks the sandbox or the thread that emits: pipes, FIFOs
+ * and terminals are reopened non-blocking through /proc (the caller's own
+ * descriptor keeps its flags; without /proc, O_NONBLOCK is set on it for the
+ * run), sockets are written with MSG_DONTWAIT, and up to 256 KiB of lines
+ * wait in memory for a slow reader. A line that does not fit is dropped;
+ * the next line written has "dropped": how many were lost just before it,
+ * and the exit event the run's total. The end of the run waits up to 2 s for
+ * the reader to take the last lines. A reader that is gone (EPIPE) loses
+ * the rest; SIGPIPE is not raised. -EBADF for a descriptor that is not open,
+ * -ENOMEM. */
+int ccsb_sandbox_set_events_fd(ccsb_sandbox *sb, int fd);
+/* An event line (NUL-terminated, without the newline; borrowed for the
+ * call), its length, and the data given with the callback. */
+typedef void (*ccsb_event_fn)(const char *line, size_t len, void *data);
+/* Call `fn` with each event line, in the order of "seq", one call at a
+ * time, from the thread that emits it: the supervising thread, or the
+ * broker's thread for "ssh_agent" and "git_credential". It must return
+ * quickly and must not call the library on this policy. Every line reaches
+ * it, whether or not a descriptor's reader keeps up. NULL: none (the
+ * default). -EINVAL for a NULL policy, -ENOMEM. */
+int ccsb_sandbox_set_event_callback(ccsb_sandbox *sb, ccsb_event_fn fn, void *data);
+/* Lines of the last run's stream lost by the descriptor (a slow or missing
+ * reader), the exit line included when it could not be written. */
+uint64_t ccsb_sandbox_events_dropped(const ccsb_sandbox *sb);
 /* Flags for ccsb_sandbox_set_ssh_agent(). */
 enum {
 	/* Also bind read-only, when they exist: the caller's ~/.ssh/known_hosts

@@ -227,6 +227,8 @@ struct ccsb_sandbox {
 	bool allow_clipboard; /* the pty relay passes OSC 52 writes; default false */
 	int dns_log_fd;     /* -1: none; one line per refused query */
 	int dns_summary_fd; /* -1: none; refused names at the end of a run */
+	/* The event stream (events.c); NULL until one is configured. */
+	struct ccsb_events *events;
 	/* The exit report of the last run (report.c). */
 	char **report;
 	size_t nreport, capreport;
@@ -291,8 +293,11 @@ void ccsb__format_size(uint64_t v, char *buf, size_t len);
 /* ---- exit report (report.c) ------------------------------------------ */
 
 /* Add one item to the exit report ("what: path (why)"); control characters
- * are replaced. -ENOMEM. */
-int ccsb__report(ccsb_sandbox *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ * are replaced. The same item goes to the event stream as a "report" event
+ * whose source is the calling file's name. -ENOMEM. */
+int ccsb__report_at(ccsb_sandbox *sb, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define ccsb__report(sb, ...) ccsb__report_at(sb, __FILE__, __VA_ARGS__)
 void ccsb__report_clear(ccsb_sandbox *sb);
 /* The block on report_fd; nothing when there is no item. */
 void ccsb__report_write(const ccsb_sandbox *sb);

@@ -4,6 +4,7 @@
  * items with ccsb__report(); ccsb_sandbox_run() writes them as one block when
  * the run ends, and nothing at all when there is none. */
 #include "internal.h"
+#include "events.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int ccsb__report(ccsb_sandbox *sb, const char *fmt, ...)
+int ccsb__report_at(ccsb_sandbox *sb, const char *file, const char *fmt, ...)
 {
 	if (sb->nreport == sb->capreport) {
 		size_t cap = sb->capreport ? 2 * sb->capreport : 8;
@@ -28,6 +29,8 @@ int ccsb__report(ccsb_sandbox *sb, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return -ENOMEM;
+	/* The event has the text as written: its encoding escapes it. */
+	ccsb__event_report(sb->events, file, sb->report[sb->nreport]);
 	/* One item a line, whatever the sandbox named its files. */
 	for (char *p = sb->report[sb->nreport]; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

@@ -6,6 +6,7 @@
 #include "dns.h"
 #include "rtnl.h"
 #include "slirp.h"
+#include "events.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,6 +86,7 @@ struct ccsb_resolver {
 	const struct ccsb_allowlist *al;
 	bool ipv6;
 	int udp, tcp, rtnl, log_fd;
+	struct ccsb_events *ev; /* NULL: no event stream */
 	struct server servers[MAX_SERVERS];
 	int nservers;
 	struct pending *pend; /* MAX_PENDING */
@@ -180,7 +182,8 @@ static bool route_known(const struct ccsb_resolver *r, int family, const uint8_t
 
 /* A host route via slirp's gateway, added (or replaced) at once: the kernel
  * handles a netlink request inside sendmsg(), so its answer is already
- * queued when that returns. 0 or -errno. */
+ * queued when that returns. 1 when added, 0 when there already was one, or
+ * -errno. */
 static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 {
 	static const uint8_t gw4[4] = CCSB_SLIRP_GW4;
@@ -236,14 +239,14 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 				struct route *v = realloc(r->routes, cap * sizeof(*v));
 
 				if (!v)
-					return 0; /* routed; only not remembered */
+					return 1; /* routed; only not remembered */
 				r->routes = v;
 				r->caproutes = cap;
 			}
 			r->routes[r->nroutes].family = (uint8_t)family;
 			memcpy(r->routes[r->nroutes].addr, a, alen);
 			r->nroutes++;
-			return 0;
+			return 1;
 		}
 	}
 }
@@ -252,6 +255,7 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 
 static void note_refused(struct ccsb_resolver *r, const struct ccsb_dns_query *q)
 {
+	ccsb__event_dns_refused(r->ev, q->qname, q->qtype);
 	if (r->log_fd >= 0)
 		dprintf(r->log_fd, "dns: refused %s (type %u)\n", q->qname[0] ? q->qname : ".",
 			(unsigned)q->qtype);
@@ -556,10 +560,13 @@ static void handle_answer(struct ccsb_resolver *r, struct pending *p, uint8_t *m
 
 		if (!x->chain || (x->family == AF_INET6 && !r->ipv6))
 			continue;
-		if (add_route(r, x->family, x->addr) < 0) {
+		int added = add_route(r, x->family, x->addr);
+		if (added < 0) {
 			pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
 			return;
 		}
+		if (added)
+			ccsb__event_route_added(r->ev, p->q.qname, x->family, x->addr);
 	}
 	size_t n = ccsb__dns_finish_answer(msg, len, a, &p->q,
 					   p->conn < 0 ? ccsb__dns_udp_limit(&p->q)
@@ -882,6 +889,12 @@ int ccsb__resolver_new(struct ccsb_resolver **out, const struct ccsb_allowlist *
 	read_servers(r, conf);
 	*out = r;
 	return 0;
+}
+
+void ccsb__resolver_set_events(struct ccsb_resolver *r, struct ccsb_events *ev)
+{
+	if (r)
+		r->ev = ev;
 }
 
 void ccsb__resolver_free(struct ccsb_resolver *r)

@@ -43,6 +43,10 @@ void ccsb__resolver_io(struct ccsb_resolver *r, const struct pollfd *pfd, int n)
  * --allow=a.example, or the config line 'allow = a.example'\n" to fd, when
  * any name was refused. */
 void ccsb__resolver_summary(const struct ccsb_resolver *r, int fd);
+/* Send "dns_refused" and "route_added" events to `ev` (borrowed; NULL:
+ * none). */
+struct ccsb_events;
+void ccsb__resolver_set_events(struct ccsb_resolver *r, struct ccsb_events *ev);
 void ccsb__resolver_free(struct ccsb_resolver *r);
 
 #endif

@@ -2,6 +2,7 @@
 /* The policy object: setters and pure helpers. Nothing here touches the
  * host. */
 #include "internal.h"
+#include "events.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -110,6 +111,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	free(sb->report);
 	ccsb__broker_free_policy(sb);
 	ccsb__state_free(sb->state);
+	ccsb__events_free(sb->events);
 	free(sb);
 }
 

@@ -4,7 +4,7 @@
 # configuration parser and writer, the ssh-agent protocol, the git credential
 # protocol, the readers of the user's registry configuration, the D-Bus
 # replies of the systemd scope, the terminal escape filter, the ccsb-net
-# protocol and rtnetlink answers) with
+# protocol and rtnetlink answers, the event stream's JSON encoder) with
 # libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -14,7 +14,7 @@
 #
 # CLANG overrides the compiler; FUZZ_JOBS runs that many workers in parallel;
 # FUZZ_TARGETS="dns" (or "allowlist", "sshagent", "gitcred", "state-merge",
-# "registries") runs only those.
+# "registries", "events") runs only those.
 set -eu
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
@@ -26,7 +26,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter netproto}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter netproto events}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -391,6 +391,25 @@ seed_netproto() {
 "\x00\x00\x00\x00"
 "\x02\x00\x00\x00"
 "\xff\xff\xff\xff"
+# Names and paths as the sandbox may choose them: escapes, quotes, a
+# line separator, invalid UTF-8 (overlong, surrogate, truncated).
+seed_events() {
+	corpus=$1
+	printf '\005a.example\tb"c\\d\n' >"$corpus/seed-escapes"
+	printf '\003caf\303\251 \342\200\250 \360\237\230\200 \300\257 \355\240\200 \342\202' \
+		>"$corpus/seed-utf8"
+	printf '\000x","event":"exit","status":0}\n{"v":1' >"$corpus/seed-inject"
+	cat >"$out/events.dict" <<'DICT'
+"\\"
+"\""
+"\x0a"
+"\x1b"
+"\x7f"
+"\xc0\xaf"
+"\xed\xa0\x80"
+"\xe2\x80\xa8"
+"\xf4\x90\x80\x80"
+"\xef\xbf\xbd"
 DICT
 }
 
@@ -410,6 +429,7 @@ run() {
 	registries) seed_registries "$corpus" ;;
 	escfilter) seed_escfilter "$corpus" ;;
 	netproto) seed_netproto "$corpus" ;;
+	events) seed_events "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -458,6 +478,7 @@ for t in $targets; do
 	registries) build registries ../tools/registries.c ;;
 	escfilter) build escfilter escfilter.c ;;
 	netproto) build netproto netproto.c rtnl.c ;;
+	events) build events json.c ;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -489,6 +510,8 @@ for t in $targets; do
 	escfilter) maxlen=2048 ;;
 	# a message, a request with a few prefixes, a netlink answer
 	netproto) maxlen=1024 ;;
+	# names and paths: a DNS name is 253 bytes, a path 4096
+	events) maxlen=4200 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

@@ -305,6 +305,33 @@ size_t ccsb_sandbox_allowlist_name_count(const ccsb_sandbox *sb);
  * allowed, 0 not; -EINVAL for a NULL sandbox or a `host` that is neither an
  * address nor a valid name (a pattern or a prefix included). */
 int ccsb_sandbox_allowlist_match(const ccsb_sandbox *sb, const char *host);
+/* Publish a TCP port of the sandbox on the host, as podman's -p: `spec`
+ * (borrowed) is "[HOST_ADDR:]HOST_PORT[:SANDBOX_PORT]" (an IPv6 HOST_ADDR in
+ * brackets; default 127.0.0.1; SANDBOX_PORT defaults to HOST_PORT). During
+ * ccsb_sandbox_run() the library listens on HOST_ADDR:HOST_PORT (bound
+ * before the sandbox starts: a port already taken fails the run with
+ * -EADDRINUSE before anything runs) and relays each connection to the
+ * sandbox's own 127.0.0.1:SANDBOX_PORT, or [::1]:SANDBOX_PORT when that is
+ * refused, so a server inside that listens on its loopback is reached. The
+ * connections inside are made by the library, in the sandbox's network
+ * namespace, from a thread of its own; the allowlist is not involved.
+ * Needs CCSB_NET_ALLOWLIST or CCSB_NET_FULL (the run fails with -EINVAL
+ * under CCSB_NET_NONE). UDP is not relayed. -EINVAL naming the problem for
+ * a bad spec or a host port published twice; -E2BIG beyond 64. */
+int ccsb_sandbox_add_publish(ccsb_sandbox *sb, const char *spec, ccsb_error **err);
+/* Let the sandbox reach the host's 127.0.0.1:`port` (1-65535) as its own
+ * 127.0.0.1:`port` and [::1]:`port` (so "localhost:PORT" works), and nothing
+ * else of the host: listeners on the sandbox's loopback, whose connections
+ * the library relays to the host's loopback from its own thread. The
+ * network's host-loopback block stays. A port added twice counts once.
+ * Needs CCSB_NET_ALLOWLIST or CCSB_NET_FULL, as ccsb_sandbox_add_publish().
+ * -EINVAL for port 0 or above 65535; -E2BIG beyond 64 ports. */
+int ccsb_sandbox_add_host_port(ccsb_sandbox *sb, unsigned port, ccsb_error **err);
+/* One line describing the published and host ports ("published
+ * 127.0.0.1:5173 -> sandbox 5173; host ports 5432, 3128"), cut to `len`
+ * (buf may be NULL with len 0); returns how many there are (0: the line is
+ * empty). */
+size_t ccsb_sandbox_describe_ports(const ccsb_sandbox *sb, char *buf, size_t len);
 /* Reports of the CCSB_NET_ALLOWLIST mode's filtering resolver, written by
  * ccsb_sandbox_run() to descriptors the caller keeps open (borrowed; -1:
  * none, the default): `log_fd` gets one line per refused query

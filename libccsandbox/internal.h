@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
 
@@ -248,6 +249,12 @@ struct ccsb_sandbox {
 	bool ssh_agent, git_credentials;
 	struct ccsb_agent_filter *agent_filter;
 	struct ccsb_broker *broker;
+	/* Port relays (relay.c): the policy, and during a run the relay. */
+	struct ccsb_publish *publish;
+	size_t npublish;
+	uint16_t host_ports[CCSB_HOST_PORTS_MAX];
+	size_t nhost_ports;
+	struct ccsb_relay *relay;
 	/* Claude Code's state (state.c); NULL without CCSB_DEFAULTS_CLAUDE_STATE. */
 	struct ccsb_state *state;
 	/* Resource bounds (bounds.c): bytes and tasks, CCSB_BOUND_NONE for
@@ -265,6 +272,31 @@ struct ccsb_sandbox {
 		char why[256];     /* what is missing, when not all of it */
 	} scope;
 };
+
+/* ---- port relays (relay.c) ----------------------------------------- */
+
+#define CCSB_PUBLISH_MAX 64
+
+/* A --publish: a host listener relayed to the sandbox's loopback. */
+struct ccsb_publish {
+	struct sockaddr_storage addr; /* host address and port to listen on */
+	socklen_t alen;
+	uint16_t host_port, sandbox_port;
+	char text[64]; /* "127.0.0.1:8080", "[::1]:8080" */
+};
+
+/* Before the sandbox is started: bind the published ports on the host (a
+ * taken port is an error here, before anything runs). Nothing to do (0)
+ * without published or host ports. */
+int ccsb__relay_bind(ccsb_sandbox *sb, ccsb_error **err);
+/* Once the network is up and before the command is released: take the
+ * host-port listeners from `net`, start the socket factory for the
+ * published ports and the relay thread. Adds the network helper's warning
+ * to the exit report. */
+int ccsb__relay_start(ccsb_sandbox *sb, struct ccsb_net *net, pid_t child, ccsb_error **err);
+/* Stop the thread, close every relayed connection. Idempotent. */
+void ccsb__relay_stop(ccsb_sandbox *sb);
+void ccsb__relay_free_policy(ccsb_sandbox *sb);
 
 /* ---- resource bounds (bounds.c) -------------------------------------- */
 

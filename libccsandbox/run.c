@@ -467,6 +467,8 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	}
 	r = ccsb__broker_start(sb, err);
 	if (r == 0)
+		r = ccsb__relay_bind(sb, err);
+	if (r == 0)
 		r = ccsb__guard_build_argv(sb, cmd, true, use_pty, &argv, err);
 	if (r < 0)
 		goto out_free;
@@ -560,6 +562,8 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 			.prefixes = merged,
 			.ipv6 = false,
 			.dns = sb->net == CCSB_NET_ALLOWLIST,
+			.host_ports = sb->host_ports,
+			.nhost_ports = sb->nhost_ports,
 		};
 		r = ccsb__net_start(&plan, l.child, &net, err);
 		if (r < 0) {
@@ -570,6 +574,10 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 		if (plan.dns && (r = ccsb__resolver_new(&dns, merged, plan.ipv6, &net.dns_udp,
 						       &net.dns_tcp, &net.rtnl, sb->dns_log_fd,
 						       err)) < 0) {
+			kill(l.child, SIGKILL);
+			goto out_wait;
+		}
+		if ((r = ccsb__relay_start(sb, &net, l.child, err)) < 0) {
 			kill(l.child, SIGKILL);
 			goto out_wait;
 		}
@@ -676,6 +684,7 @@ out_wait:
 	ccsb__resolver_free(dns);
 	ccsb__guard_finish(sb);
 	ccsb__broker_stop(sb);
+	ccsb__relay_stop(sb);
 	ccsb__state_finish(sb, &state);
 	ccsb__pty_report(&pty, sb);
 	ccsb__report_write(sb);
@@ -709,6 +718,7 @@ out_mask:
 		prctl(PR_SET_CHILD_SUBREAPER, 0);
 out_free:
 	ccsb__broker_stop(sb);
+	ccsb__relay_stop(sb);
 	ccsb__strv_free(argv);
 	ccsb__strv_free(envp);
 	return r;

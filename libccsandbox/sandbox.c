@@ -91,6 +91,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	if (!sb)
 		return;
 	ccsb__broker_stop(sb);
+	ccsb__relay_stop(sb);
 	if (sb->stale_slirp > 0)
 		waitpid(sb->stale_slirp, NULL, WNOHANG);
 	for (size_t i = 0; i < sb->nmounts; i++)
@@ -110,6 +111,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	ccsb__report_clear(sb);
 	free(sb->report);
 	ccsb__broker_free_policy(sb);
+	ccsb__relay_free_policy(sb);
 	ccsb__state_free(sb->state);
 	ccsb__events_free(sb->events);
 	free(sb);

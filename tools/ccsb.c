@@ -16,6 +16,7 @@
 #include "doctor.h"
 #include "toolenv.h"
 #include "netdefaults.h"
+#include "ports.h"
 
 #define EXIT_CCSB 125
 
@@ -210,7 +211,7 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 			if ((r = ccsb_sandbox_allow(sb, c->allow[i], err)) < 0)
 				return r;
 	}
-	return 0;
+	return ports_apply(sb, c->publish, c->npublish, c->host_ports, c->nhost_ports, err);
 }
 
 static void describe_net(const ccsb_sandbox *sb, FILE *f, const char *prefix)
@@ -229,6 +230,7 @@ static void describe_net(const ccsb_sandbox *sb, FILE *f, const char *prefix)
 	} else {
 		fprintf(f, "%snetwork: none (loopback only)\n", prefix);
 	}
+	ports_describe(sb, f, prefix);
 }
 
 /* Claude Code's own sandbox (settings key sandbox.enabled) runs each Bash

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ccsandbox.h"
+#include "ports.h"
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -222,6 +223,32 @@ static int apply_allow_file(struct cli *c, const char *val, const struct cli_ctx
 	if (!*val)
 		return cli_fail(x->err, x->errlen, "empty file name");
 	return push(c, &c->allow_files, &c->nallow_files, keep_path(c, val, x), x);
+}
+
+/* Both checked now, so that a bad value is reported with its option or
+ * line; ccsb adds them to the policy with ports_apply(). */
+static int apply_publish(struct cli *c, const char *val, const struct cli_ctx *x)
+{
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	ccsb_error *e = NULL;
+	if (!sb)
+		return oom(x);
+	int r = ccsb_sandbox_add_publish(sb, val, &e);
+	ccsb_sandbox_free(sb);
+	if (r < 0) {
+		cli_fail(x->err, x->errlen, "%s", e ? ccsb_error_message(e) : "bad value");
+		ccsb_error_free(e);
+		return -1;
+	}
+	return push(c, &c->publish, &c->npublish, keep(c, val, x), x);
+}
+
+static int apply_host_port(struct cli *c, const char *val, const struct cli_ctx *x)
+{
+	unsigned ports[64];
+	if (ports_parse_list(val, ports, N_ELEMENTS(ports), x->err, x->errlen) < 0)
+		return -1;
+	return push(c, &c->host_ports, &c->nhost_ports, keep(c, val, x), x);
 }
 
 static int apply_no_default_allowlist(struct cli *c, const char *val, const struct cli_ctx *x)
@@ -443,6 +470,18 @@ const struct cli_option cli_options[] = {
 	  "do not load the installed ip-ranges.txt", NULL, NULL, apply_no_default_allowlist },
 	{ "log-net", 0, required_argument, BOTH, NULL, "=FILE",
 	  "append one line per refused DNS query to FILE", NULL, "file", apply_log_net },
+	{ "publish", 0, required_argument, BOTH, NULL, "=[ADDR:]PORT[:PORT]",
+	  "listen on the host (ADDR: 127.0.0.1),\n"
+	  "relay to the sandbox's own 127.0.0.1:PORT (the\n"
+	  "last PORT when two are given); TCP; repeatable",
+	  NULL, NULL, apply_publish },
+	{ "host-port", 0, required_argument, BOTH, NULL, "=PORT[,PORT...]",
+	  "the host's 127.0.0.1:PORT as the\n"
+	  "sandbox's own 127.0.0.1:PORT (and localhost),\n"
+	  "nothing else of the host; a proxy on the host's\n"
+	  "loopback that HTTP(S)_PROXY names is relayed so\n"
+	  "by itself",
+	  NULL, NULL, apply_host_port },
 	{ "ssh-agent", 0, optional_argument, BOTH, "Credentials", "[=KEYFILTER]",
 	  "relay your ssh-agent: list keys and sign only;\n"
 	  "KEYFILTER: comma-separated comment globs or\n"
@@ -693,6 +732,8 @@ void cli_free(struct cli *c)
 	free(c->allow);
 	free(c->allow_files);
 	free(c->paths);
+	free(c->publish);
+	free(c->host_ports);
 	for (size_t i = 0; i < c->nowned; i++)
 		free(c->owned[i]);
 	free(c->owned);

@@ -40,6 +40,10 @@ struct cli {
 	 * ccsb_sandbox_set_memory_max()/_set_pids_max() (CCSB_BOUND_NONE
 	 * for "none"). */
 	unsigned long long memory, pids;
+	/* --publish=SPEC and --host-port=PORT[,PORT...], as given (checked);
+	 * borrowed (or owned via `owned`). */
+	const char **publish, **host_ports;
+	size_t npublish, nhost_ports;
 	char **cmd;       /* borrowed: the rest of argv */
 	bool dashdash;    /* a "--" came before the command ("ccsb -- doctor") */
 	char **owned;     /* strings that cli_free() frees (the config file's) */

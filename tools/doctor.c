@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "doctor.h"
+#include "ports.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -800,6 +801,52 @@ static void check_proxy(void)
 		say(lv == 0 ? OK : WARNING, fix[0] ? fix : NULL, "%s", what);
 }
 
+/* Published and host ports the configuration asks for, and the proxy
+ * relayed by itself. */
+static void check_ports(void)
+{
+	struct cli c;
+	char used[PATH_MAX], msg[PATH_MAX + 512], line[1024];
+	ccsb_error *e = NULL;
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	int r;
+
+	cli_init(&c);
+	if (!sb || config_load(&c, used, sizeof(used), msg, sizeof(msg)) < 0) {
+		cli_free(&c);
+		ccsb_sandbox_free(sb);
+		return; /* check_config() says why */
+	}
+	r = ccsb_sandbox_set_net(sb, c.net >= 0 ? (ccsb_net_mode)c.net : CCSB_NET_ALLOWLIST, &e);
+	if (r == 0)
+		r = ports_apply(sb, c.publish, c.npublish, c.host_ports, c.nhost_ports, &e);
+	if (r < 0) {
+		say(FAILURE, "fix the publish or host-port line of the configuration", "ports: %s",
+		    e ? ccsb_error_message(e) : strerror(-r));
+	} else if (!ccsb_sandbox_describe_ports(sb, line, sizeof(line))) {
+		say(OK, NULL, "ports: none published, no host ports");
+	} else {
+		char *text = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&text, &n);
+		if (f) {
+			ports_describe(sb, f, "");
+			fclose(f);
+		}
+		if (text && n && text[n - 1] == '\n')
+			text[n - 1] = '\0';
+		if (c.net == CCSB_NET_NONE && c.npublish + c.nhost_ports)
+			say(FAILURE, "remove 'net = none' from the configuration, or the ports",
+			    "%s: net = none cannot relay them", text ? text : "ports");
+		else
+			say(OK, NULL, "%s", text ? text : "ports");
+		free(text);
+	}
+	ccsb_error_free(e);
+	ccsb_sandbox_free(sb);
+	cli_free(&c);
+}
+
 static void check_claude(void)
 {
 	char path[PATH_MAX], real[PATH_MAX];
@@ -919,6 +966,7 @@ int doctor_main(char *const args[])
 	check_config();
 	check_policy();
 	check_proxy();
+	check_ports();
 	check_claude();
 	if (failures)
 		printf("%d check%s failed: ccsb cannot run with full protection until %s fixed\n",

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "netdefaults.h"
+#include "ports.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -256,9 +257,15 @@ int netdefaults_check_proxy(char *what, size_t whatlen, char *fix, size_t fixlen
 			   : config_path(where, sizeof(where)) == 0 ? where
 								    : "~/.config/ccsb/config";
 	int level = 0;
+	unsigned lports[8];
+	const char *lvars[8];
+	size_t nl = ports_loopback_proxies(lports, lvars, 8);
 	if (c.net == CCSB_NET_NONE) {
 		snprintf(what, whatlen, "proxy: %s (%s) is not reachable: net = none", host, var);
 		level = 1;
+	} else if (nl && strcmp(lvars[0], var) == 0) {
+		snprintf(what, whatlen, "proxy: %s (%s) is on the host's loopback: relayed into the "
+			 "sandbox (host port %u)", host, var, lports[0]);
 	} else if (c.net == CCSB_NET_FULL) {
 		snprintf(what, whatlen, "proxy: %s (%s) is reachable: net = full", host, var);
 	} else {

@@ -527,10 +527,13 @@ static char *dump(const struct cli *c)
 	for (size_t i = 0; i < c->nbinds; i++)
 		fprintf(f, " bind=%s:%s:%d", c->binds[i].src,
 			c->binds[i].dest ? c->binds[i].dest : "-", c->binds[i].rw);
-	static const char *const names[] = { "tmpfs", "env", "allow", "allow-file", "path" };
-	const char *const *lists[] = { c->tmpfs, c->env, c->allow, c->allow_files, c->paths };
-	size_t counts[] = { c->ntmpfs, c->nenv, c->nallow, c->nallow_files, c->npaths };
-	for (size_t l = 0; l < 5; l++)
+	static const char *const names[] = { "tmpfs",	   "env",  "allow",	"allow-file",
+					     "path",	   "publish", "host-port" };
+	const char *const *lists[] = { c->tmpfs, c->env,     c->allow,	    c->allow_files,
+				       c->paths, c->publish, c->host_ports };
+	size_t counts[] = { c->ntmpfs, c->nenv,	    c->nallow,	    c->nallow_files,
+			    c->npaths, c->npublish, c->nhost_ports };
+	for (size_t l = 0; l < 7; l++)
 		for (size_t i = 0; i < counts[l]; i++)
 			fprintf(f, " %s=%s", names[l], lists[l][i]);
 	fclose(f);
@@ -552,6 +555,8 @@ static const struct {
 	{ "allow-file", "/f" },
 	{ "no-default-allowlist", NULL },
 	{ "log-net", "/log" },
+	{ "publish", "8080:80" },
+	{ "host-port", "5432,6379" },
 	{ "ssh-agent", "work*" },
 	{ "git-credentials", NULL },
 	{ "uid", "5" },

@@ -2,6 +2,7 @@
 /* Policy -> bwrap command line. Pure: no host state is read here, so the
  * same policy always gives the same argv (golden tests, --print). */
 #include "internal.h"
+#include "plan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -326,7 +327,15 @@ int ccsb__build_argv_extra(const ccsb_sandbox *sb, char *const cmd[], bool with_
 CCSB_EXPORT int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[],
 					char ***argv_out, ccsb_error **err)
 {
-	return ccsb__build_argv(sb, cmd, true, argv_out, err);
+	const struct ccsb_plan_opts o = { .with_sync = true, .tty = sb->tty == CCSB_TTY_ON };
+	struct ccsb_plan p;
+	int r = ccsb__plan_make(sb, cmd, &o, &p, err);
+	if (r == 0) {
+		*argv_out = p.argv;
+		p.argv = NULL;
+	}
+	ccsb__plan_free(&p);
+	return r;
 }
 
 /* ---- shell rendering (--print) --------------------------------------- */
@@ -410,14 +419,14 @@ static void put_printf_bytes(struct buf *b, const unsigned char *p, size_t len)
 CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[], char **out,
 					  ccsb_error **err)
 {
-	char **argv = NULL;
+	const struct ccsb_plan_opts o = { .tty = sb->tty == CCSB_TTY_ON, .guard = true };
+	struct ccsb_plan plan;
 	unsigned char *bpf = NULL;
 	size_t nbpf = 0;
-	int r = ccsb__guard_build_argv(sb, cmd, false, sb->tty == CCSB_TTY_ON, &argv, err);
-	if (r < 0)
-		return r;
-	if (sb->seccomp && (r = ccsb__seccomp_bpf(sb, &bpf, &nbpf, err)) < 0) {
-		ccsb__strv_free(argv);
+	int r = ccsb__plan_make(sb, cmd, &o, &plan, err);
+	char **argv = plan.argv;
+	if (r < 0 || (sb->seccomp && (r = ccsb__seccomp_bpf(sb, &bpf, &nbpf, err)) < 0)) {
+		ccsb__plan_free(&plan);
 		return r;
 	}
 	struct buf b = { 0 };
@@ -463,21 +472,19 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 		}
 	}
 	for (size_t i = 0; argv[i]; i++) {
-		puts_(&b, i ? " " : " ");
+		puts_(&b, " ");
 		put_quoted(&b, argv[i]);
 	}
 	/* Data files come from here-documents on the same descriptors the
 	 * run uses; the delimiter is chosen not to occur in the data. */
 	unsigned long fd = CCSB_FD_FIRST_DATA;
 	char delim[48];
-	for (size_t i = 0; i < sb->nmounts; i++) {
-		if (sb->mounts[i].kind != CCSB_M_FILE)
-			continue;
-		if (sb->mounts[i].src) {
+	for (size_t i = 0; i < plan.nfiles; i++) {
+		if (plan.files[i]->src) {
 			/* A copy of a host file: read from it as the run does. */
 			snprintf(delim, sizeof(delim), " %lu<", fd);
 			puts_(&b, delim);
-			put_quoted(&b, sb->mounts[i].src);
+			put_quoted(&b, plan.files[i]->src);
 		} else {
 			snprintf(delim, sizeof(delim), " %lu<<'CCSB_EOF_%lu'", fd, fd);
 			puts_(&b, delim);
@@ -491,10 +498,8 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 	free(bpf);
 	puts_(&b, "\n");
 	fd = CCSB_FD_FIRST_DATA;
-	for (size_t i = 0; i < sb->nmounts; i++) {
-		const struct ccsb_mount *m = &sb->mounts[i];
-		if (m->kind != CCSB_M_FILE)
-			continue;
+	for (size_t i = 0; i < plan.nfiles; i++) {
+		const struct ccsb_mount *m = plan.files[i];
 		if (m->src) {
 			fd++;
 			continue;
@@ -502,7 +507,7 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 		snprintf(delim, sizeof(delim), "CCSB_EOF_%lu", fd++);
 		if (memchr(m->data, '\0', m->len) || strstr(m->data, delim)) {
 			free(b.p);
-			ccsb__strv_free(argv);
+			ccsb__plan_free(&plan);
 			return ccsb__err(err, EINVAL, "cannot render %s as a here-document", m->dest);
 		}
 		put(&b, m->data, m->len);
@@ -511,7 +516,7 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 		puts_(&b, delim);
 		puts_(&b, "\n");
 	}
-	ccsb__strv_free(argv);
+	ccsb__plan_free(&plan);
 	if (b.oom) {
 		free(b.p);
 		return ccsb__err(err, ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
 
 #include "ccsandbox.h"
 #include "escfilter.h"
+#include "proc.h"
 #include "slirp.h"
 
 #include <stdbool.h>
@@ -129,6 +130,7 @@ struct ccsb_net_listener {
 
 struct ccsb_net {
 	pid_t slirp_pid;  /* -1 when none */
+	int slirp_pidfd;  /* -1 when none (or no pidfds) */
 	int exit_fd;      /* write end of slirp4netns --exit-fd; -1 when none */
 	/* With plan->dns, opened inside the sandbox's network namespace by the
 	 * helper: UDP and listening TCP sockets on 127.0.0.1:53 (bound with
@@ -219,8 +221,6 @@ struct ccsb_sandbox {
 	/* `allow` merged, valid while merged_ok (see ccsb__sandbox_merged()). */
 	struct ccsb_allowlist merged;
 	bool merged_ok;
-	/* slirp4netns of the last run, still tearing down when it returned. */
-	pid_t stale_slirp;
 	ccsb_tty_mode tty;
 	bool seccomp;       /* default true */
 	bool nested_userns; /* default false */
@@ -493,13 +493,6 @@ int ccsb__seccomp_bpf(const ccsb_sandbox *sb, unsigned char **out, size_t *len,
  * child; returns 0 or -errno. */
 int ccsb__caps_drop_inheritable_raw(void);
 
-/* ---- run.c ----------------------------------------------------------- */
-
-/* A close-on-exec memfd with `len` bytes of `data`, offset 0 (for bwrap's
- * data files and ccsb-net's prefixes); `what` names it in errors. */
-int ccsb__memfd_data(const char *name, const void *data, size_t len, const char *what,
-		     ccsb_error **err);
-
 /* ---- terminal relay (pty.c) ------------------------------------------ */
 
 struct ccsb_ring {
@@ -561,9 +554,9 @@ bool ccsb__pty_background(void);
  * (an orphaned process group, SIGTSTP ignored). */
 void ccsb__job_suspend(struct ccsb_pty *p);
 /* After a stop: raw mode and the window size again when the terminal is
- * ours (fg; not after bg), and SIGCONT for the sandbox's pid 1 (`child`),
- * which continues the command's process group. */
-void ccsb__job_resume(struct ccsb_pty *p, pid_t child);
+ * ours (fg; not after bg). The caller then sends SIGCONT to the sandbox's
+ * pid 1, which continues the command's process group. */
+void ccsb__job_resume(struct ccsb_pty *p);
 /* Read the job socket: 1 when the command stopped, 0 for nothing, -1 at
  * EOF or on an error (ccsb-exec is gone). */
 int ccsb__job_read(int fd);

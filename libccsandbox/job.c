@@ -27,12 +27,10 @@ void ccsb__job_suspend(struct ccsb_pty *p)
 	sigprocmask(SIG_BLOCK, &tstp, NULL);
 }
 
-void ccsb__job_resume(struct ccsb_pty *p, pid_t child)
+void ccsb__job_resume(struct ccsb_pty *p)
 {
 	if (p->master >= 0 && !ccsb__pty_background() && ccsb__pty_raw(p, NULL) == 0)
 		ccsb__pty_resize(p);
-	if (child > 0)
-		kill(child, SIGCONT);
 }
 
 int ccsb__job_read(int fd)

@@ -10,7 +10,6 @@
 #include <linux/nsfs.h>
 #include <net/if.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,8 +28,6 @@
 #include "netproto.h"
 #include "slirp.h"
 
-extern char **environ;
-
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
@@ -41,22 +38,6 @@ extern char **environ;
 #define START_TIMEOUT_MS 5000
 
 _Static_assert(CCSB_HOST_PORTS_MAX == CCSB_NETPROTO_MAX_PORTS, "host ports in the request");
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
 
 /* The inherited descriptors must not be 0-2: the child puts /dev/null there. */
 static int fd_above_stdio(int fd)
@@ -89,24 +70,13 @@ static int pipe_above_stdio(int p[2])
 	return -EMFILE;
 }
 
-static int wait_child(pid_t pid, int *status)
+static void kill_and_reap(pid_t pid, int *pidfd)
 {
-	pid_t r;
-
-	do
-		r = waitpid(pid, status, 0);
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : 0;
-}
-
-static void kill_and_reap(pid_t pid)
-{
-	int status;
-
 	if (pid > 0) {
-		kill(pid, SIGKILL);
-		wait_child(pid, &status);
+		ccsb__proc_signal(*pidfd, pid, SIGKILL);
+		ccsb__proc_wait(*pidfd, pid, NULL, false);
 	}
+	ccsb__close_fd(pidfd);
 }
 
 static void describe_status(int status, char *buf, size_t len)
@@ -121,35 +91,6 @@ static void describe_status(int status, char *buf, size_t len)
 }
 
 /* ---- slirp4netns ----------------------------------------------------- */
-
-/* Full path of `name` (a path, or looked up on PATH) into buf. */
-static int find_program(const char *name, char *buf, size_t len)
-{
-	const char *path = getenv("PATH");
-	struct stat st;
-
-	if (strchr(name, '/')) {
-		if (snprintf(buf, len, "%s", name) >= (int)len)
-			return -ENAMETOOLONG;
-		return access(buf, X_OK) == 0 ? 0 : -errno;
-	}
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path, *end;; p = end + 1) {
-		int dlen;
-
-		end = strchrnul(p, ':');
-		dlen = (int)(end - p);
-		/* An empty entry means the current directory. */
-		if (snprintf(buf, len, "%.*s/%s", dlen ? dlen : 1, dlen ? p : ".", name) <
-			    (int)len &&
-		    stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
-			return 0;
-		if (!*end)
-			break;
-	}
-	return -ENOENT;
-}
 
 static int check_tun(ccsb_error **err)
 {
@@ -170,47 +111,25 @@ struct slirp_fds {
 	int netns, userns; /* userns -1: already in the netns's owner */
 	int ready_w, exit_r;
 	int devnull;
-	int log;       /* its stderr: a memfd, or -1 to keep ours */
-	int errpipe_w; /* exec failure: the child writes its errno here */
+	int log; /* its stderr: a memfd, or -1 to keep ours */
 };
 
-static void __attribute__((noreturn))
-slirp_child(const char *path, char *const argv[], const struct slirp_fds *f, pid_t parent)
+/* Own process group: a terminal Ctrl-C must not stop the network before
+ * the sandbox. Dies with ccsb even when ccsb is SIGKILLed (strictly: with
+ * the thread that started it, so run from the supervising thread). Its
+ * descriptors keep their numbers: the argv names them. */
+static int slirp_spawn(const char *path, char *const argv[], const struct slirp_fds *f,
+		       pid_t *pid, int *pidfd)
 {
-	const int keep[] = {f->netns, f->userns, f->ready_w, f->exit_r};
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigset_t none;
-	int e;
-
-	/* Own process group: a terminal Ctrl-C must not stop the network before
-	 * the sandbox. Dies with ccsb even when ccsb is SIGKILLed (strictly:
-	 * with the thread that forked it, so run from the supervising thread). */
-	setpgid(0, 0);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(127);
-	/* Ignored signals and the blocked mask survive exec: start clean. */
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-
-	if (dup2(f->devnull, 0) < 0 || dup2(f->devnull, 1) < 0 ||
-	    (f->log >= 0 && dup2(f->log, 2) < 0))
-		goto fail;
-#ifdef SYS_close_range
-	/* Nothing of the caller's leaks into slirp4netns, whatever its flags. */
-	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-#endif
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		if (keep[i] >= 0 && fcntl(keep[i], F_SETFD, 0) < 0)
-			goto fail;
-	execv(path, argv);
-fail:
-	e = errno;
-	if (write(f->errpipe_w, &e, sizeof(e)) < 0) {
-		/* nothing left to report to */
-	}
-	_exit(127);
+	const struct ccsb_fdmap map[] = {
+		{ f->devnull, 0 },	{ f->devnull, 1 },	   { f->log, 2 },
+		{ f->netns, f->netns }, { f->userns, f->userns }, { f->ready_w, f->ready_w },
+		{ f->exit_r, f->exit_r },
+	};
+	const struct ccsb_spawn sp = { .path = path, .argv = argv, .fds = map,
+				       .nfds = N_ELEMENTS(map), .setpgrp = true,
+				       .pdeathsig = true };
+	return ccsb__spawn(&sp, pid, pidfd);
 }
 
 /* What slirp4netns said on stderr, minus its routine chatter, as one line. */
@@ -235,17 +154,16 @@ static void read_log(int log, char *out, size_t len)
 
 /* Wait until slirp4netns writes "1" to its ready fd. When it exited instead,
  * *pid is reaped and set to -1. */
-static int slirp_wait_ready(const char *prog, pid_t *pid, int ready_r, int errpipe_r,
-			    int log, ccsb_error **err)
+static int slirp_wait_ready(const char *prog, pid_t *pid, int *pidfd, int ready_r, int log,
+			    ccsb_error **err)
 {
-	int64_t deadline = now_ms() + START_TIMEOUT_MS;
-	struct pollfd pfd[2] = {{.fd = ready_r, .events = POLLIN},
-				{.fd = errpipe_r, .events = POLLIN}};
+	int64_t deadline = ccsb__now_ms() + START_TIMEOUT_MS;
+	struct pollfd pfd[1] = {{.fd = ready_r, .events = POLLIN}};
 	char what[96], said[512];
 	int status, r;
 
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - ccsb__now_ms();
 		char c;
 		ssize_t n;
 
@@ -254,21 +172,11 @@ static int slirp_wait_ready(const char *prog, pid_t *pid, int ready_r, int errpi
 			return ccsb__err(err, ETIMEDOUT, "%s did not become ready within %d ms%s%s",
 					 prog, START_TIMEOUT_MS, *said ? ": " : "", said);
 		}
-		r = poll(pfd, 2, (int)left);
+		r = poll(pfd, 1, (int)left);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return ccsb__errno(err, errno, "poll on %s's ready fd", prog);
-		}
-		if (pfd[1].revents) {
-			int e;
-
-			n = read(errpipe_r, &e, sizeof(e));
-			if (n == (ssize_t)sizeof(e))
-				return ccsb__errno(err, e, "cannot execute %s", prog);
-			if (n < 0 && errno == EINTR)
-				continue;
-			pfd[1].fd = -1; /* EOF: exec succeeded */
 		}
 		if (pfd[0].revents) {
 			n = read(ready_r, &c, 1);
@@ -280,9 +188,10 @@ static int slirp_wait_ready(const char *prog, pid_t *pid, int ready_r, int errpi
 		}
 	}
 	/* It closed its ready fd without writing: it is exiting. */
-	if ((r = wait_child(*pid, &status)) < 0)
+	if ((r = ccsb__proc_wait(*pidfd, *pid, &status, false)) < 0)
 		return ccsb__errno(err, -r, "waiting for %s", prog);
 	*pid = -1;
+	ccsb__close_fd(pidfd);
 	describe_status(status, what, sizeof(what));
 	read_log(log, said, sizeof(said));
 	if (*said)
@@ -290,60 +199,33 @@ static int slirp_wait_ready(const char *prog, pid_t *pid, int ready_r, int errpi
 	return ccsb__err(err, EIO, "%s %s (is /dev/net/tun usable?)", prog, what);
 }
 
-/* Start ccsb-net (netproto.h) with its descriptors in place. posix_spawn:
- * glibc's is a vfork, and it reports a failed exec as its result. */
+/* Start ccsb-net (netproto.h) with its descriptors in place; the caller's
+ * blocked signals and handlers are not the helper's. */
 static int spawn_helper(const struct ccsb_net_plan *plan, int channel, int netns, int userns,
-			int request, pid_t *pid, ccsb_error **err)
+			int request, pid_t *pid, int *pidfd, ccsb_error **err)
 {
-	static const int targets[] = { CCSB_NETPROTO_FD_CHANNEL, CCSB_NETPROTO_FD_NETNS,
-				       CCSB_NETPROTO_FD_USERNS, CCSB_NETPROTO_FD_REQUEST };
-	int src[] = { channel, netns, userns, request };
-	int moved[4] = { -1, -1, -1, -1 };
+	const struct ccsb_fdmap map[] = {
+		{ channel, CCSB_NETPROTO_FD_CHANNEL },
+		{ netns, CCSB_NETPROTO_FD_NETNS },
+		{ userns, CCSB_NETPROTO_FD_USERNS },
+		{ request, CCSB_NETPROTO_FD_REQUEST },
+	};
 	char proto[24], *argv[3];
-	int r = 0;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
+	int r;
 
-	/* Copies above the targets first, so that no dup2() onto 3-6
-	 * overwrites a source not yet placed. */
-	for (int i = 0; i < 4; i++) {
-		if (src[i] < 0)
-			continue;
-		moved[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10);
-		if (moved[i] < 0) {
-			r = ccsb__errno(err, errno, "fcntl");
-			goto out;
-		}
-	}
 	snprintf(proto, sizeof(proto), "--protocol=%d", CCSB_NETPROTO_VERSION);
 	argv[0] = (char *)plan->helper;
 	argv[1] = proto;
 	argv[2] = NULL;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	for (int i = 0; i < 4; i++)
-		if (moved[i] >= 0)
-			posix_spawn_file_actions_adddup2(&fa, moved[i], targets[i]);
-	/* The caller's blocked signals and handlers are not the helper's. */
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	int e = posix_spawn(pid, plan->helper, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (e == ENOENT)
-		r = ccsb__err(err, ENOENT, "the network helper %s is missing: reinstall ccsb (make "
+	const struct ccsb_spawn sp = { .path = plan->helper, .argv = argv, .fds = map,
+				       .nfds = N_ELEMENTS(map) };
+	r = ccsb__spawn(&sp, pid, pidfd);
+	if (r == -ENOENT)
+		return ccsb__err(err, ENOENT, "the network helper %s is missing: reinstall ccsb (make "
 				 "install), or set CCSB_NET_HELPER to ccsb-net", plan->helper);
-	else if (e)
-		r = ccsb__errno(err, e, "cannot start the network helper %s", plan->helper);
-out:
-	for (int i = 0; i < 4; i++)
-		close_fd(&moved[i]);
-	return r;
+	if (r < 0)
+		return ccsb__errno(err, -r, "cannot start the network helper %s", plan->helper);
+	return 0;
 }
 
 /* The request (netproto.h) for the plan, in a memfd. */
@@ -417,7 +299,7 @@ static int take_fds(const struct ccsb_netproto_msg *m, int *fds, struct ccsb_net
 			*slot = fds[i];
 			fds[i] = -1;
 		} else {
-			close_fd(&fds[i]);
+			ccsb__close_fd(&fds[i]);
 			r = -EPROTO;
 		}
 	}
@@ -429,12 +311,12 @@ static int take_fds(const struct ccsb_netproto_msg *m, int *fds, struct ccsb_net
 static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net *net,
 		       bool *said, ccsb_error **err)
 {
-	int64_t deadline = now_ms() + START_TIMEOUT_MS;
+	int64_t deadline = ccsb__now_ms() + START_TIMEOUT_MS;
 	int step = 0;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = ch, .events = POLLIN };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - ccsb__now_ms();
 		struct ccsb_netproto_msg raw, m;
 		union {
 			struct cmsghdr h;
@@ -517,7 +399,7 @@ static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net
 static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 		      struct ccsb_net *net, ccsb_error **err)
 {
-	int p[2], status, r, w, request;
+	int p[2], status = 0, r, w, request, pidfd = -1;
 	bool said = false;
 	pid_t pid = -1;
 
@@ -526,11 +408,11 @@ static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 	/* A datagram socket: messages and their descriptors arrive whole. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
 		r = ccsb__errno(err, errno, "socketpair");
-		close_fd(&request);
+		ccsb__close_fd(&request);
 		return r;
 	}
-	r = spawn_helper(plan, p[1], netns, userns, request, &pid, err);
-	close_fd(&request);
+	r = spawn_helper(plan, p[1], netns, userns, request, &pid, &pidfd, err);
+	ccsb__close_fd(&request);
 	close(p[1]);
 	if (r < 0) {
 		close(p[0]);
@@ -540,13 +422,21 @@ static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 	close(p[0]);
 	if (r < 0) {
 		/* After an ERROR it exits by itself. */
-		if (said)
-			wait_child(pid, &status);
-		else
-			kill_and_reap(pid);
+		if (said) {
+			ccsb__proc_wait(pidfd, pid, NULL, false);
+			ccsb__close_fd(&pidfd);
+		} else {
+			kill_and_reap(pid, &pidfd);
+		}
 		goto fail;
 	}
-	if ((w = wait_child(pid, &status)) < 0) {
+	w = ccsb__proc_wait(pidfd, pid, &status, false);
+	ccsb__close_fd(&pidfd);
+	/* Collected by a waitpid(-1) elsewhere in the process: after its DONE
+	 * message, nothing of its status matters. */
+	if (w == -ECHILD && r == 0)
+		w = 0;
+	if (w < 0) {
 		r = ccsb__errno(err, -w, "waiting for the network helper");
 		goto fail;
 	}
@@ -583,56 +473,28 @@ static bool same_ns(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
-static int check_plan(const struct ccsb_net_plan *plan, ccsb_error **err)
-{
-	const struct ccsb_allowlist *al = plan->prefixes;
-	char buf[64];
-
-	if (plan->mode != CCSB_NET_FULL && plan->mode != CCSB_NET_ALLOWLIST)
-		return ccsb__err(err, EINVAL, "unknown network mode %d", (int)plan->mode);
-	if (plan->mode != CCSB_NET_ALLOWLIST || !al)
-		return 0;
-	for (size_t i = 0; i < al->n; i++) {
-		const struct ccsb_prefix *p = &al->v[i];
-
-		if (p->family != AF_INET && p->family != AF_INET6)
-			return ccsb__err(err, EINVAL, "allowlist entry %zu: bad address family", i);
-		if (p->len > (p->family == AF_INET ? 32 : 128))
-			return ccsb__err(err, EINVAL, "allowlist entry %zu: bad prefix length", i);
-		/* That would be a default route, which the allowlist mode never has. */
-		if (p->len == 0 && (p->family == AF_INET || plan->ipv6)) {
-			ccsb__prefix_format(p, buf, sizeof(buf));
-			return ccsb__err(err, EINVAL,
-					 "allowlist contains %s, which allows every address: "
-					 "use the full network mode instead", buf);
-		}
-	}
-	return 0;
-}
-
 int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_net *net,
 		    ccsb_error **err)
 {
-	struct slirp_fds f = {-1, -1, -1, -1, -1, -1, -1};
-	int ready_r = -1, exit_w = -1, errpipe_r = -1;
+	struct slirp_fds f = {-1, -1, -1, -1, -1, -1};
+	int ready_r = -1, exit_w = -1, pidfd = -1;
 	int p[2], r;
 	const char *name = plan->slirp && *plan->slirp ? plan->slirp : "slirp4netns";
 	char prog[PATH_MAX], nspath[32], userns_opt[48], ready_opt[24], exit_opt[24];
 	char *argv[16];
 	int argc = 0;
-	pid_t pid = -1, self = getpid();
+	pid_t pid = -1;
 
-	net->slirp_pid = -1;
+	net->slirp_pid = net->slirp_pidfd = -1;
 	net->exit_fd = -1;
 	net->dns_udp = net->dns_tcp = net->rtnl = -1;
 	net->nlisteners = 0;
 	net->warning[0] = '\0';
+	/* The plan was validated when it was made (plan.c). */
 	if (plan->mode == CCSB_NET_NONE)
 		return 0;
-	if ((r = check_plan(plan, err)) < 0)
-		return r;
 
-	r = find_program(name, prog, sizeof(prog));
+	r = ccsb__find_program(name, getenv("PATH"), prog, sizeof(prog));
 	if (r < 0) {
 		if (!strchr(name, '/'))
 			return ccsb__err(err, ENOENT,
@@ -657,7 +519,7 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 		goto fail;
 	}
 	if (same_ns(f.userns, "/proc/self/ns/user"))
-		close_fd(&f.userns);
+		ccsb__close_fd(&f.userns);
 
 	if ((r = pipe_above_stdio(p)) < 0) {
 		r = ccsb__errno(err, -r, "pipe");
@@ -671,12 +533,6 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	}
 	f.exit_r = p[0];
 	exit_w = p[1];
-	if ((r = pipe_above_stdio(p)) < 0) {
-		r = ccsb__errno(err, -r, "pipe");
-		goto fail;
-	}
-	errpipe_r = p[0];
-	f.errpipe_w = p[1];
 	f.devnull = fd_above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
 	if (f.devnull < 0) {
 		r = ccsb__errno(err, errno, "/dev/null");
@@ -714,51 +570,45 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	argv[argc++] = (char *)CCSB_SLIRP_TAP;
 	argv[argc] = NULL;
 
-	pid = fork();
-	if (pid < 0) {
-		r = ccsb__errno(err, errno, "fork");
+	r = slirp_spawn(prog, argv, &f, &pid, &pidfd);
+	if (r < 0) {
+		r = ccsb__errno(err, -r, "cannot execute %s", name);
 		goto fail;
 	}
-	if (pid == 0)
-		slirp_child(prog, argv, &f, self);
-	setpgid(pid, pid); /* also here, so no signal lands before the child's own */
-	close_fd(&f.ready_w);
-	close_fd(&f.exit_r);
-	close_fd(&f.errpipe_w);
-	close_fd(&f.devnull);
+	ccsb__close_fd(&f.ready_w);
+	ccsb__close_fd(&f.exit_r);
+	ccsb__close_fd(&f.devnull);
 
-	r = slirp_wait_ready(name, &pid, ready_r, errpipe_r, f.log, err);
+	r = slirp_wait_ready(name, &pid, &pidfd, ready_r, f.log, err);
 	if (r < 0)
 		goto fail;
 	/* From now on its messages have no reader: writes past what it has
 	 * written so far fail instead of piling up in memory. */
 	if (f.log >= 0)
 		fcntl(f.log, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SEAL);
-	close_fd(&f.log);
-	close_fd(&ready_r);
-	close_fd(&errpipe_r);
+	ccsb__close_fd(&f.log);
+	ccsb__close_fd(&ready_r);
 
 	r = run_helper(plan, f.netns, f.userns, net, err);
 	if (r < 0)
 		goto fail;
-	close_fd(&f.netns);
-	close_fd(&f.userns);
+	ccsb__close_fd(&f.netns);
+	ccsb__close_fd(&f.userns);
 	net->slirp_pid = pid;
+	net->slirp_pidfd = pidfd;
 	net->exit_fd = exit_w;
 	return 0;
 
 fail:
-	close_fd(&exit_w);
-	kill_and_reap(pid);
-	close_fd(&ready_r);
-	close_fd(&errpipe_r);
-	close_fd(&f.netns);
-	close_fd(&f.userns);
-	close_fd(&f.ready_w);
-	close_fd(&f.exit_r);
-	close_fd(&f.errpipe_w);
-	close_fd(&f.devnull);
-	close_fd(&f.log);
+	ccsb__close_fd(&exit_w);
+	kill_and_reap(pid, &pidfd);
+	ccsb__close_fd(&ready_r);
+	ccsb__close_fd(&f.netns);
+	ccsb__close_fd(&f.userns);
+	ccsb__close_fd(&f.ready_w);
+	ccsb__close_fd(&f.exit_r);
+	ccsb__close_fd(&f.devnull);
+	ccsb__close_fd(&f.log);
 	return r;
 }
 
@@ -766,11 +616,11 @@ void ccsb__net_stop(struct ccsb_net *net)
 {
 	if (!net)
 		return;
-	close_fd(&net->exit_fd);
-	close_fd(&net->dns_udp);
-	close_fd(&net->dns_tcp);
-	close_fd(&net->rtnl);
+	ccsb__close_fd(&net->exit_fd);
+	ccsb__close_fd(&net->dns_udp);
+	ccsb__close_fd(&net->dns_tcp);
+	ccsb__close_fd(&net->rtnl);
 	for (size_t i = 0; i < net->nlisteners; i++)
-		close_fd(&net->listeners[i].fd);
+		ccsb__close_fd(&net->listeners[i].fd);
 	net->nlisteners = 0;
 }

@@ -59,7 +59,6 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	const char *helper = getenv("CCSB_EXEC_HELPER");
 	sb->exec_helper = strdup(helper && *helper ? helper : CCSB_LIBEXECDIR "/ccsb-exec");
 	sb->net = CCSB_NET_NONE;
-	sb->stale_slirp = -1;
 	sb->tty = CCSB_TTY_AUTO;
 	sb->seccomp = true;
 	sb->nested_userns = false;
@@ -92,8 +91,8 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 		return;
 	ccsb__broker_stop(sb);
 	ccsb__relay_stop(sb);
-	if (sb->stale_slirp > 0)
-		waitpid(sb->stale_slirp, NULL, WNOHANG);
+	/* Any slirp4netns of earlier runs that has exited by now. */
+	ccsb__reap_late();
 	for (size_t i = 0; i < sb->nmounts; i++)
 		mount_clear(&sb->mounts[i]);
 	free(sb->mounts);

@@ -16,6 +16,13 @@ check "--print starts nothing (works without a bwrap to run)" \
 # other than dash must run it, and the output says so.
 check "--print names the shells that run it (descriptors above 9)" \
 	'echo "$out" | grep -qx "# run it with bash, zsh or ksh: it uses descriptors above 9, which dash cannot"'
+# What a run refuses, --print refuses: no printed command for a sandbox
+# that would never start.
+msg=$(sb --print --net=allowlist --allow=0.0.0.0/0 -- true 2>&1)
+st=$?
+check "--print refuses an allowlist of every address (status $st)" 'test $st != 0'
+check "... saying what to use instead" \
+	'echo "$msg" | grep -qx "ccsb: the allowlist covers every IPv4 address: use --net=full (CCSB_NET_FULL) instead"'
 printf '%s\n' "$out" >"$T/cmd.sh"
 chmod 644 "$T/cmd.sh"
 (cd "$PROJ" && as_test_user bash "$T/cmd.sh")

@@ -412,6 +412,39 @@ static void test_argv_golden(void)
 	ccsb_sandbox_free(sb);
 }
 
+/* What a run refuses, the plan refuses: build_argv and --print
+ * (format_shell) must not show a command that the run would not start. */
+static void test_plan_refuses_all(void)
+{
+	char *const cmd[] = { "true", NULL };
+	static const char *const everything[][2] = {
+		{ "0.0.0.0/0", NULL }, { "::/0", NULL },
+		/* two halves merge into a /0 */
+		{ "0.0.0.0/1", "128.0.0.0/1" },
+	};
+	for (size_t i = 0; i < sizeof(everything) / sizeof(*everything); i++) {
+		ccsb_sandbox *sb = ccsb_sandbox_new();
+		char **argv = NULL, *sh = NULL;
+		SUCCEEDS(ccsb_sandbox_set_net(sb, CCSB_NET_ALLOWLIST, &e), "net allowlist");
+		for (size_t k = 0; k < 2 && everything[i][k]; k++)
+			SUCCEEDS(ccsb_sandbox_allow(sb, everything[i][k], &e), "allow");
+		const char *v6 = strchr(everything[i][0], ':') ? "IPv6" : "IPv4";
+		char msg[128];
+		snprintf(msg, sizeof(msg), "the allowlist covers every %s address: use --net=full (CCSB_NET_FULL) instead", v6);
+		FAILS(ccsb_sandbox_build_argv(sb, cmd, &argv, &e), EINVAL, msg,
+		      "build_argv refuses an allowlist of everything");
+		ok(argv == NULL, "... and returns no argv");
+		FAILS(ccsb_sandbox_format_shell(sb, cmd, &sh, &e), EINVAL, msg,
+		      "--print (format_shell) refuses it too");
+		ok(sh == NULL, "... and prints nothing");
+		/* The same policy in full mode is what the message asks for. */
+		SUCCEEDS(ccsb_sandbox_set_net(sb, CCSB_NET_FULL, &e), "net full");
+		SUCCEEDS(ccsb_sandbox_build_argv(sb, cmd, &argv, &e), "--net=full builds");
+		ccsb_argv_free(argv);
+		ccsb_sandbox_free(sb);
+	}
+}
+
 static void test_argv_secrets(void)
 {
 	static const char host_secret[] = "h0st-s3cr3t-Qz9";
@@ -2040,6 +2073,7 @@ int main(void)
 	test_argv_golden();
 	test_file_placement();
 	test_argv_secrets();
+	test_plan_refuses_all();
 	test_path_ok();
 	test_mount_errors();
 	test_cmd_errors();

@@ -8,11 +8,34 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* A foreign reaper, as glib's or libuv's child watchers are: it collects
+ * every child of the process, ours included. */
+static volatile int reaping = 1;
+static void *reaper(void *arg)
+{
+	(void)arg;
+	while (reaping)
+		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+			usleep(1000);
+	return NULL;
+}
+
+/* Whether any child, alive or a zombie, is left to the caller. */
+static bool has_children(void)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	errno = 0;
+	int r = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+	return !(r < 0 && errno == ECHILD);
+}
 
 static ccsb_sandbox *policy(void)
 {
@@ -90,6 +113,38 @@ int main(void)
 	sigset_t mask;
 	sigprocmask(SIG_BLOCK, NULL, &mask);
 	ok(!sigismember(&mask, SIGCHLD) && !sigismember(&mask, SIGTERM), "the signal mask is restored");
+
+	/* DESIGN pitfall 8: bwrap's monitor (with --as-pid-1) reaps the
+	 * sandbox's pid 1 itself, so a run needs no process-wide subreaper.
+	 * The caller is one here: whatever bwrap left would come to it. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	char *const bg[] = { "sh", "-c", "sleep 30 & exit 4", NULL };
+	st = ccsb_sandbox_run(sb, bg, &e);
+	is_int(st, 4, "as a subreaper's child: status");
+	ok(!has_children(), "nothing of the sandbox is left to the caller to reap (pid 1 was "
+	   "reaped by bwrap, the rest died with its pid namespace)");
+	prctl(PR_GET_CHILD_SUBREAPER, &sub);
+	is_int(sub, 1, "the caller's own subreaper setting is left alone");
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+
+	/* Another thread reaps every child with waitpid(-1): the run must
+	 * still end, with the command's status from bwrap's report. */
+	pthread_t t;
+	pthread_create(&t, NULL, reaper, NULL);
+	alarm(30); /* before the fix: a hang, which fails the test here */
+	for (int i = 0; i < 3; i++) {
+		char *const c6[] = { "sh", "-c", "exit 6", NULL };
+		st = ccsb_sandbox_run(sb, c6, &e);
+		is_int(st, 6, "with a foreign waitpid(-1) reaper: the run ends with the status (%d)", i);
+	}
+	alarm(0);
+	reaping = 0;
+	/* Wake it up if it waits for a child. */
+	pid_t last = fork();
+	if (last == 0)
+		_exit(0);
+	pthread_join(t, NULL);
+	waitpid(last, NULL, 0);
 
 	if (e)
 		diag("error: %s", ccsb_error_message(e));

@@ -55,6 +55,11 @@ static const char *const private_entries[] = { "sessions", "ide", "shell-snapsho
 struct state_file {
 	const char *kind; /* "claude-json" or "settings" */
 	char *host, *priv;
+	/* The private copy as made (ccsb__state_start()): a write by the
+	 * sandbox changes its ctime or size, which the sandbox cannot set. */
+	struct timespec made;
+	ino_t ino;
+	off_t size;
 };
 
 struct ccsb_state {
@@ -586,7 +591,7 @@ static void remove_copies(const struct ccsb_state *st)
 /* The private directory (0700, in a 0700 parent) and the copies, made here
  * rather than by ccsb-state: bwrap needs them as bind sources when it is
  * spawned, and the helper's exec need not be on that path. */
-static int make_copies(const struct ccsb_state *st, ccsb_error **err)
+static int make_copies(struct ccsb_state *st, ccsb_error **err)
 {
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", st->dir);
@@ -606,8 +611,31 @@ static int make_copies(const struct ccsb_state *st, ccsb_error **err)
 			remove_copies(st);
 			return r;
 		}
+		struct stat s;
+		struct state_file *f = &st->f[i];
+		f->made = (struct timespec){ 0, 0 };
+		if (stat(f->priv, &s) == 0) {
+			f->made = s.st_ctim;
+			f->ino = s.st_ino;
+			f->size = s.st_size;
+		}
 	}
 	return 0;
+}
+
+/* No private copy was written since it was made: the last merge has nothing
+ * to do. */
+static bool untouched(const struct ccsb_state *st)
+{
+	for (size_t i = 0; i < st->nf; i++) {
+		const struct state_file *f = &st->f[i];
+		struct stat s;
+		if (f->made.tv_sec == 0 || stat(f->priv, &s) < 0 || s.st_ino != f->ino ||
+		    s.st_size != f->size || s.st_ctim.tv_sec != f->made.tv_sec ||
+		    s.st_ctim.tv_nsec != f->made.tv_nsec)
+			return false;
+	}
+	return true;
 }
 
 int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err)
@@ -742,6 +770,23 @@ void ccsb__state_finish(ccsb_sandbox *sb, struct ccsb_state_run *run)
 	if (run->ready_fd >= 0)
 		close(run->ready_fd);
 	run->ready_fd = -1;
+	if (run->pid > 0 && sb->state && run->report_fd >= 0 && untouched(sb->state)) {
+		/* The sandbox wrote none of the copies: nothing to merge or
+		 * report, so the run does not wait for the helper to see the
+		 * EOF and exit. The copies are removed now, as they would be
+		 * after a wait (the helper's own removal then finds none). */
+		if (run->exit_fd >= 0)
+			close(run->exit_fd);
+		close(run->report_fd);
+		run->exit_fd = run->report_fd = -1;
+		if (waitpid(run->pid, NULL, WNOHANG) == 0)
+			sb->state->exiting = run->pid;
+		run->pid = -1;
+		if (run->made)
+			remove_copies(sb->state);
+		run->made = false;
+		return;
+	}
 	if (run->pid > 0) {
 		/* EOF: the last merge, then the report, then it exits. */
 		if (run->exit_fd >= 0)

@@ -322,6 +322,31 @@ check "... the private copies it made are removed" 'test -z "$(leftover)"'
 out=$(sb true 2>&1)
 check "a run that ends normally leaves no private copies either" 'test -z "$(leftover)"'
 
+echo "# the run waits for ccsb-state's last merge when the sandbox wrote a copy, only then"
+# A stand-in for ccsb-state: ready at once, slow after the run's EOF; the
+# marker says it got that far.
+cat >"$T/slow-state" <<'EOF'
+#!/bin/sh
+printf R >&3
+exec 3>&-
+cat <&4 >/dev/null
+sleep "$SLOW_STATE_SLEEP"
+: >"$SLOW_STATE_MARK"
+EOF
+chmod 755 "$T/slow-state"
+slow() { SB_EXTRA_ENV="CCSB_STATE_HELPER=$T/slow-state SLOW_STATE_MARK=$THOME/merged SLOW_STATE_SLEEP=$1" \
+	sb sh -c "$2" >/dev/null 2>&1; }
+rm -f "$THOME/merged"
+slow 1 'echo "{\"numStartups\": 7}" > ~/.claude.json'
+check "a copy written: ccsb returns after the helper's last merge" 'test -e "$THOME/merged"'
+rm -f "$THOME/merged"
+slow 5 true
+check "nothing written: ccsb returns without waiting for it" '! test -e "$THOME/merged"'
+check "... and has removed the private copies itself" 'test -z "$(leftover)"'
+i=0
+while ! test -e "$THOME/merged" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+check "... while the helper still ran to its end" 'test -e "$THOME/merged"'
+
 echo "# ccsb's configuration in a dotfiles directory"
 DOT=$T/home/dotfiles
 mkdir -p "$DOT"

@@ -172,6 +172,13 @@ static void emit_mount(struct strv *s, const struct plan_view *pv, const struct 
 		}
 		break;
 	case CCSB_M_DIR:
+		/* bwrap's default is 0755. */
+		if (m->perms && m->perms != 0755) {
+			char buf[16];
+			snprintf(buf, sizeof(buf), "%04o", m->perms & 0777);
+			push(s, "--perms");
+			push(s, buf);
+		}
 		push(s, "--dir");
 		push(s, m->dest);
 		break;

@@ -5,15 +5,18 @@
  * and ~15 system calls, and the kernel its teardown at exit: with ~35 of
  * them /etc took more of a start than the rest of the sandbox. A regular
  * file is copied instead (bwrap --file, from a descriptor ccsb opens), a
- * symlink into /usr stays a symlink, and only directories are bound. The
+ * symlink into /usr stays a symlink, a small directory is rebuilt from its
+ * entries, and only big directories are bound. The
  * copies live in bwrap's root tmpfs, which ends read-only (--remount-ro /),
  * so the sandbox can no more write them than the binds; it sees the host's
  * files as they were when it started. */
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -70,9 +73,116 @@ static const char *const etc_files[] = {
 };
 
 /* The mode a copy gets: the host's, without set-id or sticky bits. */
+static unsigned copy_perms_mode(mode_t mode)
+{
+	return (unsigned)mode & 0777;
+}
+
 static unsigned copy_perms(const struct stat *st)
 {
-	return (unsigned)st->st_mode & 0777;
+	return copy_perms_mode(st->st_mode);
+}
+
+/* A small directory (ld.so.conf.d, profile.d, perl, vim...) is rebuilt
+ * from its entries rather than bound: a directory, a copy or a symlink
+ * (its text as on the host) each cost bwrap far less than a bind. Big ones
+ * (ssl/certs, alternatives: hundreds of links) and any holding something
+ * else are bound. */
+#define SMALL_DIR_ENTRIES 32
+#define SMALL_DIR_DEPTH 3
+
+struct small_entry {
+	char *path;
+	mode_t mode;
+	char *link; /* the symlink's text */
+};
+
+struct small_dir {
+	struct small_entry v[SMALL_DIR_ENTRIES];
+	size_t n;
+};
+
+static void small_free(struct small_dir *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].path);
+		free(d->v[i].link);
+	}
+	d->n = 0;
+}
+
+/* Collect `dir`'s tree, parents before children; false when it is not
+ * small or holds anything but directories, readable files and symlinks. */
+static bool small_walk(struct small_dir *d, const char *dir, int depth)
+{
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return false;
+	bool ok = true;
+	struct dirent *e;
+	while (ok && (e = readdir(dh))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		struct small_entry *s = &d->v[d->n];
+		struct stat st;
+		char p[PATH_MAX];
+		if (d->n == SMALL_DIR_ENTRIES ||
+		    snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= (int)sizeof(p) ||
+		    lstat(p, &st) < 0 || !(s->path = strdup(p))) {
+			ok = false;
+			break;
+		}
+		s->mode = st.st_mode;
+		s->link = NULL;
+		d->n++;
+		if (S_ISLNK(st.st_mode)) {
+			char t[PATH_MAX];
+			ssize_t k = readlink(p, t, sizeof(t) - 1);
+			ok = k > 0 && (t[k] = '\0', (s->link = strdup(t)) != NULL);
+		} else if (S_ISDIR(st.st_mode)) {
+			ok = depth < SMALL_DIR_DEPTH && small_walk(d, p, depth + 1);
+		} else {
+			ok = S_ISREG(st.st_mode);
+		}
+	}
+	closedir(dh);
+	return ok;
+}
+
+static int add_dir(ccsb_sandbox *sb, const char *path, mode_t mode, ccsb_error **err)
+{
+	int r = ccsb_sandbox_add_dir(sb, path, err);
+	if (r == 0)
+		sb->mounts[sb->nmounts - 1].perms = (unsigned)mode & 0777;
+	return r;
+}
+
+/* 1: rebuilt, 0: not small (bind it), negative errno. */
+static int add_small_dir(ccsb_sandbox *sb, const char *path, mode_t mode, ccsb_error **err)
+{
+	struct small_dir *d = calloc(1, sizeof(*d));
+	if (!d)
+		return ccsb__err(err, ENOMEM, "out of memory");
+	int r = 0;
+	if (small_walk(d, path, 1)) {
+		r = add_dir(sb, path, mode, err);
+		for (size_t i = 0; r == 0 && i < d->n; i++) {
+			const struct small_entry *s = &d->v[i];
+			if (S_ISDIR(s->mode))
+				r = add_dir(sb, s->path, s->mode, err);
+			else if (S_ISLNK(s->mode))
+				r = ccsb_sandbox_add_symlink(sb, s->link, s->path, err);
+			/* One the caller cannot read is left out, as at the top. */
+			else if (access(s->path, R_OK) == 0)
+				r = ccsb__add_file_copy(sb, s->path, s->path,
+							copy_perms_mode(s->mode), err);
+		}
+		if (r == 0)
+			r = 1;
+	}
+	small_free(d);
+	free(d);
+	return r;
 }
 
 static int add_entry(ccsb_sandbox *sb, const char *path, ccsb_error **err)
@@ -100,7 +210,13 @@ static int add_entry(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 				       ? ccsb__add_file_copy(sb, path, path, copy_perms(&st), err)
 				       : 0;
 	}
-	/* Directories (and anything else): bound, as the host has them. */
+	if (S_ISDIR(st.st_mode)) {
+		int r = add_small_dir(sb, path, st.st_mode, err);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	/* Other directories (and anything else): bound, as the host has
+	 * them. */
 	return ccsb_sandbox_add_bind(sb, path, NULL, CCSB_BIND_RO | CCSB_BIND_TRY, err);
 }
 

@@ -199,7 +199,7 @@ struct ccsb_mount {
 	char *src, *dest;
 	char *data;
 	size_t len;
-	unsigned perms; /* CCSB_M_FILE: its mode inside; 0: 0600 */
+	unsigned perms; /* CCSB_M_FILE: its mode inside, 0: 0600; CCSB_M_DIR: 0: 0755 */
 };
 
 struct ccsb_envent {

@@ -51,6 +51,24 @@ host_sums=$(cd / && sha256sum $files 2>/dev/null)
 inside_sums=$(sb sh -c 'cd / && sha256sum "$@"' sh $files 2>/dev/null)
 check "each copied file has the host's bytes" \
 	'test -n "$host_sums" && test "$host_sums" = "$inside_sums"'
+# The curated directories (small ones are rebuilt from their entries,
+# big ones bound): the same tree, types, link texts and bytes.
+dirs=
+for e in $curated; do
+	[ -d "/etc/$e" ] && dirs="$dirs /etc/$e"
+done
+# shellcheck disable=SC2016
+tree='for d; do find "$d" -printf "%p %y %m %l\n" | sort; find "$d" -type f -readable -exec sha256sum {} + | sort; done'
+# shellcheck disable=SC2086
+host_tree=$(as_test_user sh -c "$tree" sh $dirs 2>/dev/null)
+# shellcheck disable=SC2086
+inside_tree=$(sb sh -c "$tree" sh $dirs 2>/dev/null)
+check "the curated directories: same entries, types, modes, links and bytes as the host's" \
+	'test -n "$host_tree" && test "$host_tree" = "$inside_tree"' || {
+	printf '%s\n' "$host_tree" >"$T/host-tree"
+	printf '%s\n' "$inside_tree" | diff "$T/host-tree" - | head -5 | sed 's/^/# /'
+}
+
 for f in $files; do
 	m=$(stat -c %a "$f")
 	check "$f keeps its mode ($m)" 'test "$(sb stat -c %a "$f")" = "$m"'

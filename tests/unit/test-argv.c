@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "tap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1371,6 +1372,43 @@ static const struct ccsb_mount *find_mount(const ccsb_sandbox *sb, const char *d
 	return NULL;
 }
 
+/* A small curated directory is rebuilt (etc.c): its tree, parents first,
+ * when it has at most 32 entries, 3 levels, and only directories, files
+ * and symlinks; "" otherwise. */
+static bool expect_small(char **out, size_t *n, const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	bool ok = d != NULL;
+	struct dirent *e;
+	while (ok && (e = readdir(d))) {
+		char p[PATH_MAX], t[PATH_MAX];
+		struct stat st;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (++*n > 32 || lstat(p, &st) < 0) {
+			ok = false;
+		} else if (S_ISDIR(st.st_mode)) {
+			append(out, "dir 0 - %s\n", p);
+			ok = depth < 3 && expect_small(out, n, p, depth + 1);
+		} else if (S_ISLNK(st.st_mode)) {
+			ssize_t k = readlink(p, t, sizeof(t) - 1);
+			ok = k > 0;
+			if (ok) {
+				t[k] = '\0';
+				append(out, "symlink 0 %s %s\n", t, p);
+			}
+		} else if (!S_ISREG(st.st_mode)) {
+			ok = false;
+		} else if (access(p, R_OK) == 0) {
+			append(out, "file 0 %s %s\n", p, p);
+		}
+	}
+	if (d)
+		closedir(d);
+	return ok;
+}
+
 static void test_defaults(void)
 {
 	const char *shell = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
@@ -1410,10 +1448,15 @@ static void test_defaults(void)
 				continue;
 			}
 		}
-		if (!S_ISREG(st.st_mode))
+		char *tree = NULL;
+		size_t n = 0;
+		if (S_ISDIR(st.st_mode) && expect_small(&tree, &n, p, 1)) {
+			append(&want, "dir 0 - %s\n%s", p, tree ? tree : "");
+		} else if (!S_ISREG(st.st_mode))
 			append(&want, "bind 4 %s %s\n", p, p);
 		else if (access(p, R_OK) == 0) /* one we cannot read is left out */
 			append(&want, "file 0 %s %s\n", p, p);
+		free(tree);
 	}
 	append(&want, "file 0 - /etc/passwd\nfile 0 - /etc/group\nfile 0 - /etc/hosts\n"
 		      "file 0 - /etc/hostname\nproc 0 - /proc\ndev 0 - /dev\ntmpfs 0 - /tmp\n"
@@ -1493,8 +1536,11 @@ static void test_defaults(void)
 				      strcmp(m->dest, "/etc/group") == 0 ||
 				      strcmp(m->dest, "/etc/hosts") == 0 ||
 				      strcmp(m->dest, "/etc/hostname") == 0;
+			/* Or inside one: a small directory rebuilt entry by
+			 * entry, each a copy of the same host path. */
 			for (size_t k = 0; !listed && k < sizeof(etc_allowed) / sizeof(*etc_allowed); k++)
-				listed = strcmp(m->dest, etc_allowed[k]) == 0;
+				listed = under(m->dest, etc_allowed[k]) &&
+					 (m->kind != CCSB_M_FILE || !m->src || strcmp(m->src, m->dest) == 0);
 			if (!listed) {
 				diag("unexpected /etc entry: %s", m->dest);
 				etc_ok = false;
@@ -1996,6 +2042,8 @@ static void test_file_placement(void)
 	SUCCEEDS(ccsb_sandbox_add_tmpfs(sb, "/home/claude", &e), "tmpfs");
 	SUCCEEDS(ccsb_sandbox_add_symlink(sb, "usr/bin", "/bin", &e), "symlink");
 	SUCCEEDS(ccsb_sandbox_add_dir(sb, "/etc/d", &e), "dir");
+	SUCCEEDS(ccsb_sandbox_add_dir(sb, "/etc/d700", &e), "dir 0700");
+	sb->mounts[sb->nmounts - 1].perms = 0700; /* as etc.c sets a host directory's mode */
 	SUCCEEDS(ccsb_sandbox_add_file(sb, "/proj/.git/config.worktree", "", 0, &e), "in a rw bind");
 	SUCCEEDS(ccsb_sandbox_add_file(sb, "/home/claude/.gitconfig", S("x"), &e), "in a tmpfs");
 	SUCCEEDS(ccsb_sandbox_add_file(sb, "/bin/x", S("x"), &e), "through a symlink");
@@ -2009,7 +2057,7 @@ static void test_file_placement(void)
 	SUCCEEDS(ccsb_sandbox_add_file(sb, "/run/ccsb/exec", S("x"), &e), "at the helper");
 	argv_is(sb, cmd_true,
 		HEAD "--bind\n/host/proj\n/proj\n--tmpfs\n/home/claude\n--symlink\nusr/bin\n/bin\n"
-		     "--dir\n/etc/d\n"
+		     "--dir\n/etc/d\n--perms\n0700\n--dir\n/etc/d700\n"
 		     "--ro-bind-data\n6\n/proj/.git/config.worktree\n"
 		     "--ro-bind-data\n7\n/home/claude/.gitconfig\n"
 		     "--ro-bind-data\n8\n/bin/x\n"

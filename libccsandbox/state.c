@@ -708,6 +708,13 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 		for (int i = 0; i < 3; i++)
 			if (src[i] < 0 || dup2(src[i], 3 + i) < 0)
 				_exit(127);
+		/* It speaks through 3-5 only, and may outlive the run by a few
+		 * ms: it must not hold the caller's stdout or stderr, which a
+		 * pipe reader (an agent harness, $(...)) waits to see closed. */
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int i = 0; i < 3; i++)
+			if (nul < 0 || dup2(nul, i) < 0)
+				_exit(127);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGINT, SIG_DFL);

@@ -334,14 +334,17 @@ sleep "$SLOW_STATE_SLEEP"
 : >"$SLOW_STATE_MARK"
 EOF
 chmod 755 "$T/slow-state"
-slow() { SB_EXTRA_ENV="CCSB_STATE_HELPER=$T/slow-state SLOW_STATE_MARK=$THOME/merged SLOW_STATE_SLEEP=$1" \
-	sb sh -c "$2" >/dev/null 2>&1; }
+# Output captured as a harness would: $(...) waits until nothing holds
+# the pipe, so the helper must not have it.
+slow() { out=$(SB_EXTRA_ENV="CCSB_STATE_HELPER=$T/slow-state SLOW_STATE_MARK=$THOME/merged \
+	SLOW_STATE_SLEEP=$1" sb sh -c "$2" 2>&1); }
 rm -f "$THOME/merged"
 slow 1 'echo "{\"numStartups\": 7}" > ~/.claude.json'
 check "a copy written: ccsb returns after the helper's last merge" 'test -e "$THOME/merged"'
 rm -f "$THOME/merged"
 slow 5 true
-check "nothing written: ccsb returns without waiting for it" '! test -e "$THOME/merged"'
+check "nothing written: ccsb returns without waiting for it, nor does a reader of its output" \
+	'! test -e "$THOME/merged"'
 check "... and has removed the private copies itself" 'test -z "$(leftover)"'
 i=0
 while ! test -e "$THOME/merged" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done

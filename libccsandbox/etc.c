@@ -78,6 +78,13 @@ static unsigned copy_perms_mode(mode_t mode)
 	return (unsigned)mode & 0777;
 }
 
+/* Whether the caller can read a file of this mode: one that every class
+ * of user may read (nearly all of /etc) without asking the kernel again. */
+static bool readable(const char *path, mode_t mode)
+{
+	return (mode & 0444) == 0444 || access(path, R_OK) == 0;
+}
+
 static unsigned copy_perms(const struct stat *st)
 {
 	return copy_perms_mode(st->st_mode);
@@ -111,36 +118,46 @@ static void small_free(struct small_dir *d)
 	d->n = 0;
 }
 
-/* Collect `dir`'s tree, parents before children; false when it is not
- * small or holds anything but directories, readable files and symlinks. */
+/* Collect `dir`'s tree: its entries, then each subdirectory's in turn
+ * (parents before children); false when it is not small or holds anything
+ * but directories, files and symlinks. */
 static bool small_walk(struct small_dir *d, const char *dir, int depth)
 {
 	DIR *dh = opendir(dir);
 	if (!dh)
 		return false;
+	/* The names first: a big directory is given up after one
+	 * getdents64(), before any entry is looked at. */
+	size_t first = d->n;
 	bool ok = true;
 	struct dirent *e;
 	while (ok && (e = readdir(dh))) {
+		char p[PATH_MAX];
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		struct small_entry *s = &d->v[d->n];
+		ok = d->n < SMALL_DIR_ENTRIES &&
+		     snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) < (int)sizeof(p) &&
+		     (d->v[d->n].path = strdup(p)) != NULL;
+		if (ok)
+			d->v[d->n++].link = NULL;
+	}
+	size_t last = d->n; /* a subdirectory's entries go after these */
+	for (size_t i = first; ok && i < last; i++) {
+		struct small_entry *s = &d->v[i];
+		const char *name = strrchr(s->path, '/') + 1;
 		struct stat st;
-		char p[PATH_MAX];
-		if (d->n == SMALL_DIR_ENTRIES ||
-		    snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= (int)sizeof(p) ||
-		    lstat(p, &st) < 0 || !(s->path = strdup(p))) {
+		if (fstatat(dirfd(dh), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			ok = false;
 			break;
 		}
 		s->mode = st.st_mode;
-		s->link = NULL;
-		d->n++;
 		if (S_ISLNK(st.st_mode)) {
 			char t[PATH_MAX];
-			ssize_t k = readlink(p, t, sizeof(t) - 1);
+			ssize_t k = readlinkat(dirfd(dh), name, t, sizeof(t) - 1);
 			ok = k > 0 && (t[k] = '\0', (s->link = strdup(t)) != NULL);
 		} else if (S_ISDIR(st.st_mode)) {
-			ok = depth < SMALL_DIR_DEPTH && small_walk(d, p, depth + 1);
+			/* Its entries after this level's: parents first. */
+			ok = depth < SMALL_DIR_DEPTH && small_walk(d, s->path, depth + 1);
 		} else {
 			ok = S_ISREG(st.st_mode);
 		}
@@ -173,7 +190,7 @@ static int add_small_dir(ccsb_sandbox *sb, const char *path, mode_t mode, ccsb_e
 			else if (S_ISLNK(s->mode))
 				r = ccsb_sandbox_add_symlink(sb, s->link, s->path, err);
 			/* One the caller cannot read is left out, as at the top. */
-			else if (access(s->path, R_OK) == 0)
+			else if (readable(s->path, s->mode))
 				r = ccsb__add_file_copy(sb, s->path, s->path,
 							copy_perms_mode(s->mode), err);
 		}
@@ -192,7 +209,7 @@ static int add_entry(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 		return 0;
 	/* One the caller cannot read is left out: a copy would be empty. */
 	if (S_ISREG(st.st_mode))
-		return access(path, R_OK) == 0
+		return readable(path, st.st_mode)
 			       ? ccsb__add_file_copy(sb, path, path, copy_perms(&st), err)
 			       : 0;
 	if (S_ISLNK(st.st_mode)) {
@@ -206,7 +223,7 @@ static int add_entry(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 		    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 			return ccsb_sandbox_add_symlink(sb, real, path, err);
 		if (S_ISREG(st.st_mode))
-			return access(real, R_OK) == 0
+			return readable(real, st.st_mode)
 				       ? ccsb__add_file_copy(sb, path, path, copy_perms(&st), err)
 				       : 0;
 	}

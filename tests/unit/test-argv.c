@@ -1372,30 +1372,40 @@ static const struct ccsb_mount *find_mount(const ccsb_sandbox *sb, const char *d
 	return NULL;
 }
 
-/* A small curated directory is rebuilt (etc.c): its tree, parents first,
- * when it has at most 32 entries, 3 levels, and only directories, files
- * and symlinks; "" otherwise. */
+/* A small curated directory is rebuilt (etc.c): when it has at most 32
+ * entries, 3 levels, and only directories, files and symlinks, its entries
+ * in directory order, then each subdirectory's the same way. */
 static bool expect_small(char **out, size_t *n, const char *dir, int depth)
 {
+	char names[32][256];
+	size_t k = 0;
 	DIR *d = opendir(dir);
-	bool ok = d != NULL;
 	struct dirent *e;
+	bool ok = d != NULL;
 	while (ok && (e = readdir(d))) {
-		char p[PATH_MAX], t[PATH_MAX];
-		struct stat st;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (++*n > 32 || lstat(p, &st) < 0) {
+		ok = ++*n <= 32;
+		if (ok)
+			snprintf(names[k++], sizeof(names[0]), "%s", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	char *subs = NULL;
+	for (size_t i = 0; ok && i < k; i++) {
+		char p[PATH_MAX], t[PATH_MAX];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		if (lstat(p, &st) < 0) {
 			ok = false;
 		} else if (S_ISDIR(st.st_mode)) {
 			append(out, "dir 0 - %s\n", p);
-			ok = depth < 3 && expect_small(out, n, p, depth + 1);
+			ok = depth < 3 && expect_small(&subs, n, p, depth + 1);
 		} else if (S_ISLNK(st.st_mode)) {
-			ssize_t k = readlink(p, t, sizeof(t) - 1);
-			ok = k > 0;
+			ssize_t l = readlink(p, t, sizeof(t) - 1);
+			ok = l > 0;
 			if (ok) {
-				t[k] = '\0';
+				t[l] = '\0';
 				append(out, "symlink 0 %s %s\n", t, p);
 			}
 		} else if (!S_ISREG(st.st_mode)) {
@@ -1404,8 +1414,9 @@ static bool expect_small(char **out, size_t *n, const char *dir, int depth)
 			append(out, "file 0 %s %s\n", p, p);
 		}
 	}
-	if (d)
-		closedir(d);
+	if (ok && subs)
+		append(out, "%s", subs);
+	free(subs);
 	return ok;
 }
 

@@ -12,6 +12,9 @@
 #   --no-srt    skip Anthropic's sandbox runtime even when npm can get it
 #   -o FILE     also write the table (markdown) to FILE
 #   --keep      keep the working directory (recorded argv, raw timings)
+#   --rt        run the timed processes under SCHED_FIFO (chrt -f 10): on
+#               a machine loaded by other work, what is left is the
+#               sandboxes' own cost, not the scheduler's queue
 #   --only LIST run only these sections (comma-separated): self, startup,
 #               release, bounds, rss, routes, nlroutes, iperf, dns, srt,
 #               coldstart
@@ -55,6 +58,7 @@ note() { echo "bench: $*" >&2; }
 # ====================================================================
 outer() {
 	local RUNS=100 QUICK=0 WANT_SRT=1 OUT='' ONLY='' KEEP=0
+	BENCH_RT=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-n) RUNS=$2; shift 2 ;;
@@ -64,6 +68,7 @@ outer() {
 		-o) OUT=$(realpath -m "$2"); shift 2 ;;
 		--only) ONLY=$2; shift 2 ;;
 		--keep) KEEP=1; shift ;;
+		--rt) BENCH_RT=10; shift ;;
 		-h | --help) sed -n '4,30p' "$0"; exit 0 ;;
 		*) die "unknown option $1 (see --help)" ;;
 		esac
@@ -196,7 +201,7 @@ outer() {
 
 	REV=$(git -C "$top" describe --always --dirty 2>/dev/null || echo "?")
 	REV="$REV, binary $(date -u -r "$CCSB_SRC" '+%Y-%m-%d %H:%M UTC' 2>/dev/null)"
-	export W RUNS QUICK OUT SRT_BIN SRT_WHY ONLY REV CMP_NAMES
+	export W RUNS QUICK OUT SRT_BIN SRT_WHY ONLY REV CMP_NAMES BENCH_RT
 	export CCSB_BENCH_INSIDE=1
 	unshare --net --mount --pid --fork --kill-child --mount-proc -- /bin/bash "$0"
 }
@@ -225,7 +230,13 @@ setup_ns() {
 	chmod 644 "$W/data/resolv.conf"
 	mount --bind "$W/data/resolv.conf" "$(readlink -f /etc/resolv.conf)" 2>/dev/null ||
 		note "cannot bind a test resolv.conf over /etc/resolv.conf: DNS via slirp will fail"
-	mkdir -p "$W/home" "$W/proj" "$W/rec"
+	mkdir -p "$W/home" "$W/proj" "$W/rec" "$W/run-user"
+	# The user's runtime directory, as a login session has one
+	# (/run/user/UID: a tmpfs only they can enter); ccsb keeps the private
+	# copies of Claude Code's state there while a run lasts (else in
+	# ~/.cache, on the disk). In this mount namespace only.
+	mount -t tmpfs -o "mode=0700,uid=$U,gid=$G,size=16m" ccsb-bench-run "$W/run-user" ||
+		die "cannot mount a tmpfs for XDG_RUNTIME_DIR"
 	# the harness, running as the user, writes its raw timings there
 	chown "$U:$G" "$W/home" "$W/proj" "$W/rec" "$W/log"
 	chmod -R a+rX "$W/bin" "$W/lib" "$W/data"
@@ -236,7 +247,7 @@ setup_ns() {
 # fixed environment.
 as_user() {
 	(cd "$W/proj" && setpriv --reuid="$U" --regid="$G" --clear-groups \
-		env -i HOME="$W/home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+		env -i HOME="$W/home" XDG_RUNTIME_DIR="$W/run-user" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
 		LD_LIBRARY_PATH="$W/lib" CCSB_EXEC_HELPER="$W/bin/ccsb-exec" \
 		CCSB_ALLOWLIST="$W/data/default.txt" ${EXTRA_ENV-} "$@")
 }
@@ -301,6 +312,21 @@ EOF
 		esac
 		prev=$a
 	done <"$dir/argv"
+	# ccsb removed its private copies of Claude Code's state when the
+	# stand-in failed: made again (empty), so that the replay binds them
+	# too (--bind-try skips what is missing).
+	prev=''
+	while IFS= read -r a; do
+		case $prev in
+		--bind-try)
+			case $a in "$W"/*) [ -e "$a" ] || {
+				mkdir -p "$(dirname "$a")" && echo '{}' >"$a" &&
+					chown "$U:$G" "$(dirname "$a")" "$a"
+			} ;;
+			esac ;;
+		esac
+		prev=$a
+	done <"$dir/argv"
 	echo "$fdall" >"$dir/fds.replica"
 	echo "$fddata" >"$dir/fds.bare"
 	chmod -R a+rX "$dir"
@@ -312,7 +338,16 @@ want() {
 	[ -z "${ONLY-}" ] || case ",$ONLY," in *",$1,"*) true ;; *) false ;; esac; }
 
 # harness wrappers
-H() { as_user "$W/bin/harness" "$@"; }
+# --rt: the harness and everything it starts under SCHED_FIFO, so that
+# other work on the machine cannot delay a run (what a loaded machine
+# measures is mostly its scheduler); kernel work done by kernel threads is
+# not covered.
+H() {
+	(
+		if [ -n "${BENCH_RT-}" ]; then chrt -f -p "$BENCH_RT" "$BASHPID" >/dev/null || die "chrt failed"; fi
+		as_user "$W/bin/harness" "$@"
+	)
+}
 
 # field NAME KEY < summary
 field() { [ -f "$3" ] || return 0; awk -v n="$1" -v k="$2" -F'\t' '$1 == n { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$3"; }
@@ -431,7 +466,7 @@ inner() {
 			REC_CCSB=$ccsb_bin REC_ENV="CCSB_EXEC_HELPER=$helper" record "$W/rec/cs-$nm" -- /bin/true
 			# as_user's environment, with this build's helpers
 			envf=$W/rec/cs-$nm/run.env
-			printf '%s\n' "HOME=$W/home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+			printf '%s\n' "HOME=$W/home" "XDG_RUNTIME_DIR=$W/run-user" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
 				"LD_LIBRARY_PATH=$W/lib" "CCSB_EXEC_HELPER=$helper" \
 				"CCSB_ALLOWLIST=$W/data/default.txt" >"$envf"
 			chmod a+r "$envf"
@@ -685,7 +720,7 @@ report() {
 	row "- machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), kernel $(uname -r)"
 	row "- $(bwrap --version 2>&1 | head -n 1); $(slirp4netns --version 2>&1 | head -n 1); libslirp $(slirp4netns --version 2>&1 | sed -n 's/^libslirp: //p'); $(as_user "$W/bin/ccsb" --version 2>/dev/null | head -n 1)"
 	row "- ccsb source: git $REV"
-	row "- load average at start / end: $load0 / $load1 (other work on the machine shows up as spread)"
+	row "- load average at start / end: $load0 / $load1 (other work on the machine shows up as spread)${BENCH_RT:+; timed runs under SCHED_FIFO $BENCH_RT (--rt)}"
 	row "- default allowlist: ${DEFAULT_DESC:-?}; runs: startup $RUNS per variant, interleaved"
 	row ""
 	local sf=$S/self fl

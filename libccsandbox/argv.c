@@ -301,6 +301,11 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 		push(&s, "--job-fd");
 		pushu(&s, (unsigned long)ccsb__job_fdnum(sb));
 	}
+	/* A named session's control socket (session.c). */
+	if (with_sync && sb->sess) {
+		push(&s, "--session-fd");
+		pushu(&s, (unsigned long)ccsb__session_fdnum(sb));
+	}
 	push(&s, "--");
 	for (size_t i = 0; cmd[i]; i++)
 		push(&s, cmd[i]);

@@ -803,6 +803,83 @@ int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[],
  * failed network setup (-ENODEV without a usable /dev/net/tun, ...). */
 int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error **err);
 
+/* ---- named sessions and commands in a running sandbox ---------------
+ *
+ * A sandbox with a name is reachable while it runs: other commands of the
+ * same user can be run inside it with ccsb_session_exec(), with exactly its
+ * policy (they are started by its pid 1: same namespaces, mounts, network,
+ * seccomp filter, bounds and uid), each with its own terminal or pipes and
+ * its own exit status. The name is registered under the user's session
+ * directory: $XDG_RUNTIME_DIR/ccsb; without XDG_RUNTIME_DIR,
+ * /run/user/UID/ccsb when that directory is the user's, else /tmp/ccsb-UID.
+ * The directory must be the user's and mode 0700 (created so); each sandbox
+ * has NAME.sock (the socket) and NAME.info (what ccsb_session_list() shows,
+ * locked while the sandbox runs). Connections are also checked to come from
+ * the same uid. The sandbox's own processes cannot reach the socket (it is
+ * not mounted inside) nor the channel to pid 1 (pid 1 is not dumpable). */
+
+typedef struct ccsb_session ccsb_session;
+
+/* Register the sandbox as `name` (copied; NULL: no name) during
+ * ccsb_sandbox_run(), which then fails with -EBUSY when a running sandbox of
+ * the user already has that name (a dead one's files are reused). Names are
+ * 1-64 letters, digits, '.', '_' or '-', not starting with '.' or '-';
+ * -EINVAL otherwise. */
+int ccsb_sandbox_set_name(ccsb_sandbox *sb, const char *name, ccsb_error **err);
+
+/* A handle on the running sandbox named `name` of the calling user, for
+ * ccsb_session_exec(); free it with ccsb_session_free(). Does not connect:
+ * -EINVAL for a bad name, or an error about the session directory. */
+int ccsb_session_open(const char *name, ccsb_session **out, ccsb_error **err);
+
+/* How ccsb_session_exec() gives the command a terminal: CCSB_TTY_AUTO (the
+ * default) makes it a pty of its own when standard input is a terminal,
+ * relayed through the same escape filter as ccsb_sandbox_run(), and as its
+ * controlling terminal; otherwise the command gets the caller's standard
+ * input, output and error descriptors themselves. */
+int ccsb_session_set_tty(ccsb_session *s, ccsb_tty_mode mode, ccsb_error **err);
+/* The working directory of later commands, a path inside the sandbox
+ * (copied; NULL: the sandbox's own). -EINVAL when not absolute. */
+int ccsb_session_set_cwd(ccsb_session *s, const char *dir, ccsb_error **err);
+/* An environment variable for later commands, over the sandbox's own
+ * environment (both copied). At most 256. */
+int ccsb_session_env_set(ccsb_session *s, const char *name, const char *value,
+			 ccsb_error **err);
+
+/* Run `cmd` (borrowed) in the session's sandbox and wait for it; the status
+ * in ccsb_sandbox_run()'s convention (127 not found inside, ...), or a
+ * negative errno: -ENOENT when no sandbox of that name runs, -EPIPE when the
+ * sandbox ended before the command did (everything in it ends with it),
+ * -E2BIG for a command over 1024 arguments or 64 KiB. SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT (and SIGWINCH without a pty) received meanwhile are sent
+ * to the command's process group; they are blocked in the calling thread
+ * while it runs, as in ccsb_sandbox_run(). Any number of calls may run at
+ * once from different threads or processes. */
+int ccsb_session_exec(ccsb_session *s, char *const cmd[], ccsb_error **err);
+
+/* Free the handle; NULL is a no-op. For a sandbox from ccsb_sandbox_start()
+ * this ends it (and everything running in it) and waits for it. */
+void ccsb_session_free(ccsb_session *s);
+
+/* One running named sandbox, as ccsb_session_list() returns it. */
+typedef struct ccsb_session_info {
+	char *name;
+	char *command; /* its command line, space-separated */
+	char *project; /* the working directory inside */
+	char *policy;  /* a one-line summary: network, seccomp, bounds */
+	long long started; /* Unix time */
+	int pid;       /* the ccsb (or embedding) process serving it */
+} ccsb_session_info;
+
+/* The user's running named sandboxes, by name; files of dead ones are
+ * removed on the way. *out is an array of *n entries (NULL when none); free
+ * it with ccsb_session_list_free(). */
+int ccsb_session_list(ccsb_session_info **out, size_t *n, ccsb_error **err);
+void ccsb_session_list_free(ccsb_session_info *v, size_t n);
+/* The session directory (newly allocated; free() it), checked as above;
+ * -ENOENT when it does not exist yet. */
+int ccsb_session_dir(char **out, ccsb_error **err);
+
 #ifdef __cplusplus
 }
 #endif

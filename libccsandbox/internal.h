@@ -260,6 +260,10 @@ struct ccsb_sandbox {
 	/* Resource bounds (bounds.c): bytes and tasks, CCSB_BOUND_NONE for
 	 * none; ccsb_sandbox_new() sets the defaults. */
 	uint64_t memory_max, pids_max;
+	/* Named sessions (session.c): the name given, and during a run the
+	 * host side of its channel. */
+	char *session_name;
+	struct ccsb_sess_srv *sess;
 	/* Where a run writes its bounds line; -1: nowhere. */
 	int bounds_fd;
 	/* The last run's systemd scope (scope.c). */
@@ -438,6 +442,24 @@ int ccsb__seccomp_fdnum(const ccsb_sandbox *sb);
 /* With a pty: the socket ccsb-exec reports the command's stops on, after
  * the filter's descriptor (or where it would be). */
 int ccsb__job_fdnum(const ccsb_sandbox *sb);
+
+/* ---- named sessions (session.c) ------------------------------------- */
+
+/* Letters, digits, '.', '_', '-'; 1-64; not starting with '.' or '-'. */
+bool ccsb__session_name_ok(const char *name);
+/* With a name: register it (NAME.info locked, NAME.sock listening) and make
+ * the control socket; before the argv is built, which passes ccsb-exec
+ * --session-fd. Nothing without a name. */
+int ccsb__session_prepare(ccsb_sandbox *sb, char *const cmd[], ccsb_error **err);
+/* ccsb-exec's end of the control socket, to place at ccsb__session_fdnum()
+ * in bwrap; -1 without a session. */
+int ccsb__session_peer(const ccsb_sandbox *sb);
+int ccsb__session_fdnum(const ccsb_sandbox *sb);
+/* Once the command is released: close ccsb-exec's end here, start
+ * accepting connections. */
+void ccsb__session_serve(ccsb_sandbox *sb);
+/* Stop accepting, remove the name's files. Idempotent. */
+void ccsb__session_stop(ccsb_sandbox *sb);
 
 /* Where the init helper is mounted inside. */
 #define CCSB_EXEC_INSIDE "/run/ccsb/exec"

@@ -69,6 +69,10 @@ static int launch_fds(const ccsb_sandbox *sb, const struct ccsb_plan *plan,
 		if (pty->slave_err)
 			map[(*nmap)++] = (struct ccsb_fdmap){ pty->slave, STDERR_FILENO };
 	}
+	/* A named session's control socket (session.c). */
+	if (ccsb__session_peer(sb) >= 0)
+		map[(*nmap)++] =
+			(struct ccsb_fdmap){ ccsb__session_peer(sb), ccsb__session_fdnum(sb) };
 	return 0;
 }
 
@@ -92,7 +96,7 @@ static int send_filter(const ccsb_sandbox *sb, int fd, ccsb_error **err)
 int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sigset_t *mask,
 		 const struct ccsb_pty *pty, struct ccsb_launch *l, ccsb_error **err)
 {
-	size_t nmax = 3 + plan->nfiles + 1 + 4, nmap = 0;
+	size_t nmax = 3 + plan->nfiles + 1 + 4 + 1, nmap = 0;
 	struct ccsb_fdmap *map = calloc(nmax, sizeof(*map));
 	int *theirs = calloc(nmax, sizeof(*theirs)), secc = -1;
 	if (!map || !theirs) {
@@ -216,6 +220,8 @@ int ccsb__run_plan(struct ccsb_run *run, char *const cmd[], bool allow_pty, ccsb
 		r = ccsb__broker_start(sb, err);
 	if (r == 0)
 		r = ccsb__relay_bind(sb, err);
+	if (r == 0)
+		r = ccsb__session_prepare(sb, cmd, err);
 	const struct ccsb_plan_opts o = { .with_sync = true, .tty = use_pty, .guard = true,
 					  .host_env = environ };
 	if (r == 0)
@@ -280,6 +286,7 @@ int ccsb__run_launch(struct ccsb_run *run, const sigset_t *mask, ccsb_error **er
 		/* bwrap died while held: its own message is on stderr. */
 	}
 	ccsb__close_fd(&run->l.block_fd);
+	ccsb__session_serve(run->sb);
 	return 0;
 }
 
@@ -332,6 +339,7 @@ int ccsb__run_end(struct ccsb_run *run, int r)
 	ccsb__close_fd(&run->l.job_fd);
 	ccsb__close_fd(&run->l.bwrap_pidfd);
 	ccsb__close_fd(&run->s.child_pidfd);
+	ccsb__session_stop(sb);
 	ccsb__broker_stop(sb);
 	ccsb__relay_stop(sb);
 	ccsb__plan_free(&run->plan);

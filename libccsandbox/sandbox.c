@@ -102,6 +102,8 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	free(sb->home);
 	free(sb->hostname);
 	free(sb->cwd);
+	ccsb__session_stop(sb);
+	free(sb->session_name);
 	free(sb->bwrap);
 	free(sb->slirp);
 	free(sb->exec_helper);

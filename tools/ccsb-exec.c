@@ -29,6 +29,12 @@
  *                      (libccsandbox/bounds.c says why).
  *   --oom-score-adj N  written to /proc/self/oom_score_adj, inherited by
  *                      the command.
+ *   --session-fd N     a named session's control socket (ccsb-exec-session.c):
+ *                      ccsb passes on it the connections of `ccsb exec`, whose
+ *                      commands run here as further children, in the
+ *                      sandbox's namespaces, under its filter and bounds.
+ *   --idle             no command of its own (ccsb_sandbox_start()): serve
+ *                      the session until its control socket closes.
  * A bound that cannot be set stops the sandbox (exit 125): never a run
  * without the bounds the status line announced.
  */
@@ -41,6 +47,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,13 +144,15 @@ static int set_oom(const char *arg)
 }
 
 int ccsb_exec_git_credential(int argc, char **argv);
+int ccsb_exec_session(int ctl, pid_t main_pid, bool tty, int job_fd, const sigset_t *set,
+		      const sigset_t *orig);
 
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "--git-credential") == 0)
 		return ccsb_exec_git_credential(argc - 2, argv + 2);
-	bool tty = false;
-	int job_fd = -1;
+	bool tty = false, idle = false;
+	int job_fd = -1, session_fd = -1;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--tty") == 0) {
@@ -154,25 +163,37 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--oom-score-adj") == 0) {
 			if (set_oom(argv[++i]) < 0)
 				return 125;
-		} else if (strcmp(argv[i], "--job-fd") == 0 && i + 1 < argc) {
+		} else if ((strcmp(argv[i], "--job-fd") == 0 ||
+			    strcmp(argv[i], "--session-fd") == 0) && i + 1 < argc) {
 			char *end;
+			bool job = strcmp(argv[i], "--job-fd") == 0;
 			long n = strtol(argv[++i], &end, 10);
 			if (*end || n < 3 || n > 1024 || fcntl((int)n, F_SETFD, FD_CLOEXEC) < 0) {
-				fprintf(stderr, "ccsb-exec: bad --job-fd %s\n", argv[i]);
+				fprintf(stderr, "ccsb-exec: bad %s %s\n", argv[i - 1], argv[i]);
 				return 125;
 			}
-			job_fd = (int)n;
+			*(job ? &job_fd : &session_fd) = (int)n;
+		} else if (strcmp(argv[i], "--idle") == 0) {
+			idle = true;
 		} else {
 			fprintf(stderr, "ccsb-exec: unknown option %s\n", argv[i]);
 			return 125;
 		}
 	}
-	if (i + 1 >= argc) {
-		fprintf(stderr, "usage: ccsb-exec [--tty] [--nproc N] [--oom-score-adj N] -- COMMAND "
-				"[ARG...]\n");
+	if (idle ? session_fd < 0 || i + 1 < argc : i + 1 >= argc) {
+		fprintf(stderr, "usage: ccsb-exec [--tty] [--nproc N] [--oom-score-adj N] "
+				"[--session-fd N] -- COMMAND [ARG...]\n"
+				"       ccsb-exec [--nproc N] [--oom-score-adj N] --session-fd N --idle\n");
 		return 125;
 	}
 	char **cmd = &argv[i + 1];
+	/* Nothing in the sandbox may reach the session's sockets through
+	 * /proc/1/fd or ptrace: both need a dumpable pid 1 (or a capability
+	 * the sandbox does not have). Before any other process exists. */
+	if (session_fd >= 0 && prctl(PR_SET_DUMPABLE, 0) < 0) {
+		perror("ccsb-exec: PR_SET_DUMPABLE");
+		return 125;
+	}
 
 	/* pid 1 only receives signals it has a handler for, even from the
 	 * parent namespace; the handler is never run because the signals stay
@@ -195,6 +216,8 @@ int main(int argc, char **argv)
 		ioctl(STDIN_FILENO, TIOCSCTTY, 0);
 	}
 
+	if (idle)
+		return ccsb_exec_session(session_fd, -1, false, -1, &set, &orig);
 	pid_t pid = spawn(cmd, tty, &orig);
 	if (pid < 0) {
 		perror("ccsb: vfork");
@@ -210,6 +233,8 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 		return code;
 	}
+	if (session_fd >= 0)
+		return ccsb_exec_session(session_fd, pid, tty, job_fd, &set, &orig);
 
 	for (;;) {
 		siginfo_t si;

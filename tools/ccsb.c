@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "doctor.h"
+#include "sessions.h"
 #include "toolenv.h"
 #include "netdefaults.h"
 #include "ports.h"
@@ -197,6 +198,8 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		return r;
 	ccsb_sandbox_set_allow_clipboard(sb, c->allow_clipboard == 1);
 
+	if (c->name && (r = ccsb_sandbox_set_name(sb, c->name, err)) < 0)
+		return r;
 	ccsb_net_mode mode = c->net >= 0 ? (ccsb_net_mode)c->net : CCSB_NET_ALLOWLIST;
 	if ((r = ccsb_sandbox_set_net(sb, mode, err)) < 0)
 		return r;
@@ -335,6 +338,19 @@ int main(int argc, char **argv)
 	if (ccsb_caps_drop_inheritable(&err) < 0) {
 		cli_free(&c);
 		return die(err, NULL);
+	}
+	if (!c.dashdash && strcmp(c.cmd[0], "ps") == 0) {
+		int st = sessions_ps_main(c.cmd + 1);
+		cli_free(&c);
+		return st;
+	}
+	if (!c.dashdash && strcmp(c.cmd[0], "exec") == 0) {
+		int n = 0;
+		while (c.cmd[n])
+			n++;
+		int st = sessions_exec_main(n, c.cmd);
+		cli_free(&c);
+		return st;
 	}
 	if (!c.dashdash && strcmp(c.cmd[0], "doctor") == 0) {
 		int st = doctor_main(c.cmd + 1);

@@ -20,9 +20,13 @@ static const char usage_head[] =
 	"       ccsb [OPTION...] claude [ARG...]\n"
 	"       ccsb [OPTION...] bash\n"
 	"       ccsb doctor\n"
+	"       ccsb ps\n"
+	"       ccsb exec [OPTION...] NAME [--] COMMAND [ARG...]\n"
 	"Run a command in a sandbox: the current directory and Claude Code's state\n"
 	"are writable, the system is read-only, the rest of your home is hidden.\n"
 	"`ccsb doctor` checks what ccsb needs and prints the fix for each problem.\n"
+	"`ccsb ps` lists your sandboxes started with --name; `ccsb exec NAME CMD` runs\n"
+	"CMD inside the running sandbox NAME, with its policy.\n"
 	"\n";
 
 static const char usage_tail[] =
@@ -407,6 +411,16 @@ static int apply_print(struct cli *c, const char *val, const struct cli_ctx *x)
 	return 0;
 }
 
+/* Checked by ccsb_sandbox_set_name(), which names the rule. */
+static int apply_name(struct cli *c, const char *val, const struct cli_ctx *x)
+{
+	if (!*val)
+		return cli_fail(x->err, x->errlen, "empty name");
+	if (!(c->name = keep(c, val, x)))
+		return oom(x);
+	return 0;
+}
+
 static int apply_quiet(struct cli *c, const char *val, const struct cli_ctx *x)
 {
 	(void)x;
@@ -525,6 +539,11 @@ const struct cli_option cli_options[] = {
 	  NULL, "words none 1024 4096 16384", apply_pids },
 	{ "print", 0, no_argument, CLI_ARGV, "Other", NULL,
 	  "print the bwrap command line and run nothing", NULL, NULL, apply_print },
+	/* Not a configuration key: every run would claim the same name. */
+	{ "name", 0, required_argument, CLI_ARGV, NULL, "=NAME",
+	  "register the running sandbox as NAME, for\n"
+	  "`ccsb exec` and `ccsb ps`",
+	  NULL, NULL, apply_name },
 	{ "quiet", 'q', no_argument, BOTH, NULL, NULL, "no status line on stderr", NULL, NULL,
 	  apply_quiet },
 	{ "help", 'h', no_argument, CLI_ARGV, NULL, NULL, "show this help", NULL, NULL,

@@ -30,6 +30,7 @@ struct cli {
 	int nested_userns;   /* -1: not given; 0: --no-nested-userns; 1: --nested-userns */
 	int allow_clipboard; /* -1: not given; 1: --allow-clipboard */
 	const char *log_net; /* --log-net=FILE; borrowed; NULL: none */
+	const char *name;    /* --name=NAME; borrowed; NULL: none */
 	/* --ssh-agent[=KEYFILTER]: NULL off, "" every key, else the filter;
 	 * borrowed (from argv, or owned by `owned`). */
 	const char *ssh_agent;

@@ -4,7 +4,8 @@
 # configuration parser and writer, the ssh-agent protocol, the git credential
 # protocol, the readers of the user's registry configuration, the D-Bus
 # replies of the systemd scope, the terminal escape filter, the ccsb-net
-# protocol and rtnetlink answers, the event stream's JSON encoder) with
+# protocol and rtnetlink answers, the event stream's JSON encoder, the
+# session channel's packets) with
 # libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -26,7 +27,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter netproto events}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter netproto events sessproto}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -413,6 +414,41 @@ seed_events() {
 DICT
 }
 
+# Session packets: an EXEC with a directory, arguments and settings, one
+# with none, a SIGNAL, an EXIT, a CONN, and a wrong version.
+seed_sessproto() {
+	corpus=$1
+	# hdr TYPE LEN ARG: the 16-byte header, little-endian (x86, arm64).
+	oct() { printf '\\%03o' "$1"; }
+	hdr() {
+		# shellcheck disable=SC2059 # the format is built from octal escapes
+		printf "ccsb\\001\\000$(oct "$1")\\000$(oct $(($2 % 256)))$(oct $(($2 / 256)))\\000\\000$(oct "$3")\\000\\000\\000"
+	}
+	{
+		hdr 2 32 0
+		printf '\000\000\000\000\002\000\000\000\001\000\000\000\000\000\000\000'
+		printf '/proj\000sh\000-c\000A=1\000'
+	} >"$corpus/seed-exec"
+	{
+		hdr 2 19 0
+		printf '\001\000\000\000\001\000\000\000\000\000\000\000\000\000\000\000\000x\000'
+	} >"$corpus/seed-exec-tty"
+	hdr 4 0 15 >"$corpus/seed-signal"
+	hdr 5 0 127 >"$corpus/seed-exit"
+	hdr 1 0 0 >"$corpus/seed-conn"
+	printf 'ccsb\002\000\003\000\000\000\000\000\000\000\000\000' >"$corpus/seed-version"
+	cat >"$out/sessproto.dict" <<'DICT'
+"ccsb"
+"\x01\x00"
+"\x00"
+"="
+"/"
+"\x00\x01\x00\x00"
+"\x00\x04\x00\x00"
+"\xff\xff\xff\xff"
+DICT
+}
+
 # run NAME SECONDS MAXLEN: returns the fuzzer's status.
 run() {
 	name=$1
@@ -430,6 +466,7 @@ run() {
 	escfilter) seed_escfilter "$corpus" ;;
 	netproto) seed_netproto "$corpus" ;;
 	events) seed_events "$corpus" ;;
+	sessproto) seed_sessproto "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -479,6 +516,7 @@ for t in $targets; do
 	escfilter) build escfilter escfilter.c ;;
 	netproto) build netproto netproto.c rtnl.c ;;
 	events) build events json.c ;;
+	sessproto) build sessproto sessproto.c ;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -512,6 +550,8 @@ for t in $targets; do
 	netproto) maxlen=1024 ;;
 	# names and paths: a DNS name is 253 bytes, a path 4096
 	events) maxlen=4200 ;;
+	# many short strings; the 64 KiB payload limit is checked on the length
+	sessproto) maxlen=4096 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

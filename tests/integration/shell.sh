@@ -120,4 +120,12 @@ check "after the command, with bash-completion: the command's own completion" \
 	'test "$out" = "offset:5:make"'
 out=$(STUB_OFFSET=1 complete --env X -- ls -l)
 check "... also after --env VALUE and --" 'test "$out" = "offset:4:ls"'
+out=$(complete ps "")
+check "ps takes nothing" 'test -z "$out"'
+out=$(complete ex)
+check "ex: exec" 'has exec'
+out=$(complete exec --t)
+check "exec --t: --tty=" 'test "$out" = "--tty="'
+out=$(STUB_OFFSET=1 complete exec --tty=off work -- ls -l)
+check "exec NAME -- COMMAND: the command's own completion" 'test "$out" = "offset:5:ls"'
 t_done

@@ -61,7 +61,7 @@ static bool is_reset(const struct cli *c)
 	       !c->nenv && !c->allow && !c->nallow && !c->allow_files && !c->nallow_files &&
 	       c->uid == -1 && c->gid == -1 && c->tty == -1 && !c->no_seccomp &&
 	       c->nested_userns == -1 && c->allow_clipboard == -1 && !c->cmd && !c->memory &&
-	       !c->pids;
+	       !c->pids && !c->name;
 }
 
 /* The command words after parsing, joined with '|'. */
@@ -580,6 +580,28 @@ static void test_usage(void)
 	ok(narrow, "usage lines fit in 79 columns");
 }
 
+/* --name registers the sandbox; ps and exec are subcommands (ccsb.c). */
+static void test_session_name(void)
+{
+	struct cli c;
+	if (parses(ARGS("--name=work", "bash"), &c, "bash")) {
+		is_str(c.name, "work", "--name: the name");
+		cli_free(&c);
+	}
+	if (parses(ARGS("bash"), &c, "bash")) {
+		ok(c.name == NULL, "no --name: no name");
+		cli_free(&c);
+	}
+	fails(ARGS("--name=", "bash"), "--name: empty name");
+	if (parses(ARGS("exec", "work", "--", "ls"), &c, "exec|work|--|ls")) {
+		ok(!c.dashdash, "exec is the command word, handled by ccsb.c");
+		cli_free(&c);
+	}
+	ok(strstr(usage, "--name=NAME") != NULL, "usage documents --name=NAME");
+	ok(strstr(usage, "ccsb ps\n") != NULL, "usage documents ccsb ps");
+	ok(strstr(usage, "ccsb exec [OPTION...] NAME") != NULL, "usage documents ccsb exec");
+}
+
 static void test_ssh_agent(void)
 {
 	struct cli c;
@@ -732,5 +754,6 @@ int main(void)
 	test_reparse();
 	test_usage();
 	test_ssh_agent();
+	test_session_name();
 	return done_testing();
 }

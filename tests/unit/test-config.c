@@ -524,6 +524,7 @@ static char *dump(const struct cli *c)
 	fprintf(f, " noseccomp=%d nested=%d clip=%d lognet=%s ssh=%s gitcred=%d mem=%llu pids=%llu",
 		c->no_seccomp, c->nested_userns, c->allow_clipboard, c->log_net ? c->log_net : "-",
 		c->ssh_agent ? c->ssh_agent : "-", c->git_credentials, c->memory, c->pids);
+	fprintf(f, " name=%s", c->name ? c->name : "-");
 	for (size_t i = 0; i < c->nbinds; i++)
 		fprintf(f, " bind=%s:%s:%d", c->binds[i].src,
 			c->binds[i].dest ? c->binds[i].dest : "-", c->binds[i].rw);
@@ -569,6 +570,7 @@ static const struct {
 	{ "memory", "2G" },
 	{ "pids", "99" },
 	{ "print", NULL },
+	{ "name", "work" },
 	{ "quiet", NULL },
 	{ "help", NULL },
 	{ "version", NULL },

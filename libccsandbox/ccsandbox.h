@@ -875,6 +875,7 @@ typedef struct ccsb_session_info {
  * removed on the way. *out is an array of *n entries (NULL when none); free
  * it with ccsb_session_list_free(). */
 int ccsb_session_list(ccsb_session_info **out, size_t *n, ccsb_error **err);
+/* Free what ccsb_session_list() returned; NULL is a no-op. */
 void ccsb_session_list_free(ccsb_session_info *v, size_t n);
 /* The session directory (newly allocated; free() it), checked as above;
  * -ENOENT when it does not exist yet. */

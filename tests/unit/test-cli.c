@@ -592,7 +592,7 @@ static void test_session_name(void)
 		ok(c.name == NULL, "no --name: no name");
 		cli_free(&c);
 	}
-	fails(ARGS("--name=", "bash"), "--name: empty name");
+	fails(ARGS("--name=", "bash"), "--name=: empty name");
 	if (parses(ARGS("exec", "work", "--", "ls"), &c, "exec|work|--|ls")) {
 		ok(!c.dashdash, "exec is the command word, handled by ccsb.c");
 		cli_free(&c);

@@ -11,6 +11,7 @@
 #include <ccsandbox.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,7 +81,14 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "%s: out of memory\n", argv[0]);
 		return 125;
 	}
-	int r = configure(sb, argv + 1, sep - 1, &err);
+	/* The library reads no environment variable: the embedder says where
+	 * its helper is (here from CCSB_EXEC_HELPER, as ccsb does; unset: the
+	 * installed one). */
+	const char *helper = getenv("CCSB_EXEC_HELPER");
+	int r = ccsb_sandbox_set_helper(sb, CCSB_HELPER_EXEC, helper && *helper ? helper : NULL,
+					&err);
+	if (r == 0)
+		r = configure(sb, argv + 1, sep - 1, &err);
 	if (r == 0) {
 		size_t given, merged;
 

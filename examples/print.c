@@ -26,7 +26,14 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "%s: out of memory\n", argv[0]);
 		return 1;
 	}
-	int r = ccsb_sandbox_apply_defaults(sb, 0, &err);
+	/* The library reads no environment variable: the embedder says where
+	 * its helper is (here from CCSB_EXEC_HELPER, as ccsb does; unset: the
+	 * installed one). */
+	const char *helper = getenv("CCSB_EXEC_HELPER");
+	int r = ccsb_sandbox_set_helper(sb, CCSB_HELPER_EXEC, helper && *helper ? helper : NULL,
+					&err);
+	if (r == 0)
+		r = ccsb_sandbox_apply_defaults(sb, 0, &err);
 	if (r == 0)
 		r = ccsb_sandbox_build_argv(sb, cmd, &bwrap_argv, &err);
 	if (r == 0)

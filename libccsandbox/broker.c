@@ -837,25 +837,15 @@ static int listen_on(struct ccsb_broker *b, const char *name, int *fd, ccsb_erro
 
 extern char **environ;
 
-/* The host's git on PATH, and its environment: ccsb's own, which is the
- * user's, with terminal prompts off. */
-static int fill_setup(struct ccsb_broker *b, ccsb_error **err)
+/* The host's git on the search path, and its environment: ccsb's own,
+ * which is the user's, with terminal prompts off. */
+static int fill_setup(struct ccsb_broker *b, const ccsb_sandbox *sb, ccsb_error **err)
 {
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	b->git[0] = '\0';
-	for (const char *p = path; *p && !b->git[0];) {
-		size_t n = strcspn(p, ":");
-		if (n && snprintf(b->git, sizeof(b->git), "%.*s/git", (int)n, p) < (int)sizeof(b->git) &&
-		    access(b->git, X_OK) != 0)
-			b->git[0] = '\0';
-		else if (!n)
-			b->git[0] = '\0';
-		p += n + (p[n] == ':');
-	}
+	if (ccsb__search_program(sb, "git", b->git, sizeof(b->git)) < 0)
+		b->git[0] = '\0';
 	if (!b->git[0])
-		return ccsb__err(err, ENOENT, "--git-credentials: git is not on your PATH");
+		return ccsb__err(err, ENOENT, "--git-credentials: git is not on the search path (%s)",
+				 ccsb__search_path(sb));
 	size_t n = 0;
 	while (environ[n])
 		n++;
@@ -912,7 +902,7 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 			r = ccsb__err(err, ENOMEM, "out of memory");
 			goto fail;
 		}
-		if ((r = fill_setup(b, err)) < 0)
+		if ((r = fill_setup(b, sb, err)) < 0)
 			goto fail;
 	}
 

@@ -40,7 +40,7 @@
  * threads is fine, except ccsb_sandbox_apply_defaults(),
  * ccsb_sandbox_add_program(), ccsb_sandbox_add_path() and
  * ccsb_sandbox_add_git_config(), which read process-wide state (the current
- * directory, getpwuid(), $HOME, $PATH, the toolchains' and git's variables). ccsb_caps_drop_inheritable() changes
+ * directory, getpwuid(), $HOME, the toolchains' and git's variables). ccsb_caps_drop_inheritable() changes
  * the process's capability sets.
  *
  * ccsb_sandbox_run() acts on the whole process while it runs, so run at most
@@ -121,6 +121,13 @@ int ccsb_error_code(const ccsb_error *e);
 const char *ccsb_error_message(const ccsb_error *e);
 /* Release `e`. NULL is a no-op. */
 void ccsb_error_free(ccsb_error *e);
+/* Fail in the library's convention, for an embedder's own steps (a tool's
+ * option, a callback): when `err` is not NULL and *err is NULL, set *err to
+ * a new error with `code` (a positive errno value; 0 means EIO) and the
+ * printf-style message. Returns -code, for `return ccsb_error_set(...)`.
+ * Out of memory leaves *err NULL. */
+int ccsb_error_set(ccsb_error **err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- the policy object ---------------------------------------------- */
 
@@ -131,8 +138,8 @@ typedef struct ccsb_sandbox ccsb_sandbox;
 /* A new, empty policy: no mounts (not even /usr, /proc or /dev), empty
  * environment, the caller's uid/gid, user "claude" with home "/home/claude",
  * host name "ccsb", working directory "/", network mode CCSB_NET_NONE and an
- * empty allowlist, "bwrap" and "slirp4netns" looked up on PATH, and the exec
- * helper named by $CCSB_EXEC_HELPER (read now) or else the installed one.
+ * empty allowlist, "bwrap" and "slirp4netns" looked up on the search path
+ * (ccsb_sandbox_set_search_path()), and the installed helpers.
  * Returns NULL only when out of memory. */
 ccsb_sandbox *ccsb_sandbox_new(void);
 /* Release `sb` and everything it copied. NULL is a no-op. */
@@ -231,15 +238,16 @@ int ccsb_sandbox_set_hostname(ccsb_sandbox *sb, const char *name, ccsb_error **e
  * ".."). Default: "/". It must exist inside the sandbox at run time, or the
  * run fails. -EINVAL; -ENOMEM. */
 int ccsb_sandbox_set_cwd(ccsb_sandbox *sb, const char *path, ccsb_error **err);
-/* The bwrap program (copied): a path, or a name looked up on the caller's
- * PATH when the run starts. Default "bwrap". -EINVAL when empty; -ENOMEM. */
+/* The bwrap program (copied): a path, or a name looked up on the search
+ * path (ccsb_sandbox_set_search_path()) when the run starts. Default
+ * "bwrap". -EINVAL when empty; -ENOMEM. */
 int ccsb_sandbox_set_bwrap(ccsb_sandbox *sb, const char *path, ccsb_error **err);
 /* The in-sandbox init helper (ccsb-exec, copied; an absolute host path). It
  * is bound read-only into the sandbox and runs there as pid 1, so it must be
- * statically linked. Default: $CCSB_EXEC_HELPER as read by
- * ccsb_sandbox_new(), else the installed one. A run with a network also
- * starts ccsb-net, the helper that configures it: $CCSB_NET_HELPER, else
- * ccsb-net in this helper's directory. -EINVAL; -ENOMEM. */
+ * statically linked. Default: the installed one. A run with a network also
+ * starts ccsb-net, the helper that configures it, and one with Claude
+ * Code's state ccsb-state: by default both in this helper's directory (see
+ * ccsb_sandbox_set_helper()). -EINVAL; -ENOMEM. */
 int ccsb_sandbox_set_exec_helper(ccsb_sandbox *sb, const char *path, ccsb_error **err);
 
 /* Network mode. Every mode gives the sandbox its own network namespace; the
@@ -455,7 +463,7 @@ int ccsb_sandbox_set_ssh_agent(ccsb_sandbox *sb, const char *keyfilter, unsigned
  * is answered only for protocol https and a host (an optional :PORT) that one
  * of the allowlist's domain patterns matches (addresses never: a name only);
  * the library then runs the caller's own `git credential fill` (git found on
- * $PATH, the caller's environment, GIT_TERMINAL_PROMPT=0, no controlling
+ * the search path, the caller's environment, GIT_TERMINAL_PROMPT=0, no controlling
  * terminal, 60 s at most; in a pid namespace of its own where unprivileged
  * user namespaces are allowed, so that the helpers it starts die with it and
  * it dies with the caller) with only protocol, host, path and username, and
@@ -464,12 +472,76 @@ int ccsb_sandbox_set_ssh_agent(ccsb_sandbox *sb, const char *keyfilter, unsigned
  * go to the DNS log descriptor and the exit report ("git-credential: served
  * HOST (N)", "refused HOST (why) (N)"). Served from the same thread as
  * ccsb_sandbox_set_ssh_agent(). Turning it off again is -EINVAL; -ENOMEM.
- * At run time, -ENOENT when git is not on $PATH. */
+ * At run time, -ENOENT when git is not on the search path. */
 int ccsb_sandbox_set_git_credentials(ccsb_sandbox *sb, bool enable, ccsb_error **err);
 /* The slirp4netns program (copied): a path, or a name looked up on the
- * caller's PATH when a run needs it. Default "slirp4netns". -EINVAL when
+ * search path when a run needs it. Default "slirp4netns". -EINVAL when
  * empty; -ENOMEM. */
 int ccsb_sandbox_set_slirp(ccsb_sandbox *sb, const char *path, ccsb_error **err);
+
+/* ---- host programs and host checks --------------------------------- */
+
+/* The programs the library runs on the host. It reads no environment
+ * variable to find them, nor $PATH: the caller says where they are (ccsb
+ * takes CCSB_BWRAP, CCSB_SLIRP4NETNS, CCSB_EXEC_HELPER, CCSB_NET_HELPER,
+ * CCSB_STATE_HELPER and PATH from its environment and sets them here). */
+typedef enum ccsb_helper {
+	CCSB_HELPER_BWRAP = 0,       /* default "bwrap", on the search path */
+	CCSB_HELPER_SLIRP4NETNS = 1, /* default "slirp4netns", on the search path */
+	CCSB_HELPER_EXEC = 2,        /* ccsb-exec, the sandbox's pid 1; default: installed */
+	CCSB_HELPER_NET = 3,         /* ccsb-net, sets up a network; default: beside ccsb-exec */
+	CCSB_HELPER_STATE = 4,       /* ccsb-state, Claude Code's state; default: beside ccsb-exec */
+} ccsb_helper;
+
+/* Where helper `which` is (copied): for bwrap and slirp4netns a path, or a
+ * name looked up on the search path when a run needs it; for the ccsb
+ * helpers an absolute path. NULL restores the default. For the first three
+ * the same as ccsb_sandbox_set_bwrap(), _set_slirp() and
+ * _set_exec_helper(). -EINVAL (an unknown `which`, an empty or, for a ccsb
+ * helper, relative path); -ENOMEM. */
+int ccsb_sandbox_set_helper(ccsb_sandbox *sb, ccsb_helper which, const char *path,
+			    ccsb_error **err);
+/* The absolute path a run would start helper `which` from, looked up as
+ * the run does; *path is newly allocated (free()), NULL on failure.
+ * -ENOENT (not on the search path, or no such file), -EACCES (not
+ * executable), with a message naming where it looked; -EINVAL; -ENOMEM.
+ * Reads the file system only. */
+int ccsb_sandbox_find_helper(const ccsb_sandbox *sb, ccsb_helper which, char **path,
+			     ccsb_error **err);
+/* `name` as a run would find it: itself when it holds a '/', else the
+ * first executable regular file of that name on the search path. *path is
+ * newly allocated (free()), NULL on failure. -ENOENT with a message naming
+ * the search path, -EACCES; -EINVAL for an empty name; -ENOMEM. */
+int ccsb_sandbox_find_program(const ccsb_sandbox *sb, const char *name, char **path,
+			      ccsb_error **err);
+/* The search path (a PATH value, copied) for host programs given by name:
+ * bwrap and slirp4netns, git for ccsb_sandbox_set_git_credentials(), and
+ * the programs of ccsb_sandbox_add_program(). Default
+ * "/usr/local/bin:/usr/bin:/bin"; NULL restores it. The caller's $PATH is
+ * not read: pass getenv("PATH") to use it, as ccsb does. Empty entries (the
+ * current directory) are skipped. -ENOMEM. */
+int ccsb_sandbox_set_search_path(ccsb_sandbox *sb, const char *path, ccsb_error **err);
+
+/* The ids ccsb gives a sandbox when none are asked for: the caller's, with
+ * 0 (root) replaced by 1000, since Claude Code refuses to run as root. For
+ * ccsb_sandbox_set_identity(). Never fails. */
+void ccsb_default_ids(uid_t *uid, gid_t *gid);
+
+/* A host setting that keeps unprivileged user namespaces, which bwrap
+ * needs, from working. */
+typedef enum ccsb_userns_block {
+	CCSB_USERNS_OK = 0,
+	CCSB_USERNS_APPARMOR = 1,  /* kernel.apparmor_restrict_unprivileged_userns = 1 */
+	CCSB_USERNS_MAX_ZERO = 2,  /* user.max_user_namespaces = 0 */
+	CCSB_USERNS_CLONE_OFF = 3, /* kernel.unprivileged_userns_clone = 0 (Debian's switch) */
+} ccsb_userns_block;
+/* Read those settings from /proc/sys, in the order above: 0 with *which
+ * CCSB_USERNS_OK (which may be NULL) when none blocks; else -EPERM with
+ * *which naming the first that does and a message with its fix, the one a
+ * run gives when bwrap fails for it. With AppArmor, a profile may still
+ * allow bwrap itself: this says the restriction is on, not that bwrap
+ * fails. */
+int ccsb_check_userns(ccsb_userns_block *which, ccsb_error **err);
 
 /* ---- terminal and kernel hardening ---------------------------------- */
 
@@ -659,10 +731,10 @@ enum {
  * -ENOMEM. On failure part of the policy may have been added: free it. */
 int ccsb_sandbox_apply_defaults(ccsb_sandbox *sb, unsigned flags, ccsb_error **err);
 
-/* Find `name` (e.g. "claude"; a bare name, borrowed) on the caller's PATH,
+/* Find `name` (e.g. "claude"; a bare name, borrowed) on the search path,
  * follow symlinks, and bind its installation read-only so that it runs
  * inside (the package directory, and the interpreter of a script, found on
- * PATH too), unless it lives under /usr, which the default policy already
+ * the search path too), unless it lives under /usr, which the default policy already
  * shows. A symlink named `name` is added in a directory of its own inside.
  * `*inside_dir` (inside_dir may be NULL) receives that directory, newly
  * allocated; put it on the sandbox's PATH (ccsb_sandbox_env_set()) and

@@ -253,26 +253,9 @@ static bool in_writable(const ccsb_sandbox *sb, const char *path, char *area, si
 	return false;
 }
 
-static int which(const char *name, char *out, size_t len)
+static int which(const ccsb_sandbox *sb, const char *name, char *out, size_t len)
 {
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -ENOENT;
-	}
-	const char *path = getenv("PATH");
-	if (!path)
-		path = default_path;
-	for (const char *p = path; *p;) {
-		size_t n = strcspn(p, ":");
-		if (n && n < len - strlen(name) - 2) {
-			snprintf(out, len, "%.*s/%s", (int)n, p, name);
-			struct stat st;
-			if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
-				return 0;
-		}
-		p += n + (p[n] == ':');
-	}
-	return -ENOENT;
+	return ccsb__search_program(sb, name, out, len);
 }
 
 /* The directory to bind for an executable at `real`: the top-most
@@ -362,9 +345,10 @@ static int bind_interpreter(ccsb_sandbox *sb, const char *real, int depth, ccsb_
 	if (!*interp)
 		return 0;
 	char found[PATH_MAX], rp[PATH_MAX];
-	if (which(interp, found, sizeof(found)) < 0 || !realpath(found, rp))
-		return ccsb__err(err, ENOENT, "%s needs the interpreter '%s', which is not on your PATH",
-				 real, interp);
+	if (which(sb, interp, found, sizeof(found)) < 0 || !realpath(found, rp))
+		return ccsb__err(err, ENOENT, "%s needs the interpreter '%s', which is not on the search "
+				 "path (%s)",
+				 real, interp, ccsb__search_path(sb));
 	/* "#!/home/u" would otherwise bind a directory (and its parent). */
 	struct stat st;
 	if (stat(rp, &st) < 0 || !S_ISREG(st.st_mode))
@@ -409,8 +393,9 @@ CCSB_EXPORT int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, cha
 	char found[PATH_MAX], real[PATH_MAX];
 	if (!name || !*name || strchr(name, '/'))
 		return ccsb__err(err, EINVAL, "bad program name '%s'", name ? name : "");
-	if (which(name, found, sizeof(found)) < 0)
-		return ccsb__err(err, ENOENT, "%s not found on your PATH", name);
+	if (which(sb, name, found, sizeof(found)) < 0)
+		return ccsb__err(err, ENOENT, "%s not found on the search path (%s)", name,
+				 ccsb__search_path(sb));
 	if (!realpath(found, real))
 		return ccsb__errno(err, errno, "cannot resolve %s", found);
 	int r = bind_program(sb, real, 0, err);

@@ -62,6 +62,15 @@ CCSB_EXPORT const char *ccsb_error_message(const ccsb_error *e)
 	return e && e->msg ? e->msg : "";
 }
 
+CCSB_EXPORT int ccsb_error_set(ccsb_error **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = verr(err, code, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 CCSB_EXPORT void ccsb_error_free(ccsb_error *e)
 {
 	if (!e)

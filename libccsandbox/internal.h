@@ -106,6 +106,7 @@ void ccsb__prefix_format(const struct ccsb_prefix *p, char *buf, size_t len);
 struct ccsb_net_plan {
 	ccsb_net_mode mode;
 	const char *slirp; /* slirp4netns program (name or path) */
+	const char *search_path; /* where a slirp given by name is looked up */
 	const char *helper; /* ccsb-net, path */
 	const struct ccsb_allowlist *prefixes; /* merged; allowlist mode only */
 	bool ipv6;
@@ -216,6 +217,8 @@ struct ccsb_sandbox {
 	gid_t gid;
 	char *user, *home, *hostname, *cwd;
 	char *bwrap, *slirp, *exec_helper;
+	/* NULL: the defaults (host.c). */
+	char *net_helper, *state_helper, *search_path;
 	ccsb_net_mode net;
 	struct ccsb_allowlist allow;
 	/* `allow` merged, valid while merged_ok (see ccsb__sandbox_merged()). */
@@ -609,4 +612,14 @@ char *ccsb__group_line(const char *user, gid_t gid);
 bool ccsb__path_ok(const char *p);
 
 void ccsb__strv_free(char **v);
+
+/* host.c: the search path set, or the default one; the path of helper
+ * `which` into `buf` (a name looked up on the search path for bwrap and
+ * slirp4netns), 0 when it is an executable file, else -errno with the
+ * path tried in `buf`. */
+const char *ccsb__search_path(const ccsb_sandbox *sb);
+/* `name` (a path, or looked up on the search path) into `out`: 0, -ENOENT,
+ * -EACCES, -ENAMETOOLONG. */
+int ccsb__search_program(const ccsb_sandbox *sb, const char *name, char *out, size_t len);
+int ccsb__helper_path(const ccsb_sandbox *sb, ccsb_helper which, char *buf, size_t len);
 #endif

@@ -494,7 +494,7 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	if (plan->mode == CCSB_NET_NONE)
 		return 0;
 
-	r = ccsb__find_program(name, getenv("PATH"), prog, sizeof(prog));
+	r = ccsb__find_program(name, plan->search_path, prog, sizeof(prog));
 	if (r < 0) {
 		if (!strchr(name, '/'))
 			return ccsb__err(err, ENOENT,

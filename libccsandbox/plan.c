@@ -38,6 +38,7 @@ int ccsb__plan_network(const ccsb_sandbox *sb, struct ccsb_net_plan *np, ccsb_er
 	static const struct ccsb_allowlist no_prefixes;
 	*np = (struct ccsb_net_plan){ .mode = sb->net,
 				      .slirp = sb->slirp,
+				      .search_path = ccsb__search_path(sb),
 				      .prefixes = &no_prefixes,
 				      .host_ports = sb->host_ports,
 				      .nhost_ports = sb->nhost_ports };

@@ -106,12 +106,21 @@ int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sig
 	}
 	for (size_t i = 0; i < nmax; i++)
 		theirs[i] = -1;
-	int r = launch_fds(sb, plan, pty, l, &secc, map, &nmap, theirs, err);
+	/* bwrap by name: on the search path the caller set, not $PATH. */
+	char bwrap[PATH_MAX];
+	int r = ccsb__search_program(sb, sb->bwrap, bwrap, sizeof(bwrap));
+	if (r == -ENOENT)
+		r = ccsb__err(err, ENOENT, "%s not found: install bubblewrap (apt-get install "
+			      "bubblewrap) or set its path", sb->bwrap);
+	else if (r < 0)
+		r = ccsb__errno(err, -r, "cannot execute %s", sb->bwrap);
+	if (r == 0)
+		r = launch_fds(sb, plan, pty, l, &secc, map, &nmap, theirs, err);
 	if (r == 0) {
 		sigset_t reset;
 		ccsb__procstate_signals(&reset);
 		const struct ccsb_spawn sp = {
-			.path = sb->bwrap, .search = true, .argv = plan->argv, .envp = plan->envp,
+			.path = bwrap, .argv = plan->argv, .envp = plan->envp,
 			.fds = map, .nfds = nmap, .mask = mask, .reset = &reset,
 			/* Own process group: a ^C on the terminal reaches us, and
 			 * we relay it, instead of killing bwrap's monitor (which
@@ -155,21 +164,6 @@ static pid_t read_child_pid(int fd)
 		return -1;
 	p = strchr(p, ':');
 	return p ? (pid_t)strtol(p + 1, NULL, 10) : -1;
-}
-
-/* ccsb-net: $CCSB_NET_HELPER, else beside the exec helper (both are
- * installed in the same directory, and a build's tests point the exec
- * helper at the build tree). */
-static void net_helper_path(const ccsb_sandbox *sb, char *buf, size_t len)
-{
-	const char *env = getenv("CCSB_NET_HELPER");
-	const char *slash = strrchr(sb->exec_helper, '/');
-	if (env && *env)
-		snprintf(buf, len, "%s", env);
-	else if (slash)
-		snprintf(buf, len, "%.*s/ccsb-net", (int)(slash - sb->exec_helper), sb->exec_helper);
-	else
-		snprintf(buf, len, "%s", CCSB_LIBEXECDIR "/ccsb-net");
 }
 
 /* ---- the steps of a run ----------------------------------------------- */
@@ -239,7 +233,8 @@ static int run_network(struct ccsb_run *run, ccsb_error **err)
 	char helper[PATH_MAX];
 	if (run->plan.net.mode == CCSB_NET_NONE)
 		return 0;
-	net_helper_path(run->sb, helper, sizeof(helper));
+	/* Missing: the start says so, naming it. */
+	(void)ccsb__helper_path(run->sb, CCSB_HELPER_NET, helper, sizeof(helper));
 	run->plan.net.helper = helper;
 	int r = ccsb__net_start(&run->plan.net, run->l.child, &run->net, err);
 	run->plan.net.helper = NULL;

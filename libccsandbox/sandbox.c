@@ -56,8 +56,8 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	sb->cwd = strdup("/");
 	sb->bwrap = strdup("bwrap");
 	sb->slirp = strdup("slirp4netns");
-	const char *helper = getenv("CCSB_EXEC_HELPER");
-	sb->exec_helper = strdup(helper && *helper ? helper : CCSB_LIBEXECDIR "/ccsb-exec");
+	/* No environment variable: the caller sets another (host.c). */
+	sb->exec_helper = strdup(CCSB_LIBEXECDIR "/ccsb-exec");
 	sb->net = CCSB_NET_NONE;
 	sb->tty = CCSB_TTY_AUTO;
 	sb->seccomp = true;
@@ -107,6 +107,9 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	free(sb->bwrap);
 	free(sb->slirp);
 	free(sb->exec_helper);
+	free(sb->net_helper);
+	free(sb->state_helper);
+	free(sb->search_path);
 	ccsb__allowlist_free(&sb->allow);
 	ccsb__allowlist_free(&sb->merged);
 	ccsb__report_clear(sb);

@@ -504,19 +504,6 @@ size_t ccsb__state_writable(const ccsb_sandbox *sb, const char *const **v)
 
 /* ---- the helper during a run ----------------------------------------- */
 
-/* ccsb-state: $CCSB_STATE_HELPER, else beside the exec helper. */
-static void helper_path(const ccsb_sandbox *sb, char *buf, size_t len)
-{
-	const char *env = getenv("CCSB_STATE_HELPER");
-	const char *slash = strrchr(sb->exec_helper, '/');
-	if (env && *env)
-		snprintf(buf, len, "%s", env);
-	else if (slash)
-		snprintf(buf, len, "%.*s/ccsb-state", (int)(slash - sb->exec_helper), sb->exec_helper);
-	else
-		snprintf(buf, len, "%s", CCSB_LIBEXECDIR "/ccsb-state");
-}
-
 void ccsb__state_run_init(struct ccsb_state_run *run)
 {
 	run->pid = -1;
@@ -651,7 +638,7 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 		st->exiting = 0;
 	}
 	char helper[PATH_MAX];
-	helper_path(sb, helper, sizeof(helper));
+	(void)ccsb__helper_path(sb, CCSB_HELPER_STATE, helper, sizeof(helper));
 
 	int r = make_copies(st, err);
 	if (r < 0)

@@ -255,37 +255,17 @@ size_t ccsb__read_upto(int fd, char *buf, size_t cap, char stop)
 	return n;
 }
 
-static int read_int_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	int v = -1;
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 int ccsb__explain_bwrap_failure(const struct ccsb_super *s, ccsb_error **err)
 {
 	int status = s->bwrap_status;
-	if (read_int_file("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
-		return ccsb__err(
-			err, EPERM,
-			"bwrap failed: AppArmor restricts unprivileged user namespaces "
-			"(kernel.apparmor_restrict_unprivileged_userns=1); allow bwrap with an "
-			"AppArmor profile (see 'ccsb doctor' / README, Troubleshooting)");
-	if (read_int_file("/proc/sys/user/max_user_namespaces") == 0)
-		return ccsb__err(err, EPERM,
-				 "bwrap failed: user namespaces are disabled "
-				 "(user.max_user_namespaces=0); enable them with "
-				 "'sysctl -w user.max_user_namespaces=15000'");
-	if (read_int_file("/proc/sys/kernel/unprivileged_userns_clone") == 0)
-		return ccsb__err(
-			err, EPERM,
-			"bwrap failed: unprivileged user namespaces are disabled; enable them "
-			"with 'sysctl -w kernel.unprivileged_userns_clone=1'");
+	/* The usual causes of unusable user namespaces, each with its fix. */
+	ccsb_error *u = NULL;
+	if (ccsb_check_userns(NULL, &u) < 0) {
+		int r = ccsb__err(err, EPERM, "bwrap failed: %s",
+				  u ? ccsb_error_message(u) : "user namespaces are restricted");
+		ccsb_error_free(u);
+		return r;
+	}
 	if (!s->bwrap_reaped)
 		return ccsb__err(err, ECHILD,
 				 "bwrap ended, but another part of this process "

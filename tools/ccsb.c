@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "doctor.h"
+#include "hostenv.h"
 #include "sessions.h"
 #include "toolenv.h"
 #include "netdefaults.h"
@@ -21,10 +22,11 @@
 
 #define EXIT_CCSB 125
 
-static int die(ccsb_error *e, const char *what)
+/* Every failure of ccsb itself ends here: a ccsb_error, from the library or
+ * made with ccsb_error_set(), printed as one line; status 125. */
+static int die(ccsb_error *e)
 {
-	fprintf(stderr, "ccsb: %s%s%s\n", what ? what : "", what ? ": " : "",
-		e ? ccsb_error_message(e) : "failed");
+	fprintf(stderr, "ccsb: %s\n", e ? ccsb_error_message(e) : "out of memory");
 	ccsb_error_free(e);
 	return EXIT_CCSB;
 }
@@ -33,12 +35,8 @@ static int die(ccsb_error *e, const char *what)
  * bind does not depend on symlinks that could change under us. */
 static int resolve(const char *in, char *out, ccsb_error **err, const char *opt)
 {
-	if (!realpath(in, out)) {
-		int e = errno;
-		fprintf(stderr, "ccsb: %s=%s: %s\n", opt, in, strerror(e));
-		return -e;
-	}
-	(void)err;
+	if (!realpath(in, out))
+		return ccsb_error_set(err, errno, "%s=%s: %s", opt, in, strerror(errno));
 	return 0;
 }
 
@@ -51,32 +49,23 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 	char cwd[PATH_MAX], path[PATH_MAX];
 	bool claude = strcmp(c->cmd[0], "claude") == 0;
 
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
+	uid_t uid;
+	gid_t gid;
+	ccsb_default_ids(&uid, &gid);
 	if (c->uid >= 0)
 		uid = (uid_t)c->uid;
-	else if (getuid() == 0)
-		uid = 1000; /* Claude Code refuses to run as root */
 	if (c->gid >= 0)
 		gid = (gid_t)c->gid;
-	else if (getgid() == 0)
-		gid = 1000;
 	if ((r = ccsb_sandbox_set_identity(sb, uid, gid, NULL, NULL, err)) < 0)
 		return r;
-
-	const char *bw = getenv("CCSB_BWRAP");
-	if (bw && *bw && (r = ccsb_sandbox_set_bwrap(sb, bw, err)) < 0)
-		return r;
-	const char *sl = getenv("CCSB_SLIRP4NETNS");
-	if (sl && *sl && (r = ccsb_sandbox_set_slirp(sb, sl, err)) < 0)
+	if ((r = hostenv_apply(sb, err)) < 0)
 		return r;
 
 	/* An explicit --rw of the current directory lifts the refusal to share
 	 * / or the whole home. */
-	if (!getcwd(cwd, sizeof(cwd))) {
-		fprintf(stderr, "ccsb: cannot get the current directory: %s\n", strerror(errno));
-		return -errno;
-	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		return ccsb_error_set(err, errno, "cannot get the current directory: %s",
+				      strerror(errno));
 	bool cwd_explicit = false;
 	for (size_t i = 0; i < c->nbinds; i++) {
 		if (!c->binds[i].rw || c->binds[i].dest)
@@ -132,12 +121,13 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		if (r == -ENOENT) {
 			ccsb_error_free(*err);
 			*err = NULL;
-			fprintf(stderr, "ccsb: claude not found on your PATH: install Claude Code "
-					"(sudo npm install -g @anthropic-ai/claude-code, without sudo when "
-					"npm's global prefix is yours, e.g. nvm's; no npm: sudo apt-get "
-					"install nodejs npm; or Anthropic's installer: curl -fsSL "
-					"https://claude.ai/install.sh | bash) and try again\n");
-			return r;
+			return ccsb_error_set(
+				err, ENOENT,
+				"claude not found on your PATH: install Claude Code (sudo npm install "
+				"-g @anthropic-ai/claude-code, without sudo when npm's global prefix "
+				"is yours, e.g. nvm's; no npm: sudo apt-get install nodejs npm; or "
+				"Anthropic's installer: curl -fsSL https://claude.ai/install.sh | "
+				"bash) and try again");
 		}
 		if (r < 0)
 			return r;
@@ -169,7 +159,7 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		if (eq) {
 			char *name = strndup(c->env[i], (size_t)(eq - c->env[i]));
 			if (!name)
-				return -ENOMEM;
+				return ccsb_error_set(err, ENOMEM, "out of memory");
 			r = ccsb_sandbox_env_set(sb, name, eq + 1, err);
 			free(name);
 		} else {
@@ -285,142 +275,147 @@ static void print_version(void)
 {
 	printf("ccsb %s (libccsandbox %s)\n", PACKAGE_VERSION, ccsb_version());
 	fflush(stdout);
-	const char *bw = getenv("CCSB_BWRAP");
-	char *const argv[] = { (char *)(bw && *bw ? bw : "bwrap"), (char *)"--version", NULL };
-	pid_t pid = fork();
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		/* _exit() does not flush stdio: a piped stdout would lose it. */
-		dprintf(1, "bwrap: not found (%s: %s)\n", argv[0], strerror(errno));
-		_exit(127);
+	/* The bwrap a run would use. */
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	ccsb_error *e = NULL;
+	char *bwrap = NULL;
+	if (!sb || hostenv_apply(sb, &e) < 0 ||
+	    ccsb_sandbox_find_helper(sb, CCSB_HELPER_BWRAP, &bwrap, &e) < 0) {
+		printf("bwrap: not found (%s)\n", e ? ccsb_error_message(e) : "out of memory");
+		fflush(stdout);
+	} else {
+		char *const argv[] = { bwrap, (char *)"--version", NULL };
+		pid_t pid = fork();
+		if (pid == 0) {
+			execv(argv[0], argv);
+			/* _exit() does not flush stdio: a piped stdout would lose it. */
+			dprintf(1, "bwrap: cannot run %s: %s\n", argv[0], strerror(errno));
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
 	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
+	free(bwrap);
+	ccsb_error_free(e);
+	ccsb_sandbox_free(sb);
+}
+
+/* The run proper, once the options are in `c`: 0 or the command's status,
+ * or -1 with *err set. */
+static int run(struct cli *c, ccsb_error **err)
+{
+	char cmsg[PATH_MAX + 512];
+	if (config_load(c, NULL, 0, cmsg, sizeof(cmsg)) < 0) {
+		ccsb_error_set(err, EINVAL, "%s", cmsg);
+		return -1;
+	}
+	/* The configuration's place, read-only inside (config_protect()). */
+	char psrc[PATH_MAX], pdest[PATH_MAX];
+	int prot = 0, status = -1, log_fd = -1;
+	bool claude_off = claude_sandbox_off(c);
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	char **cmd = claude_off ? claude_cmd(c) : c->cmd;
+	if (!sb || !cmd) {
+		ccsb_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (build_policy(sb, c, err) < 0)
+		goto out;
+	if ((prot = config_protect(c, psrc, pdest, sizeof(psrc), cmsg, sizeof(cmsg))) < 0) {
+		ccsb_error_set(err, EPERM, "%s", cmsg);
+		goto out;
+	}
+	if (prot == 1 && ccsb_sandbox_add_bind(sb, psrc, pdest, CCSB_BIND_RO, err) < 0)
+		goto out;
+	if (c->print) {
+		char *sh = NULL;
+		if (ccsb_sandbox_format_shell(sb, cmd, &sh, err) < 0)
+			goto out;
+		describe_net(sb, stdout, "# ");
+		if (claude_off)
+			printf("# %s\n", CLAUDE_OFF_LINE);
+		describe_bounds(sb, stdout, "# ");
+		fputs(sh, stdout);
+		free(sh);
+		status = 0;
+		goto out;
+	}
+	if (!c->quiet) {
+		describe_net(sb, stderr, "ccsb: ");
+		if (claude_off)
+			fprintf(stderr, "ccsb: %s\n", CLAUDE_OFF_LINE);
+	}
+	/* Written by the run once the bounds are in place: whether the
+	 * systemd scope holds is only known then. */
+	ccsb_sandbox_set_bounds_fd(sb, c->quiet ? -1 : STDERR_FILENO);
+	if (c->log_net) {
+		log_fd = open(c->log_net, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (log_fd < 0) {
+			ccsb_error_set(err, errno, "--log-net: %s: %s", c->log_net, strerror(errno));
+			goto out;
+		}
+	}
+	ccsb_sandbox_set_dns_log(sb, log_fd, c->quiet ? -1 : STDERR_FILENO);
+	/* Not silenced by --quiet: it says what the sandbox tried to
+	 * leave behind for the host. */
+	ccsb_sandbox_set_report_fd(sb, STDERR_FILENO);
+	status = ccsb_sandbox_run(sb, cmd, err);
+	if (status < 0)
+		status = -1;
+out:
+	if (log_fd >= 0)
+		close(log_fd);
+	ccsb_sandbox_free(sb);
+	if (cmd != c->cmd)
+		free(cmd);
+	return status;
 }
 
 int main(int argc, char **argv)
 {
 	struct cli c;
 	char msg[512];
+	ccsb_error *err = NULL;
 
 	if (cli_parse(argc, argv, &c, msg, sizeof(msg)) < 0) {
-		fprintf(stderr, "ccsb: %s\n", msg);
-		return EXIT_CCSB;
+		ccsb_error_set(&err, EINVAL, "%s", msg);
+		return die(err);
 	}
+	int status = 0;
 	if (c.action == CLI_HELP) {
 		char *u = cli_usage();
 		if (u)
 			fputs(u, stdout);
+		else
+			status = die(NULL);
 		free(u);
-		cli_free(&c);
-		return u ? 0 : EXIT_CCSB;
-	}
-	if (c.action == CLI_COMPLETE) {
-		cli_print_completion(stdout);
-		cli_free(&c);
-		return 0;
-	}
-	if (c.action == CLI_VERSION) {
+	} else if (c.action == CLI_VERSION) {
 		print_version();
-		cli_free(&c);
-		return 0;
-	}
-	/* A setuid ccsb would let any user bind any file of its owner into a
-	 * sandbox they control. */
-	if (getuid() != geteuid() || getgid() != getegid()) {
-		fprintf(stderr, "ccsb: refusing to run setuid or setgid: ccsb needs no privilege; "
-				"remove the setuid/setgid bit (chmod u-s,g-s)\n");
-		cli_free(&c);
-		return EXIT_CCSB;
-	}
-
-	ccsb_error *err = NULL;
-	if (ccsb_caps_drop_inheritable(&err) < 0) {
-		cli_free(&c);
-		return die(err, NULL);
-	}
-	if (!c.dashdash && strcmp(c.cmd[0], "ps") == 0) {
-		int st = sessions_ps_main(c.cmd + 1);
-		cli_free(&c);
-		return st;
-	}
-	if (!c.dashdash && strcmp(c.cmd[0], "exec") == 0) {
+	} else if (c.action == CLI_COMPLETE) {
+		cli_print_completion(stdout);
+	} else if (getuid() != geteuid() || getgid() != getegid()) {
+		/* A setuid ccsb would let any user bind any file of its owner
+		 * into a sandbox they control. */
+		ccsb_error_set(&err, EPERM,
+			       "refusing to run setuid or setgid: ccsb needs no privilege; remove "
+			       "the setuid/setgid bit (chmod u-s,g-s)");
+		status = die(err);
+	} else if (ccsb_caps_drop_inheritable(&err) < 0) {
+		status = die(err);
+	} else if (!c.dashdash && strcmp(c.cmd[0], "ps") == 0) {
+		status = sessions_ps_main(c.cmd + 1);
+	} else if (!c.dashdash && strcmp(c.cmd[0], "exec") == 0) {
 		int n = 0;
 		while (c.cmd[n])
 			n++;
-		int st = sessions_exec_main(n, c.cmd);
-		cli_free(&c);
-		return st;
-	}
-	if (!c.dashdash && strcmp(c.cmd[0], "doctor") == 0) {
-		int st = doctor_main(c.cmd + 1);
-		cli_free(&c);
-		return st;
-	}
-	char cmsg[PATH_MAX + 512];
-	if (config_load(&c, NULL, 0, cmsg, sizeof(cmsg)) < 0) {
-		fprintf(stderr, "ccsb: %s\n", cmsg);
-		cli_free(&c);
-		return EXIT_CCSB;
-	}
-	ccsb_sandbox *sb = ccsb_sandbox_new();
-	int status;
-	/* The configuration's place, read-only inside (config_protect()). */
-	char psrc[PATH_MAX], pdest[PATH_MAX];
-	int prot = 0;
-	bool claude_off = claude_sandbox_off(&c);
-	char **cmd = claude_off ? claude_cmd(&c) : c.cmd;
-	if (!sb || !cmd) {
-		fprintf(stderr, "ccsb: out of memory\n");
-		status = EXIT_CCSB;
-	} else if (build_policy(sb, &c, &err) < 0) {
-		status = err ? die(err, NULL) : EXIT_CCSB;
-	} else if ((prot = config_protect(&c, psrc, pdest, sizeof(psrc), cmsg, sizeof(cmsg))) < 0) {
-		fprintf(stderr, "ccsb: %s\n", cmsg);
-		status = EXIT_CCSB;
-	} else if (prot == 1 && ccsb_sandbox_add_bind(sb, psrc, pdest, CCSB_BIND_RO, &err) < 0) {
-		status = die(err, NULL);
-	} else if (c.print) {
-		char *sh = NULL;
-		if (ccsb_sandbox_format_shell(sb, cmd, &sh, &err) < 0) {
-			status = die(err, NULL);
-		} else {
-			describe_net(sb, stdout, "# ");
-			if (claude_off)
-				printf("# %s\n", CLAUDE_OFF_LINE);
-			describe_bounds(sb, stdout, "# ");
-			fputs(sh, stdout);
-			free(sh);
-			status = 0;
-		}
+		status = sessions_exec_main(n, c.cmd);
+	} else if (!c.dashdash && strcmp(c.cmd[0], "doctor") == 0) {
+		status = doctor_main(c.cmd + 1);
 	} else {
-		if (!c.quiet) {
-			describe_net(sb, stderr, "ccsb: ");
-			if (claude_off)
-				fprintf(stderr, "ccsb: %s\n", CLAUDE_OFF_LINE);
-		}
-		/* Written by the run once the bounds are in place: whether the
-		 * systemd scope holds is only known then. */
-		ccsb_sandbox_set_bounds_fd(sb, c.quiet ? -1 : STDERR_FILENO);
-		int log_fd = -1;
-		if (c.log_net) {
-			log_fd = open(c.log_net, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-			if (log_fd < 0)
-				fprintf(stderr, "ccsb: --log-net: %s: %s\n", c.log_net, strerror(errno));
-		}
-		ccsb_sandbox_set_dns_log(sb, log_fd, c.quiet ? -1 : STDERR_FILENO);
-		/* Not silenced by --quiet: it says what the sandbox tried to
-		 * leave behind for the host. */
-		ccsb_sandbox_set_report_fd(sb, STDERR_FILENO);
-		status = log_fd < 0 && c.log_net ? EXIT_CCSB : ccsb_sandbox_run(sb, cmd, &err);
-		if (log_fd >= 0)
-			close(log_fd);
+		status = run(&c, &err);
 		if (status < 0)
-			status = die(err, NULL);
+			status = die(err);
 	}
-	ccsb_sandbox_free(sb);
-	if (cmd != c.cmd)
-		free(cmd);
 	cli_free(&c);
 	return status;
 }

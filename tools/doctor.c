@@ -28,6 +28,7 @@
 #include "ccsandbox.h"
 #include "cli.h"
 #include "config.h"
+#include "hostenv.h"
 #include "netdefaults.h"
 
 #ifndef LANDLOCK_CREATE_RULESET_VERSION
@@ -58,32 +59,6 @@ static void say(enum level lv, const char *fix, const char *fmt, ...)
 	}
 	if (lv == FAILURE)
 		failures++;
-}
-
-/* `name` as execvp() would find it: a path when it holds a '/'. */
-static int find_program(const char *name, char *out, size_t len)
-{
-	if (strchr(name, '/')) {
-		if (access(name, X_OK) < 0)
-			return -1;
-		snprintf(out, len, "%s", name);
-		return 0;
-	}
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path; *p;) {
-		const char *colon = strchr(p, ':');
-		int n = colon ? (int)(colon - p) : (int)strlen(p);
-		struct stat st;
-		if (n > 0 && (size_t)snprintf(out, len, "%.*s/%s", n, p, name) < len &&
-		    stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
-			return 0;
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return -1;
 }
 
 /* Run `argv` with standard input from /dev/null and both outputs captured
@@ -167,18 +142,6 @@ static long version_of(const char *s)
 			return (long)a * 1000000 + b * 1000 + c;
 	}
 	return -1;
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long v;
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
 }
 
 /* Run `fn` in a child process, so that what it changes (namespaces, seccomp
@@ -285,19 +248,38 @@ static const char install_slirp[] =
 /* Results that later checks' advice depends on. */
 struct state {
 	bool root;
+	/* Where ccsb's environment puts the programs (hostenv_apply()); the
+	 * library finds them. */
+	ccsb_sandbox *sb;
 	char bwrap[PATH_MAX];
 	bool have_bwrap, bwrap_runs;
 	char bwrap_err[512];
-	long max_userns, userns_clone, apparmor;
+	/* What keeps user namespaces from working, as the library sees it,
+	 * and its message (with the fix). */
+	ccsb_userns_block block;
+	char block_msg[512];
 	int userns_step, userns_errno;
 };
+
+/* The helper `which` as the library finds it: 0 with its path in `out`, or
+ * -1 with the library's message there. */
+static int find_helper(const struct state *s, ccsb_helper which, char *out, size_t len)
+{
+	ccsb_error *e = NULL;
+	char *p = NULL;
+	int r = s->sb ? ccsb_sandbox_find_helper(s->sb, which, &p, &e) : -ENOMEM;
+	snprintf(out, len, "%s", r == 0 ? p : e ? ccsb_error_message(e) : strerror(-r));
+	free(p);
+	ccsb_error_free(e);
+	return r < 0 ? -1 : 0;
+}
 
 static void check_bwrap(struct state *s)
 {
 	const char *env = getenv("CCSB_BWRAP");
 	const char *name = env && *env ? env : "bwrap";
 	char out[512], fix[512];
-	if (find_program(name, s->bwrap, sizeof(s->bwrap)) < 0) {
+	if (find_helper(s, CCSB_HELPER_BWRAP, s->bwrap, sizeof(s->bwrap)) < 0) {
 		if (env && *env)
 			snprintf(fix, sizeof(fix),
 				 "point CCSB_BWRAP at bwrap, or unset it to use bwrap from PATH; "
@@ -424,17 +406,17 @@ static void check_userns(struct state *s)
 		say(FAILURE, NULL, "user namespaces: cannot run the test (fork failed)");
 		return;
 	}
-	if (s->apparmor == 1 && s->bwrap_runs) {
+	if (s->block == CCSB_USERNS_APPARMOR && s->bwrap_runs) {
 		say(OK, NULL, "user namespaces: AppArmor denies them to ccsb itself (%s: %s), "
 			      "but allows them to bwrap, which is what needs them",
 		    step[r], strerror(e));
 		return;
 	}
-	if (s->apparmor == 1 && e == EPERM && r >= 2)
+	if (s->block == CCSB_USERNS_APPARMOR && e == EPERM && r >= 2)
 		snprintf(fix, sizeof(fix), "see the AppArmor line below");
-	else if (s->userns_clone == 0)
+	else if (s->block == CCSB_USERNS_CLONE_OFF)
 		snprintf(fix, sizeof(fix), "see the unprivileged_userns_clone line below");
-	else if (s->max_userns == 0 || e == ENOSPC)
+	else if (s->block == CCSB_USERNS_MAX_ZERO || e == ENOSPC)
 		snprintf(fix, sizeof(fix), "see the max_user_namespaces line below");
 	else if (e == EINVAL)
 		snprintf(fix, sizeof(fix), "use a kernel built with CONFIG_USER_NS=y");
@@ -447,22 +429,22 @@ static void check_userns(struct state *s)
 	say(FAILURE, fix, "user namespaces: %s fails: %s", step[r], strerror(e));
 }
 
+/* The library's diagnosis (ccsb_check_userns()), with the fix made
+ * permanent. */
 static void check_sysctls(struct state *s)
 {
-	if (s->max_userns == 0)
+	if (s->block == CCSB_USERNS_MAX_ZERO)
 		say(FAILURE,
 		    "sudo sysctl -w user.max_user_namespaces=15000\n"
 		    "echo user.max_user_namespaces=15000 | "
 		    "sudo tee /etc/sysctl.d/90-ccsb-userns.conf",
-		    "user.max_user_namespaces is 0: no user namespace can be created");
-	else if (s->max_userns < 0)
-		say(WARNING, NULL, "user.max_user_namespaces: cannot read "
-				   "/proc/sys/user/max_user_namespaces");
+		    "user.max_user_namespaces is 0: no user namespace can be created (%s)",
+		    s->block_msg);
 	else
-		say(OK, NULL, "user.max_user_namespaces = %ld", s->max_userns);
+		say(OK, NULL, "user.max_user_namespaces: not 0");
 
 	/* Debian's and Ubuntu's older kernels carry this extra switch. */
-	if (s->userns_clone == 0)
+	if (s->block == CCSB_USERNS_CLONE_OFF)
 		say(FAILURE,
 		    "sudo sysctl -w kernel.unprivileged_userns_clone=1\n"
 		    "echo kernel.unprivileged_userns_clone=1 | sudo tee "
@@ -474,12 +456,9 @@ static void check_apparmor(struct state *s)
 {
 	char fix[sizeof(apparmor_fix) + PATH_MAX];
 	char real[PATH_MAX];
-	if (s->apparmor < 0) {
-		say(OK, NULL, "AppArmor: no restriction on unprivileged user namespaces");
-		return;
-	}
-	if (s->apparmor == 0) {
-		say(OK, NULL, "AppArmor: kernel.apparmor_restrict_unprivileged_userns is 0");
+	if (s->block != CCSB_USERNS_APPARMOR) {
+		say(OK, NULL, "AppArmor: kernel.apparmor_restrict_unprivileged_userns is not 1: no "
+			      "restriction on unprivileged user namespaces");
 		return;
 	}
 	if (s->bwrap_runs) {
@@ -519,7 +498,7 @@ static void report_bwrap(struct state *s)
 		return;
 	}
 	const char *fix = "see the lines above";
-	if (s->userns_step == 0 && s->apparmor != 1)
+	if (s->userns_step == 0 && s->block != CCSB_USERNS_APPARMOR)
 		fix = "run it by hand to see why (a container or a security module may forbid "
 		      "namespaces or mounts):\n"
 		      "bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc "
@@ -534,9 +513,12 @@ static void report_bwrap(struct state *s)
 static int default_sandbox(const struct state *s, ccsb_sandbox **out, ccsb_error **err)
 {
 	ccsb_sandbox *sb = ccsb_sandbox_new();
-	int r = sb ? 0 : -ENOMEM;
-	if (r == 0 && s->root)
-		r = ccsb_sandbox_set_identity(sb, 1000, 1000, NULL, NULL, err);
+	uid_t uid;
+	gid_t gid;
+	ccsb_default_ids(&uid, &gid);
+	int r = sb ? hostenv_apply(sb, err) : -ENOMEM;
+	if (r == 0)
+		r = ccsb_sandbox_set_identity(sb, uid, gid, NULL, NULL, err);
 	if (r == 0 && s->have_bwrap)
 		r = ccsb_sandbox_set_bwrap(sb, s->bwrap, err);
 	if (r == 0)
@@ -550,13 +532,10 @@ static int default_sandbox(const struct state *s, ccsb_sandbox **out, ccsb_error
 /* The real thing, through the library: what `ccsb --net=none -- true` does. */
 static void check_run(struct state *s)
 {
-	const char *env = getenv("CCSB_EXEC_HELPER");
 	char helper[PATH_MAX];
-	snprintf(helper, sizeof(helper), "%s",
-		 env && *env ? env : CCSB_LIBEXECDIR "/ccsb-exec");
-	if (access(helper, X_OK) < 0) {
+	if (find_helper(s, CCSB_HELPER_EXEC, helper, sizeof(helper)) < 0) {
 		say(FAILURE, "reinstall ccsb (make install), or set CCSB_EXEC_HELPER to ccsb-exec",
-		    "ccsb-exec: %s: %s", helper, strerror(errno));
+		    "%s", helper);
 		return;
 	}
 	if (!s->bwrap_runs)
@@ -631,12 +610,12 @@ static void check_ns_get_userns(void)
 		    strerror(e));
 }
 
-static void check_slirp(void)
+static void check_slirp(const struct state *s)
 {
 	const char *env = getenv("CCSB_SLIRP4NETNS");
 	const char *name = env && *env ? env : "slirp4netns";
 	char path[PATH_MAX], out[512], fix[512];
-	if (find_program(name, path, sizeof(path)) < 0) {
+	if (find_helper(s, CCSB_HELPER_SLIRP4NETNS, path, sizeof(path)) < 0) {
 		if (env && *env)
 			snprintf(fix, sizeof(fix),
 				 "point CCSB_SLIRP4NETNS at slirp4netns, or unset it; to install "
@@ -665,23 +644,12 @@ static void check_slirp(void)
 
 /* ccsb-net configures every network: present, and able to start (run
  * without its descriptors it only prints its usage, exit 2). */
-static void check_net_helper(void)
+static void check_net_helper(const struct state *s)
 {
-	const char *env = getenv("CCSB_NET_HELPER");
-	const char *ex = getenv("CCSB_EXEC_HELPER");
 	char path[PATH_MAX], out[512];
-	if (env && *env) {
-		snprintf(path, sizeof(path), "%s", env);
-	} else {
-		/* the library's rule: beside the exec helper */
-		const char *dir = ex && *ex ? ex : CCSB_LIBEXECDIR "/ccsb-exec";
-		const char *slash = strrchr(dir, '/');
-		snprintf(path, sizeof(path), "%.*s/ccsb-net", slash ? (int)(slash - dir) : 0, dir);
-	}
-	if (access(path, X_OK) < 0) {
+	if (find_helper(s, CCSB_HELPER_NET, path, sizeof(path)) < 0) {
 		say(FAILURE, "reinstall ccsb (make install), or set CCSB_NET_HELPER to ccsb-net",
-		    "ccsb-net: %s: %s: --net=full and --net=allowlist (the default) cannot work",
-		    path, strerror(errno));
+		    "%s: --net=full and --net=allowlist (the default) cannot work", path);
 		return;
 	}
 	char *const argv[] = { path, NULL };
@@ -847,21 +815,26 @@ static void check_ports(void)
 	cli_free(&c);
 }
 
-static void check_claude(void)
+static void check_claude(const struct state *s)
 {
 	char path[PATH_MAX], real[PATH_MAX];
 	static const char install[] =
 		"sudo npm install -g @anthropic-ai/claude-code\n"
 		"(without sudo when npm's global prefix is yours, e.g. nvm's; no npm: sudo apt-get install nodejs npm;\n"
 		"or Anthropic's native installer: curl -fsSL https://claude.ai/install.sh | bash)";
-	if (find_program("claude", path, sizeof(path)) < 0) {
+	char *found = NULL;
+	ccsb_error *err = NULL;
+	if (!s->sb || ccsb_sandbox_find_program(s->sb, "claude", &found, NULL) < 0) {
 		say(WARNING, install, "claude: not found on PATH; `ccsb claude` needs it");
 		return;
 	}
+	snprintf(path, sizeof(path), "%s", found);
+	free(found);
 	const char *r = realpath(path, real) ? real : path;
-	ccsb_error *err = NULL;
 	ccsb_sandbox *sb = ccsb_sandbox_new();
-	int k = sb ? ccsb_sandbox_add_program(sb, "claude", NULL, &err) : -ENOMEM;
+	int k = sb ? hostenv_apply(sb, &err) : -ENOMEM;
+	if (k == 0)
+		k = ccsb_sandbox_add_program(sb, "claude", NULL, &err);
 	if (k == 0 && strcmp(r, path) != 0)
 		say(OK, NULL, "claude: %s -> %s", path, r);
 	else if (k == 0)
@@ -939,10 +912,19 @@ int doctor_main(char *const args[])
 	}
 	struct state s = {
 		.root = getuid() == 0,
-		.max_userns = read_long("/proc/sys/user/max_user_namespaces"),
-		.userns_clone = read_long("/proc/sys/kernel/unprivileged_userns_clone"),
-		.apparmor = read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
+		.sb = ccsb_sandbox_new(),
 	};
+	ccsb_error *e = NULL;
+	if (ccsb_check_userns(&s.block, &e) < 0)
+		snprintf(s.block_msg, sizeof(s.block_msg), "%s", ccsb_error_message(e));
+	ccsb_error_free(e);
+	e = NULL;
+	if (s.sb && hostenv_apply(s.sb, &e) < 0) {
+		printf("%s\n", ccsb_error_message(e));
+		ccsb_error_free(e);
+		ccsb_sandbox_free(s.sb);
+		return 125;
+	}
 	failures = 0;
 	if (s.root)
 		say(WARNING, "run `ccsb doctor` as the user who runs ccsb",
@@ -958,8 +940,8 @@ int doctor_main(char *const args[])
 	check_bounds(&s);
 	check_seccomp();
 	check_ns_get_userns();
-	check_slirp();
-	check_net_helper();
+	check_slirp(&s);
+	check_net_helper(&s);
 	check_tun();
 	check_landlock();
 	check_allowlist();
@@ -967,11 +949,12 @@ int doctor_main(char *const args[])
 	check_policy();
 	check_proxy();
 	check_ports();
-	check_claude();
+	check_claude(&s);
 	if (failures)
 		printf("%d check%s failed: ccsb cannot run with full protection until %s fixed\n",
 		       failures, failures == 1 ? "" : "s", failures == 1 ? "it is" : "they are");
 	else
 		printf("ccsb can run with full protection\n");
+	ccsb_sandbox_free(s.sb);
 	return failures ? 1 : 0;
 }

@@ -52,7 +52,7 @@ int netdefaults_apply(ccsb_sandbox *sb, const struct cli *c, FILE *warn, size_t 
 	if (!roots || !owned) {
 		free(roots);
 		free(owned);
-		return -ENOMEM;
+		return ccsb_error_set(err, ENOMEM, "out of memory");
 	}
 	if (getcwd(cwd, sizeof(cwd)) && realpath(cwd, real) && (owned[nroots] = strdup(real)))
 		roots[nroots] = owned[nroots], nroots++;
@@ -72,7 +72,7 @@ int netdefaults_apply(ccsb_sandbox *sb, const struct cli *c, FILE *warn, size_t 
 	free(roots);
 	if (r < 0) {
 		reg_list_free(&l);
-		return -ENOMEM;
+		return ccsb_error_set(err, ENOMEM, "out of memory");
 	}
 	if (warn && skipped[0]) {
 		for (char *s = skipped, *nl; s && *s; s = nl ? nl + 1 : NULL) {
@@ -87,7 +87,7 @@ int netdefaults_apply(ccsb_sandbox *sb, const struct cli *c, FILE *warn, size_t 
 		if (r == -ENOMEM) {
 			ccsb_error_free(e);
 			reg_list_free(&l);
-			return r;
+			return ccsb_error_set(err, ENOMEM, "out of memory");
 		}
 		if (r < 0 && warn)
 			fprintf(warn, "ccsb: registries: %s names '%s', which cannot be allowed by name (%s); "
@@ -101,13 +101,6 @@ int netdefaults_apply(ccsb_sandbox *sb, const struct cli *c, FILE *warn, size_t 
 	return 0;
 }
 
-/* The tool's own refusal: printed here, like build_policy()'s, with *err
- * left unset (main() then exits 125 without a second message). */
-static int fail(int code, const char *msg)
-{
-	fprintf(stderr, "ccsb: %s\n", msg);
-	return -code;
-}
 
 int netdefaults_env(ccsb_sandbox *sb, ccsb_error **err)
 {
@@ -127,12 +120,12 @@ int netdefaults_env(ccsb_sandbox *sb, ccsb_error **err)
 		if (!realpath(v, real) || stat(real, &st) < 0) {
 			snprintf(msg, sizeof(msg), "%s=%s: %s; point it at your CA file or unset it",
 				 cas[i], v, strerror(errno));
-			return fail(ENOENT, msg);
+			return ccsb_error_set(err, ENOENT, "%s", msg);
 		}
 		if (!S_ISREG(st.st_mode)) {
 			snprintf(msg, sizeof(msg), "%s=%s: not a regular file; point it at your CA file "
 				 "or unset it", cas[i], v);
-			return fail(EINVAL, msg);
+			return ccsb_error_set(err, EINVAL, "%s", msg);
 		}
 		if ((r = ccsb_sandbox_add_bind(sb, real, real, CCSB_BIND_RO, err)) < 0 ||
 		    (r = ccsb_sandbox_env_set(sb, cas[i], real, err)) < 0)

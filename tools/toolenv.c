@@ -82,10 +82,8 @@ int toolenv_profile(ccsb_sandbox *sb, const char *home, const char *prefix, ccsb
 	static const char tail[] = "'\"$PATH\"\nexport PATH\n";
 	size_t n = strlen(prefix), cap = sizeof(head) + 4 * n + sizeof(tail);
 	char *text = malloc(cap), *o = text;
-	if (!text) {
-		fputs("ccsb: out of memory\n", stderr);
-		return -ENOMEM;
-	}
+	if (!text)
+		return ccsb_error_set(err, ENOMEM, "out of memory");
 	o = stpcpy(o, head);
 	for (const char *c = prefix; *c; c++) {
 		if (*c == '\'')

@@ -117,7 +117,7 @@ check "healthy: bwrap and its version" 'has_line "^ok +bwrap: bubblewrap [0-9]+\
 check "healthy: slirp4netns and its version" 'has_line "^ok +slirp4netns: slirp4netns version [0-9]"'
 check "healthy: the network helper starts" 'has_line "^ok +ccsb-net: .*ccsb-net \(starts\)"'
 check "healthy: user namespaces" 'has_line "^ok +user namespaces: "'
-check "healthy: max_user_namespaces" 'has_line "^ok +user.max_user_namespaces = [1-9]"'
+check "healthy: max_user_namespaces" 'has_line "^ok +user.max_user_namespaces: not 0"'
 check "healthy: AppArmor" 'has_line "^ok +AppArmor: "'
 check "healthy: a real sandbox runs" 'has_line "^ok +sandbox: a command runs"'
 check "healthy: seccomp" 'has_line "^ok +seccomp: a filter can be loaded"'
@@ -261,7 +261,7 @@ check "AppArmor restricting, but bwrap allowed by a profile: ok" \
 	'has_line "^ok +AppArmor: .*restricted, but a profile allows them to bwrap"'
 D_APPARMOR=0 doctor
 check "AppArmor switch at 0: ok" \
-	'has_line "^ok +AppArmor: kernel.apparmor_restrict_unprivileged_userns is 0"'
+	'has_line "^ok +AppArmor: kernel.apparmor_restrict_unprivileged_userns is not 1"'
 
 echo "# a broken configuration file"
 mkdir -p "$THOME/.config/ccsb"

@@ -60,6 +60,10 @@ static ccsb_sandbox *policy(void)
 		r = ccsb_sandbox_add_proc(sb, "/proc", &e);
 	if (r == 0)
 		r = ccsb_sandbox_env_set(sb, "PATH", "/usr/bin:/bin", &e);
+	/* An embedder says where the helper is (the library reads no
+	 * environment for it); make check builds it here. */
+	if (r == 0)
+		r = ccsb_sandbox_set_helper(sb, CCSB_HELPER_EXEC, getenv("CCSB_EXEC_HELPER"), &e);
 	if (r < 0)
 		bail_out(ccsb_error_message(e));
 	return sb;

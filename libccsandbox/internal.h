@@ -532,6 +532,7 @@ struct ccsb_pty {
 			* output to `out` (reopened non-blocking when possible) */
 	bool own_in, own_out; /* whether in/out are ours to close */
 	bool slave_out, slave_err; /* the command's stdout/stderr is the pty */
+	bool output_only; /* stdin is not a terminal: only output is relayed */
 	bool raw;      /* `saved` is to be restored */
 	struct termios saved;
 	struct ccsb_ring to_master, to_user;
@@ -550,6 +551,11 @@ void ccsb__pty_init(struct ccsb_pty *p);
 /* Open a pty pair whose slave starts with the settings and window size of
  * the caller's terminal (fd 0). */
 int ccsb__pty_open(struct ccsb_pty *p, ccsb_error **err);
+/* Without a terminal on stdin but with one on stdout or stderr: a pty for
+ * the command's output only, so that it still reaches the terminal through
+ * the escape filter. 0 without opening anything when neither is a
+ * terminal. */
+int ccsb__pty_open_output(struct ccsb_pty *p, ccsb_error **err);
 /* Raw mode on the caller's terminal; the settings before are kept. */
 int ccsb__pty_raw(struct ccsb_pty *p, ccsb_error **err);
 /* Put back the caller's settings if they were changed. Idempotent. */

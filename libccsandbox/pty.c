@@ -78,6 +78,44 @@ int ccsb__pty_open(struct ccsb_pty *p, ccsb_error **err)
 	return 0;
 }
 
+int ccsb__pty_open_output(struct ccsb_pty *p, ccsb_error **err)
+{
+	struct termios tio;
+	struct winsize ws;
+	int term = isatty(STDOUT_FILENO) ? STDOUT_FILENO : isatty(STDERR_FILENO) ? STDERR_FILENO : -1;
+	char name[128];
+
+	if (term < 0)
+		return 0;
+	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (p->master < 0)
+		return ccsb__errno(err, errno, "cannot open a pseudo terminal (posix_openpt)");
+	if (grantpt(p->master) < 0 || unlockpt(p->master) < 0 ||
+	    ptsname_r(p->master, name, sizeof(name)) != 0 ||
+	    (p->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		int r = ccsb__errno(err, errno, "cannot set up a pseudo terminal");
+		ccsb__pty_close(p);
+		return r;
+	}
+	/* Bytes pass unchanged (no output processing: the caller's terminal,
+	 * in its own cooked mode, does that), at the terminal's size. */
+	if (tcgetattr(p->slave, &tio) == 0) {
+		tio.c_oflag &= ~(tcflag_t)OPOST;
+		tio.c_lflag &= ~(tcflag_t)(ECHO | ICANON | ISIG);
+		tcsetattr(p->slave, TCSANOW, &tio);
+	}
+	if (ioctl(term, TIOCGWINSZ, &ws) == 0)
+		ioctl(p->master, TIOCSWINSZ, &ws);
+	fcntl(p->master, F_SETFL, fcntl(p->master, F_GETFL) | O_NONBLOCK);
+	p->output_only = true;
+	p->slave_out = isatty(STDOUT_FILENO);
+	p->slave_err = isatty(STDERR_FILENO);
+	/* No keys to read: standard input goes to the command as it is. */
+	p->in_done = true;
+	p->out = reopen(term, O_WRONLY, &p->own_out);
+	return 0;
+}
+
 int ccsb__pty_raw(struct ccsb_pty *p, ccsb_error **err)
 {
 	struct termios raw;

@@ -58,12 +58,14 @@ static int launch_fds(const ccsb_sandbox *sb, const struct ccsb_plan *plan,
 	for (size_t i = 0; i < n; i++)
 		map[i] = (struct ccsb_fdmap){ theirs[i], CCSB_FD_INFO + (int)i };
 	*nmap = n;
-	if (pty->master >= 0) {
+	if (pty->master >= 0 && !pty->output_only) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, p) < 0)
 			return ccsb__errno(err, errno, "socketpair");
 		l->job_fd = p[0], theirs[n] = p[1];
 		map[(*nmap)++] = (struct ccsb_fdmap){ theirs[n++], ccsb__job_fdnum(sb) };
 		map[(*nmap)++] = (struct ccsb_fdmap){ pty->slave, STDIN_FILENO };
+	}
+	if (pty->master >= 0) {
 		if (pty->slave_out)
 			map[(*nmap)++] = (struct ccsb_fdmap){ pty->slave, STDOUT_FILENO };
 		if (pty->slave_err)
@@ -210,6 +212,7 @@ int ccsb__run_plan(struct ccsb_run *run, char *const cmd[], bool allow_pty, ccsb
 	ccsb__report_clear(sb);
 	ccsb__guard_arm(sb);
 	int r = resolve_tty(sb, allow_pty, &use_pty, err);
+	run->relay_output = allow_pty && !use_pty;
 	if (r == 0)
 		r = ccsb__broker_start(sb, err);
 	if (r == 0)
@@ -251,7 +254,13 @@ int ccsb__run_launch(struct ccsb_run *run, const sigset_t *mask, ccsb_error **er
 {
 	struct ccsb_super *s = &run->s;
 	int r;
-	if (run->plan.tty && (r = ccsb__pty_open(&run->pty, err)) < 0)
+	/* Without a pty but with a terminal on stdout or stderr, the output
+	 * still reaches it through the escape filter only. */
+	if (run->plan.tty)
+		r = ccsb__pty_open(&run->pty, err);
+	else
+		r = run->relay_output ? ccsb__pty_open_output(&run->pty, err) : 0;
+	if (r < 0)
 		return r;
 	if ((r = ccsb__launch(run->sb, &run->plan, mask, &run->pty, &run->l, err)) < 0)
 		return r;

@@ -32,6 +32,7 @@ struct ccsb_run {
 	struct ccsb_state_run state;
 	struct ccsb_super s;
 	bool started; /* the sandbox exists: the end-of-run hooks run */
+	bool relay_output; /* no pty, but the loop may relay output to a terminal */
 };
 
 void ccsb__run_init(struct ccsb_run *run, ccsb_sandbox *sb, ccsb_error **err);

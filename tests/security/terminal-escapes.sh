@@ -80,6 +80,22 @@ else
 	fail "no exit report of the dropped clipboard writes: $(tm capture-pane -p -t t | grep terminal:)"
 fi
 
+# 2b. The same with standard input not a terminal (a pipe, as in
+# `echo prompt | ccsb claude -p`) while the output goes to the terminal:
+# the output is still relayed through the filter, and input passes as is.
+type_line "echo piped-in | $C -- sh -c 'cat >piped.in; sh clip.sh piped-clip-$$ x done.1b; test -t 1 && echo tty >piped.tty'"
+wait_file "$proj/done.1b" 300
+sleep 0.5
+if buffers | grep -q "piped-clip-$$"; then
+	fail "stdin a pipe: an OSC 52 from inside the sandbox reached tmux's clipboard"
+else
+	pass "stdin a pipe, stdout the terminal: an OSC 52 from inside does not reach tmux's clipboard"
+fi
+check "stdin a pipe: the command reads it as it was, and its stdout is still a terminal" \
+	'test "$(cat "$proj/piped.in")" = piped-in && test "$(cat "$proj/piped.tty" 2>/dev/null)" = tty'
+check "stdin a pipe: the exit report counts the dropped writes" \
+	'tm capture-pane -p -t t -S -50 | grep -c "terminal: 4 escape sequences dropped: 4 clipboard write" | grep -qx 2'
+
 # 3. With --allow-clipboard it goes through.
 type_line "$C --allow-clipboard -- sh clip.sh allowed-clip-$$ x done.2"
 wait_file "$proj/done.2" 300

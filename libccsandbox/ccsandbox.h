@@ -322,9 +322,9 @@ int ccsb_sandbox_allowlist_match(const ccsb_sandbox *sb, const char *host);
  * sandbox's own 127.0.0.1:SANDBOX_PORT, or [::1]:SANDBOX_PORT when that is
  * refused, so a server inside that listens on its loopback is reached. The
  * connections inside are made by the library, in the sandbox's network
- * namespace, from a thread of its own; the allowlist is not involved.
- * Needs CCSB_NET_ALLOWLIST or CCSB_NET_FULL (the run fails with -EINVAL
- * under CCSB_NET_NONE). UDP is not relayed. -EINVAL naming the problem for
+ * namespace, from a thread of its own; the allowlist is not involved, and
+ * it works in every network mode (CCSB_NET_NONE included). UDP is not
+ * relayed. -EINVAL naming the problem for
  * a bad spec or a host port published twice; -E2BIG beyond 64. */
 int ccsb_sandbox_add_publish(ccsb_sandbox *sb, const char *spec, ccsb_error **err);
 /* Let the sandbox reach the host's 127.0.0.1:`port` (1-65535) as its own
@@ -332,7 +332,8 @@ int ccsb_sandbox_add_publish(ccsb_sandbox *sb, const char *spec, ccsb_error **er
  * else of the host: listeners on the sandbox's loopback, whose connections
  * the library relays to the host's loopback from its own thread. The
  * network's host-loopback block stays. A port added twice counts once.
- * Needs CCSB_NET_ALLOWLIST or CCSB_NET_FULL, as ccsb_sandbox_add_publish().
+ * Every network mode: under CCSB_NET_NONE the listed ports are all the
+ * sandbox reaches.
  * -EINVAL for port 0 or above 65535; -E2BIG beyond 64 ports. */
 int ccsb_sandbox_add_host_port(ccsb_sandbox *sb, unsigned port, ccsb_error **err);
 /* One line describing the published and host ports ("published

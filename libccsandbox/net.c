@@ -245,8 +245,9 @@ static int request_memfd(const struct ccsb_net_plan *plan, bool userns, ccsb_err
 		return ccsb__err(err, ENOMEM, "out of memory");
 	req->magic = CCSB_NETPROTO_MAGIC;
 	req->version = CCSB_NETPROTO_VERSION;
-	req->mode = plan->mode == CCSB_NET_FULL ? CCSB_NETPROTO_MODE_FULL
-						: CCSB_NETPROTO_MODE_ALLOWLIST;
+	req->mode = plan->mode == CCSB_NET_FULL	       ? CCSB_NETPROTO_MODE_FULL
+		    : plan->mode == CCSB_NET_ALLOWLIST ? CCSB_NETPROTO_MODE_ALLOWLIST
+						       : CCSB_NETPROTO_MODE_LOOPBACK;
 	req->flags = (plan->ipv6 ? CCSB_NETPROTO_IPV6 : 0) | (plan->dns ? CCSB_NETPROTO_DNS : 0) |
 		     (userns ? CCSB_NETPROTO_USERNS : 0);
 	req->nprefixes = (uint32_t)n;
@@ -473,6 +474,41 @@ static bool same_ns(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
+/* The sandbox's netns and the user namespace that owns it (-1 when that
+ * is ours already), above the standard descriptors. */
+static int open_namespaces(pid_t child, int *netns, int *userns, ccsb_error **err)
+{
+	char nspath[32];
+
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)child);
+	*netns = fd_above_stdio(open(nspath, O_RDONLY | O_CLOEXEC));
+	if (*netns < 0)
+		return ccsb__errno(err, errno, "%s", nspath);
+	/* The owner of the netns, not /proc/PID/ns/user: bwrap may have moved
+	 * its child into a nested user namespace that does not own it. */
+	*userns = fd_above_stdio(ioctl(*netns, NS_GET_USERNS));
+	if (*userns < 0)
+		return ccsb__errno(err, errno, "user namespace owning %s", nspath);
+	if (same_ns(*userns, "/proc/self/ns/user"))
+		ccsb__close_fd(userns);
+	return 0;
+}
+
+/* --net=none with host ports: no slirp4netns, only the helper's listeners
+ * on the sandbox's loopback. */
+static int start_loopback_only(const struct ccsb_net_plan *plan, pid_t child,
+			       struct ccsb_net *net, ccsb_error **err)
+{
+	int netns = -1, userns = -1;
+	int r = open_namespaces(child, &netns, &userns, err);
+
+	if (r == 0)
+		r = run_helper(plan, netns, userns, net, err);
+	ccsb__close_fd(&netns);
+	ccsb__close_fd(&userns);
+	return r;
+}
+
 int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_net *net,
 		    ccsb_error **err)
 {
@@ -492,7 +528,7 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	net->warning[0] = '\0';
 	/* The plan was validated when it was made (plan.c). */
 	if (plan->mode == CCSB_NET_NONE)
-		return 0;
+		return plan->nhost_ports ? start_loopback_only(plan, child, net, err) : 0;
 
 	r = ccsb__find_program(name, plan->search_path, prog, sizeof(prog));
 	if (r < 0) {
@@ -505,21 +541,8 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	if ((r = check_tun(err)) < 0)
 		return r;
 
-	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)child);
-	f.netns = fd_above_stdio(open(nspath, O_RDONLY | O_CLOEXEC));
-	if (f.netns < 0) {
-		r = ccsb__errno(err, errno, "%s", nspath);
+	if ((r = open_namespaces(child, &f.netns, &f.userns, err)) < 0)
 		goto fail;
-	}
-	/* The owner of the netns, not /proc/PID/ns/user: bwrap may have moved
-	 * its child into a nested user namespace that does not own it. */
-	f.userns = fd_above_stdio(ioctl(f.netns, NS_GET_USERNS));
-	if (f.userns < 0) {
-		r = ccsb__errno(err, errno, "user namespace owning %s", nspath);
-		goto fail;
-	}
-	if (same_ns(f.userns, "/proc/self/ns/user"))
-		ccsb__close_fd(&f.userns);
 
 	if ((r = pipe_above_stdio(p)) < 0) {
 		r = ccsb__errno(err, -r, "pipe");

@@ -46,7 +46,8 @@ int ccsb__netproto_request_check(const void *buf, size_t n,
 		*why = "the request is of another protocol version";
 		return -EPROTO;
 	}
-	if (r->mode != CCSB_NETPROTO_MODE_FULL && r->mode != CCSB_NETPROTO_MODE_ALLOWLIST) {
+	if (r->mode != CCSB_NETPROTO_MODE_FULL && r->mode != CCSB_NETPROTO_MODE_ALLOWLIST &&
+	    r->mode != CCSB_NETPROTO_MODE_LOOPBACK) {
 		*why = "unknown network mode in the request";
 		return -EPROTO;
 	}
@@ -78,6 +79,10 @@ int ccsb__netproto_request_check(const void *buf, size_t n,
 	}
 	if (r->mode != CCSB_NETPROTO_MODE_ALLOWLIST && r->nprefixes) {
 		*why = "prefixes in a request for the full network";
+		return -EPROTO;
+	}
+	if (r->mode == CCSB_NETPROTO_MODE_LOOPBACK && (r->flags & ~CCSB_NETPROTO_USERNS)) {
+		*why = "IPv6 or DNS in a request without a network";
 		return -EPROTO;
 	}
 	if (ccsb__netproto_request_size(r->nprefixes) != n) {

@@ -55,6 +55,7 @@ enum {
 enum ccsb_netproto_mode {
 	CCSB_NETPROTO_MODE_FULL = 1,	  /* a default route via slirp */
 	CCSB_NETPROTO_MODE_ALLOWLIST = 2, /* the prefixes' routes only */
+	CCSB_NETPROTO_MODE_LOOPBACK = 3,  /* no tap0 (--net=none): listeners only */
 };
 
 enum {

@@ -234,7 +234,8 @@ int ccsb__run_plan(struct ccsb_run *run, char *const cmd[], bool allow_pty, ccsb
 static int run_network(struct ccsb_run *run, ccsb_error **err)
 {
 	char helper[PATH_MAX];
-	if (run->plan.net.mode == CCSB_NET_NONE)
+	/* --net=none: the port relays only (loopback listeners, no slirp4netns). */
+	if (run->plan.net.mode == CCSB_NET_NONE && !run->sb->nhost_ports && !run->sb->npublish)
 		return 0;
 	/* Missing: the start says so, naming it. */
 	(void)ccsb__helper_path(run->sb, CCSB_HELPER_NET, helper, sizeof(helper));

@@ -514,7 +514,8 @@ static int run(void)
 		goto out;
 	}
 	progress(CCSB_NETPROTO_STEP_JOINED);
-	if ((r = configure(req, prefixes)) != 0)
+	/* Without a network (--net=none) there is no tap0: listeners only. */
+	if (req->mode != CCSB_NETPROTO_MODE_LOOPBACK && (r = configure(req, prefixes)) != 0)
 		goto out;
 	progress(CCSB_NETPROTO_STEP_CONFIGURED);
 	if (((req->flags & CCSB_NETPROTO_DNS) && (r = dns_sockets()) != 0) ||

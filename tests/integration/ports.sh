@@ -147,7 +147,7 @@ check "publish: not on the host's other addresses (198.51.100.1:18080)" \
 	'test "$(talk 198.51.100.1 18080 x)" = "error 111"'
 # (One argument may not exceed 128 KiB.)
 big=$($PY -c 'print("x" * 120000, end="")')
-check "publish: 120 kB each way through the relay (two relay buffers)" \
+check "publish: 120 kB each way through the relay (several relay buffers)" \
 	'test "$(talk 127.0.0.1 18080 "$big")" = "inside:$big"'
 talk 127.0.0.1 18080 quit >/dev/null
 wait $pid
@@ -208,10 +208,22 @@ for bad in 0 65536 8080, ,8080 a 80x; do
 	check "host-port '$bad': refused" \
 		'test $st != 0 && echo "$out" | grep -q "PORT\[,PORT...\]" && ! echo "$out" | grep -q RAN'
 done
-out=$(run --net=none --host-port=8081 -- sh -c 'echo RAN' 2>&1)
-st=$?
-check "--net=none with --host-port: refused, naming the fix" \
-	'test $st = 125 && echo "$out" | grep -q "need a network" && ! echo "$out" | grep -q RAN'
+# ---- --net=none: the listed ports and nothing else -------------------
+out=$(run --net=none --host-port=8081 -- $PY probe.py 127.0.0.1 8081 127.0.0.1 8082 \
+	198.51.100.1 8080 2>"$D/err")
+check "--net=none --host-port=8081: the host's 8081 answers inside" \
+	'test "$(result 127.0.0.1 8081)" = ok'
+check "--net=none: 8082 is the sandbox's own loopback, 198.51.100.1 has no route" \
+	'test "$(result 127.0.0.1 8082)" = ECONNREFUSED && test "$(result 198.51.100.1 8080)" = ENETUNREACH'
+check "--net=none: both lines say so" \
+	'grep -q "^ccsb: network: none (loopback only)$" "$D/err" && grep -q "^ccsb: ports: host ports 8081$" "$D/err"'
+run -q --net=none --publish=18086:8000 -- $PY server.py 127.0.0.1 8000 "$D/proj/ready5" &
+pid=$!
+wait_ready "$D/proj/ready5"
+check "--net=none --publish: reached from the host" \
+	'test "$(talk 127.0.0.1 18086 none)" = "inside:none"'
+talk 127.0.0.1 18086 quit >/dev/null
+wait $pid
 
 # ---- the configuration file ---------------------------------------------
 mkdir -p "$D/home/.config/ccsb"

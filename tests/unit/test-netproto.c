@@ -89,7 +89,7 @@ static void test_request(void)
 	r->version++;
 	refused(r, len, "version", "other version");
 	r->version--;
-	r->mode = 3;
+	r->mode = 4;
 	refused(r, len, "mode", "unknown mode");
 	r->mode = CCSB_NETPROTO_MODE_FULL;
 	refused(r, len, "prefixes in a request for the full", "prefixes with the full network");
@@ -127,6 +127,18 @@ static void test_request(void)
 	refused(r, len, "malformed prefix", "a reserved byte set");
 	prefixes_of(r)[1].reserved[1] = 0;
 	ok(ccsb__netproto_request_check(r, len, &out, &p, &why) == 0, "repaired: accepted again");
+	free(r);
+
+	/* Without a network: listeners only, no prefixes, no IPv6 or DNS. */
+	r = request(0, &len);
+	r->mode = CCSB_NETPROTO_MODE_LOOPBACK;
+	r->flags = CCSB_NETPROTO_USERNS;
+	r->nports = 1;
+	r->ports[0] = 5432;
+	ok(ccsb__netproto_request_check(r, len, &out, &p, &why) == 0,
+	   "a loopback-only request (--net=none) is accepted");
+	r->flags |= CCSB_NETPROTO_DNS;
+	refused(r, len, "without a network", "DNS without a network");
 	free(r);
 }
 

@@ -131,6 +131,28 @@ static bool on_root(const struct plan_view *pv, const char *dest)
 	return !ccsb__path_under(dest, CCSB_EXEC_INSIDE, strlen(CCSB_EXEC_INSIDE));
 }
 
+/* Whether host path `path` is visible inside at the same path and
+ * read-only whatever the sandbox does: the last mount of the run over it is
+ * a read-only bind of the same path (not -try: it must be there), and no
+ * mount over it is writable. */
+static bool helper_in_place(const struct plan_view *pv, const char *path)
+{
+	const struct ccsb_mount *last = NULL;
+	size_t n = pv->sb->nmounts + pv->nextra;
+	for (size_t i = 0; i < n; i++) {
+		const struct ccsb_mount *m = i < pv->sb->nmounts ? &pv->sb->mounts[i]
+								 : &pv->extra[i - pv->sb->nmounts];
+		if (m->kind == CCSB_M_FILE || m->kind == CCSB_M_DIR ||
+		    !ccsb__path_under(path, m->dest, strlen(m->dest)))
+			continue;
+		if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW))
+			return false;
+		last = m;
+	}
+	return last && last->kind == CCSB_M_BIND && !(last->flags & (CCSB_BIND_TRY | CCSB_BIND_DEV)) &&
+	       strcmp(last->src, last->dest) == 0;
+}
+
 static void emit_file(struct strv *s, const struct plan_view *pv, const struct ccsb_mount *m,
 		      unsigned long *datafd)
 {
@@ -266,7 +288,9 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 	/* After every bind of the policy, so that they cover it. */
 	for (size_t i = 0; i < nextra; i++)
 		emit_mount(&s, &pv, &extra[i], &datafd, sb->proc_covers);
-	push(&s, "--ro-bind");
+	/* An installed helper (/usr/local/libexec/...) is already there,
+	 * read-only, at its own path: a symlink costs bwrap no mount. */
+	push(&s, helper_in_place(&pv, sb->exec_helper) ? "--symlink" : "--ro-bind");
 	push(&s, sb->exec_helper);
 	push(&s, CCSB_EXEC_INSIDE);
 	/* The root tmpfs bwrap builds (and the directories it made for mount

@@ -105,4 +105,25 @@ check "nothing was created in the host's /etc" \
 check "/etc/hostname is the sandbox's" 'test "$(sb cat /etc/hostname)" = ccsb'
 check "/etc/resolv.conf is --net=none's" 'sb grep -q "^nameserver 192.0.2.1" /etc/resolv.conf'
 
+# ccsb-exec already visible read-only at its own path (an installed one,
+# under /usr): a symlink at /run/ccsb/exec instead of a bind of its own.
+mkdir -p "$T/libexec"
+for h in ccsb-exec ccsb-state ccsb-net; do
+	cp "$(dirname "$CCSB_EXEC_HELPER")/$h" "$T/libexec/$h"
+done
+chmod -R a+rX "$T/libexec"
+sum=$(sha256sum <"$T/libexec/ccsb-exec")
+inplace() { SB_EXTRA_ENV="CCSB_EXEC_HELPER=$T/libexec/ccsb-exec" sb --ro="$T/libexec" "$@"; }
+check "a helper in place is reached through a symlink" \
+	'inplace --print true 2>/dev/null | grep -q -- "--symlink $T/libexec/ccsb-exec /run/ccsb/exec"'
+check "... pid 1 is it" 'inplace cat /proc/1/cmdline | tr "\0" " " | grep -q "^/run/ccsb/exec "'
+inplace sh -c 'exit 3'
+st=$?
+check "... and the command's status comes through" 'test $st = 3'
+out=$(inplace sh -c 'for p in /run/ccsb/exec "$(readlink /run/ccsb/exec)"; do
+	( : >>"$p" ) 2>/dev/null && echo "wrote $p"; rm -f "$p" 2>/dev/null; [ -e "$p" ] || echo "removed $p"; done
+	ln -sf /bin/sh /run/ccsb/exec 2>/dev/null && echo relinked; echo done' 2>&1)
+check "... which the sandbox can neither write, remove nor repoint" 'test "$out" = done' || echo "# $out"
+check "... and the host's file is unchanged" 'test "$(sha256sum <"$T/libexec/ccsb-exec")" = "$sum"'
+
 t_done

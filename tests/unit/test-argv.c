@@ -2089,6 +2089,51 @@ static void test_file_placement(void)
 	ok(out && !strstr(out, "CCSB_EOF_11") && !strstr(out, "CCSB_EOF_12"),
 	   "--print: no here-document for a copy");
 	free(out);
+	ccsb_sandbox_free(sb);
+
+	/* ccsb-exec: a symlink when it is in place, read-only, at its own
+	 * path; bound otherwise. */
+	struct {
+		const char *desc;
+		const char *mounts; /* "r SRC DEST" ro bind, "w" rw, "t" -try, "m" tmpfs */
+		const char *want;
+	} helper[] = {
+		{ "under a read-only bind of the same path", "r /usr /usr", "--symlink" },
+		{ "and a deeper one of the same path", "r /usr /usr r /usr/local /usr/local", "--symlink" },
+		{ "no bind over it", "r /opt /opt", "--ro-bind" },
+		{ "a bind from elsewhere", "r /opt/h /usr/local", "--ro-bind" },
+		{ "a -try bind (may be absent)", "t /usr /usr", "--ro-bind" },
+		{ "a writable bind over it", "w /usr/local /usr/local r /usr /usr", "--ro-bind" },
+		{ "a tmpfs over it", "r /usr /usr m /usr/local", "--ro-bind" },
+	};
+	for (size_t i = 0; i < sizeof(helper) / sizeof(*helper); i++) {
+		sb = mk();
+		SUCCEEDS(ccsb_sandbox_set_exec_helper(sb, "/usr/local/libexec/ccsb-exec", &e), "helper");
+		char spec[128], *save = NULL;
+		snprintf(spec, sizeof(spec), "%s", helper[i].mounts);
+		for (char *k = strtok_r(spec, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
+			if (*k == 'm') {
+				SUCCEEDS(ccsb_sandbox_add_tmpfs(sb, strtok_r(NULL, " ", &save), &e), "tmpfs");
+				continue;
+			}
+			char *src = strtok_r(NULL, " ", &save), *dst = strtok_r(NULL, " ", &save);
+			unsigned fl = *k == 'w' ? CCSB_BIND_RW : *k == 't' ? CCSB_BIND_RO | CCSB_BIND_TRY : CCSB_BIND_RO;
+			SUCCEEDS(ccsb_sandbox_add_bind(sb, src, dst, fl, &e), "bind");
+		}
+		char **v = NULL;
+		char w[128];
+		snprintf(w, sizeof(w), "\n%s\n/usr/local/libexec/ccsb-exec\n/run/ccsb/exec\n", helper[i].want);
+		if (ccsb_sandbox_build_argv(sb, cmd_true, &v, NULL) == 0) {
+			char *got = join(v, "\n");
+			ok(strstr(got, w) != NULL, "exec helper %s: %s", helper[i].desc, helper[i].want);
+			free(got);
+			ccsb_argv_free(v);
+		} else {
+			ok(false, "exec helper %s: builds", helper[i].desc);
+		}
+		ccsb_sandbox_free(sb);
+	}
+	sb = mk();
 	FAILS(ccsb__add_file_copy(sb, "etc/x", "/etc/x", 0644, &e), EINVAL,
 	      "bad host path 'etc/x': must be absolute, without '.' or '..'", "relative source refused");
 	ccsb_sandbox_free(sb);

@@ -3,17 +3,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 /* Bounds the stack copy of a line handed to ccsb__prefix_parse(). */
 #define LINE_MAX_BYTES 4096
 /* Refuse to slurp /dev/zero or a runaway pipe. */
-#define FILE_MAX_BYTES (64u << 20)
 /* Longest entry text quoted in a message. */
 #define QUOTE_MAX 80
 
@@ -727,28 +724,8 @@ void ccsb__prefix_format(const struct ccsb_prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", a, (unsigned)p->len);
 }
 
-/* The merged form of the policy's allowlist, made once after the last
- * change: the status line's count and the run both need it, and merging
- * 100,000 entries takes ~20 ms. A cache, so the policy stays logically
- * const. NULL when out of memory. */
-const struct ccsb_allowlist *ccsb__sandbox_merged(const ccsb_sandbox *sb)
+int ccsb__allowlist_add_entry(struct ccsb_allowlist *al, const char *entry, ccsb_error **err)
 {
-	ccsb_sandbox *cache = (ccsb_sandbox *)sb;
-	if (!cache->merged_ok) {
-		ccsb__allowlist_free(&cache->merged);
-		if (ccsb__allowlist_copy(&cache->merged, &sb->allow) < 0)
-			return NULL;
-		ccsb__allowlist_merge(&cache->merged);
-		cache->merged_ok = true;
-	}
-	return &cache->merged;
-}
-
-CCSB_EXPORT int ccsb_sandbox_allow(ccsb_sandbox *sb, const char *entry, ccsb_error **err)
-{
-	if (!sb || !entry)
-		return ccsb__err(err, EINVAL, "bad allowlist entry: none given");
-	sb->merged_ok = false;
 	struct ccsb_prefix p;
 	char dn[CCSB_NAME_MAX + 1];
 	const char *why;
@@ -759,94 +736,12 @@ CCSB_EXPORT int ccsb_sandbox_allow(ccsb_sandbox *sb, const char *entry, ccsb_err
 		return ccsb__err(err, EINVAL, "bad allowlist entry '%s': %s", q, why);
 	}
 	if (kind == CCSB_ENTRY_PREFIX) {
-		if (ccsb__allowlist_add(&sb->allow, &p) < 0)
+		if (ccsb__allowlist_add(al, &p) < 0)
 			return ccsb__errno(err, ENOMEM, "allowlist");
 		return 0;
 	}
-	if (ccsb__allowlist_add_name(&sb->allow, dn) < 0)
+	if (ccsb__allowlist_add_name(al, dn) < 0)
 		return ccsb__errno(err, ENOMEM, "allowlist");
-	sort_names(&sb->allow);
+	sort_names(al);
 	return 0;
-}
-
-CCSB_EXPORT int ccsb_sandbox_allow_file(ccsb_sandbox *sb, const char *path, ccsb_error **err)
-{
-	if (!sb || !path)
-		return ccsb__err(err, EINVAL, "allowlist file: none given");
-	sb->merged_ok = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return ccsb__errno(err, errno, "%s", path);
-
-	/* Read to EOF rather than trusting st_size: process substitutions
-	 * and pipes are fine allowlist files. */
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	int r = 0;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= FILE_MAX_BYTES) {
-				r = ccsb__err(err, EFBIG, "%s: larger than %u MiB", path,
-					      FILE_MAX_BYTES >> 20);
-				goto out;
-			}
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *nb = realloc(buf, ncap);
-			if (!nb) {
-				r = ccsb__errno(err, ENOMEM, "%s", path);
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		ssize_t k = read(fd, buf + n, cap - n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = ccsb__errno(err, errno, "%s", path);
-			goto out;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	r = ccsb__allowlist_parse_buf(&sb->allow, path, buf, n, err);
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
-CCSB_EXPORT void ccsb_sandbox_allowlist_count(const ccsb_sandbox *sb, size_t *given,
-					      size_t *merged)
-{
-	size_t g = sb ? sb->allow.n : 0;
-	if (given)
-		*given = g;
-	if (!merged)
-		return;
-	/* Out of memory, the given count is still a true upper bound. */
-	const struct ccsb_allowlist *m = sb && g ? ccsb__sandbox_merged(sb) : NULL;
-	*merged = m ? m->n : g;
-}
-
-CCSB_EXPORT size_t ccsb_sandbox_allowlist_name_count(const ccsb_sandbox *sb)
-{
-	return sb ? sb->allow.nnames : 0;
-}
-
-CCSB_EXPORT int ccsb_sandbox_allowlist_match(const ccsb_sandbox *sb, const char *host)
-{
-	if (!sb || !host || !*host)
-		return -EINVAL;
-	struct ccsb_prefix p;
-	const char *why;
-	/* An address: covered by a prefix (a bare address is a full-length
-	 * prefix; a shorter one is not a host). */
-	if (!strchr(host, '/') && ccsb__prefix_parse(host, &p, &why) == 0)
-		return ccsb__allowlist_addr_covered(&sb->allow, p.family, p.addr) ? 1 : 0;
-	char dn[CCSB_NAME_MAX + 1];
-	if (ccsb__name_parse(host, strlen(host), dn, &why) < 0 || dn[0] == '*')
-		return -EINVAL;
-	return ccsb__allowlist_name_allowed(&sb->allow, dn) ? 1 : 0;
 }

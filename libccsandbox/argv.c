@@ -363,6 +363,8 @@ int ccsb__build_argv_extra(const ccsb_sandbox *sb, char *const cmd[], bool with_
 CCSB_EXPORT int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[],
 					char ***argv_out, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	const struct ccsb_plan_opts o = { .with_sync = true, .tty = sb->tty == CCSB_TTY_ON };
 	struct ccsb_plan p;
 	int r = ccsb__plan_make(sb, cmd, &o, &p, err);
@@ -452,9 +454,66 @@ static void put_printf_bytes(struct buf *b, const unsigned char *p, size_t len)
 	}
 }
 
+/* `env -i NAME=VALUE ...`: set values quoted, passed ones as the pasting
+ * shell's own. */
+static void put_env(struct buf *b, const ccsb_sandbox *sb)
+{
+	puts_(b, "env -i");
+	for (size_t i = 0; i < sb->nenv; i++) {
+		const struct ccsb_envent *e = &sb->env[i];
+		size_t n = strlen(e->name);
+		if (e->value) {
+			char *kv = NULL;
+			if (asprintf(&kv, "%s=%s", e->name, e->value) < 0) {
+				b->oom = true;
+				return;
+			}
+			puts_(b, " ");
+			put_quoted(b, kv);
+			free(kv);
+		} else if (e->name[n - 1] != '*') {
+			/* Passed variables refer to the pasting shell's own
+			 * value, so --print never shows a secret. */
+			puts_(b, " ${");
+			puts_(b, e->name);
+			puts_(b, "+\"");
+			puts_(b, e->name);
+			puts_(b, "=$");
+			puts_(b, e->name);
+			puts_(b, "\"}");
+		}
+	}
+}
+
+/* The here-documents of the data files that are not host-file copies, in
+ * descriptor order. */
+static int put_here_docs(struct buf *b, const struct ccsb_plan *plan, ccsb_error **err)
+{
+	unsigned long fd = CCSB_FD_FIRST_DATA;
+	char delim[48];
+	for (size_t i = 0; i < plan->nfiles; i++) {
+		const struct ccsb_mount *m = plan->files[i];
+		if (m->src) {
+			fd++;
+			continue;
+		}
+		snprintf(delim, sizeof(delim), "CCSB_EOF_%lu", fd++);
+		if (memchr(m->data, '\0', m->len) || strstr(m->data, delim))
+			return ccsb__err(err, EINVAL, "cannot render %s as a here-document", m->dest);
+		put(b, m->data, m->len);
+		if (m->len && m->data[m->len - 1] != '\n')
+			puts_(b, "\n");
+		puts_(b, delim);
+		puts_(b, "\n");
+	}
+	return 0;
+}
+
 CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[], char **out,
 					  ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	const struct ccsb_plan_opts o = { .tty = sb->tty == CCSB_TTY_ON, .guard = true };
 	struct ccsb_plan plan;
 	unsigned char *bpf = NULL;
@@ -482,31 +541,7 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 		put_printf_bytes(&b, bpf, nbpf);
 		puts_(&b, "} | ");
 	}
-	puts_(&b, "env -i");
-	for (size_t i = 0; i < sb->nenv; i++) {
-		const struct ccsb_envent *e = &sb->env[i];
-		size_t n = strlen(e->name);
-		if (e->value) {
-			char *kv = NULL;
-			if (asprintf(&kv, "%s=%s", e->name, e->value) < 0) {
-				b.oom = true;
-				break;
-			}
-			puts_(&b, " ");
-			put_quoted(&b, kv);
-			free(kv);
-		} else if (e->name[n - 1] != '*') {
-			/* Passed variables refer to the pasting shell's own
-			 * value, so --print never shows a secret. */
-			puts_(&b, " ${");
-			puts_(&b, e->name);
-			puts_(&b, "+\"");
-			puts_(&b, e->name);
-			puts_(&b, "=$");
-			puts_(&b, e->name);
-			puts_(&b, "\"}");
-		}
-	}
+	put_env(&b, sb);
 	for (size_t i = 0; argv[i]; i++) {
 		puts_(&b, " ");
 		put_quoted(&b, argv[i]);
@@ -533,26 +568,12 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 	}
 	free(bpf);
 	puts_(&b, "\n");
-	fd = CCSB_FD_FIRST_DATA;
-	for (size_t i = 0; i < plan.nfiles; i++) {
-		const struct ccsb_mount *m = plan.files[i];
-		if (m->src) {
-			fd++;
-			continue;
-		}
-		snprintf(delim, sizeof(delim), "CCSB_EOF_%lu", fd++);
-		if (memchr(m->data, '\0', m->len) || strstr(m->data, delim)) {
-			free(b.p);
-			ccsb__plan_free(&plan);
-			return ccsb__err(err, EINVAL, "cannot render %s as a here-document", m->dest);
-		}
-		put(&b, m->data, m->len);
-		if (m->len && m->data[m->len - 1] != '\n')
-			puts_(&b, "\n");
-		puts_(&b, delim);
-		puts_(&b, "\n");
-	}
+	r = put_here_docs(&b, &plan, err);
 	ccsb__plan_free(&plan);
+	if (r < 0) {
+		free(b.p);
+		return r;
+	}
 	if (b.oom) {
 		free(b.p);
 		return ccsb__err(err, ENOMEM, "out of memory");

@@ -63,6 +63,8 @@ void ccsb__bounds_init(ccsb_sandbox *sb)
 
 CCSB_EXPORT int ccsb_sandbox_set_memory_max(ccsb_sandbox *sb, uint64_t bytes, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (bytes == CCSB_BOUND_DEFAULT) {
 		uint64_t pids = sb->pids_max;
 		ccsb__bounds_init(sb);
@@ -78,6 +80,8 @@ CCSB_EXPORT int ccsb_sandbox_set_memory_max(ccsb_sandbox *sb, uint64_t bytes, cc
 
 CCSB_EXPORT int ccsb_sandbox_set_pids_max(ccsb_sandbox *sb, uint64_t n, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (n == CCSB_BOUND_DEFAULT) {
 		uint64_t mem = sb->memory_max;
 		ccsb__bounds_init(sb);
@@ -94,11 +98,15 @@ CCSB_EXPORT int ccsb_sandbox_set_pids_max(ccsb_sandbox *sb, uint64_t n, ccsb_err
 
 CCSB_EXPORT uint64_t ccsb_sandbox_get_memory_max(const ccsb_sandbox *sb)
 {
+	if (!sb)
+		return 0;
 	return sb->memory_max;
 }
 
 CCSB_EXPORT uint64_t ccsb_sandbox_get_pids_max(const ccsb_sandbox *sb)
 {
+	if (!sb)
+		return 0;
 	return sb->pids_max;
 }
 
@@ -206,6 +214,8 @@ static void describe_memory(const ccsb_sandbox *sb, char **out, size_t *n, bool 
 
 CCSB_EXPORT char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb)
 {
+	if (!sb)
+		return NULL;
 	char *out = NULL, sz[32];
 	size_t n = 0;
 	bool oom = false;
@@ -255,6 +265,8 @@ CCSB_EXPORT char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb)
 
 CCSB_EXPORT void ccsb_sandbox_set_bounds_fd(ccsb_sandbox *sb, int fd)
 {
+	if (!sb)
+		return;
 	sb->bounds_fd = fd;
 }
 

@@ -107,6 +107,8 @@ static const char *host_home(void)
 CCSB_EXPORT int ccsb_sandbox_set_ssh_agent(ccsb_sandbox *sb, const char *keyfilter, unsigned flags,
 					   ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (flags & ~(unsigned)CCSB_SSH_KNOWN_HOSTS)
 		return ccsb__err(err, EINVAL, "unknown ssh-agent flags 0x%x", flags);
 	struct ccsb_agent_filter *f = calloc(1, sizeof(*f));
@@ -159,6 +161,8 @@ CCSB_EXPORT int ccsb_sandbox_set_ssh_agent(ccsb_sandbox *sb, const char *keyfilt
 
 CCSB_EXPORT int ccsb_sandbox_set_git_credentials(ccsb_sandbox *sb, bool enable, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (!enable || sb->git_credentials) {
 		/* Off after on is not supported: the policy keeps the bind. */
 		if (!enable && sb->git_credentials)
@@ -898,10 +902,9 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 	if (sb->git_credentials) {
 		/* Names are matched in any network mode, but only the
 		 * allowlist's: with none, every request is refused. */
-		if (!(b->allow = ccsb__sandbox_merged(sb))) {
-			r = ccsb__err(err, ENOMEM, "out of memory");
+		if ((r = ccsb__sandbox_merge(sb, err)) < 0)
 			goto fail;
-		}
+		b->allow = ccsb__sandbox_merged(sb);
 		if ((r = fill_setup(b, sb, err)) < 0)
 			goto fail;
 	}

@@ -156,6 +156,8 @@ static int add_cwd(ccsb_sandbox *sb, ccsb_error **err)
 
 CCSB_EXPORT int ccsb_sandbox_apply_defaults(ccsb_sandbox *sb, unsigned flags, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (flags & ~(unsigned)(CCSB_DEFAULTS_CLAUDE_STATE | CCSB_DEFAULTS_CWD))
 		return ccsb__err(err, EINVAL, "unknown defaults flags 0x%x", flags);
 	int r = add_system(sb, err);
@@ -390,6 +392,8 @@ static int bind_program(ccsb_sandbox *sb, const char *real, int depth, ccsb_erro
 CCSB_EXPORT int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, char **inside_dir,
 					 ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	char found[PATH_MAX], real[PATH_MAX];
 	if (!name || !*name || strchr(name, '/'))
 		return ccsb__err(err, EINVAL, "bad program name '%s'", name ? name : "");

@@ -236,6 +236,8 @@ static int walk_file(struct walk *w, const char *path, bool required)
 
 CCSB_EXPORT int ccsb_sandbox_add_git_config(ccsb_sandbox *sb, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	const char *home = getenv("HOME");
 	if (!home || home[0] != '/') {
 		struct passwd *pw = getpwuid(getuid());

@@ -29,6 +29,9 @@ struct ccsb_error {
 int ccsb__err(ccsb_error **err, int code, const char *fmt, ...) CCSB_PRINTF(3, 4);
 /* Same, appending ": strerror(code)". */
 int ccsb__errno(ccsb_error **err, int code, const char *fmt, ...) CCSB_PRINTF(3, 4);
+/* The public API's one rule for a NULL policy object (ccsandbox.h, "NULL"):
+ * -EINVAL naming the function. */
+#define CCSB_NULL_SB(err) ccsb__err((err), EINVAL, "%s: no sandbox policy (NULL)", __func__)
 
 /* ---- allowlist (allowlist.c, pure) ---------------------------------- */
 
@@ -95,6 +98,9 @@ bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *q
  * prefixes. Linear. */
 bool ccsb__allowlist_addr_covered(const struct ccsb_allowlist *al, int family,
 				  const uint8_t *addr);
+/* Parse one entry (as ccsb_sandbox_allow() takes it) and add it; names
+ * stay sorted. -EINVAL naming the entry, -ENOMEM. */
+int ccsb__allowlist_add_entry(struct ccsb_allowlist *al, const char *entry, ccsb_error **err);
 /* Deep copy, names included, for planning (merge on the copy). */
 int ccsb__allowlist_copy(struct ccsb_allowlist *dst, const struct ccsb_allowlist *src);
 void ccsb__allowlist_free(struct ccsb_allowlist *al);
@@ -221,10 +227,11 @@ struct ccsb_sandbox {
 	char *net_helper, *state_helper, *search_path;
 	ccsb_net_mode net;
 	struct ccsb_allowlist allow;
-	/* `allow` merged, valid while merged_ok (see ccsb__sandbox_merged()). */
+	/* `allow` merged, valid while merged_ok (ccsb__sandbox_merge()). */
 	struct ccsb_allowlist merged;
 	bool merged_ok;
 	ccsb_tty_mode tty;
+	bool busy; /* a run or a spawned process uses the run-time state below */
 	bool seccomp;       /* default true */
 	bool nested_userns; /* default false */
 	bool proc_covers;   /* read-only covers over /proc/sys etc.; default: caller is uid 0 */
@@ -467,9 +474,17 @@ void ccsb__session_stop(ccsb_sandbox *sb);
 /* Where the init helper is mounted inside. */
 #define CCSB_EXEC_INSIDE "/run/ccsb/exec"
 
-/* The policy's allowlist merged, cached until it next changes; borrowed.
- * NULL when out of memory. */
+/* The policy's allowlist (allow.c). The merge is an explicit step, taken by
+ * a run (ccsb__sandbox_merge()); what it made stays valid until the
+ * allowlist next changes. */
+int ccsb__sandbox_merge(ccsb_sandbox *sb, ccsb_error **err);
+/* The merged list of the last merge; NULL when the allowlist changed since
+ * (or was never merged). Borrowed. */
 const struct ccsb_allowlist *ccsb__sandbox_merged(const ccsb_sandbox *sb);
+/* That list, or else the allowlist merged into *tmp (the caller frees it
+ * with ccsb__allowlist_free(), also after NULL: out of memory). */
+const struct ccsb_allowlist *ccsb__sandbox_merged_view(const ccsb_sandbox *sb,
+						       struct ccsb_allowlist *tmp);
 
 int ccsb__add_special(ccsb_sandbox *sb, enum ccsb_mount_kind kind, const char *dest,
 		      ccsb_error **err);

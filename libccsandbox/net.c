@@ -38,6 +38,7 @@
 #define START_TIMEOUT_MS 5000
 
 _Static_assert(CCSB_HOST_PORTS_MAX == CCSB_NETPROTO_MAX_PORTS, "host ports in the request");
+_Static_assert(CCSB_NETPROTO_MAX_FDS <= CCSB_FDPASS_MAX, "a message's descriptors pass");
 
 /* The inherited descriptors must not be 0-2: the child puts /dev/null there. */
 static int fd_above_stdio(int fd)
@@ -319,14 +320,7 @@ static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net
 		struct pollfd pfd = { .fd = ch, .events = POLLIN };
 		int64_t left = deadline - ccsb__now_ms();
 		struct ccsb_netproto_msg raw, m;
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(CCSB_NETPROTO_MAX_FDS * sizeof(int))];
-		} cm;
-		struct iovec iov = { .iov_base = &raw, .iov_len = sizeof(raw) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-				     .msg_controllen = sizeof(cm.buf) };
-		int fds[CCSB_NETPROTO_MAX_FDS];
+		int fds[CCSB_NETPROTO_MAX_FDS], flags = 0;
 		size_t nfds = 0;
 		const char *why;
 		ssize_t n;
@@ -340,31 +334,13 @@ static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net
 			continue;
 		if (r < 0)
 			return ccsb__errno(err, errno, "poll on the network helper");
-		n = recvmsg(ch, &mh, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = ccsb__recv_fds(ch, &raw, sizeof(raw), fds, CCSB_NETPROTO_MAX_FDS, &nfds, &flags);
 		if (n < 0)
-			return ccsb__errno(err, errno, "reading from the network helper");
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			int tmp[CCSB_NETPROTO_MAX_FDS];
-
-			if (k > CCSB_NETPROTO_MAX_FDS)
-				k = CCSB_NETPROTO_MAX_FDS;
-			memcpy(tmp, CMSG_DATA(c), k * sizeof(int));
-			for (size_t i = 0; i < k; i++) {
-				if (nfds < CCSB_NETPROTO_MAX_FDS)
-					fds[nfds++] = tmp[i];
-				else
-					close(tmp[i]);
-			}
-		}
+			return ccsb__errno(err, (int)-n, "reading from the network helper");
 		if (n == 0)
 			return 1; /* EOF before the last message: the caller says why */
 		if (ccsb__netproto_decode(&raw, (size_t)n, nfds, &m, &why) < 0 ||
-		    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		    (flags & (MSG_TRUNC | MSG_CTRUNC))) {
 			while (nfds)
 				close(fds[--nfds]);
 			return ccsb__err(err, EPROTO,

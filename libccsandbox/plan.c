@@ -33,7 +33,8 @@ int ccsb__plan_check_prefixes(const struct ccsb_allowlist *al, ccsb_error **err)
 	return 0;
 }
 
-int ccsb__plan_network(const ccsb_sandbox *sb, struct ccsb_net_plan *np, ccsb_error **err)
+int ccsb__plan_network(const ccsb_sandbox *sb, struct ccsb_net_plan *np,
+		       struct ccsb_allowlist *merged, ccsb_error **err)
 {
 	static const struct ccsb_allowlist no_prefixes;
 	*np = (struct ccsb_net_plan){ .mode = sb->net,
@@ -49,7 +50,7 @@ int ccsb__plan_network(const ccsb_sandbox *sb, struct ccsb_net_plan *np, ccsb_er
 	if (sb->net == CCSB_NET_FULL)
 		return 0;
 	np->dns = true;
-	if (!(np->prefixes = ccsb__sandbox_merged(sb)))
+	if (!(np->prefixes = ccsb__sandbox_merged_view(sb, merged)))
 		return ccsb__err(err, ENOMEM, "out of memory");
 	return ccsb__plan_check_prefixes(np->prefixes, err);
 }
@@ -58,7 +59,7 @@ int ccsb__plan_make(const ccsb_sandbox *sb, char *const cmd[], const struct ccsb
 		    struct ccsb_plan *p, ccsb_error **err)
 {
 	*p = (struct ccsb_plan){ .tty = o->tty };
-	int r = ccsb__plan_network(sb, &p->net, err);
+	int r = ccsb__plan_network(sb, &p->net, &p->merged, err);
 	if (r < 0)
 		return r;
 	if (o->guard)
@@ -89,5 +90,6 @@ void ccsb__plan_free(struct ccsb_plan *p)
 	ccsb__strv_free(p->argv);
 	ccsb__strv_free(p->envp);
 	free(p->files);
+	ccsb__allowlist_free(&p->merged);
 	*p = (struct ccsb_plan){ 0 };
 }

@@ -24,13 +24,18 @@ struct ccsb_plan {
 	/* Validated: mode FULL or ALLOWLIST with merged prefixes (borrowed
 	 * from the policy) none of which is a /0; helper not set. */
 	struct ccsb_net_plan net;
+	struct ccsb_allowlist merged; /* net.prefixes when the policy had none merged */
 };
 
 /* Refuse what the allowlist mode must never install: a /0 (that is the
  * full network), a bad family or length. The one check, for every path. */
 int ccsb__plan_check_prefixes(const struct ccsb_allowlist *al, ccsb_error **err);
 /* The network part alone. */
-int ccsb__plan_network(const ccsb_sandbox *sb, struct ccsb_net_plan *np, ccsb_error **err);
+/* The network part alone; when the policy's allowlist is not merged (see
+ * ccsb__sandbox_merge()), it is merged into *merged, which the caller frees
+ * (ccsb__allowlist_free()) after the plan. */
+int ccsb__plan_network(const ccsb_sandbox *sb, struct ccsb_net_plan *np,
+		       struct ccsb_allowlist *merged, ccsb_error **err);
 /* The whole plan; free it with ccsb__plan_free() (also after a failure). */
 int ccsb__plan_make(const ccsb_sandbox *sb, char *const cmd[], const struct ccsb_plan_opts *o,
 		    struct ccsb_plan *p, ccsb_error **err);

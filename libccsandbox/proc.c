@@ -94,65 +94,6 @@ int ccsb__memfd_data(const char *name, const void *data, size_t len, const char 
 	return fd;
 }
 
-#define FDS_MAX 16
-
-ssize_t ccsb__send_fds(int sock, const void *buf, size_t len, const int *fds, size_t n)
-{
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(FDS_MAX * sizeof(int))];
-	} cm;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (n > FDS_MAX)
-		return -EINVAL;
-	if (n) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.b;
-		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(n * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, n * sizeof(int));
-	}
-	ssize_t w = CCSB_RETRY(sendmsg(sock, &mh, MSG_NOSIGNAL));
-	return w < 0 ? -errno : w;
-}
-
-ssize_t ccsb__recv_fds(int sock, void *buf, size_t len, int *fds, size_t max)
-{
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(FDS_MAX * sizeof(int))];
-	} cm;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cm.b,
-			     .msg_controllen = sizeof(cm.b) };
-	for (size_t i = 0; i < max; i++)
-		fds[i] = -1;
-	ssize_t n = CCSB_RETRY(recvmsg(sock, &mh, MSG_CMSG_CLOEXEC));
-	if (n < 0)
-		return -errno;
-	size_t got = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (got < max)
-				fds[got++] = fd;
-			else
-				close(fd);
-		}
-	}
-	return n;
-}
-
 int ccsb__pidfd_open(pid_t pid)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);

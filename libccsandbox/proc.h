@@ -54,13 +54,8 @@ int ccsb__find_program(const char *name, const char *path, char *out, size_t len
 int ccsb__memfd_data(const char *name, const void *data, size_t len, const char *what,
 		     ccsb_error **err);
 
-/* One message with descriptors (SCM_RIGHTS) on a Unix socket: `fds[0..n)`
- * sent with `len` bytes of `buf`. Returns the bytes sent or -errno. */
-ssize_t ccsb__send_fds(int sock, const void *buf, size_t len, const int *fds, size_t n);
-/* Receive one message: up to `len` bytes into `buf`, up to `max` descriptors
- * into fds[] (close-on-exec; the others -1 up to max; any beyond `max` are
- * closed). Returns the bytes received (0 at EOF) or -errno. */
-ssize_t ccsb__recv_fds(int sock, void *buf, size_t len, int *fds, size_t max);
+/* SCM_RIGHTS: ccsb__send_fds(), ccsb__recv_fds(). */
+#include "fdpass.h"
 
 /* pidfds, with the pid as fallback where the kernel has none (before 5.3):
  * a signal sent through a pidfd can never reach a process that reused the

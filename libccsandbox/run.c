@@ -213,6 +213,10 @@ int ccsb__run_plan(struct ccsb_run *run, char *const cmd[], bool allow_pty, ccsb
 	ccsb__guard_arm(sb);
 	int r = resolve_tty(sb, allow_pty, &use_pty, err);
 	run->relay_output = allow_pty && !use_pty;
+	/* Once per change of the allowlist: the plan, the broker and the
+	 * event stream all read this one. */
+	if (r == 0)
+		r = ccsb__sandbox_merge(sb, err);
 	if (r == 0)
 		r = ccsb__broker_start(sb, err);
 	if (r == 0)
@@ -356,13 +360,17 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	struct ccsb_run run;
 	struct ccsb_procstate ps = { .sfd = -1 };
 	if (!sb)
-		return ccsb__err(err, EINVAL, "no sandbox policy given");
+		return CCSB_NULL_SB(err);
+	if (sb->busy)
+		return ccsb__err(err, EBUSY, "this policy is running a sandbox already: one live "
+				 "sandbox per policy object (make another one)");
 	ccsb__run_init(&run, sb, err);
 	int r = ccsb__run_plan(&run, cmd, true, err);
-	/* The sandbox's pid 1 comes to us if bwrap's monitor leaves it
-	 * (pitfall 8), so that it is reaped. */
+	/* No subreaper: bwrap's monitor reaps the sandbox's pid 1 itself
+	 * (--as-pid-1; DESIGN pitfall 8 no longer holds, test-embed.c checks
+	 * that nothing is left to a subreaper caller). */
 	if (r == 0)
-		r = ccsb__procstate_enter(&ps, run.plan.tty, true, err);
+		r = ccsb__procstate_enter(&ps, run.plan.tty, false, err);
 	if (r == 0)
 		r = ccsb__run_launch(&run, &ps.orig, err);
 	if (r == 0)

@@ -172,6 +172,8 @@ static int add_mount(ccsb_sandbox *sb, enum ccsb_mount_kind kind, unsigned flags
 CCSB_EXPORT int ccsb_sandbox_add_bind(ccsb_sandbox *sb, const char *src, const char *dest,
 				      unsigned flags, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (flags & ~(unsigned)(CCSB_BIND_RW | CCSB_BIND_DEV | CCSB_BIND_TRY))
 		return ccsb__err(err, EINVAL, "unknown bind flags 0x%x", flags);
 	return add_mount(sb, CCSB_M_BIND, flags, src, dest ? dest : src, NULL, 0, err);
@@ -179,33 +181,45 @@ CCSB_EXPORT int ccsb_sandbox_add_bind(ccsb_sandbox *sb, const char *src, const c
 
 CCSB_EXPORT int ccsb_sandbox_add_tmpfs(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return add_mount(sb, CCSB_M_TMPFS, 0, NULL, dest, NULL, 0, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_add_dir(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return add_mount(sb, CCSB_M_DIR, 0, NULL, dest, NULL, 0, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_add_proc(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return add_mount(sb, CCSB_M_PROC, 0, NULL, dest, NULL, 0, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_add_dev(ccsb_sandbox *sb, const char *dest, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return add_mount(sb, CCSB_M_DEV, 0, NULL, dest, NULL, 0, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_add_symlink(ccsb_sandbox *sb, const char *target,
 					 const char *dest, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return add_mount(sb, CCSB_M_SYMLINK, 0, target, dest, NULL, 0, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_add_file(ccsb_sandbox *sb, const char *dest, const void *data,
 				      size_t len, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (!data && len)
 		return ccsb__err(err, EINVAL, "no data for '%s'", dest ? dest : "");
 	return add_mount(sb, CCSB_M_FILE, 0, NULL, dest, data ? data : "", len, err);
@@ -252,6 +266,8 @@ static bool env_name_ok(const char *name, bool pattern)
 
 CCSB_EXPORT void ccsb_sandbox_env_clear(ccsb_sandbox *sb)
 {
+	if (!sb)
+		return;
 	for (size_t i = 0; i < sb->nenv; i++) {
 		free(sb->env[i].name);
 		free(sb->env[i].value);
@@ -287,12 +303,16 @@ static int env_put(ccsb_sandbox *sb, const char *name, const char *value, ccsb_e
 
 CCSB_EXPORT int ccsb_sandbox_env_pass(ccsb_sandbox *sb, const char *name, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return env_put(sb, name, NULL, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_env_set(ccsb_sandbox *sb, const char *name, const char *value,
 				     ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (!value)
 		return ccsb__err(err, EINVAL, "no value for environment variable '%s'", name ? name : "");
 	return env_put(sb, name, value, err);
@@ -371,6 +391,8 @@ static int set_str(char **slot, const char *value, const char *what, bool path, 
 CCSB_EXPORT int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid,
 					  const char *user, const char *home, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (user) {
 		/* The name lands in passwd and group: keep it to a portable set. */
 		bool digits = *user != '\0';
@@ -404,6 +426,8 @@ CCSB_EXPORT int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid
 
 CCSB_EXPORT int ccsb_sandbox_set_hostname(ccsb_sandbox *sb, const char *name, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	/* It lands in /etc/hosts and /etc/hostname: one RFC 1123 name. */
 	for (const char *c = name ? name : ""; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
@@ -417,21 +441,29 @@ CCSB_EXPORT int ccsb_sandbox_set_hostname(ccsb_sandbox *sb, const char *name, cc
 
 CCSB_EXPORT int ccsb_sandbox_set_cwd(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return set_str(&sb->cwd, path, "working directory", true, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_set_bwrap(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return set_str(&sb->bwrap, path, "bwrap path", false, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_set_slirp(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return set_str(&sb->slirp, path, "slirp4netns path", false, err);
 }
 
 CCSB_EXPORT int ccsb_sandbox_set_exec_helper(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	return set_str(&sb->exec_helper, path, "exec helper path", true, err);
 }
 
@@ -467,6 +499,8 @@ static int set_resolv(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err)
 
 CCSB_EXPORT int ccsb_sandbox_set_net(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (mode != CCSB_NET_NONE && mode != CCSB_NET_FULL && mode != CCSB_NET_ALLOWLIST)
 		return ccsb__err(err, EINVAL, "unknown network mode %d", (int)mode);
 	int r = set_resolv(sb, mode, err);
@@ -486,11 +520,15 @@ CCSB_EXPORT void ccsb_sandbox_set_dns_log(ccsb_sandbox *sb, int log_fd, int summ
 
 CCSB_EXPORT ccsb_net_mode ccsb_sandbox_get_net(const ccsb_sandbox *sb)
 {
+	if (!sb)
+		return CCSB_NET_NONE;
 	return sb->net;
 }
 
 CCSB_EXPORT int ccsb_sandbox_set_tty(ccsb_sandbox *sb, ccsb_tty_mode mode, ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	if (mode != CCSB_TTY_AUTO && mode != CCSB_TTY_ON && mode != CCSB_TTY_OFF)
 		return ccsb__err(err, EINVAL, "unknown terminal mode %d", (int)mode);
 	sb->tty = mode;
@@ -499,16 +537,22 @@ CCSB_EXPORT int ccsb_sandbox_set_tty(ccsb_sandbox *sb, ccsb_tty_mode mode, ccsb_
 
 CCSB_EXPORT void ccsb_sandbox_set_seccomp(ccsb_sandbox *sb, bool enable)
 {
+	if (!sb)
+		return;
 	sb->seccomp = enable;
 }
 
 CCSB_EXPORT void ccsb_sandbox_set_nested_userns(ccsb_sandbox *sb, bool allow)
 {
+	if (!sb)
+		return;
 	sb->nested_userns = allow;
 }
 
 CCSB_EXPORT void ccsb_sandbox_set_allow_clipboard(ccsb_sandbox *sb, bool allow)
 {
+	if (!sb)
+		return;
 	sb->allow_clipboard = allow;
 }
 

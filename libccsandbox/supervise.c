@@ -196,9 +196,6 @@ int ccsb__super_loop(struct ccsb_super *s)
 
 static void check_exit(struct ccsb_super *s)
 {
-	/* The sandbox's pid 1, if bwrap's monitor left it to us. */
-	if (s->child_pidfd >= 0)
-		ccsb__proc_wait(s->child_pidfd, s->child, NULL, true);
 	if (s->bwrap_done)
 		return;
 	int st = 0;

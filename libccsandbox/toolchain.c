@@ -162,6 +162,8 @@ static bool executable_inside(const ccsb_sandbox *sb, const char *path)
 
 CCSB_EXPORT bool ccsb_sandbox_has_program(const ccsb_sandbox *sb, const char *program)
 {
+	if (!sb)
+		return false;
 	char p[PATH_MAX];
 	if (!sb || !program || !*program)
 		return false;
@@ -373,6 +375,8 @@ static int add_dir_list(char *list, size_t len, const char *dir)
 CCSB_EXPORT int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **inside_path,
 				      ccsb_error **err)
 {
+	if (!sb)
+		return CCSB_NULL_SB(err);
 	char real[PATH_MAX], homebuf[PATH_MAX], root[PATH_MAX], up[PATH_MAX], p[PATH_MAX];
 	char path[4 * PATH_MAX] = "", store[PATH_MAX];
 	struct roots b = { .n = 0 };

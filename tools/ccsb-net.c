@@ -13,6 +13,7 @@
  * that enters the namespaces starts from a fresh process image, whatever
  * threads or state the embedding program has.
  */
+#include "fdpass.h"
 #include "netproto.h"
 #include "rtnl.h"
 #include "slirp.h"
@@ -66,23 +67,7 @@ static int channel = CCSB_NETPROTO_FD_CHANNEL;
 
 static int send_msg(const struct ccsb_netproto_msg *m, const int *fds, size_t nfds)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(CCSB_NETPROTO_MAX_FDS * sizeof(int))];
-	} cm;
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (nfds) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		cm.h.cmsg_level = SOL_SOCKET;
-		cm.h.cmsg_type = SCM_RIGHTS;
-		cm.h.cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(&cm.h), fds, nfds * sizeof(int));
-	}
-	return sendmsg(channel, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
+	return ccsb__send_fds(channel, m, sizeof(*m), fds, nfds) == (ssize_t)sizeof(*m) ? 0 : -1;
 }
 
 static void progress(int step)

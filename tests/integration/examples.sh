@@ -46,7 +46,7 @@ CCSB_EXEC_HELPER=$helper
 
 # ---- build ----------------------------------------------------------------
 mkdir "$T/bin"
-for x in minimal allowlist print; do
+for x in minimal allowlist print many; do
 	# shellcheck disable=SC2086 # word splitting of the flags is the point
 	# A sanitizer build of the library needs its runtime linked first;
 	# empty otherwise. Embedders use pkg-config alone.
@@ -93,6 +93,15 @@ err=$(ex_in / minimal true 2>&1)
 st=$?
 check "minimal: a refused policy gives 125" 'test $st = 125'
 check "... with the library's message" 'echo "$err" | grep -q "refusing to share /"'
+# ---- many: ten sandboxes in one poll loop -------------------------------
+out=$(ex many 10 sh -c 'echo "in $CCSB_SLOT" >"in-$CCSB_SLOT"; exit $((CCSB_SLOT + 20))')
+st=$?
+check "many: ten concurrent sandboxes all ran (status $st)" 'test $st = 0'
+check "... each with its own status" \
+	'for i in 0 1 2 3 4 5 6 7 8 9; do echo "$out" | grep -qx "slot $i: status $((i + 20))" || exit 1; done'
+check "... and each wrote its file in the shared directory" \
+	'for i in 0 1 2 3 4 5 6 7 8 9; do test "$(cat "$PROJ/in-$i")" = "in $i" || exit 1; done'
+
 err=$(EX_EXTRA_ENV=CCSB_EXEC_HELPER=relative/ccsb-exec ex minimal true 2>&1)
 st=$?
 check "minimal: a failed run gives 125 and a message" \

@@ -158,9 +158,12 @@ static void test_fds_and_path(void)
 	int a = open("/dev/null", O_RDONLY | O_CLOEXEC), b = dup(a);
 	int send[] = { a, b };
 	is_int((int)ccsb__send_fds(sp[0], "hi", 2, send, 2), 2, "sent 2 bytes and 2 descriptors");
-	int got[1];
+	int got[1], flags = -1;
+	size_t ngot = 9;
 	char buf[8] = "";
-	is_int((int)ccsb__recv_fds(sp[1], buf, sizeof(buf), got, 1), 2, "received 2 bytes");
+	is_int((int)ccsb__recv_fds(sp[1], buf, sizeof(buf), got, 1, &ngot, &flags), 2,
+	       "received 2 bytes");
+	ok(ngot == 1 && !(flags & (MSG_TRUNC | MSG_CTRUNC)), "one descriptor kept, no truncation");
 	ok(got[0] >= 0 && fcntl(got[0], F_GETFD) & FD_CLOEXEC, "a descriptor, close-on-exec");
 	struct stat x, y;
 	ok(fstat(got[0], &x) == 0 && fstat(a, &y) == 0 && x.st_ino == y.st_ino,
@@ -219,9 +222,42 @@ static void test_reap_later(void)
 	ok(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "... no zombie left");
 }
 
+/* More descriptors than any fixed table: the map is the caller's size
+ * (a run passes one data file per curated /etc file). */
+static void test_spawn_many_fds(void)
+{
+	enum {
+		N = 60
+	};
+	struct ccsb_fdmap map[N];
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		bail_out("pipe");
+	/* The write end last in the map, at 9 (a shell redirects 0-9 only). */
+	for (int i = 0; i < N; i++)
+		map[i] = (struct ccsb_fdmap){ i == N - 1 ? p[1] : p[0], i == N - 1 ? 9 : 10 + i };
+	char script[64];
+	snprintf(script, sizeof(script), "echo ok >&9");
+	char *const argv[] = { "sh", "-c", script, NULL };
+	const struct ccsb_spawn sp = {
+		.path = "sh", .search = true, .argv = argv, .fds = map, .nfds = N
+	};
+	pid_t pid;
+	int pidfd;
+	is_int(ccsb__spawn(&sp, &pid, &pidfd), 0, "spawn with %d mapped descriptors", N);
+	close(p[1]);
+	char buf[8] = "";
+	ccsb__read_upto(p[0], buf, sizeof(buf), '\n');
+	is_str(buf, "ok\n", "... the last one is in place");
+	ccsb__proc_wait(pidfd, pid, NULL, false);
+	close(pidfd);
+	close(p[0]);
+}
+
 int main(void)
 {
 	test_spawn_fds();
+	test_spawn_many_fds();
 	test_foreign_reaper();
 	test_signal_stale_pid();
 	test_fds_and_path();

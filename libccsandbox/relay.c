@@ -580,9 +580,14 @@ static void *relay_main(void *arg)
 				conn_free(c);
 		}
 		rl->nconns = kept;
-		for (size_t i = 0; i < rl->nls; i++)
+		for (size_t i = 0; i < rl->nls; i++) {
 			if (pfd[1 + i].revents & POLLIN && rl->nconns < MAX_CONNS)
 				accept_one(rl, &rl->ls[i]);
+			/* A listener in error would wake poll() for ever: dropped
+			 * (poll() skips a negative descriptor). */
+			else if (pfd[1 + i].revents & (POLLERR | POLLHUP | POLLNVAL))
+				close_fd(&rl->ls[i].fd);
+		}
 	}
 	free(pfd);
 	return NULL;

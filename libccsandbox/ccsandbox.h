@@ -413,7 +413,8 @@ const char *ccsb_sandbox_report_item(const ccsb_sandbox *sb, size_t i);
  * wait in memory for a slow reader. A line that does not fit is dropped;
  * the next line written has "dropped": how many were lost just before it,
  * and the exit event the run's total. The end of the run waits up to 2 s for
- * the reader to take the last lines. A reader that is gone (EPIPE) loses
+ * the reader to take the last lines (ccsb_process_wait() returns after
+ * that). A reader that is gone (EPIPE) loses
  * the rest; SIGPIPE is not raised. -EBADF for a descriptor that is not open,
  * -ENOMEM. */
 int ccsb_sandbox_set_events_fd(ccsb_sandbox *sb, int fd);
@@ -421,8 +422,10 @@ int ccsb_sandbox_set_events_fd(ccsb_sandbox *sb, int fd);
  * call), its length, and the data given with the callback. */
 typedef void (*ccsb_event_fn)(const char *line, size_t len, void *data);
 /* Call `fn` with each event line, in the order of "seq", one call at a
- * time, from the thread that emits it: the supervising thread, or the
- * broker's thread for "ssh_agent" and "git_credential". It must return
+ * time, from the thread that emits it: the one that supervises the run
+ * (the caller's in ccsb_sandbox_run(), the process's own thread after
+ * ccsb_sandbox_spawn()), or the broker's thread for "ssh_agent" and
+ * "git_credential". It must return
  * quickly and must not call the library on this policy. Every line reaches
  * it, whether or not a descriptor's reader keeps up. NULL: none (the
  * default). -EINVAL for a NULL policy, -ENOMEM. */

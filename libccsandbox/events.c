@@ -9,6 +9,7 @@
  * says how many were lost ("dropped"), and the exit event says how many in
  * all. */
 #include "events.h"
+#include "supervise.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +46,7 @@ struct ccsb_events {
 	struct timespec t0;  /* CLOCK_MONOTONIC at the start of the run */
 	uint64_t oom_kills0; /* /proc/vmstat oom_kill at the start; UINT64_MAX: unknown */
 	char cgroup[256];    /* the sandbox's cgroup v2 path when in a systemd scope */
+	char **cmd;	     /* the run's command, for the start event */
 };
 
 static struct ccsb_events *events_get(ccsb_sandbox *sb)
@@ -72,6 +74,7 @@ void ccsb__events_free(struct ccsb_events *ev)
 	if (ev->wfd >= 0)
 		close(ev->wfd);
 	pthread_mutex_destroy(&ev->mu);
+	ccsb__strv_free(ev->cmd);
 	free(ev->q);
 	free(ev);
 }
@@ -297,6 +300,39 @@ void ccsb__events_flush(struct ccsb_events *ev)
 	pthread_mutex_unlock(&ev->mu);
 }
 
+/* The supervising loop's source: POLLOUT on the descriptor while lines
+ * wait, so that they go out as soon as the reader makes room. */
+static int source_fds(struct ccsb_super *s, void *data, struct pollfd *pfd, int max,
+		      int *timeout_ms)
+{
+	(void)timeout_ms;
+	/* After the command, the end of the run takes the rest. */
+	int fd = s->bwrap_done ? -1 : ccsb__events_pollfd(data);
+	if (fd < 0)
+		return 0;
+	if (max < 1)
+		return -1;
+	pfd[0] = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	return 1;
+}
+
+static void source_io(struct ccsb_super *s, void *data, const struct pollfd *pfd, int n)
+{
+	(void)s;
+	if (n > 0 && pfd[0].revents)
+		ccsb__events_flush(data);
+}
+
+int ccsb__events_add_source(struct ccsb_super *s, struct ccsb_events *ev)
+{
+	if (!ccsb__events_on(ev))
+		return 0;
+	const struct ccsb_source src = {
+		.name = "events", .fds = source_fds, .io = source_io, .data = ev, .fd = -1
+	};
+	return ccsb__super_add(s, &src);
+}
+
 /* ---- the run ------------------------------------------------------------- */
 
 /* A descriptor of the caller's file on which writes do not block, without
@@ -348,12 +384,30 @@ static uint64_t read_counter(const char *path, const char *key)
 	return v;
 }
 
-void ccsb__events_run_begin(ccsb_sandbox *sb)
+static char **strv_dup(char *const v[])
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **c = calloc(n + 1, sizeof(*c));
+	for (size_t i = 0; c && i < n; i++) {
+		if (!(c[i] = strdup(v[i]))) {
+			ccsb__strv_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void ccsb__events_run_begin(ccsb_sandbox *sb, char *const cmd[])
 {
 	struct ccsb_events *ev = sb->events;
 	if (!ev)
 		return;
 	pthread_mutex_lock(&ev->mu);
+	ccsb__strv_free(ev->cmd);
+	/* NULL when out of memory: the start event then has an empty command. */
+	ev->cmd = strv_dup(cmd);
 	ev->seq = ev->lost_pending = ev->lost_total = 0;
 	ev->qoff = ev->qlen = 0;
 	ev->failed = false;
@@ -399,7 +453,7 @@ static void cgroup_of(pid_t pid, char *out, size_t len)
 	fclose(f);
 }
 
-void ccsb__events_run_start(ccsb_sandbox *sb, char *const cmd[], pid_t child)
+void ccsb__events_run_start(ccsb_sandbox *sb, pid_t child)
 {
 	struct ccsb_events *ev = sb->events;
 	if (!ccsb__events_on(ev))
@@ -410,7 +464,7 @@ void ccsb__events_run_start(ccsb_sandbox *sb, char *const cmd[], pid_t child)
 	ccsb__jb_str(&b, "version", ccsb_version());
 	ccsb__jb_int(&b, "pid", getpid());
 	ccsb__jb_int(&b, "sandbox_pid", child);
-	ccsb__jb_strv(&b, "command", cmd);
+	ccsb__jb_strv(&b, "command", ev->cmd);
 	ccsb__jb_str(&b, "cwd", sb->cwd);
 	ccsb__jb_str(&b, "net", net_name(sb->net));
 	if (sb->net == CCSB_NET_ALLOWLIST) {

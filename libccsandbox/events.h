@@ -36,18 +36,21 @@ void ccsb__event_emit(struct ccsb_events *ev, const char *type, struct ccsb_jbuf
  * wait for a slow reader (-1: none), and the write once it has room. */
 int ccsb__events_pollfd(struct ccsb_events *ev);
 void ccsb__events_flush(struct ccsb_events *ev);
+/* Register that with the supervising loop (nothing without a stream). */
+struct ccsb_super;
+int ccsb__events_add_source(struct ccsb_super *s, struct ccsb_events *ev);
 /* The events object of a policy (NULL when none was configured). */
 struct ccsb_events *ccsb__events_of(const ccsb_sandbox *sb);
 void ccsb__events_free(struct ccsb_events *ev);
 
 /* ---- the run's hooks --------------------------------------------------- */
 
-/* Start of ccsb_sandbox_run(): counters reset, the descriptor made ready
- * for non-blocking writes, the clock started. */
-void ccsb__events_run_begin(ccsb_sandbox *sb);
+/* Start of a run of `cmd` (copied): counters reset, the descriptor made
+ * ready for non-blocking writes, the clock started. */
+void ccsb__events_run_begin(ccsb_sandbox *sb, char *const cmd[]);
 /* The sandbox is complete and is being released: the start event (the
  * policy's summary), `child` its pid 1 as seen from here. */
-void ccsb__events_run_start(ccsb_sandbox *sb, char *const cmd[], pid_t child);
+void ccsb__events_run_start(ccsb_sandbox *sb, pid_t child);
 /* End of the run, after the exit report: the bounds that were hit, then the
  * exit event (`r`: the run's result, a status >= 0 or -errno with `err`;
  * `maxrss_kib`: the largest ru_maxrss wait4() gave for bwrap and the

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -113,11 +114,17 @@ int ccsb__proc_signal(int pidfd, pid_t pid, int sig)
 
 int ccsb__proc_wait(int pidfd, pid_t pid, int *status, bool nohang)
 {
+	return ccsb__proc_wait_ru(pidfd, pid, status, nohang, NULL);
+}
+
+int ccsb__proc_wait_ru(int pidfd, pid_t pid, int *status, bool nohang, struct rusage *ru)
+{
 	siginfo_t si;
 	int opts = WEXITED | (nohang ? WNOHANG : 0);
 	memset(&si, 0, sizeof(si));
-	int r = pidfd >= 0 ? CCSB_RETRY(waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, opts))
-			   : CCSB_RETRY(waitid(P_PID, (id_t)pid, &si, opts));
+	/* The system call, not glibc's waitid(): only it fills a rusage. */
+	int r = pidfd >= 0 ? CCSB_RETRY(syscall(SYS_waitid, P_PIDFD, pidfd, &si, opts, ru))
+			   : CCSB_RETRY(syscall(SYS_waitid, P_PID, pid, &si, opts, ru));
 	if (r < 0)
 		return -errno;
 	if (si.si_pid == 0)

@@ -66,6 +66,10 @@ int ccsb__proc_signal(int pidfd, pid_t pid, int sig);
  * (a waitpid() status), 0 while it runs (nohang), or -errno; -ECHILD when
  * something else in this process already reaped it. */
 int ccsb__proc_wait(int pidfd, pid_t pid, int *status, bool nohang);
+/* The same, and once collected its rusage (which holds the largest
+ * ru_maxrss of the descendants it reaped) in *ru when not NULL. */
+struct rusage;
+int ccsb__proc_wait_ru(int pidfd, pid_t pid, int *status, bool nohang, struct rusage *ru);
 
 /* A descriptor to put at `target` in the child (0-2 included). */
 struct ccsb_fdmap {

@@ -2,6 +2,7 @@
 /* A run: the plan (plan.c), bwrap spawned and held until the sandbox's
  * network is complete, then supervised (supervise.c) and torn down.
  * ccsb_sandbox_run() is the composition of these steps. */
+#include "events.h"
 #include "internal.h"
 #include "plan.h"
 #include "resolver.h"
@@ -211,6 +212,7 @@ int ccsb__run_plan(struct ccsb_run *run, char *const cmd[], bool allow_pty, ccsb
 	ccsb__pty_set_filter(&run->pty, sb->allow_clipboard);
 	ccsb__report_clear(sb);
 	ccsb__guard_arm(sb);
+	ccsb__events_run_begin(sb, cmd);
 	int r = resolve_tty(sb, allow_pty, &use_pty, err);
 	run->relay_output = allow_pty && !use_pty;
 	/* Once per change of the allowlist: the plan, the broker and the
@@ -250,6 +252,7 @@ static int run_network(struct ccsb_run *run, ccsb_error **err)
 		r = ccsb__resolver_new(&run->dns, run->plan.net.prefixes, run->plan.net.ipv6,
 				       &run->net.dns_udp, &run->net.dns_tcp, &run->net.rtnl,
 				       run->sb->dns_log_fd, err);
+	ccsb__resolver_set_events(run->dns, run->sb->events);
 	if (r == 0)
 		r = ccsb__relay_start(run->sb, &run->net, run->l.child, err);
 	return r;
@@ -291,6 +294,7 @@ int ccsb__run_launch(struct ccsb_run *run, const sigset_t *mask, ccsb_error **er
 	    (run->plan.tty && (r = ccsb__pty_raw(&run->pty, err)) < 0))
 		/* Never release a half-configured sandbox. */
 		return ccsb__super_fail(s, r);
+	ccsb__events_run_start(run->sb, run->l.child);
 	if (send(run->l.block_fd, "1", 1, MSG_NOSIGNAL) < 0) {
 		/* bwrap died while held: its own message is on stderr. */
 	}
@@ -308,6 +312,8 @@ int ccsb__run_sources(struct ccsb_run *run)
 		r = ccsb__super_add_pty(&run->s);
 	if (r == 0)
 		r = ccsb__super_add_job(&run->s, &run->l.job_fd);
+	if (r == 0)
+		r = ccsb__events_add_source(&run->s, run->sb->events);
 	return r;
 }
 
@@ -352,6 +358,7 @@ int ccsb__run_end(struct ccsb_run *run, int r)
 	ccsb__broker_stop(sb);
 	ccsb__relay_stop(sb);
 	ccsb__plan_free(&run->plan);
+	ccsb__events_run_end(sb, r, run->s.err, run->s.maxrss);
 	return r;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -194,13 +195,24 @@ int ccsb__super_loop(struct ccsb_super *s)
 
 /* ---- bwrap's exit ----------------------------------------------------- */
 
+/* The largest resident set of one process of the sandbox, for the exit
+ * event: bwrap's monitor reaps the sandbox's pid 1, which reaps the rest,
+ * so bwrap's rusage holds the largest of them. */
+static void note_rss(struct ccsb_super *s, const struct rusage *ru)
+{
+	if (ru->ru_maxrss > s->maxrss)
+		s->maxrss = ru->ru_maxrss;
+}
+
 static void check_exit(struct ccsb_super *s)
 {
 	if (s->bwrap_done)
 		return;
+	struct rusage ru = { 0 };
 	int st = 0;
-	int r = ccsb__proc_wait(s->bwrap_pidfd, s->bwrap, &st, true);
+	int r = ccsb__proc_wait_ru(s->bwrap_pidfd, s->bwrap, &st, true, &ru);
 	if (r > 0) {
+		note_rss(s, &ru);
 		s->bwrap_done = s->bwrap_reaped = true;
 		s->bwrap_status = st;
 	} else if (r == -ECHILD) {
@@ -293,10 +305,13 @@ int ccsb__super_finish(struct ccsb_super *s)
 {
 	if (s->bwrap > 0 && !s->bwrap_done) {
 		int st = 0;
-		int r = ccsb__proc_wait(s->bwrap_pidfd, s->bwrap, &st, false);
+		struct rusage ru = { 0 };
+		int r = ccsb__proc_wait_ru(s->bwrap_pidfd, s->bwrap, &st, false, &ru);
 		s->bwrap_done = true;
 		s->bwrap_reaped = r > 0;
 		s->bwrap_status = st;
+		if (r > 0)
+			note_rss(s, &ru);
 	}
 	if (s->result < 0)
 		return s->result;

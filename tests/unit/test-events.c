@@ -350,7 +350,7 @@ static void test_threads(void)
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	struct lines l = { .mu = PTHREAD_MUTEX_INITIALIZER };
 	ok(ccsb_sandbox_set_event_callback(sb, collect, &l) == 0, "callback set");
-	ccsb__events_run_begin(sb);
+	ccsb__events_run_begin(sb, NULL);
 	enum {
 		T = 4,
 		N = 2000
@@ -379,7 +379,7 @@ static void test_threads(void)
 	lines_free(&l);
 	/* Off: nothing reaches anyone. */
 	ccsb_sandbox_set_event_callback(sb, NULL, NULL);
-	ccsb__events_run_begin(sb);
+	ccsb__events_run_begin(sb, NULL);
 	ccsb__event_dns_refused(ev_of(sb), "x.example", 1);
 	ccsb__events_run_end(sb, 0, NULL, 0);
 	ok(l.n == 0, "callback removed: no call");
@@ -431,7 +431,7 @@ static void test_slow_reader(void)
 	fcntl(p[1], F_SETPIPE_SZ, 4096);
 	ok(ccsb_sandbox_set_events_fd(sb, p[1]) == 0, "descriptor set (a pipe of 4 KiB)");
 	ok(ccsb_sandbox_set_events_fd(sb, 1000) == -EBADF, "a closed descriptor: -EBADF");
-	ccsb__events_run_begin(sb);
+	ccsb__events_run_begin(sb, NULL);
 	/* Nobody reads: ~1 KiB lines fill the pipe, then the queue. A blocking
 	 * write would hang here. */
 	char name[1000];
@@ -515,7 +515,7 @@ static void test_reader_gone(void)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		bail_out("pipe");
 	ccsb_sandbox_set_events_fd(sb, p[1]);
-	ccsb__events_run_begin(sb);
+	ccsb__events_run_begin(sb, NULL);
 	close(p[0]);
 	/* SIGPIPE at its default would end this test here. */
 	ccsb__event_dns_refused(ev_of(sb), "a.example", 1);
@@ -540,7 +540,7 @@ static void test_error_exit(void)
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	struct lines l = { .mu = PTHREAD_MUTEX_INITIALIZER };
 	ccsb_sandbox_set_event_callback(sb, collect, &l);
-	ccsb__events_run_begin(sb);
+	ccsb__events_run_begin(sb, NULL);
 	ccsb_error *err = NULL;
 	ccsb__err(&err, EIO, "bwrap \"failed\"");
 	ccsb__events_run_end(sb, -EIO, &err, 2048);

@@ -36,7 +36,7 @@ copy_tree() {
 
 deps="build-essential autoconf automake libtool pkg-config
       libcap-dev libseccomp-dev libjson-c-dev musl-tools
-      bubblewrap slirp4netns iproute2 util-linux tmux python3 strace git
+      bubblewrap slirp4netns iproute2 util-linux tmux python3 python3-jsonschema strace git
       clang libclang-rt-14-dev curl iperf3 dnsmasq-base nix-bin
       openssh-client openssh-server sudo openssl
       systemd dbus-daemon"

@@ -300,6 +300,39 @@ static void print_version(void)
 	ccsb_sandbox_free(sb);
 }
 
+/* --events=FILE (appended, created 0600; *own set: ours to close) or fd:N
+ * (the caller's, open for writing). A FIFO is opened without waiting for a
+ * reader: none is an error, not a hang before the sandbox starts. The
+ * descriptor, or -1 with *err set. */
+static int events_open(const char *spec, bool *own, ccsb_error **err)
+{
+	*own = false;
+	if (strncmp(spec, "fd:", 3) == 0) {
+		int fd = atoi(spec + 3);
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+			ccsb_error_set(err, EBADF,
+				       "--events=%s: descriptor %d is not open for writing; open it "
+				       "in the shell (ccsb --events=fd:%d ... %d>FILE)",
+				       spec, fd, fd, fd);
+			return -1;
+		}
+		return fd;
+	}
+	int fd = open(spec, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		if (errno == ENXIO)
+			ccsb_error_set(err, ENXIO,
+				       "--events=%s: a FIFO with no reader; start the reader first",
+				       spec);
+		else
+			ccsb_error_set(err, errno, "--events=%s: %s", spec, strerror(errno));
+		return -1;
+	}
+	*own = true;
+	return fd;
+}
+
 /* The run proper, once the options are in `c`: 0 or the command's status,
  * or -1 with *err set. */
 static int run(struct cli *c, ccsb_error **err)
@@ -311,7 +344,8 @@ static int run(struct cli *c, ccsb_error **err)
 	}
 	/* The configuration's place, read-only inside (config_protect()). */
 	char psrc[PATH_MAX], pdest[PATH_MAX];
-	int prot = 0, status = -1, log_fd = -1;
+	int prot = 0, status = -1, log_fd = -1, ev_fd = -1;
+	bool ev_own = false;
 	bool claude_off = claude_sandbox_off(c);
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	char **cmd = claude_off ? claude_cmd(c) : c->cmd;
@@ -356,6 +390,11 @@ static int run(struct cli *c, ccsb_error **err)
 		}
 	}
 	ccsb_sandbox_set_dns_log(sb, log_fd, c->quiet ? -1 : STDERR_FILENO);
+	if (c->events) {
+		if ((ev_fd = events_open(c->events, &ev_own, err)) < 0)
+			goto out;
+		ccsb_sandbox_set_events_fd(sb, ev_fd);
+	}
 	/* Not silenced by --quiet: it says what the sandbox tried to
 	 * leave behind for the host. */
 	ccsb_sandbox_set_report_fd(sb, STDERR_FILENO);
@@ -365,6 +404,8 @@ static int run(struct cli *c, ccsb_error **err)
 out:
 	if (log_fd >= 0)
 		close(log_fd);
+	if (ev_own)
+		close(ev_fd);
 	ccsb_sandbox_free(sb);
 	if (cmd != c->cmd)
 		free(cmd);

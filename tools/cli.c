@@ -273,6 +273,35 @@ static int apply_log_net(struct cli *c, const char *val, const struct cli_ctx *x
 	return 0;
 }
 
+/* A file (a path, "~/" expanded in the configuration) or fd:N, N a
+ * descriptor number other than 0 (standard input); whether N is open is
+ * checked when the run starts. */
+static int apply_events(struct cli *c, const char *val, const struct cli_ctx *x)
+{
+	if (!*val)
+		return cli_fail(x->err, x->errlen, "empty; give a file name or fd:N");
+	if (strncmp(val, "fd:", 3) == 0) {
+		const char *d = val + 3;
+		char *end;
+		errno = 0;
+		long fd = strtol(d, &end, 10);
+		if (*d < '0' || *d > '9' || *end || errno || fd > INT_MAX)
+			return cli_fail(x->err, x->errlen,
+					"not a descriptor number (fd:3, or a file name)");
+		if (fd == 0)
+			return cli_fail(x->err, x->errlen,
+					"descriptor 0 is standard input; give another "
+					"(ccsb --events=fd:3 ... 3>FILE)");
+		c->events = keep(c, val, x);
+		return c->events ? 0 : oom(x);
+	}
+	const char *p = keep_path(c, val, x);
+	if (!p)
+		return x->err[0] ? -1 : oom(x);
+	c->events = p;
+	return 0;
+}
+
 /* No value: every key; "true"/"false" (the file's spelling) on or off;
  * else a key filter, checked now. */
 static int apply_ssh_agent(struct cli *c, const char *val, const struct cli_ctx *x)
@@ -496,6 +525,11 @@ const struct cli_option cli_options[] = {
 	  "loopback that HTTP(S)_PROXY names is relayed so\n"
 	  "by itself",
 	  NULL, NULL, apply_host_port },
+	{ "events", 0, required_argument, BOTH, NULL, "=FILE|fd:N",
+	  "write the event stream (JSON lines: start, DNS\n"
+	  "refusals, routes, guard actions, exit) to FILE\n"
+	  "(appended) or to descriptor N",
+	  NULL, "file", apply_events },
 	{ "ssh-agent", 0, optional_argument, BOTH, "Credentials", "[=KEYFILTER]",
 	  "relay your ssh-agent: list keys and sign only;\n"
 	  "KEYFILTER: comma-separated comment globs or\n"

@@ -31,6 +31,7 @@ struct cli {
 	int allow_clipboard; /* -1: not given; 1: --allow-clipboard */
 	const char *log_net; /* --log-net=FILE; borrowed; NULL: none */
 	const char *name;    /* --name=NAME; borrowed; NULL: none */
+	const char *events;  /* --events=FILE|fd:N; borrowed; NULL: none */
 	/* --ssh-agent[=KEYFILTER]: NULL off, "" every key, else the filter;
 	 * borrowed (from argv, or owned by `owned`). */
 	const char *ssh_agent;

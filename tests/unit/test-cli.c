@@ -629,6 +629,40 @@ static void test_ssh_agent(void)
 	ok(strstr(usage, "--ssh-agent[=KEYFILTER]") != NULL, "usage documents --ssh-agent");
 }
 
+static void test_events(void)
+{
+	struct cli c;
+	if (parses(ARGS("x"), &c, "x"))
+		ok(c.events == NULL, "no --events: none");
+	cli_free(&c);
+	if (parses(ARGS("--events=/tmp/e.jsonl", "x"), &c, "x"))
+		is_str(c.events, "/tmp/e.jsonl", "--events=FILE kept as given");
+	cli_free(&c);
+	if (parses(ARGS("--events=fd:3", "x"), &c, "x"))
+		is_str(c.events, "fd:3", "--events=fd:3");
+	cli_free(&c);
+	if (parses(ARGS("--events=rel/e.jsonl", "x"), &c, "x"))
+		is_str(c.events, "rel/e.jsonl", "a relative FILE on the command line is the shell's");
+	cli_free(&c);
+	if (parses(ARGS("--events=fd:3", "--events=fd:4", "x"), &c, "x"))
+		is_str(c.events, "fd:4", "the last --events wins");
+	cli_free(&c);
+	fails(ARGS("--events=", "x"), "--events=: empty; give a file name or fd:N");
+	fails(ARGS("--events"), "option '--events' needs a value");
+	static const char *const bad[] = { "fd:", "fd:x", "fd:-1", "fd:+3", "fd: 3", "fd:3x",
+					   "fd:99999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char arg[64], msg[128];
+		snprintf(arg, sizeof(arg), "--events=%s", bad[i]);
+		snprintf(msg, sizeof(msg), "%s: not a descriptor number (fd:3, or a file name)", arg);
+		fails(ARGS(arg, "x"), msg);
+	}
+	fails(ARGS("--events=fd:0", "x"),
+	      "--events=fd:0: descriptor 0 is standard input; give another (ccsb --events=fd:3 ... "
+	      "3>FILE)");
+	ok(strstr(usage, "--events=FILE|fd:N") != NULL, "usage documents --events");
+}
+
 static void test_path(void)
 {
 	struct cli c;
@@ -755,5 +789,6 @@ int main(void)
 	test_usage();
 	test_ssh_agent();
 	test_session_name();
+	test_events();
 	return done_testing();
 }

@@ -487,6 +487,34 @@ static void test_path_key(void)
 	cli_free(&c);
 }
 
+static void test_events_key(void)
+{
+	struct cli c, conf;
+	is_int(parse("events = ~/ccsb-events.jsonl\n", &c), 0, "events key parses: %s", err);
+	is_str(c.events, "/home/u/ccsb-events.jsonl", "events ~/ expanded");
+	cli_free(&c);
+	is_int(parse("events = fd:3\n", &c), 0, "events = fd:3 parses: %s", err);
+	is_str(c.events, "fd:3", "events fd:N kept");
+	cli_free(&c);
+	parse_error("events = fd:x\n",
+		    "c:1: events 'fd:x': not a descriptor number (fd:3, or a file name)");
+	parse_error("events = rel.jsonl\n",
+		    "c:1: events 'rel.jsonl': must be an absolute path or start with ~/");
+
+	char **argv = ARGS("--events=fd:5", "true");
+	is_int(parse("events = /conf/e.jsonl\n", &conf), 0, "merge: a configured stream");
+	is_int(cli_parse(argc_of(argv), argv, &c, err, sizeof(err)), 0, "merge: --events parses");
+	is_int(config_merge(&c, &conf, err, sizeof(err)), 0, "merge: succeeds");
+	is_str(c.events, "fd:5", "--events on the command line wins over the file");
+	cli_free(&c);
+	is_int(parse("events = /conf/e.jsonl\n", &conf), 0, "merge: a configured stream");
+	argv = ARGS("true");
+	is_int(cli_parse(argc_of(argv), argv, &c, err, sizeof(err)), 0, "merge: no --events");
+	is_int(config_merge(&c, &conf, err, sizeof(err)), 0, "merge: succeeds");
+	is_str(c.events, "/conf/e.jsonl", "without --events the file's applies");
+	cli_free(&c);
+}
+
 static void test_bounds(void)
 {
 	struct cli c, conf;
@@ -521,8 +549,10 @@ static char *dump(const struct cli *c)
 	fprintf(f, "action=%d print=%d quiet=%d nda=%d net=%d uid=%ld gid=%ld tty=%d",
 		c->action, c->print, c->quiet, c->no_default_allowlist, c->net, c->uid, c->gid,
 		c->tty);
-	fprintf(f, " noseccomp=%d nested=%d clip=%d lognet=%s ssh=%s gitcred=%d mem=%llu pids=%llu",
-		c->no_seccomp, c->nested_userns, c->allow_clipboard, c->log_net ? c->log_net : "-",
+	fprintf(f, " noseccomp=%d nested=%d clip=%d lognet=%s events=%s", c->no_seccomp,
+		c->nested_userns, c->allow_clipboard, c->log_net ? c->log_net : "-",
+		c->events ? c->events : "-");
+	fprintf(f, " ssh=%s gitcred=%d mem=%llu pids=%llu",
 		c->ssh_agent ? c->ssh_agent : "-", c->git_credentials, c->memory, c->pids);
 	fprintf(f, " name=%s", c->name ? c->name : "-");
 	for (size_t i = 0; i < c->nbinds; i++)
@@ -558,6 +588,7 @@ static const struct {
 	{ "log-net", "/log" },
 	{ "publish", "8080:80" },
 	{ "host-port", "5432,6379" },
+	{ "events", "/events.jsonl" },
 	{ "ssh-agent", "work*" },
 	{ "git-credentials", NULL },
 	{ "uid", "5" },
@@ -728,6 +759,7 @@ int main(void)
 	test_documented();
 	test_ssh_agent();
 	test_path_key();
+	test_events_key();
 	test_bounds();
 	test_parse();
 	test_merge();

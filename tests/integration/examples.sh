@@ -46,7 +46,7 @@ CCSB_EXEC_HELPER=$helper
 
 # ---- build ----------------------------------------------------------------
 mkdir "$T/bin"
-for x in minimal allowlist print many; do
+for x in minimal allowlist print many events; do
 	# shellcheck disable=SC2086 # word splitting of the flags is the point
 	# A sanitizer build of the library needs its runtime linked first;
 	# empty otherwise. Embedders use pkg-config alone.
@@ -106,6 +106,15 @@ err=$(EX_EXTRA_ENV=CCSB_EXEC_HELPER=relative/ccsb-exec ex minimal true 2>&1)
 st=$?
 check "minimal: a failed run gives 125 and a message" \
 	'test $st = 125 && test -n "$err"'
+
+# ---- events ---------------------------------------------------------------
+err=$(ex events sh -c 'exit 4' 2>&1)
+st=$?
+check "events: the command's status (4: $st)" 'test $st = 4'
+check "events: the callback got the start event, then the exit event with status 4" \
+	'echo "$err" | sed -n 1p | grep -q "^event start ([0-9]* bytes): {\"v\":1,\"seq\":1,.*\"command\":\[\"sh\",\"-c\",\"exit 4\"\]" &&
+	 echo "$err" | sed -n 2p | grep -q "^event exit ([0-9]* bytes): {\"v\":1,\"seq\":2,.*\"status\":4," &&
+	 echo "$err" | sed -n 3p | grep -qx "2 events, schema version 1"'
 
 # ---- print ----------------------------------------------------------------
 out=$(ex print sh -c 'echo hello')

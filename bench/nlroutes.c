@@ -152,8 +152,16 @@ int main(int argc, char **argv)
 		if (!slash)
 			continue;
 		*slash = '\0';
-		if (n == cap)
-			p = realloc(p, (cap *= 2) * sizeof(*p));
+		if (n == cap) {
+			__typeof__(p) np = realloc(p, (cap *= 2) * sizeof(*p));
+			if (!np) {
+				fprintf(stderr, "nlroutes: out of memory\n");
+				free(p);
+				fclose(f);
+				return 2;
+			}
+			p = np;
+		}
 		if (inet_pton(AF_INET, line, &p[n].a) == 1)
 			p[n++].len = atoi(slash + 1);
 	}

@@ -97,16 +97,14 @@ CCSB_EXPORT int ccsb_sandbox_allow_file(ccsb_sandbox *sb, const char *path, ccsb
 	if (!path)
 		return ccsb__err(err, EINVAL, "allowlist file: none given");
 	sb->merged_ok = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ccsb_autofd fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return ccsb__errno(err, errno, "%s", path);
-	char *buf = NULL;
+	ccsb_autofree char *buf = NULL;
 	size_t n = 0;
 	int r = read_all(fd, path, &buf, &n, err);
-	close(fd);
 	if (r == 0)
 		r = ccsb__allowlist_parse_buf(&sb->allow, path, buf, n, err);
-	free(buf);
 	return r;
 }
 

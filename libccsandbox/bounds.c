@@ -284,9 +284,7 @@ static void write_line(int fd, const char *s)
 	bool was_pending = sigismember(&pending, SIGPIPE) == 1;
 	size_t n = strlen(s), off = 0;
 	while (off < n) {
-		ssize_t w = write(fd, s + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
+		ssize_t w = CCSB_RETRY(write(fd, s + off, n - off));
 		if (w <= 0) {
 			if (w < 0 && errno == EPIPE && !was_pending) {
 				struct timespec zero = { 0 };

@@ -221,9 +221,7 @@ static int wait_fd(const struct ccsb_broker *b, int fd, short events, int timeou
 {
 	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = b->stop[0], .events = POLLIN } };
 	for (;;) {
-		int r = poll(p, 2, timeout);
-		if (r < 0 && errno == EINTR)
-			continue;
+		int r = CCSB_RETRY(poll(p, 2, timeout));
 		if (r <= 0 || p[1].revents)
 			return r < 0 ? -1 : 0;
 		return 1;
@@ -233,9 +231,7 @@ static int wait_fd(const struct ccsb_broker *b, int fd, short events, int timeou
 static int send_all(const struct ccsb_broker *b, int fd, const uint8_t *p, size_t n, int timeout)
 {
 	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && errno == EINTR)
-			continue;
+		ssize_t w = CCSB_RETRY(send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT));
 		if (w < 0 && errno == EAGAIN) {
 			if (wait_fd(b, fd, POLLOUT, timeout) != 1)
 				return -1;
@@ -252,9 +248,7 @@ static int send_all(const struct ccsb_broker *b, int fd, const uint8_t *p, size_
 static int recv_all(const struct ccsb_broker *b, int fd, uint8_t *p, size_t n, int timeout)
 {
 	while (n) {
-		ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = CCSB_RETRY(recv(fd, p, n, MSG_DONTWAIT));
 		if (r < 0 && errno == EAGAIN) {
 			if (wait_fd(b, fd, POLLIN, timeout) != 1)
 				return -1;
@@ -616,9 +610,7 @@ static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *
 		for (;;) {
 			if (k + 1 >= cap || wait_fd(b, res[0], POLLIN, FILL_TIMEOUT_MS) != 1)
 				break;
-			ssize_t r = read(res[0], out + k, cap - 1 - k);
-			if (r < 0 && errno == EINTR)
-				continue;
+			ssize_t r = CCSB_RETRY(read(res[0], out + k, cap - 1 - k));
 			if (r <= 0) {
 				got = (ssize_t)k;
 				break;
@@ -633,8 +625,7 @@ static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *
 		int st = 0;
 		if (got < 0)
 			kill(pid, SIGKILL);
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+		CCSB_RETRY(waitpid(pid, &st, 0));
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			got = -1;
 	}

@@ -689,9 +689,7 @@ static ssize_t read_small(const char *path, char **out)
 	char *buf = malloc((1u << 20) + 1);
 	size_t n = 0;
 	while (buf && n < (1u << 20)) {
-		ssize_t r = read(fd, buf + n, (1u << 20) - n);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = CCSB_RETRY(read(fd, buf + n, (1u << 20) - n));
 		if (r <= 0)
 			break;
 		n += (size_t)r;

@@ -49,9 +49,7 @@ static int read_all(const char *path, char **out, size_t *len)
 	char *buf = malloc((size_t)st.st_size + 1);
 	size_t got = 0;
 	while (buf && got <= (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size + 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = CCSB_RETRY(read(fd, buf + got, (size_t)st.st_size + 1 - got));
 		if (r <= 0)
 			break;
 		got += (size_t)r;

@@ -180,9 +180,7 @@ static int slirp_wait_ready(const char *prog, pid_t *pid, int *pidfd, int ready_
 			return ccsb__errno(err, errno, "poll on %s's ready fd", prog);
 		}
 		if (pfd[0].revents) {
-			n = read(ready_r, &c, 1);
-			if (n < 0 && errno == EINTR)
-				continue;
+			n = CCSB_RETRY(read(ready_r, &c, 1));
 			if (n == 1 && c == '1')
 				return 0;
 			break; /* EOF or garbage: slirp4netns is going away */
@@ -485,27 +483,89 @@ static int start_loopback_only(const struct ccsb_net_plan *plan, pid_t child,
 	return r;
 }
 
-int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_net *net,
-		    ccsb_error **err)
+/* Its ready and exit pipes (our ends in *ready_r, *exit_w), /dev/null and
+ * the log. */
+static int slirp_pipes(struct slirp_fds *f, int *ready_r, int *exit_w, ccsb_error **err)
 {
-	struct slirp_fds f = {-1, -1, -1, -1, -1, -1};
-	int ready_r = -1, exit_w = -1, pidfd = -1;
 	int p[2], r;
-	const char *name = plan->slirp && *plan->slirp ? plan->slirp : "slirp4netns";
-	char prog[PATH_MAX], nspath[32], userns_opt[48], ready_opt[24], exit_opt[24];
-	char *argv[16];
-	int argc = 0;
-	pid_t pid = -1;
 
+	if ((r = pipe_above_stdio(p)) < 0)
+		return ccsb__errno(err, -r, "pipe");
+	*ready_r = p[0];
+	f->ready_w = p[1];
+	if ((r = pipe_above_stdio(p)) < 0)
+		return ccsb__errno(err, -r, "pipe");
+	f->exit_r = p[0];
+	*exit_w = p[1];
+	f->devnull = fd_above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
+	if (f->devnull < 0)
+		return ccsb__errno(err, errno, "/dev/null");
+	/* slirp4netns's stderr is chatty ("sent tapfd=..."), and a line on the
+	 * terminal would land in the middle of the command's output: keep it for
+	 * error messages instead. Without memfd, it shares ours. */
+	f->log = fd_above_stdio(memfd_create("slirp4netns-stderr", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	return 0;
+}
+
+struct slirp_argv {
+	char *v[16];
+	char nspath[32], userns[48], ready[24], exit[24];
+};
+
+static void slirp_argv(const struct ccsb_net_plan *plan, const char *name,
+		       const struct slirp_fds *f, struct slirp_argv *a)
+{
+	int argc = 0;
+
+	snprintf(a->nspath, sizeof(a->nspath), "/proc/self/fd/%d", f->netns);
+	snprintf(a->ready, sizeof(a->ready), "--ready-fd=%d", f->ready_w);
+	snprintf(a->exit, sizeof(a->exit), "--exit-fd=%d", f->exit_r);
+	a->v[argc++] = (char *)name;
+	a->v[argc++] = (char *)"--netns-type=path";
+	if (f->userns >= 0) {
+		snprintf(a->userns, sizeof(a->userns), "--userns-path=/proc/self/fd/%d", f->userns);
+		a->v[argc++] = a->userns;
+	}
+	/* No --configure: tap0 gets no default route from slirp4netns, so a
+	 * sandbox whose launcher died before setup has no way out. */
+	a->v[argc++] = (char *)"--disable-host-loopback";
+	a->v[argc++] = (char *)"--enable-seccomp";
+	a->v[argc++] = (char *)"--mtu=" CCSB_SLIRP_MTU_TEXT;
+	if (plan->ipv6)
+		a->v[argc++] = (char *)"--enable-ipv6";
+	/* Its forwarder at 10.0.2.3 (CCSB_SLIRP_DNS4_TEXT) resolves any name (pitfall 4). */
+	if (plan->dns)
+		a->v[argc++] = (char *)"--disable-dns";
+	a->v[argc++] = a->ready;
+	a->v[argc++] = a->exit;
+	a->v[argc++] = a->nspath;
+	a->v[argc++] = (char *)CCSB_SLIRP_TAP;
+	a->v[argc] = NULL;
+}
+
+static void net_reset(struct ccsb_net *net)
+{
 	net->slirp_pid = net->slirp_pidfd = -1;
 	net->exit_fd = -1;
 	net->dns_udp = net->dns_tcp = net->rtnl = -1;
 	net->nlisteners = 0;
 	net->warning[0] = '\0';
+}
+
+int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_net *net,
+		    ccsb_error **err)
+{
+	struct slirp_fds f = {-1, -1, -1, -1, -1, -1};
+	int ready_r = -1, exit_w = -1, pidfd = -1, r;
+	const char *name = plan->slirp && *plan->slirp ? plan->slirp : "slirp4netns";
+	char prog[PATH_MAX];
+	struct slirp_argv a;
+	pid_t pid = -1;
+
+	net_reset(net);
 	/* The plan was validated when it was made (plan.c). */
 	if (plan->mode == CCSB_NET_NONE)
 		return plan->nhost_ports ? start_loopback_only(plan, child, net, err) : 0;
-
 	r = ccsb__find_program(name, plan->search_path, prog, sizeof(prog));
 	if (r < 0) {
 		if (!strchr(name, '/'))
@@ -516,60 +576,11 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	}
 	if ((r = check_tun(err)) < 0)
 		return r;
-
-	if ((r = open_namespaces(child, &f.netns, &f.userns, err)) < 0)
+	if ((r = open_namespaces(child, &f.netns, &f.userns, err)) < 0 ||
+	    (r = slirp_pipes(&f, &ready_r, &exit_w, err)) < 0)
 		goto fail;
-
-	if ((r = pipe_above_stdio(p)) < 0) {
-		r = ccsb__errno(err, -r, "pipe");
-		goto fail;
-	}
-	ready_r = p[0];
-	f.ready_w = p[1];
-	if ((r = pipe_above_stdio(p)) < 0) {
-		r = ccsb__errno(err, -r, "pipe");
-		goto fail;
-	}
-	f.exit_r = p[0];
-	exit_w = p[1];
-	f.devnull = fd_above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
-	if (f.devnull < 0) {
-		r = ccsb__errno(err, errno, "/dev/null");
-		goto fail;
-	}
-	/* slirp4netns's stderr is chatty ("sent tapfd=..."), and a line on the
-	 * terminal would land in the middle of the command's output: keep it for
-	 * error messages instead. Without memfd, it shares ours. */
-	f.log = fd_above_stdio(
-		memfd_create("slirp4netns-stderr", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-
-	snprintf(nspath, sizeof(nspath), "/proc/self/fd/%d", f.netns);
-	snprintf(ready_opt, sizeof(ready_opt), "--ready-fd=%d", f.ready_w);
-	snprintf(exit_opt, sizeof(exit_opt), "--exit-fd=%d", f.exit_r);
-	argv[argc++] = (char *)name;
-	argv[argc++] = (char *)"--netns-type=path";
-	if (f.userns >= 0) {
-		snprintf(userns_opt, sizeof(userns_opt), "--userns-path=/proc/self/fd/%d",
-			 f.userns);
-		argv[argc++] = userns_opt;
-	}
-	/* No --configure: tap0 gets no default route from slirp4netns, so a
-	 * sandbox whose launcher died before setup has no way out. */
-	argv[argc++] = (char *)"--disable-host-loopback";
-	argv[argc++] = (char *)"--enable-seccomp";
-	argv[argc++] = (char *)"--mtu=" CCSB_SLIRP_MTU_TEXT;
-	if (plan->ipv6)
-		argv[argc++] = (char *)"--enable-ipv6";
-	/* Its forwarder at 10.0.2.3 (CCSB_SLIRP_DNS4_TEXT) resolves any name (pitfall 4). */
-	if (plan->dns)
-		argv[argc++] = (char *)"--disable-dns";
-	argv[argc++] = ready_opt;
-	argv[argc++] = exit_opt;
-	argv[argc++] = nspath;
-	argv[argc++] = (char *)CCSB_SLIRP_TAP;
-	argv[argc] = NULL;
-
-	r = slirp_spawn(prog, argv, &f, &pid, &pidfd);
+	slirp_argv(plan, name, &f, &a);
+	r = slirp_spawn(prog, a.v, &f, &pid, &pidfd);
 	if (r < 0) {
 		r = ccsb__errno(err, -r, "cannot execute %s", name);
 		goto fail;
@@ -577,9 +588,7 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 	ccsb__close_fd(&f.ready_w);
 	ccsb__close_fd(&f.exit_r);
 	ccsb__close_fd(&f.devnull);
-
-	r = slirp_wait_ready(name, &pid, &pidfd, ready_r, f.log, err);
-	if (r < 0)
+	if ((r = slirp_wait_ready(name, &pid, &pidfd, ready_r, f.log, err)) < 0)
 		goto fail;
 	/* From now on its messages have no reader: writes past what it has
 	 * written so far fail instead of piling up in memory. */
@@ -587,9 +596,7 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 		fcntl(f.log, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SEAL);
 	ccsb__close_fd(&f.log);
 	ccsb__close_fd(&ready_r);
-
-	r = run_helper(plan, f.netns, f.userns, net, err);
-	if (r < 0)
+	if ((r = run_helper(plan, f.netns, f.userns, net, err)) < 0)
 		goto fail;
 	ccsb__close_fd(&f.netns);
 	ccsb__close_fd(&f.userns);

@@ -228,7 +228,7 @@ static int child_main(void *arg)
 int ccsb__spawn(const struct ccsb_spawn *sp, pid_t *pid, int *pidfd)
 {
 	/* Allocated here: the child may not call malloc(). */
-	struct ccsb_fdmap *moved = calloc(sp->nfds ? sp->nfds : 1, sizeof(*moved));
+	ccsb_autofree struct ccsb_fdmap *moved = calloc(sp->nfds ? sp->nfds : 1, sizeof(*moved));
 	struct spawn_ctx c = { .sp = sp, .moved = moved, .parent = getpid() };
 	*pid = -1;
 	*pidfd = -1;
@@ -237,10 +237,8 @@ int ccsb__spawn(const struct ccsb_spawn *sp, pid_t *pid, int *pidfd)
 	/* execvpe() builds candidate paths on the stack. */
 	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
-		free(moved);
+	if (stack == MAP_FAILED)
 		return -errno;
-	}
 	sigset_t all, before;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &before);
@@ -252,7 +250,6 @@ int ccsb__spawn(const struct ccsb_spawn *sp, pid_t *pid, int *pidfd)
 	int e = errno;
 	pthread_sigmask(SIG_SETMASK, &before, NULL);
 	munmap(stack, STACK_SIZE);
-	free(moved);
 	if (p < 0)
 		return -e;
 	if (c.exec_errno) {

@@ -141,8 +141,7 @@ void ccsb__pty_restore(struct ccsb_pty *p)
 		return;
 	/* TCSADRAIN: the command's last output is shown under its own
 	 * settings before the caller's come back. */
-	while (tcsetattr(STDIN_FILENO, TCSADRAIN, &p->saved) < 0 && errno == EINTR)
-		;
+	CCSB_RETRY(tcsetattr(STDIN_FILENO, TCSADRAIN, &p->saved));
 	p->raw = false;
 }
 

@@ -90,13 +90,6 @@ int ccsb__session_bus_addr(const char *env, const char *runtime_dir, struct sock
 	return -ENOENT;
 }
 
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
-}
-
 /* The single value of a cgroup file: bytes or tasks, UINT64_MAX for "max",
  * 0 when missing. */
 static uint64_t cg_value(const char *dir, const char *file)
@@ -223,9 +216,9 @@ void ccsb__scope_apply(const ccsb_sandbox *sb, const pid_t *pids, size_t npids,
 		goto out;
 	}
 	bool authed = false, started = false;
-	long deadline = now_ms() + SCOPE_TIMEOUT_MS;
+	int64_t deadline = ccsb__now_ms() + SCOPE_TIMEOUT_MS;
 	for (;;) {
-		long left = deadline - now_ms();
+		int64_t left = deadline - ccsb__now_ms();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
 			why(s, "no answer from the session bus within %d ms", SCOPE_TIMEOUT_MS);

@@ -28,9 +28,7 @@ extern const size_t ccsb__bpf_nested_len, ccsb__bpf_no_nested_len;
 static int write_all(int fd, const unsigned char *p, size_t n, ccsb_error **err)
 {
 	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
+		ssize_t w = CCSB_RETRY(write(fd, p, n));
 		if (w <= 0)
 			return ccsb__errno(err, w < 0 ? errno : EIO, "writing the seccomp filter");
 		p += w;
@@ -110,9 +108,7 @@ int ccsb__seccomp_bpf(const ccsb_sandbox *sb, unsigned char **out, size_t *len, 
 	}
 	size_t n = 0;
 	while (n < (size_t)size) {
-		ssize_t k = read(fd, buf + n, (size_t)size - n);
-		if (k < 0 && errno == EINTR)
-			continue;
+		ssize_t k = CCSB_RETRY(read(fd, buf + n, (size_t)size - n));
 		if (k <= 0) {
 			int r = ccsb__errno(err, k < 0 ? errno : EIO, "reading the seccomp filter");
 			free(buf);

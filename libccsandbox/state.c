@@ -538,9 +538,7 @@ static int copy_one(const char *host, const char *priv, ccsb_error **err)
 		e = errno ? errno : EIO;
 	char buf[65536];
 	for (size_t total = 0; !e && in >= 0;) {
-		ssize_t k = read(in, buf, sizeof(buf));
-		if (k < 0 && errno == EINTR)
-			continue;
+		ssize_t k = CCSB_RETRY(read(in, buf, sizeof(buf)));
 		if (k == 0)
 			break;
 		if (k < 0 || (total += (size_t)k) > MAX_COPY) {
@@ -549,9 +547,7 @@ static int copy_one(const char *host, const char *priv, ccsb_error **err)
 			break;
 		}
 		for (ssize_t off = 0; off < k && !e;) {
-			ssize_t w = write(out, buf + off, (size_t)(k - off));
-			if (w < 0 && errno == EINTR)
-				continue;
+			ssize_t w = CCSB_RETRY(write(out, buf + off, (size_t)(k - off)));
 			if (w <= 0)
 				e = w < 0 ? errno : EIO;
 			else
@@ -633,8 +629,7 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 		return 0;
 	/* Runs back to back: the last one's helper is collected, not lost. */
 	if (!reap_exiting(st)) {
-		while (waitpid(st->exiting, NULL, 0) < 0 && errno == EINTR)
-			;
+		CCSB_RETRY(waitpid(st->exiting, NULL, 0));
 		st->exiting = 0;
 	}
 	char helper[PATH_MAX];
@@ -738,9 +733,7 @@ int ccsb__state_ready(struct ccsb_state_run *run, ccsb_error **err)
 	char msg[512];
 	size_t got = 0;
 	for (;;) {
-		ssize_t k = read(run->ready_fd, msg + got, sizeof(msg) - 1 - got);
-		if (k < 0 && errno == EINTR)
-			continue;
+		ssize_t k = CCSB_RETRY(read(run->ready_fd, msg + got, sizeof(msg) - 1 - got));
 		if (k <= 0)
 			break;
 		got += (size_t)k;
@@ -809,8 +802,7 @@ void ccsb__state_finish(ccsb_sandbox *sb, struct ccsb_state_run *run)
 		if (sb->state && waitpid(run->pid, NULL, WNOHANG) == 0)
 			sb->state->exiting = run->pid;
 		else if (!sb->state)
-			while (waitpid(run->pid, NULL, 0) < 0 && errno == EINTR)
-				;
+			CCSB_RETRY(waitpid(run->pid, NULL, 0));
 		run->pid = -1;
 	}
 	/* ccsb-state removes them itself; not when it never came up. */

@@ -180,9 +180,7 @@ int ccsb__super_loop(struct ccsb_super *s)
 								     s->src[i].name));
 			n += count[i];
 		}
-		int pr = poll(pfd, (nfds_t)n, timeout);
-		if (pr < 0 && errno == EINTR)
-			continue;
+		int pr = CCSB_RETRY(poll(pfd, (nfds_t)n, timeout));
 		if (pr < 0)
 			return ccsb__super_fail(s, ccsb__errno(s->err, errno, "poll"));
 		if (pr == 0 && s->bwrap_done)

@@ -44,13 +44,25 @@
  * directory is hidden. */
 static const char *const rw_files[] = { ".credentials.json" };
 /* Data of every project mixed in one place on the host (keyed by session,
- * not by project): each project gets its own from ccsb's store. */
-static const char *const project_dirs[] = { "todos", "file-history", "plans" };
-static const char *const project_files[] = { "history.jsonl" };
-/* Per session, keyed by pid, or sourced by a running session's shell: each
- * sandbox gets its own, empty. */
-static const char *const private_entries[] = { "sessions", "ide", "shell-snapshots",
-					       "session-env", "backups" };
+ * not by project): each project gets its own from ccsb's store, bound once
+ * at ~/.claude/.ccsb-project, the directories reached through symbolic
+ * links (one mount instead of five: each costs bwrap ~0.3 ms), the prompt
+ * history bound as a file of its own (a link would be lost if it were
+ * ever replaced by rename). */
+static const char *const project_dirs[] = { "todos", "file-history", "plans", "tasks" };
+static const char *const project_file = "history.jsonl";
+#define PROJECT_STORE ".ccsb-project"
+/* Per session, keyed by pid, or sourced by a running session's shell, and
+ * Claude Code's caches, logs and telemetry: each sandbox gets its own,
+ * empty (they would be read-only binds otherwise, on which Claude Code's
+ * writes fail). Nothing here is configuration the user wrote. */
+static const char *const private_entries[] = {
+	"sessions", "ide", "shell-snapshots", "session-env", "backups", "debug", "cache",
+	"statsig", "telemetry", "startup-perf", "usage-data", "traces", "feedback-bundles",
+	"dump-prompts", "uploads", "shares", "jobs", "teams", ".last-cleanup",
+	"gh-pr-status-cache.json", "mcp-needs-auth-cache.json", "daemon.json", "daemon.log",
+	"daemon.status.json", "daemon.scheduled.status.json",
+};
 
 struct state_file {
 	const char *kind; /* "claude-json" or "settings" */
@@ -341,13 +353,28 @@ static int bind_project_data(ccsb_sandbox *sb, struct ccsb_state *st, const char
 		r = bind_data(sb, st, src, dst, true, err);
 	if (r == 0)
 		r = mkdirs(store, err);
-	for (size_t i = 0; r == 0 && i < N(project_dirs) + N(project_files); i++) {
-		bool dir = i < N(project_dirs);
-		const char *name = dir ? project_dirs[i] : project_files[i - N(project_dirs)];
-		snprintf(src, sizeof(src), "%s/%s", store, name);
-		snprintf(dst, sizeof(dst), "%s/%s", dest, name);
-		r = bind_data(sb, st, src, dst, dir, err);
+	/* Each entry is checked on the host (a directory or a file, never a
+	 * link the sandbox planted), then reached inside through the store's
+	 * one bind. */
+	for (size_t i = 0; r == 0 && i < N(project_dirs); i++) {
+		struct stat s;
+		snprintf(src, sizeof(src), "%s/%s", store, project_dirs[i]);
+		r = create_data(src, true, err);
+		if (r == 0 && (lstat(src, &s) < 0 || !S_ISDIR(s.st_mode)))
+			r = ccsb__err(err, EEXIST, "%s is not a directory: move it away and run again",
+				      src);
+		snprintf(dst, sizeof(dst), "%s/%s", dest, project_dirs[i]);
+		snprintf(src, sizeof(src), PROJECT_STORE "/%s", project_dirs[i]);
+		if (r == 0)
+			r = ccsb_sandbox_add_symlink(sb, src, dst, err);
 	}
+	snprintf(dst, sizeof(dst), "%s/" PROJECT_STORE, dest);
+	if (r == 0)
+		r = bind_data(sb, st, store, dst, true, err);
+	snprintf(src, sizeof(src), "%s/%s", store, project_file);
+	snprintf(dst, sizeof(dst), "%s/%s", dest, project_file);
+	if (r == 0)
+		r = bind_data(sb, st, src, dst, false, err);
 	return r;
 }
 
@@ -464,7 +491,7 @@ int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
 			    strcmp(name, "projects") == 0 ||
 			    in(name, private_entries, N(private_entries)) ||
 			    in(name, project_dirs, N(project_dirs)) ||
-			    in(name, project_files, N(project_files)) ||
+			    strcmp(name, project_file) == 0 || strcmp(name, PROJECT_STORE) == 0 ||
 			    in(name, rw_files, N(rw_files));
 		if (r == 0 && !skip)
 			r = bind_entry(sb, st, cdir, dest, name, err);

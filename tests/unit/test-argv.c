@@ -1697,14 +1697,17 @@ static void test_defaults_claude_state(void)
 	append(&want, "bind 5 %s/settings.json /home/claude/.claude/settings.json\n", priv);
 	/* Per project (the project is "/" here: Claude Code's key "-"). */
 	append(&want, "bind 1 %s/.claude/projects/- /home/claude/.claude/projects/-\n", real);
-	static const char *const rw[] = { "todos", "file-history", "plans", "history.jsonl" };
+	static const char *const rw[] = { "todos", "file-history", "plans", "tasks" };
 	for (size_t i = 0; i < 4; i++)
-		append(&want, "bind 1 %s/.local/share/ccsb/claude/-/%s /home/claude/.claude/%s\n", real,
-		       rw[i], rw[i]);
+		append(&want, "symlink 0 .ccsb-project/%s /home/claude/.claude/%s\n", rw[i], rw[i]);
+	append(&want, "bind 1 %s/.local/share/ccsb/claude/- /home/claude/.claude/.ccsb-project\n",
+	       real);
+	append(&want, "bind 1 %s/.local/share/ccsb/claude/-/history.jsonl "
+		      "/home/claude/.claude/history.jsonl\n", real);
 	append(&want, "bind 1 %s/.claude/.credentials.json /home/claude/.claude/.credentials.json\n",
 	       real);
 	append(&want, "bind 1 %s/.cache/ccsb/npm /home/claude/.npm\n", real);
-	char *got = describe_mounts(sb, sb->nmounts - 10);
+	char *got = describe_mounts(sb, sb->nmounts - 12);
 	is_str(got, want, "state bound at the sandbox home");
 	free(got);
 	free(want);

@@ -105,7 +105,7 @@ int main(void)
 	snprintf(home, sizeof(home), "%s/home", top);
 	snprintf(proj, sizeof(proj), "%s/work/my.proj", top);
 	snprintf(cmd, sizeof(cmd),
-		 "mkdir -p %s/.claude/projects/-other-secret %s/.claude/todos %s/.claude/file-history %s && "
+		 "mkdir -p %s/.claude/projects/-other-secret %s/.claude/todos %s/.claude/debug %s && "
 		 "echo other > %s/.claude/projects/-other-secret/t.jsonl",
 		 home, home, home, proj, home);
 	sh(cmd);
@@ -140,15 +140,25 @@ int main(void)
 	ok(!strstr(a, "-other-secret") && !has_bind(a, "--bind", src, "/home/claude/.claude/projects") &&
 		   !has_bind(a, "--ro-bind", src, "/home/claude/.claude/projects"),
 	   "neither the projects directory nor another project is bound");
-	static const char *const store[] = { "todos", "file-history", "plans", "history.jsonl" };
+	snprintf(src, sizeof(src), "%s/.local/share/ccsb/claude/%s", rhome, key);
+	ok(has_bind(a, "--bind", src, "/home/claude/.claude/.ccsb-project"),
+	   "ccsb's store for the project is bound once");
+	static const char *const store[] = { "todos", "file-history", "plans", "tasks", "history.jsonl" };
 	for (size_t i = 0; i < sizeof(store) / sizeof(*store); i++) {
 		snprintf(src, sizeof(src), "%s/.local/share/ccsb/claude/%s/%s", rhome, key, store[i]);
 		snprintf(dst, sizeof(dst), "/home/claude/.claude/%s", store[i]);
-		ok(has_bind(a, "--bind", src, dst) && lstat(src, &st) == 0,
-		   "%s comes from ccsb's store for the project", store[i]);
+		bool file = strchr(store[i], '.') != NULL;
+		char link[64];
+		snprintf(link, sizeof(link), ".ccsb-project/%s", store[i]);
+		ok(lstat(src, &st) == 0 && (file ? S_ISREG(st.st_mode) : S_ISDIR(st.st_mode)) &&
+			   (file ? has_bind(a, "--bind", src, dst) : has_bind(a, "--symlink", link, dst)),
+		   "%s comes from ccsb's store for the project (%s)", store[i],
+		   file ? "a bind of its own" : "a link into the store");
 		snprintf(src, sizeof(src), "%s/.claude/%s", rhome, store[i]);
 		ok(!strstr(a, src), "the host's shared %s is not bound", store[i]);
 	}
+	snprintf(src, sizeof(src), "%s/.claude/debug", rhome);
+	ok(!strstr(a, src), "Claude Code's logs and caches are the sandbox's own (debug not bound)");
 	snprintf(src, sizeof(src), "%s/.claude/.credentials.json", rhome);
 	ok(has_bind(a, "--bind", src, "/home/claude/.claude/.credentials.json"),
 	   "the login is bound read-write");

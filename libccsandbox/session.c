@@ -802,12 +802,15 @@ static int exec_on(int conn, ccsb_session *s, char *const cmd[], ccsb_error **er
 					 "not in the foreground of its terminal");
 		use_pty = false;
 	}
-	int r;
-	if (use_pty && (r = ccsb__pty_open(&pty, err)) < 0)
+	/* Without a terminal on stdin, output to one still goes through the
+	 * escape filter, on a pty for the output only (as in a run). */
+	int r = use_pty ? ccsb__pty_open(&pty, err) : ccsb__pty_open_output(&pty, err);
+	if (r < 0)
 		return r;
 	int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
-	if (use_pty) {
-		fds[0] = pty.slave;
+	if (pty.master >= 0) {
+		if (use_pty)
+			fds[0] = pty.slave;
 		if (pty.slave_out)
 			fds[1] = pty.slave;
 		if (pty.slave_err)
@@ -823,8 +826,7 @@ static int exec_on(int conn, ccsb_session *s, char *const cmd[], ccsb_error **er
 		r = ccsb__errno(err, errno, "signalfd");
 	else
 		r = send_exec(conn, s, cmd, use_pty, fds, err);
-	if (use_pty)
-		close_fd(&pty.slave);
+	close_fd(&pty.slave);
 	if (r == 0 && use_pty)
 		r = ccsb__pty_raw(&pty, err);
 	if (r == 0)

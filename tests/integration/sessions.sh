@@ -101,6 +101,8 @@ check "exec's command has no descriptor beyond 0-2" \
 	'test "$(cx exec s1 sh -c "ls /proc/\$\$/fd" | tr "\n" " ")" = "0 1 2 "'
 check "exec with a terminal: a pty of its own, as controlling terminal" \
 	'script -qec "env -i $SB_ENV HOME=$THOME XDG_RUNTIME_DIR=$RUN CCSB_EXEC_HELPER=$CCSB_EXEC_HELPER setpriv --reuid=$TEST_UID --regid=$TEST_GID --clear-groups $CCSB exec s1 sh -c \"test -t 0 && test -t 1 && exec 3</dev/tty && echo CTTY-OK\"" /dev/null | grep -q CTTY-OK'
+check "exec with stdin not a terminal: output to the terminal still drops an OSC 52 write" \
+	'script -qec "env -i $SB_ENV HOME=$THOME XDG_RUNTIME_DIR=$RUN CCSB_EXEC_HELPER=$CCSB_EXEC_HELPER setpriv --reuid=$TEST_UID --regid=$TEST_GID --clear-groups $CCSB exec s1 printf \"A\\033]52;c;aGk=\\007B\\n\" </dev/null" /dev/null >"$T/osc.out" 2>&1; grep -q AB "$T/osc.out" && ! grep -q "52;c" "$T/osc.out"'
 
 # A signal to `ccsb exec` reaches the command (it handles it itself).
 cx_exec exec s1 sh -c 'trap "echo got-term; exit 3" TERM; touch /tmp/trap-set; while :; do sleep 1; done' \

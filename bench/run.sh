@@ -17,7 +17,7 @@
 #               sandboxes' own cost, not the scheduler's queue
 #   --only LIST run only these sections (comma-separated): self, startup,
 #               release, bounds, rss, routes, nlroutes, iperf, dns, srt,
-#               coldstart
+#               coldstart, warm
 #
 # Environment:
 #   BUILD            the build directory (default: ../build beside this script)
@@ -148,6 +148,10 @@ outer() {
 	fi
 	"$cc" -O2 -o "$W/bin/harness" "$here/harness.c" 2>"$W/log/cc-harness" ||
 		die "cannot build bench/harness.c: $(cat "$W/log/cc-harness")"
+	# ccsb_sandbox_start() + ccsb_session_exec() against ccsb_sandbox_run()
+	# (the warm section), linked with the snapshot of the library.
+	"$cc" -O2 -I"$top/libccsandbox" -o "$W/bin/warm" "$here/warm.c" -L"$W/lib" -lccsandbox \
+		2>"$W/log/cc-warm" || note "cannot build bench/warm.c: $(head -n 3 "$W/log/cc-warm")"
 	"$cc" -O2 -o "$W/bin/nlroutes" "$here/nlroutes.c" 2>"$W/log/cc-nlroutes" ||
 		die "cannot build bench/nlroutes.c: $(cat "$W/log/cc-nlroutes")"
 	"$cc" -O2 -static -o "$W/bin/dnsq" "$here/dnsq.c" 2>"$W/log/cc-dnsq" ||
@@ -576,6 +580,28 @@ inner() {
 		done
 	fi
 
+	# --- warm: commands into a running sandbox (issue 17) --------------
+	if want warm; then
+		note "warm: $N commands into a started sandbox vs $N cold runs, alternating"
+		if [ -x "$W/bin/warm" ]; then
+			as_user "$W/bin/warm" -n "$N" -w 5 >"$S/warm" 2>"$S/warm.err"
+		fi
+		# The same through the command line: `ccsb exec` (a process of
+		# its own, connecting to the named session) against ccsb's own
+		# cold start, interleaved.
+		as_user "$C" -q --net=none --name=bench-warm -- sleep 1000000 </dev/null \
+			>"$S/warm-session.log" 2>&1 &
+		local wpid=$! i=0
+		while [ $i -lt 200 ] && ! as_user "$C" exec bench-warm -- /bin/true 2>/dev/null; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		H -n "$N" -w 5 -m wall -- ccsb-cold "$C" -q --net=none -- /bin/true \
+			::: ccsb-exec "$C" exec bench-warm -- /bin/true >"$S/warm-cli" 2>"$S/warm-cli.err"
+		kill -TERM "$wpid" 2>/dev/null
+		wait "$wpid" 2>/dev/null
+	fi
+
 	# --- srt ----------------------------------------------------------
 	want srt || SRT_WHY="not run (--only)"
 	if want srt && [ -n "$SRT_BIN" ]; then
@@ -869,6 +895,27 @@ report() {
 		row "n/a (${SRT_WHY:-srt not run})"
 	fi
 	row ""
+	row "Warm exec (issue 17): /bin/true run in a sandbox already running, against a sandbox started for it (--net=none), alternating in one run, wall ms"
+	row ""
+	if [ -s "$S/warm" ] || [ -s "$S/warm-cli" ]; then
+		local wl cl we ce
+		wl=$(field warm-exec wall_med "$S/warm") cl=$(field cold-run wall_med "$S/warm")
+		we=$(field ccsb-exec wall_med "$S/warm-cli") ce=$(field ccsb-cold wall_med "$S/warm-cli")
+		row "| variant | wall ms | ratio to its cold start | ok/runs |"
+		row "|---|---|---|---|"
+		row "| library: ccsb_sandbox_run() (cold) | $(cell "$S/warm" cold-run wall) | 1.00 | $(okn "$S/warm" cold-run) |"
+		row "| library: ccsb_session_exec() (warm) | $(cell "$S/warm" warm-exec wall) | $(ratio "$wl" "$cl") | $(okn "$S/warm" warm-exec) |"
+		row "| ccsb --net=none (cold) | $(cell "$S/warm-cli" ccsb-cold wall) | 1.00 | $(okn "$S/warm-cli" ccsb-cold) |"
+		row "| ccsb exec NAME (warm, a process of its own) | $(cell "$S/warm-cli" ccsb-exec wall) | $(ratio "$we" "$ce") | $(okn "$S/warm-cli" ccsb-exec) |"
+		if [ -s "$S/srt" ]; then
+			row "| srt per command (section above) | $(cell "$S/srt" srt wall) | $(ratio "$(field srt wall_med "$S/srt")" "$wl") × the warm exec | $(okn "$S/srt" srt) |"
+		else
+			row "| srt per command | n/a (${SRT_WHY:-srt not run}) | | |"
+		fi
+	else
+		row "n/a (warm section not run: $(tail -n 1 "$S/warm.err" 2>/dev/null))"
+	fi
+	row ""
 
 	# --- targets ------------------------------------------------------
 	local nw ar nr r10 r100 rssmax
@@ -894,6 +941,9 @@ report() {
 	row "| ccsb peak RSS ≤ 4 MiB (largest median over modes) | ${rssmax:-n/a} KiB | $(verdict "$rssmax" 4096) |"
 	row "| 10,000 prefixes: release < 100 ms | $(fmt_ms "$r10") ms | $(verdict_lt "$r10" 100) |"
 	row "| 100,000 prefixes: release < 1 s | $(fmt_ms "$r100") ms | $(verdict_lt "$r100" 1000) |"
+	local wwl wcl
+	wwl=$(field warm-exec wall_med "$S/warm") wcl=$(field cold-run wall_med "$S/warm")
+	row "| warm exec ≤ 0.2 × cold start (issue 17; library, /bin/true, medians) | $(fmt_ms "$wwl") ms vs 0.2 × $(fmt_ms "$wcl") ms | $(verdict "$wwl" "$(awk -v b="$wcl" 'BEGIN { if (b == "") print ""; else print b * 0.2 }')") |"
 
 	printf '%s' "$TABLE"
 	if [ -n "$OUT" ]; then

@@ -52,7 +52,10 @@ static ccsb_sandbox *policy(void)
 {
 	ccsb_error *err = NULL;
 	ccsb_sandbox *sb = ccsb_sandbox_new();
-	if (!sb || ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CWD, &err) < 0 ||
+	/* The library reads no environment: the helper is ours to say. */
+	const char *helper = getenv("CCSB_EXEC_HELPER");
+	if (!sb || (helper && *helper && ccsb_sandbox_set_exec_helper(sb, helper, &err) < 0) ||
+	    ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CWD, &err) < 0 ||
 	    ccsb_sandbox_set_net(sb, CCSB_NET_NONE, &err) < 0 ||
 	    ccsb_sandbox_set_tty(sb, CCSB_TTY_OFF, &err) < 0) {
 		fprintf(stderr, "warm: policy: %s\n", err ? ccsb_error_message(err) : "no memory");

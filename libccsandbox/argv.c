@@ -325,14 +325,19 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 		push(&s, "--job-fd");
 		pushu(&s, (unsigned long)ccsb__job_fdnum(sb));
 	}
-	/* A named session's control socket (session.c). */
+	/* A session's control socket (session.c); a started one has no
+	 * command of its own. */
 	if (with_sync && sb->sess) {
 		push(&s, "--session-fd");
 		pushu(&s, (unsigned long)ccsb__session_fdnum(sb));
 	}
-	push(&s, "--");
-	for (size_t i = 0; cmd[i]; i++)
-		push(&s, cmd[i]);
+	if (with_sync && ccsb__session_idle(sb)) {
+		push(&s, "--idle");
+	} else {
+		push(&s, "--");
+		for (size_t i = 0; cmd[i]; i++)
+			push(&s, cmd[i]);
+	}
 	if (s.oom) {
 		ccsb__strv_free(s.v);
 		return ccsb__err(err, ENOMEM, "out of memory");

@@ -941,6 +941,16 @@ int ccsb_session_env_set(ccsb_session *s, const char *name, const char *value,
  * once from different threads or processes. */
 int ccsb_session_exec(ccsb_session *s, char *const cmd[], ccsb_error **err);
 
+/* Start a sandbox of `sb` with no command of its own, for running commands
+ * in with ccsb_session_exec() (~1 ms each instead of a sandbox's start-up):
+ * a harness that sandboxes every tool call keeps one. Returns once the
+ * sandbox is ready (its network complete); *out receives the handle. Built
+ * on ccsb_sandbox_spawn(), so it takes nothing process-wide and `sb` is
+ * borrowed and busy until ccsb_session_free(). With a name
+ * (ccsb_sandbox_set_name()) it is also registered for `ccsb exec` and
+ * `ccsb ps`. Errors as ccsb_sandbox_spawn(); -EBUSY when `sb` runs one. */
+int ccsb_sandbox_start(ccsb_sandbox *sb, ccsb_session **out, ccsb_error **err);
+
 /* Free the handle; NULL is a no-op. For a sandbox from ccsb_sandbox_start()
  * this ends it (and everything running in it) and waits for it. */
 void ccsb_session_free(ccsb_session *s);

@@ -465,6 +465,8 @@ int ccsb__session_prepare(ccsb_sandbox *sb, char *const cmd[], ccsb_error **err)
  * in bwrap; -1 without a session. */
 int ccsb__session_peer(const ccsb_sandbox *sb);
 int ccsb__session_fdnum(const ccsb_sandbox *sb);
+/* A session of ccsb_sandbox_start(): ccsb-exec --idle, no command. */
+bool ccsb__session_idle(const ccsb_sandbox *sb);
 /* Once the command is released: close ccsb-exec's end here, start
  * accepting connections. */
 void ccsb__session_serve(ccsb_sandbox *sb);

@@ -38,6 +38,7 @@ struct ccsb_sess_srv {
 	int listen_fd; /* NAME.sock; -1 when unnamed */
 	int lock_fd;   /* NAME.info, flock()ed for the run's life */
 	int stop[2];   /* wakes the acceptor */
+	bool idle;     /* ccsb_sandbox_start(): no command of its own */
 	bool thread;
 	pthread_t thr;
 	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -46,8 +47,9 @@ struct ccsb_sess_srv {
 
 struct ccsb_session {
 	int ctl;        /* a started sandbox's control socket; -1 for a named one */
-	pid_t supervisor; /* ccsb_sandbox_start()'s process; -1 */
+	ccsb_process *proc; /* ccsb_sandbox_start()'s sandbox; NULL */
 	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool named; /* started with a name */
 	ccsb_tty_mode tty;
 	char *cwd;
 	char **env; /* NAME=VALUE */
@@ -357,6 +359,11 @@ int ccsb__session_peer(const ccsb_sandbox *sb)
 	return sb->sess ? sb->sess->peer : -1;
 }
 
+bool ccsb__session_idle(const ccsb_sandbox *sb)
+{
+	return sb->sess && sb->sess->idle;
+}
+
 int ccsb__session_fdnum(const ccsb_sandbox *sb)
 {
 	return ccsb__job_fdnum(sb) + 1;
@@ -576,7 +583,6 @@ static ccsb_session *session_alloc(void)
 	if (!s)
 		return NULL;
 	s->ctl = -1;
-	s->supervisor = -1;
 	s->tty = CCSB_TTY_AUTO;
 	return s;
 }
@@ -612,12 +618,14 @@ CCSB_EXPORT void ccsb_session_free(ccsb_session *s)
 {
 	if (!s)
 		return;
-	/* A started sandbox's pid 1 ends when its control socket closes. */
+	/* A started sandbox's pid 1 ends when its control socket closes;
+	 * ccsb_process_free() waits for that, or kills it when named (the
+	 * acceptor holds the socket too). */
 	close_fd(&s->ctl);
-	if (s->supervisor > 0) {
-		int st;
-		while (waitpid(s->supervisor, &st, 0) < 0 && errno == EINTR)
-			;
+	if (s->proc) {
+		if (!s->named)
+			ccsb_process_wait(s->proc, NULL);
+		ccsb_process_free(s->proc);
 	}
 	for (size_t i = 0; i < s->nenv; i++)
 		free(s->env[i]);
@@ -874,4 +882,57 @@ CCSB_EXPORT int ccsb_session_exec(ccsb_session *s, char *const cmd[], ccsb_error
 	r = exec_on(conn, s, cmd, err);
 	close(conn);
 	return r;
+}
+
+/* ---- a sandbox of its own: ccsb_sandbox_start() ---------------------- */
+
+CCSB_EXPORT int ccsb_sandbox_start(ccsb_sandbox *sb, ccsb_session **out, ccsb_error **err)
+{
+	/* Never run: ccsb-exec --idle takes no command (argv.c). */
+	static char *const idle[] = { (char *)"(session)", NULL };
+	if (!out)
+		return ccsb__err(err, EINVAL, "no place for the session handle");
+	*out = NULL;
+	if (!sb)
+		return ccsb__err(err, EINVAL, "no sandbox policy given");
+	if (sb->sess)
+		return ccsb__err(err, EBUSY, "the policy is already running a session");
+	ccsb_session *s = session_alloc();
+	struct ccsb_sess_srv *srv = s ? srv_new() : NULL;
+	if (!srv) {
+		free(s);
+		return ccsb__err(err, ENOMEM, "out of memory");
+	}
+	srv->idle = true;
+	int r = sb->session_name ? srv_register(srv, sb, idle, err) : 0;
+	if (r < 0) {
+		srv_free(srv);
+		free(s);
+		return r;
+	}
+	/* The handle holds the control socket; ccsb-exec ends when it closes.
+	 * Unnamed, the run keeps no copy; named, the acceptor needs one. */
+	if (sb->session_name) {
+		s->ctl = fcntl(srv->ctl, F_DUPFD_CLOEXEC, 3);
+		s->named = true;
+	} else {
+		s->ctl = srv->ctl;
+		srv->ctl = -1;
+	}
+	sb->sess = srv;
+	if (s->ctl < 0) {
+		r = ccsb__errno(err, errno, "dup");
+		ccsb__session_stop(sb);
+		free(s);
+		return r;
+	}
+	r = ccsb_sandbox_spawn(sb, idle, 0, &s->proc, err);
+	if (r < 0) {
+		/* The run has released the session state. */
+		ccsb__session_stop(sb);
+		ccsb_session_free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
 }

@@ -237,6 +237,20 @@ if [ "$(id -u)" = 0 ]; then
 	fi
 fi
 
+# ---- the library: ccsb_sandbox_start(), ccsb_session_exec() -----------
+out=$(cd "$PROJ" && as_test_user env -i $SB_ENV HOME="$THOME" XDG_RUNTIME_DIR="$RUN" \
+	CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" "$top_builddir/tests/lib/session-start" \
+	'echo one >/tmp/lib-made' 'cat /tmp/lib-made' 'exit 7' 'kill -TERM $$' \
+	'readlink /proc/self/ns/net' 'readlink /proc/self/ns/net' 'sleep 987656 & echo bg' 2>&1)
+check "library: every command runs in the one sandbox (its /tmp, its netns)" \
+	'echo "$out" | grep -qx one && test "$(echo "$out" | grep -c "^net:")" = 2 && test "$(echo "$out" | grep "^net:" | sort -u | wc -l)" = 1'
+check "library: each command's own status" \
+	'test "$(echo "$out" | grep "^status" | tr "\n" " ")" = "status 0 status 0 status 7 status 143 status 0 status 0 status 0 "'
+check "library: freeing the session ends what its commands left running" \
+	'echo "$out" | grep -qx bg && ! pgrep -f "sleep 987656" >/dev/null'
+check "library: the sandbox's own network is not the host's" \
+	'test "$(echo "$out" | grep "^net:" | sort -u)" != "$(readlink /proc/self/ns/net)"'
+
 check "a session directory inside the sandbox's binds is refused" \
 	'mkdir -p "$PROJ/rt" && chmod 700 "$PROJ/rt" && { [ "$(id -u)" != 0 ] || chown "$TEST_UID:$TEST_GID" "$PROJ/rt"; } && out=$(SB_EXTRA_ENV="XDG_RUNTIME_DIR=$PROJ/rt" sb --name=vis true 2>&1); test $? = 125 && echo "$out" | grep -q "would be visible in the sandbox"'
 

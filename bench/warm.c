@@ -100,8 +100,9 @@ int main(int argc, char **argv)
 					 : ccsb_sandbox_run(cold_sb, cmd, &err);
 			t = now_ms() - t;
 			if (st != 0) {
-				fprintf(stderr, "warm: %s: status %d%s%s\n", do_warm ? "exec" : "run", st,
-					err ? ": " : "", err ? ccsb_error_message(err) : "");
+				fprintf(stderr, "warm: %s: status %d%s%s\n",
+					do_warm ? "exec" : "run", st, err ? ": " : "",
+					err ? ccsb_error_message(err) : "");
 				ccsb_error_free(err);
 				err = NULL;
 				failed = 1;

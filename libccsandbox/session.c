@@ -46,7 +46,7 @@ struct ccsb_sess_srv {
 };
 
 struct ccsb_session {
-	int ctl;        /* a started sandbox's control socket; -1 for a named one */
+	int ctl;	    /* a started sandbox's control socket; -1 for a named one */
 	ccsb_process *proc; /* ccsb_sandbox_start()'s sandbox; NULL */
 	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool named; /* started with a name */
@@ -76,13 +76,16 @@ static int check_private(const char *path, bool exact, ccsb_error **err)
 		return ccsb__err(err, ENOTDIR, "session directory %s is not a directory: remove it",
 				 path);
 	if (st.st_uid != getuid())
-		return ccsb__err(err, EPERM, "session directory %s belongs to uid %u, not to you "
-				 "(uid %u): remove it, or set XDG_RUNTIME_DIR to a directory of yours",
-				 path, (unsigned)st.st_uid, (unsigned)getuid());
+		return ccsb__err(
+			err, EPERM,
+			"session directory %s belongs to uid %u, not to you "
+			"(uid %u): remove it, or set XDG_RUNTIME_DIR to a directory of yours",
+			path, (unsigned)st.st_uid, (unsigned)getuid());
 	if (exact ? (st.st_mode & 07777) != 0700 : (st.st_mode & 077) != 0)
-		return ccsb__err(err, EPERM, "session directory %s has mode %04o: others could "
-				 "reach its sandboxes; chmod 700 %s", path,
-				 (unsigned)(st.st_mode & 07777), path);
+		return ccsb__err(err, EPERM,
+				 "session directory %s has mode %04o: others could "
+				 "reach its sandboxes; chmod 700 %s",
+				 path, (unsigned)(st.st_mode & 07777), path);
 	return 0;
 }
 
@@ -111,7 +114,8 @@ static int session_dir(char *buf, size_t len, bool create, ccsb_error **err)
 		snprintf(base, sizeof(base), "/run/user/%u", (unsigned)getuid());
 		if (check_private(base, false, NULL) < 0) {
 			if (snprintf(buf, len, "/tmp/ccsb-%u", (unsigned)getuid()) >= (int)len)
-				return ccsb__err(err, ENAMETOOLONG, "session directory name too long");
+				return ccsb__err(err, ENAMETOOLONG,
+						 "session directory name too long");
 			return create ? make_private(buf, err) : check_private(buf, true, err);
 		}
 	}
@@ -136,13 +140,16 @@ bool ccsb__session_name_ok(const char *name)
 	size_t n = name ? strlen(name) : 0;
 	if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
 		return false;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       n;
 }
 
 static int name_error(const char *name, ccsb_error **err)
 {
-	return ccsb__err(err, EINVAL, "bad session name '%s': use 1-64 letters, digits, '.', '_' "
-			 "or '-', not starting with '.' or '-'", name ? name : "");
+	return ccsb__err(err, EINVAL,
+			 "bad session name '%s': use 1-64 letters, digits, '.', '_' "
+			 "or '-', not starting with '.' or '-'",
+			 name ? name : "");
 }
 
 CCSB_EXPORT int ccsb_sandbox_set_name(ccsb_sandbox *sb, const char *name, ccsb_error **err)
@@ -160,9 +167,11 @@ CCSB_EXPORT int ccsb_sandbox_set_name(ccsb_sandbox *sb, const char *name, ccsb_e
 static int sock_path(char *buf, size_t len, const char *dir, const char *name, ccsb_error **err)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s.sock", dir, name) >= len)
-		return ccsb__err(err, ENAMETOOLONG, "session socket path %s/%s.sock is longer than "
-				 "a socket address allows: set XDG_RUNTIME_DIR to a shorter directory",
-				 dir, name);
+		return ccsb__err(
+			err, ENAMETOOLONG,
+			"session socket path %s/%s.sock is longer than "
+			"a socket address allows: set XDG_RUNTIME_DIR to a shorter directory",
+			dir, name);
 	return 0;
 }
 
@@ -206,8 +215,8 @@ static void write_info(int fd, const ccsb_sandbox *sb, char *const cmd[])
 		snprintf(mem, sizeof(mem), "%.1fG", (double)m / (1024.0 * 1024 * 1024));
 	if (t != CCSB_BOUND_NONE)
 		snprintf(tasks, sizeof(tasks), "%llu", (unsigned long long)t);
-	fprintf(f, "policy=%s %s memory=%s tasks=%s\n", pol,
-		sb->seccomp ? "seccomp" : "no-seccomp", mem, tasks);
+	fprintf(f, "policy=%s %s memory=%s tasks=%s\n", pol, sb->seccomp ? "seccomp" : "no-seccomp",
+		mem, tasks);
 	fclose(f);
 }
 
@@ -293,9 +302,12 @@ static int check_hidden(const ccsb_sandbox *sb, const char *dir, ccsb_error **er
 		while (l > 1 && m->src[l - 1] == '/')
 			l--;
 		if (strncmp(real, m->src, l) == 0 && (real[l] == '/' || real[l] == '\0' || l == 1))
-			return ccsb__err(err, EPERM, "the session directory %s would be visible in "
-					 "the sandbox (through the bind of %s): set XDG_RUNTIME_DIR to a "
-					 "directory outside the sandbox's binds", real, m->src);
+			return ccsb__err(
+				err, EPERM,
+				"the session directory %s would be visible in "
+				"the sandbox (through the bind of %s): set XDG_RUNTIME_DIR to a "
+				"directory outside the sandbox's binds",
+				real, m->src);
 	}
 	return 0;
 }
@@ -313,8 +325,10 @@ static int srv_register(struct ccsb_sess_srv *s, const ccsb_sandbox *sb, char *c
 	snprintf(s->info, sizeof(s->info), "%s/%s.info", dir, name);
 	r = lock_info(s->info, &s->lock_fd, err);
 	if (r == -EBUSY)
-		return ccsb__err(err, EBUSY, "a sandbox named '%s' is already running ('ccsb ps' "
-				 "lists them): choose another --name, or end that one first", name);
+		return ccsb__err(err, EBUSY,
+				 "a sandbox named '%s' is already running ('ccsb ps' "
+				 "lists them): choose another --name, or end that one first",
+				 name);
 	if (r < 0)
 		return r;
 	/* We hold the name: a socket left at its path is a dead session's. */
@@ -379,7 +393,9 @@ static int send_conn(int ctl, int fd)
 	} cbuf;
 	memset(&cbuf, 0, sizeof(cbuf));
 	struct iovec iov = { b, sizeof(b) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.c,
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.c,
 			    .msg_controllen = sizeof(cbuf.c) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 	c->cmsg_level = SOL_SOCKET;
@@ -410,8 +426,7 @@ static void *acceptor(void *arg)
 			continue;
 		struct ucred cred;
 		socklen_t l = sizeof(cred);
-		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &l) == 0 &&
-		    cred.uid == getuid())
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &l) == 0 && cred.uid == getuid())
 			send_conn(s->ctl, c);
 		close(c);
 	}
@@ -599,8 +614,10 @@ CCSB_EXPORT int ccsb_session_open(const char *name, ccsb_session **out, ccsb_err
 		return ccsb__err(err, ENOMEM, "out of memory");
 	if (r == -ENOENT) {
 		free(s);
-		return ccsb__err(err, ENOENT, "no sandbox named '%s' is running ('ccsb ps' lists "
-				 "them; start one with ccsb --name=%s ...)", name, name);
+		return ccsb__err(err, ENOENT,
+				 "no sandbox named '%s' is running ('ccsb ps' lists "
+				 "them; start one with ccsb --name=%s ...)",
+				 name, name);
 	}
 	if (r < 0 && (r = session_dir(dir, sizeof(dir), false, err)) < 0) {
 		free(s);
@@ -645,8 +662,10 @@ CCSB_EXPORT int ccsb_session_set_tty(ccsb_session *s, ccsb_tty_mode mode, ccsb_e
 CCSB_EXPORT int ccsb_session_set_cwd(ccsb_session *s, const char *dir, ccsb_error **err)
 {
 	if (dir && *dir != '/')
-		return ccsb__err(err, EINVAL, "working directory '%s' must be an absolute path "
-				 "inside the sandbox", dir);
+		return ccsb__err(err, EINVAL,
+				 "working directory '%s' must be an absolute path "
+				 "inside the sandbox",
+				 dir);
 	char *c = NULL;
 	if (dir && !(c = strdup(dir)))
 		return ccsb__err(err, ENOMEM, "out of memory");
@@ -662,7 +681,8 @@ CCSB_EXPORT int ccsb_session_env_set(ccsb_session *s, const char *name, const ch
 		return ccsb__err(err, EINVAL, "bad environment variable name '%s'",
 				 name ? name : "");
 	if (s->nenv >= CCSB_SESS_MAX_ENV)
-		return ccsb__err(err, E2BIG, "more than %u environment settings", CCSB_SESS_MAX_ENV);
+		return ccsb__err(err, E2BIG, "more than %u environment settings",
+				 CCSB_SESS_MAX_ENV);
 	char **v = realloc(s->env, (s->nenv + 2) * sizeof(*v));
 	if (!v)
 		return ccsb__err(err, ENOMEM, "out of memory");
@@ -675,17 +695,19 @@ CCSB_EXPORT int ccsb_session_env_set(ccsb_session *s, const char *name, const ch
 	return 0;
 }
 
-static int send_exec(int conn, const ccsb_session *s, char *const cmd[], bool tty,
-		     const int fds[3], ccsb_error **err)
+static int send_exec(int conn, const ccsb_session *s, char *const cmd[], bool tty, const int fds[3],
+		     ccsb_error **err)
 {
 	void *pkt;
 	size_t len;
 	int r = ccsb__sess_encode_exec(tty ? CCSB_SESS_FLAG_TTY : 0, s->cwd,
-				       (const char *const *)cmd, (const char *const *)s->env,
-				       &pkt, &len);
+				       (const char *const *)cmd, (const char *const *)s->env, &pkt,
+				       &len);
 	if (r == -E2BIG)
-		return ccsb__err(err, E2BIG, "the command is too long for a session (at most %u "
-				 "arguments, %u bytes)", CCSB_SESS_MAX_ARGS, CCSB_SESS_MAX_PAYLOAD);
+		return ccsb__err(err, E2BIG,
+				 "the command is too long for a session (at most %u "
+				 "arguments, %u bytes)",
+				 CCSB_SESS_MAX_ARGS, CCSB_SESS_MAX_PAYLOAD);
 	if (r < 0)
 		return ccsb__err(err, -r, r == -EINVAL ? "no command to run" : "out of memory");
 	union {
@@ -694,7 +716,9 @@ static int send_exec(int conn, const ccsb_session *s, char *const cmd[], bool tt
 	} cbuf;
 	memset(&cbuf, 0, sizeof(cbuf));
 	struct iovec iov = { pkt, len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.c,
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.c,
 			    .msg_controllen = sizeof(cbuf.c) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 	c->cmsg_level = SOL_SOCKET;
@@ -778,7 +802,8 @@ static int relay(int conn, struct ccsb_pty *pty, int sfd, ccsb_error **err)
 			} else if (r == 1 || (r < 0 && status < 0)) {
 				gone = true;
 				if (status < 0)
-					return ccsb__err(err, EPIPE, "the sandbox ended before the "
+					return ccsb__err(err, EPIPE,
+							 "the sandbox ended before the "
 							 "command did");
 			} else if (r == 0 && type == CCSB_SESS_EXIT) {
 				status = arg > 255 ? 255 : (int)arg;
@@ -803,10 +828,12 @@ static int exec_on(int conn, ccsb_session *s, char *const cmd[], ccsb_error **er
 	ccsb__pty_set_filter(&pty, false);
 	bool use_pty = s->tty == CCSB_TTY_ON || (s->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO));
 	if (use_pty && !isatty(STDIN_FILENO))
-		return ccsb__err(err, ENOTTY, "a terminal was asked for, but standard input is not one");
+		return ccsb__err(err, ENOTTY,
+				 "a terminal was asked for, but standard input is not one");
 	if (use_pty && ccsb__pty_background()) {
 		if (s->tty == CCSB_TTY_ON)
-			return ccsb__err(err, ENOTTY, "a terminal was asked for, but this process is "
+			return ccsb__err(err, ENOTTY,
+					 "a terminal was asked for, but this process is "
 					 "not in the foreground of its terminal");
 		use_pty = false;
 	}
@@ -874,8 +901,10 @@ CCSB_EXPORT int ccsb_session_exec(ccsb_session *s, char *const cmd[], ccsb_error
 			const char *slash = strrchr(s->sock, '/');
 			int nl = (int)strlen(slash + 1) - 5;
 			if (e == ENOENT || e == ECONNREFUSED)
-				return ccsb__err(err, ENOENT, "no sandbox named '%.*s' is running "
-						 "('ccsb ps' lists them)", nl, slash + 1);
+				return ccsb__err(err, ENOENT,
+						 "no sandbox named '%.*s' is running "
+						 "('ccsb ps' lists them)",
+						 nl, slash + 1);
 			return ccsb__errno(err, e, "cannot connect to %s", s->sock);
 		}
 	}

@@ -30,8 +30,11 @@ int ccsb__sess_check(const void *buf, size_t len, uint16_t *type, uint32_t *arg)
 
 void ccsb__sess_simple(void *buf, uint16_t type, uint32_t arg)
 {
-	struct ccsb_sess_hdr h = { .magic = CCSB_SESS_MAGIC, .version = CCSB_SESS_VERSION,
-				   .type = type, .len = 0, .arg = arg };
+	struct ccsb_sess_hdr h = { .magic = CCSB_SESS_MAGIC,
+				   .version = CCSB_SESS_VERSION,
+				   .type = type,
+				   .len = 0,
+				   .arg = arg };
 	memcpy(buf, &h, sizeof(h));
 }
 
@@ -112,9 +115,13 @@ int ccsb__sess_encode_exec(uint32_t flags, const char *cwd, const char *const *a
 	char *b = malloc(total);
 	if (!b)
 		return -ENOMEM;
-	struct ccsb_sess_hdr h = { .magic = CCSB_SESS_MAGIC, .version = CCSB_SESS_VERSION,
-				   .type = CCSB_SESS_EXEC, .len = (uint32_t)n, .arg = 0 };
-	struct ccsb_sess_exec_hdr e = { .flags = flags, .argc = (uint32_t)argc,
+	struct ccsb_sess_hdr h = { .magic = CCSB_SESS_MAGIC,
+				   .version = CCSB_SESS_VERSION,
+				   .type = CCSB_SESS_EXEC,
+				   .len = (uint32_t)n,
+				   .arg = 0 };
+	struct ccsb_sess_exec_hdr e = { .flags = flags,
+					.argc = (uint32_t)argc,
 					.envc = (uint32_t)envc };
 	memcpy(b, &h, sizeof(h));
 	memcpy(b + sizeof(h), &e, sizeof(e));

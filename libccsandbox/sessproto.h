@@ -95,6 +95,6 @@ void ccsb__sess_simple(void *buf, uint16_t type, uint32_t arg);
  * -E2BIG past the limits, -EINVAL for a bad argument, -ENOMEM. `cwd` may
  * be NULL (the sandbox's own); envp may be NULL. */
 int ccsb__sess_encode_exec(uint32_t flags, const char *cwd, const char *const *argv,
-			  const char *const *envp, void **out, size_t *outlen);
+			   const char *const *envp, void **out, size_t *outlen);
 
 #endif

@@ -37,7 +37,7 @@ extern char **environ;
 #define MAX_CONNS 64
 
 struct conn {
-	int fd;    /* -1: the client is gone */
+	int fd;	   /* -1: the client is gone */
 	pid_t pid; /* 0: waiting for EXEC; -1: free slot */
 };
 
@@ -61,7 +61,9 @@ static ssize_t recv_packet(int fd, int *fds, int max, int *nfds)
 		char b[CMSG_SPACE(sizeof(int) * 8)];
 	} cbuf;
 	struct iovec iov = { packet, sizeof(packet) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b,
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.b,
 			    .msg_controllen = sizeof(cbuf.b) };
 	int got[8], ngot = 0;
 	ssize_t n;
@@ -216,7 +218,8 @@ static void start(struct conn *c, const sigset_t *orig)
 	} else if (child_stage) {
 		int e = child_errno;
 		if (child_stage == 3 && e == ENOENT)
-			dprintf(fds[2], "ccsb: %s: command not found in the sandbox\n", req.argv[0]);
+			dprintf(fds[2], "ccsb: %s: command not found in the sandbox\n",
+				req.argv[0]);
 		else if (child_stage == 3)
 			dprintf(fds[2], "ccsb: %s: cannot execute: %s\n", req.argv[0], strerror(e));
 		else if (child_stage == 2)

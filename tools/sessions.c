@@ -41,7 +41,8 @@ int sessions_ps_main(char **args)
 			     "uptime, project, command and policy.");
 			return 0;
 		}
-		fprintf(stderr, "ccsb: ps takes no arguments ('%s'); see ccsb ps --help\n", args[0]);
+		fprintf(stderr, "ccsb: ps takes no arguments ('%s'); see ccsb ps --help\n",
+			args[0]);
 		return EXIT_CCSB;
 	}
 	ccsb_session_info *v;
@@ -99,7 +100,8 @@ int sessions_exec_main(int argc, char **argv)
 			else if (strcmp(optarg, "off") == 0)
 				tty = CCSB_TTY_OFF;
 			else {
-				fprintf(stderr, "ccsb: exec --tty=%s: use auto, on or off\n", optarg);
+				fprintf(stderr, "ccsb: exec --tty=%s: use auto, on or off\n",
+					optarg);
 				free(env);
 				return EXIT_CCSB;
 			}

@@ -384,21 +384,6 @@ static uint64_t read_counter(const char *path, const char *key)
 	return v;
 }
 
-static char **strv_dup(char *const v[])
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	char **c = calloc(n + 1, sizeof(*c));
-	for (size_t i = 0; c && i < n; i++) {
-		if (!(c[i] = strdup(v[i]))) {
-			ccsb__strv_free(c);
-			return NULL;
-		}
-	}
-	return c;
-}
-
 void ccsb__events_run_begin(ccsb_sandbox *sb, char *const cmd[])
 {
 	struct ccsb_events *ev = sb->events;
@@ -407,7 +392,7 @@ void ccsb__events_run_begin(ccsb_sandbox *sb, char *const cmd[])
 	pthread_mutex_lock(&ev->mu);
 	ccsb__strv_free(ev->cmd);
 	/* NULL when out of memory: the start event then has an empty command. */
-	ev->cmd = strv_dup(cmd);
+	ev->cmd = ccsb__strv_dup(cmd);
 	ev->seq = ev->lost_pending = ev->lost_total = 0;
 	ev->qoff = ev->qlen = 0;
 	ev->failed = false;

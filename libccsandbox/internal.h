@@ -635,6 +635,9 @@ char *ccsb__group_line(const char *user, gid_t gid);
 bool ccsb__path_ok(const char *p);
 
 void ccsb__strv_free(char **v);
+/* A copy of NULL-terminated `v` (NULL: an empty one); NULL when out of
+ * memory. */
+char **ccsb__strv_dup(char *const v[]);
 
 /* host.c: the search path set, or the default one; the path of helper
  * `which` into `buf` (a name looked up on the search path for bwrap and

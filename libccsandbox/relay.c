@@ -19,6 +19,7 @@
  * The publish listeners are bound before the sandbox is started, so that a
  * taken host port is a clear error and nothing runs. */
 #include "internal.h"
+#include "proc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -79,14 +80,6 @@ struct ccsb_relay {
 	size_t nconns;
 	unsigned long relayed;
 };
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
 
 /* ---- the policy ------------------------------------------------------- */
 
@@ -323,7 +316,7 @@ static int factory_start(struct ccsb_relay *rl, pid_t child, ccsb_error **err)
 	}
 	if (fstat(userns, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_dev == b.st_dev &&
 	    a.st_ino == b.st_ino)
-		close_fd(&userns);
+		ccsb__close_fd(&userns);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		r = ccsb__errno(err, errno, "publish: socketpair");
 		goto out;
@@ -390,7 +383,7 @@ static int factory_socket(struct ccsb_relay *rl, int family)
 static void conn_free(struct conn *c)
 {
 	for (int i = 0; i < 2; i++) {
-		close_fd(&c->s[i].fd);
+		ccsb__close_fd(&c->s[i].fd);
 		free(c->s[i].buf);
 	}
 	free(c);
@@ -408,7 +401,7 @@ static int conn_connect(struct ccsb_relay *rl, struct conn *c, int family)
 				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	int fd;
 
-	close_fd(&c->s[1].fd);
+	ccsb__close_fd(&c->s[1].fd);
 	if (c->inside)
 		fd = factory_socket(rl, family);
 	else
@@ -586,7 +579,7 @@ static void *relay_main(void *arg)
 			/* A listener in error would wake poll() for ever: dropped
 			 * (poll() skips a negative descriptor). */
 			else if (pfd[1 + i].revents & (POLLERR | POLLHUP | POLLNVAL))
-				close_fd(&rl->ls[i].fd);
+				ccsb__close_fd(&rl->ls[i].fd);
 		}
 	}
 	free(pfd);
@@ -696,11 +689,11 @@ void ccsb__relay_stop(ccsb_sandbox *sb)
 	for (size_t i = 0; i < rl->nconns; i++)
 		conn_free(rl->conns[i]);
 	for (size_t i = 0; i < rl->nls; i++)
-		close_fd(&rl->ls[i].fd);
-	close_fd(&rl->stop[0]);
-	close_fd(&rl->stop[1]);
+		ccsb__close_fd(&rl->ls[i].fd);
+	ccsb__close_fd(&rl->stop[0]);
+	ccsb__close_fd(&rl->stop[1]);
 	/* EOF ends the factory at once. */
-	close_fd(&rl->factory);
+	ccsb__close_fd(&rl->factory);
 	if (rl->factory_pid > 0)
 		while (waitpid(rl->factory_pid, NULL, 0) < 0 && errno == EINTR)
 			;

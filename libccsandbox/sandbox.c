@@ -21,6 +21,21 @@ void ccsb__strv_free(char **v)
 	free(v);
 }
 
+char **ccsb__strv_dup(char *const v[])
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **c = calloc(n + 1, sizeof(*c));
+	for (size_t i = 0; c && i < n; i++) {
+		if (!(c[i] = strdup(v[i]))) {
+			ccsb__strv_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
 CCSB_EXPORT void ccsb_argv_free(char **argv)
 {
 	ccsb__strv_free(argv);

@@ -11,6 +11,7 @@
  * on, with every signal blocked.
  */
 #include "internal.h"
+#include "proc.h"
 #include "sessproto.h"
 
 #include <dirent.h>
@@ -55,13 +56,6 @@ struct ccsb_session {
 	char **env; /* NAME=VALUE */
 	size_t nenv;
 };
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
 
 /* ---- the runtime directory ----------------------------------------- */
 
@@ -261,12 +255,12 @@ static void srv_free(struct ccsb_sess_srv *s)
 		unlink(s->sock);
 	if (s->lock_fd >= 0)
 		unlink(s->info);
-	close_fd(&s->listen_fd);
-	close_fd(&s->lock_fd);
-	close_fd(&s->ctl);
-	close_fd(&s->peer);
-	close_fd(&s->stop[0]);
-	close_fd(&s->stop[1]);
+	ccsb__close_fd(&s->listen_fd);
+	ccsb__close_fd(&s->lock_fd);
+	ccsb__close_fd(&s->ctl);
+	ccsb__close_fd(&s->peer);
+	ccsb__close_fd(&s->stop[0]);
+	ccsb__close_fd(&s->stop[1]);
 	free(s);
 }
 
@@ -340,7 +334,7 @@ static int srv_register(struct ccsb_sess_srv *s, const ccsb_sandbox *sb, char *c
 		return ccsb__errno(err, errno, "socket");
 	if (bind(s->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		r = ccsb__errno(err, errno, "cannot bind %s", s->sock);
-		close_fd(&s->listen_fd);
+		ccsb__close_fd(&s->listen_fd);
 		return r;
 	}
 	if (listen(s->listen_fd, 16) < 0)
@@ -437,7 +431,7 @@ void ccsb__session_serve(ccsb_sandbox *sb)
 	struct ccsb_sess_srv *s = sb->sess;
 	if (!s)
 		return;
-	close_fd(&s->peer);
+	ccsb__close_fd(&s->peer);
 	if (s->listen_fd < 0 || s->thread)
 		return;
 	sigset_t all, before;
@@ -638,7 +632,7 @@ CCSB_EXPORT void ccsb_session_free(ccsb_session *s)
 	/* A started sandbox's pid 1 ends when its control socket closes;
 	 * ccsb_process_free() waits for that, or kills it when named (the
 	 * acceptor holds the socket too). */
-	close_fd(&s->ctl);
+	ccsb__close_fd(&s->ctl);
 	if (s->proc) {
 		if (!s->named)
 			ccsb_process_wait(s->proc, NULL);
@@ -861,7 +855,7 @@ static int exec_on(int conn, ccsb_session *s, char *const cmd[], ccsb_error **er
 		r = ccsb__errno(err, errno, "signalfd");
 	else
 		r = send_exec(conn, s, cmd, use_pty, fds, err);
-	close_fd(&pty.slave);
+	ccsb__close_fd(&pty.slave);
 	if (r == 0 && use_pty)
 		r = ccsb__pty_raw(&pty, err);
 	if (r == 0)

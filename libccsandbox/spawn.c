@@ -92,21 +92,6 @@ static void process_free(ccsb_process *p)
 	free(p);
 }
 
-static char **strv_copy(char *const v[])
-{
-	size_t n = 0;
-	while (v[n])
-		n++;
-	char **c = calloc(n + 1, sizeof(*c));
-	for (size_t i = 0; c && i < n; i++) {
-		if (!(c[i] = strdup(v[i]))) {
-			ccsb__strv_free(c);
-			return NULL;
-		}
-	}
-	return c;
-}
-
 static void move_error(ccsb_process *p, ccsb_error **err)
 {
 	if (err && !*err) {
@@ -139,7 +124,7 @@ CCSB_EXPORT int ccsb_sandbox_spawn(ccsb_sandbox *sb, char *const cmd[], unsigned
 	p->pidfd = p->child_pidfd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	if (!(p->cmd = strv_copy(cmd))) {
+	if (!(p->cmd = ccsb__strv_dup(cmd))) {
 		process_free(p);
 		return ccsb__err(err, ENOMEM, "out of memory");
 	}

@@ -23,6 +23,7 @@
  *  - every other entry of the host's ~/.claude is bound read-only, and
  *    anything new is written to the tmpfs and lost. */
 #include "internal.h"
+#include "proc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -417,58 +418,43 @@ static int only_entries(const struct dirent *d)
 	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
 }
 
-int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
+/* Claude Code's global configuration: ~/.claude.json, or beside its
+ * settings with CLAUDE_CONFIG_DIR, or a legacy .config.json there (created
+ * with {} when there is none). Its host path into gpath, its path inside
+ * into ginside; *gname is its name in cdir, if it is there. */
+static int global_config(const ccsb_sandbox *sb, const char *home, const char *cdir,
+			 const char *dest, bool custom, char *gpath, char *ginside, size_t len,
+			 const char **gname, ccsb_error **err)
 {
-	char cdir[PATH_MAX], p[PATH_MAX], dest[PATH_MAX], gpath[PATH_MAX + 32],
-		ginside[PATH_MAX + 32];
-	const char *cfg = getenv("CLAUDE_CONFIG_DIR");
-	bool custom = cfg && *cfg;
-	if (custom && cfg[0] != '/')
-		return ccsb__err(err, EINVAL, "CLAUDE_CONFIG_DIR=%s: must be an absolute path", cfg);
-	snprintf(p, sizeof(p), "%s/.claude", home);
-	if (custom)
-		snprintf(p, sizeof(p), "%s", cfg);
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		return ccsb__errno(err, errno, "cannot create %s", p);
-	if (!realpath(p, cdir))
-		return ccsb__errno(err, errno, "cannot resolve %s", p);
 	struct stat s;
-	if (stat(cdir, &s) < 0 || !S_ISDIR(s.st_mode))
-		return ccsb__err(err, ENOTDIR, "%s is not a directory", p);
-	snprintf(dest, sizeof(dest), "%s/.claude", sb->home);
-
-	/* Claude Code's global configuration: ~/.claude.json, or beside its
-	 * settings with CLAUDE_CONFIG_DIR, or a legacy .config.json there. */
-	snprintf(gpath, sizeof(gpath), "%s/.config.json", cdir);
-	snprintf(ginside, sizeof(ginside), "%s/.config.json", dest);
-	const char *gname = ".config.json";
-	if (lstat(gpath, &s) < 0) {
-		gname = ".claude.json";
-		snprintf(gpath, sizeof(gpath), "%s/.claude.json", custom ? cdir : home);
-		snprintf(ginside, sizeof(ginside), "%s/.claude.json", custom ? dest : sb->home);
-		int fd = open(gpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EEXIST)
-			return ccsb__errno(err, errno, "cannot create %s", gpath);
-		if (fd >= 0) {
-			ssize_t w = write(fd, "{}\n", 3);
-			int e = errno;
-			close(fd);
-			if (w != 3)
-				return ccsb__errno(err, w < 0 ? e : EIO, "cannot write %s", gpath);
-		}
+	snprintf(gpath, len, "%s/.config.json", cdir);
+	snprintf(ginside, len, "%s/.config.json", dest);
+	*gname = ".config.json";
+	if (lstat(gpath, &s) == 0)
+		return 0;
+	*gname = ".claude.json";
+	snprintf(gpath, len, "%s/.claude.json", custom ? cdir : home);
+	snprintf(ginside, len, "%s/.claude.json", custom ? dest : sb->home);
+	int fd = open(gpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return ccsb__errno(err, errno, "cannot create %s", gpath);
+	if (fd >= 0) {
+		ssize_t w = write(fd, "{}\n", 3);
+		int e = errno;
+		close(fd);
+		if (w != 3)
+			return ccsb__errno(err, w < 0 ? e : EIO, "cannot write %s", gpath);
 	}
+	return 0;
+}
 
-	struct ccsb_state *st = calloc(1, sizeof(*st));
-	if (!st)
-		return oom(err);
-	ccsb__state_free(sb->state);
-	sb->state = st;
-	char dir[PATH_MAX];
-	if (private_dir(home, dir, sizeof(dir)) < 0 || !(st->dir = strdup(dir)))
-		return oom(err);
-
-	int r = add_copy(sb, st, "claude-json", gpath, "claude.json", ginside, err);
+/* The private copies of ~/.claude.json and the settings files. */
+static int add_copies(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir, const char *dest,
+		      const char *gpath, const char *ginside, ccsb_error **err)
+{
 	char sp[PATH_MAX + 32], si[PATH_MAX + 32];
+	struct stat s;
+	int r = add_copy(sb, st, "claude-json", gpath, "claude.json", ginside, err);
 	snprintf(sp, sizeof(sp), "%s/settings.json", cdir);
 	snprintf(si, sizeof(si), "%s/settings.json", dest);
 	if (r == 0)
@@ -477,11 +463,16 @@ int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
 	snprintf(si, sizeof(si), "%s/settings.local.json", dest);
 	if (r == 0 && lstat(sp, &s) == 0)
 		r = add_copy(sb, st, "settings", sp, "settings.local.json", si, err);
-	if (r < 0)
-		return r;
+	return r;
+}
 
+/* Every other entry of ~/.claude: read-only, unless it is one of the
+ * entries handled on their own. */
+static int bind_others(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir,
+		       const char *dest, const char *gname, ccsb_error **err)
+{
 	struct dirent **names = NULL;
-	int n = scandir(cdir, &names, only_entries, alphasort);
+	int r = 0, n = scandir(cdir, &names, only_entries, alphasort);
 	if (n < 0)
 		return ccsb__errno(err, errno, "cannot read %s", cdir);
 	for (int i = 0; i < n; i++) {
@@ -498,28 +489,72 @@ int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
 		free(names[i]);
 	}
 	free(names);
+	return r;
+}
+
+/* npm's cache, the sandbox's own: a host npx runs what it finds in
+ * ~/.npm/_npx, so the host's cache is never shared. Persistent so that
+ * installs inside stay fast. */
+static int bind_npm_cache(ccsb_sandbox *sb, struct ccsb_state *st, const char *home,
+			  ccsb_error **err)
+{
+	char cache[PATH_MAX], inside[PATH_MAX + 8];
+	if (cache_home(home, cache, sizeof(cache) - 16) < 0)
+		return ccsb__err(err, ENAMETOOLONG, "cache directory path too long");
+	strcat(cache, "/ccsb/npm");
+	snprintf(inside, sizeof(inside), "%s/.npm", sb->home);
+	int r = mkdirs(cache, err);
+	if (r == 0 && add_writable(st, cache) < 0)
+		r = oom(err);
+	if (r == 0)
+		r = ccsb_sandbox_add_bind(sb, cache, inside, CCSB_BIND_RW, err);
+	return r;
+}
+
+int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
+{
+	char cdir[PATH_MAX], p[PATH_MAX], dest[PATH_MAX], gpath[PATH_MAX + 32],
+		ginside[PATH_MAX + 32];
+	const char *cfg = getenv("CLAUDE_CONFIG_DIR"), *gname;
+	bool custom = cfg && *cfg;
+	if (custom && cfg[0] != '/')
+		return ccsb__err(err, EINVAL, "CLAUDE_CONFIG_DIR=%s: must be an absolute path", cfg);
+	snprintf(p, sizeof(p), "%s/.claude", home);
+	if (custom)
+		snprintf(p, sizeof(p), "%s", cfg);
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return ccsb__errno(err, errno, "cannot create %s", p);
+	if (!realpath(p, cdir))
+		return ccsb__errno(err, errno, "cannot resolve %s", p);
+	struct stat s;
+	if (stat(cdir, &s) < 0 || !S_ISDIR(s.st_mode))
+		return ccsb__err(err, ENOTDIR, "%s is not a directory", p);
+	snprintf(dest, sizeof(dest), "%s/.claude", sb->home);
+	int r = global_config(sb, home, cdir, dest, custom, gpath, ginside, sizeof(gpath), &gname,
+			      err);
+	if (r < 0)
+		return r;
+
+	struct ccsb_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return oom(err);
+	ccsb__state_free(sb->state);
+	sb->state = st;
+	char dir[PATH_MAX];
+	if (private_dir(home, dir, sizeof(dir)) < 0 || !(st->dir = strdup(dir)))
+		return oom(err);
+
+	r = add_copies(sb, st, cdir, dest, gpath, ginside, err);
+	if (r == 0)
+		r = bind_others(sb, st, cdir, dest, gname, err);
 	if (r == 0)
 		r = bind_project_data(sb, st, home, cdir, dest, err);
 	for (size_t i = 0; r == 0 && i < N(rw_files); i++)
 		r = bind_entry(sb, st, cdir, dest, rw_files[i], err);
 	if (r == 0 && custom)
 		r = ccsb_sandbox_env_set(sb, "CLAUDE_CONFIG_DIR", dest, err);
-
-	/* npm's cache, the sandbox's own: a host npx runs what it finds in
-	 * ~/.npm/_npx, so the host's cache is never shared. Persistent so that
-	 * installs inside stay fast. */
-	char cache[PATH_MAX];
-	if (r == 0 && cache_home(home, cache, sizeof(cache) - 16) < 0)
-		r = ccsb__err(err, ENAMETOOLONG, "cache directory path too long");
-	if (r == 0) {
-		strcat(cache, "/ccsb/npm");
-		snprintf(si, sizeof(si), "%s/.npm", sb->home);
-		r = mkdirs(cache, err);
-		if (r == 0 && add_writable(st, cache) < 0)
-			r = oom(err);
-		if (r == 0)
-			r = ccsb_sandbox_add_bind(sb, cache, si, CCSB_BIND_RW, err);
-	}
+	if (r == 0)
+		r = bind_npm_cache(sb, st, home, err);
 	return r;
 }
 
@@ -648,34 +683,15 @@ static bool untouched(const struct ccsb_state *st)
 	return true;
 }
 
-int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err)
+/* ccsb-state's command line: --dir, the fds, --copied, a --project per
+ * read-write bind at its own path, three words per file. Borrowed strings;
+ * free() the array only. */
+static char **helper_argv(const ccsb_sandbox *sb, const struct ccsb_state *st, char *helper)
 {
-	struct ccsb_state *st = sb->state;
-	ccsb__state_run_init(run);
-	if (!st || st->nf == 0)
-		return 0;
-	/* Runs back to back: the last one's helper is collected, not lost. */
-	if (!reap_exiting(st)) {
-		CCSB_RETRY(waitpid(st->exiting, NULL, 0));
-		st->exiting = 0;
-	}
-	char helper[PATH_MAX];
-	(void)ccsb__helper_path(sb, CCSB_HELPER_STATE, helper, sizeof(helper));
-
-	int r = make_copies(st, err);
-	if (r < 0)
-		return r;
-	run->made = true;
-
-	/* --dir, the fds, --copied, a --project per read-write bind at its own
-	 * path, three words per file. */
 	size_t cap = 13 + 2 * sb->nmounts + 3 * st->nf;
-	int ready[2] = { -1, -1 }, ex[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	char **argv = calloc(cap, sizeof(*argv));
-	if (!argv) {
-		r = oom(err);
-		goto out;
-	}
+	if (!argv)
+		return NULL;
 	size_t n = 0;
 	argv[n++] = helper;
 	argv[n++] = (char *)"--dir";
@@ -697,42 +713,59 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 		argv[n++] = st->f[i].priv;
 	}
 	argv[n] = NULL;
+	return argv;
+}
+
+int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err)
+{
+	struct ccsb_state *st = sb->state;
+	ccsb__state_run_init(run);
+	if (!st || st->nf == 0)
+		return 0;
+	/* Runs back to back: the last one's helper is collected, not lost. */
+	if (!reap_exiting(st)) {
+		CCSB_RETRY(waitpid(st->exiting, NULL, 0));
+		st->exiting = 0;
+	}
+	char helper[PATH_MAX];
+	(void)ccsb__helper_path(sb, CCSB_HELPER_STATE, helper, sizeof(helper));
+
+	int r = make_copies(st, err);
+	if (r < 0)
+		return r;
+	run->made = true;
+
+	int ready[2] = { -1, -1 }, ex[2] = { -1, -1 }, rep[2] = { -1, -1 }, nul = -1;
+	char **argv = helper_argv(sb, st, helper);
+	if (!argv) {
+		r = oom(err);
+		goto out;
+	}
 
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
 		r = ccsb__errno(err, errno, "cannot create pipes");
 		goto out;
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		r = ccsb__errno(err, errno, "fork");
+	/* It speaks through 3-5 only, and may outlive the run by a few ms: it
+	 * must not hold the caller's stdout or stderr, which a pipe reader (an
+	 * agent harness, $(...)) waits to see closed. Its own process group: a
+	 * ^C for the command must not cut the last merge short. */
+	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul < 0) {
+		r = ccsb__errno(err, errno, "cannot open /dev/null");
 		goto out;
 	}
-	if (pid == 0) {
-		/* Its own process group: a ^C for the command must not cut the
-		 * last merge short. */
-		setpgid(0, 0);
-		int src[3] = { ready[1], ex[0], rep[1] };
-		for (int i = 0; i < 3; i++)
-			src[i] = fcntl(src[i], F_DUPFD, 10);
-		for (int i = 0; i < 3; i++)
-			if (src[i] < 0 || dup2(src[i], 3 + i) < 0)
-				_exit(127);
-		/* It speaks through 3-5 only, and may outlive the run by a few
-		 * ms: it must not hold the caller's stdout or stderr, which a
-		 * pipe reader (an agent harness, $(...)) waits to see closed. */
-		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-		for (int i = 0; i < 3; i++)
-			if (nul < 0 || dup2(nul, i) < 0)
-				_exit(127);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(helper, argv);
-		dprintf(3, "cannot run %s: %s\n", helper, strerror(errno));
-		_exit(127);
+	const struct ccsb_fdmap map[] = { { nul, 0 },	   { nul, 1 },	 { nul, 2 },
+					  { ready[1], 3 }, { ex[0], 4 }, { rep[1], 5 } };
+	const struct ccsb_spawn sp = { .path = helper, .argv = argv, .fds = map,
+				       .nfds = N(map), .setpgrp = true };
+	pid_t pid;
+	int pidfd = -1;
+	r = ccsb__spawn(&sp, &pid, &pidfd);
+	ccsb__close_fd(&pidfd);
+	if (r < 0) {
+		r = ccsb__errno(err, -r, "Claude Code's state: cannot run %s", helper);
+		goto out;
 	}
 	/* Not waited for here: ccsb__state_ready(), before the release. */
 	run->pid = pid;
@@ -742,7 +775,7 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 	ready[0] = ex[1] = rep[0] = -1;
 out:
 	free(argv);
-	int all[] = { ready[0], ready[1], ex[0], ex[1], rep[0], rep[1] };
+	int all[] = { ready[0], ready[1], ex[0], ex[1], rep[0], rep[1], nul };
 	for (size_t i = 0; i < N(all); i++)
 		if (all[i] >= 0)
 			close(all[i]);

@@ -43,11 +43,13 @@ static int resolve(const char *in, char *out, ccsb_error **err, const char *opt)
 /* Environment variables that carry Claude Code's configuration. */
 static const char *const claude_env[] = { "ANTHROPIC_*", "CLAUDE_CODE_*" };
 
-static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
+/* Identity, host environment, the library's defaults and the git
+ * identity. An explicit --rw of the current directory lifts the refusal to
+ * share / or the whole home. */
+static int policy_base(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 {
 	int r = 0;
 	char cwd[PATH_MAX], path[PATH_MAX];
-	bool claude = strcmp(c->cmd[0], "claude") == 0;
 
 	uid_t uid;
 	gid_t gid;
@@ -61,8 +63,6 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 	if ((r = hostenv_apply(sb, err)) < 0)
 		return r;
 
-	/* An explicit --rw of the current directory lifts the refusal to share
-	 * / or the whole home. */
 	if (!getcwd(cwd, sizeof(cwd)))
 		return ccsb_error_set(err, errno, "cannot get the current directory: %s",
 				      strerror(errno));
@@ -86,6 +86,14 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		ccsb_error_free(*err);
 		*err = NULL;
 	}
+	return 0;
+}
+
+/* --rw, --ro and --tmpfs. */
+static int policy_mounts(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
+{
+	int r = 0;
+	char path[PATH_MAX];
 
 	for (size_t i = 0; i < c->nbinds; i++) {
 		const struct cli_bind *b = &c->binds[i];
@@ -99,45 +107,71 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 	for (size_t i = 0; i < c->ntmpfs; i++)
 		if ((r = ccsb_sandbox_add_tmpfs(sb, c->tmpfs[i], err)) < 0)
 			return r;
+	return 0;
+}
 
-	/* PATH: the --path directories first, as they come before the system
-	 * ones on the host, then claude's, then the system's. */
-	char prefix[8 * PATH_MAX] = "";
+/* The --path directories, each followed by ':', into PREFIX (SIZE bytes). */
+static int policy_paths(ccsb_sandbox *sb, const struct cli *c, char *prefix, size_t size,
+			ccsb_error **err)
+{
+	int r = 0;
+	char path[PATH_MAX];
+
 	for (size_t i = 0; i < c->npaths; i++) {
 		char *in = NULL;
 		if ((r = resolve(c->paths[i], path, err, "--path")) < 0 ||
 		    (r = ccsb_sandbox_add_path(sb, path, &in, err)) < 0)
 			return r;
 		size_t n = strlen(prefix);
-		snprintf(prefix + n, sizeof(prefix) - n, "%s:", in);
+		snprintf(prefix + n, size - n, "%s:", in);
 		free(in);
 	}
+	return 0;
+}
+
+/* claude's installation, read-only inside, and its environment; *DIR gets
+ * the directory of the claude program inside. */
+static int policy_claude(ccsb_sandbox *sb, char **dir, ccsb_error **err)
+{
+	int r = ccsb_sandbox_add_program(sb, "claude", dir, err);
+	if (r == -ENOENT) {
+		ccsb_error_free(*err);
+		*err = NULL;
+		return ccsb_error_set(
+			err, ENOENT,
+			"claude not found on your PATH: install Claude Code (sudo npm install "
+			"-g @anthropic-ai/claude-code, without sudo when npm's global prefix "
+			"is yours, e.g. nvm's; no npm: sudo apt-get install nodejs npm; or "
+			"Anthropic's installer: curl -fsSL https://claude.ai/install.sh | "
+			"bash) and try again");
+	}
+	if (r < 0)
+		return r;
+	/* The installation is read-only inside. */
+	if ((r = ccsb_sandbox_env_set(sb, "DISABLE_AUTOUPDATER", "1", err)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(claude_env) / sizeof(*claude_env); i++)
+		if ((r = ccsb_sandbox_env_pass(sb, claude_env[i], err)) < 0)
+			return r;
+	return 0;
+}
+
+/* PATH: the --path directories first, as they come before the system ones
+ * on the host, then claude's, then the system's; then the tools' profile. */
+static int policy_path_env(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
+{
+	int r = 0;
+	bool claude = strcmp(c->cmd[0], "claude") == 0;
+	char prefix[8 * PATH_MAX] = "";
+
+	if ((r = policy_paths(sb, c, prefix, sizeof(prefix), err)) < 0)
+		return r;
 	if ((r = toolenv_pass(sb, err)) < 0)
 		return r;
 
 	char *dir = NULL;
-	if (claude) {
-		r = ccsb_sandbox_add_program(sb, "claude", &dir, err);
-		if (r == -ENOENT) {
-			ccsb_error_free(*err);
-			*err = NULL;
-			return ccsb_error_set(
-				err, ENOENT,
-				"claude not found on your PATH: install Claude Code (sudo npm install "
-				"-g @anthropic-ai/claude-code, without sudo when npm's global prefix "
-				"is yours, e.g. nvm's; no npm: sudo apt-get install nodejs npm; or "
-				"Anthropic's installer: curl -fsSL https://claude.ai/install.sh | "
-				"bash) and try again");
-		}
-		if (r < 0)
-			return r;
-		/* The installation is read-only inside. */
-		if ((r = ccsb_sandbox_env_set(sb, "DISABLE_AUTOUPDATER", "1", err)) < 0)
-			return r;
-		for (size_t i = 0; i < sizeof(claude_env) / sizeof(*claude_env); i++)
-			if ((r = ccsb_sandbox_env_pass(sb, claude_env[i], err)) < 0)
-				return r;
-	}
+	if (claude && (r = policy_claude(sb, &dir, err)) < 0)
+		return r;
 
 	if (*prefix || dir) {
 		char p[sizeof(prefix) + PATH_MAX];
@@ -148,10 +182,14 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 			return r;
 	}
 	/* ccsb keeps the library's default home inside. */
-	if ((r = toolenv_profile(sb, "/home/claude", prefix, err)) < 0)
-		return r;
+	return toolenv_profile(sb, "/home/claude", prefix, err);
+}
 
-	/* Proxies and the CA files they need (netdefaults.c). */
+/* Proxies and the CA files they need (netdefaults.c), then --env. */
+static int policy_env(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
+{
+	int r = 0;
+
 	if ((r = netdefaults_env(sb, err)) < 0)
 		return r;
 	for (size_t i = 0; i < c->nenv; i++) {
@@ -168,6 +206,13 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+/* Agents, terminal, seccomp, limits and the session name. */
+static int policy_settings(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
+{
+	int r = 0;
 
 	/* After the defaults: the known_hosts binds go over the home tmpfs. */
 	if (c->ssh_agent &&
@@ -190,7 +235,15 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 
 	if (c->name && (r = ccsb_sandbox_set_name(sb, c->name, err)) < 0)
 		return r;
+	return 0;
+}
+
+/* The network mode, the allowlist and the ports. */
+static int policy_net(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
+{
+	int r = 0;
 	ccsb_net_mode mode = c->net >= 0 ? (ccsb_net_mode)c->net : CCSB_NET_ALLOWLIST;
+
 	if ((r = ccsb_sandbox_set_net(sb, mode, err)) < 0)
 		return r;
 	if (mode == CCSB_NET_ALLOWLIST) {
@@ -205,6 +258,19 @@ static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
 				return r;
 	}
 	return ports_apply(sb, c->publish, c->npublish, c->host_ports, c->nhost_ports, err);
+}
+
+/* The order matters: the defaults before the user's binds, the binds before
+ * the agents' files that go over the home tmpfs. */
+static int build_policy(ccsb_sandbox *sb, const struct cli *c, ccsb_error **err)
+{
+	int r = 0;
+
+	if ((r = policy_base(sb, c, err)) < 0 || (r = policy_mounts(sb, c, err)) < 0 ||
+	    (r = policy_path_env(sb, c, err)) < 0 || (r = policy_env(sb, c, err)) < 0 ||
+	    (r = policy_settings(sb, c, err)) < 0)
+		return r;
+	return policy_net(sb, c, err);
 }
 
 static void describe_net(const ccsb_sandbox *sb, FILE *f, const char *prefix)

@@ -372,14 +372,195 @@ static int add_dir_list(char *list, size_t len, const char *dir)
 	return w < 0 || (size_t)w >= len - n ? -ENAMETOOLONG : 0;
 }
 
+/* One ccsb_sandbox_add_path() call: what it was given and what it built. */
+struct pathreq {
+	ccsb_sandbox *sb;
+	struct roots b;
+	const char *dir;  /* as given, for the messages */
+	const char *real; /* dir resolved */
+	const char *home; /* the host home, resolved, or NULL */
+	char path[4 * PATH_MAX]; /* the directories for PATH inside */
+};
+
+/* cargo: only bin/, never the root with credentials.toml and config.toml;
+ * the registry cache goes to a private CARGO_HOME in the sandbox's home
+ * (discarded). */
+static int path_cargo(struct pathreq *q, const char *root, ccsb_error **err)
+{
+	char p[PATH_MAX], up[PATH_MAX], rup[PATH_MAX];
+	int r;
+
+	pjoin(p, root, "bin");
+	if ((r = bind_root(q->sb, &q->b, p, err)) < 0 ||
+	    (r = add_dir_list(q->path, sizeof(q->path), p)) < 0)
+		return r;
+	pjoin(p, q->sb->home, ".cargo");
+	if ((r = ccsb_sandbox_env_set(q->sb, "CARGO_HOME", p, err)) < 0)
+		return r;
+	parent(root, up, sizeof(up));
+	pjoin(p, up, ".rustup");
+	if (tool_root("RUSTUP_HOME", q->home, ".rustup", rup) || (realpath(p, rup) && is_dir(rup))) {
+		if ((r = refuse_home(rup, q->home, q->dir, err)) < 0 ||
+		    (r = bind_root(q->sb, &q->b, rup, err)) < 0 ||
+		    (r = ccsb_sandbox_env_set(q->sb, "RUSTUP_HOME", rup, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A version manager's ROOT, bound whole with its variable ENV set. */
+static int path_manager_root(struct pathreq *q, const char *root, const char *env,
+			     ccsb_error **err)
+{
+	int r;
+
+	if ((r = refuse_home(root, q->home, q->dir, err)) < 0 ||
+	    (r = bind_root(q->sb, &q->b, root, err)) < 0)
+		return r;
+	return ccsb_sandbox_env_set(q->sb, env, root, err);
+}
+
+/* PATH for a manager given as its root: shims/ then bin/ (when BIN_IF_DIR,
+ * only if there is one); given as one of its directories: that one. */
+static int path_manager_dirs(struct pathreq *q, const char *root, bool bin_if_dir)
+{
+	char p[PATH_MAX];
+	int r;
+
+	if (strcmp(q->real, root) != 0)
+		return add_dir_list(q->path, sizeof(q->path), q->real);
+	pjoin(p, root, "shims");
+	r = add_dir_list(q->path, sizeof(q->path), p);
+	pjoin(p, root, "bin");
+	if (r == 0 && (!bin_if_dir || is_dir(p)))
+		r = add_dir_list(q->path, sizeof(q->path), p);
+	return r;
+}
+
+/* pyenv: its shims run $PYENV_ROOT/libexec/pyenv, which reads versions/
+ * and the global version file: the whole root. */
+static int path_pyenv(struct pathreq *q, const char *root, ccsb_error **err)
+{
+	int r = path_manager_root(q, root, "PYENV_ROOT", err);
+	return r < 0 ? r : path_manager_dirs(q, root, false);
+}
+
+/* asdf: shims, installs and plugins under one root; the global versions in
+ * ~/.tool-versions. */
+static int path_asdf(struct pathreq *q, const char *root, ccsb_error **err)
+{
+	char p[PATH_MAX], up[PATH_MAX];
+	int r;
+
+	if ((r = path_manager_root(q, root, "ASDF_DATA_DIR", err)) < 0)
+		return r;
+	pjoin(p, q->home ? q->home : "/nonexistent", ".tool-versions");
+	pjoin(up, q->sb->home, ".tool-versions");
+	if (q->home && access(p, R_OK) == 0 &&
+	    (r = ccsb_sandbox_add_bind(q->sb, p, up, CCSB_BIND_RO, err)) < 0)
+		return r;
+	return path_manager_dirs(q, root, true);
+}
+
+/* mise: shims are symlinks to mise itself (made reachable here); installs
+ * under the data directory; the global tool versions in ~/.config/mise. */
+static int path_mise(struct pathreq *q, const char *root, ccsb_error **err)
+{
+	char p[PATH_MAX], up[PATH_MAX], cfg[PATH_MAX];
+	int r;
+
+	if ((r = path_manager_root(q, root, "MISE_DATA_DIR", err)) < 0)
+		return r;
+	if (tool_root("MISE_CONFIG_DIR", q->home, ".config/mise", cfg) && is_dir(cfg) &&
+	    (!q->home || !below_or_at(q->home, cfg))) {
+		pjoin(up, q->sb->home, ".config/mise");
+		if ((r = ccsb_sandbox_add_bind(q->sb, cfg, up, CCSB_BIND_RO, err)) < 0)
+			return r;
+	}
+	pjoin(p, root, "shims");
+	r = add_dir_list(q->path, sizeof(q->path), p);
+	if (r == 0)
+		r = bind_link_targets(q->sb, &q->b, p, q->home, 0, err);
+	return r;
+}
+
+/* Bind BIND (the directory, or the prefix or store it lives in) and put
+ * the directory itself on PATH; LINKS: make its symlinks' targets
+ * reachable too. */
+static int path_plain(struct pathreq *q, const char *bind, bool links, ccsb_error **err)
+{
+	int r;
+
+	if ((r = bind_root(q->sb, &q->b, bind, err)) < 0)
+		return r;
+	r = add_dir_list(q->path, sizeof(q->path), q->real);
+	if (r == 0 && links)
+		r = bind_link_targets(q->sb, &q->b, q->real, q->home, 0, err);
+	return r;
+}
+
+/* Which tool the directory belongs to decides what is bound with it: each
+ * branch names the layout it recognises; the helpers above do the work. */
+static int add_path(struct pathreq *q, ccsb_error **err)
+{
+	const char *real = q->real, *home = q->home;
+	char root[PATH_MAX], store[PATH_MAX];
+	int r;
+
+	const char *bn = base(real);
+	char par[PATH_MAX], gp[PATH_MAX], ggp[PATH_MAX];
+	parent(real, par, sizeof(par));
+	parent(par, gp, sizeof(gp));
+	parent(gp, ggp, sizeof(ggp));
+	const char *pb = base(par), *gpb = base(gp), *ggpb = base(ggp);
+	bool bin = strcmp(bn, "bin") == 0, shims = strcmp(bn, "shims") == 0;
+
+	if (tool_root("CARGO_HOME", home, ".cargo", root) &&
+	    (strcmp(real, root) == 0 || ((bin) && strcmp(par, root) == 0)))
+		return path_cargo(q, root, err);
+	if (strcmp(bn, ".nvm") == 0 ||
+	    (tool_root("NVM_DIR", home, ".nvm", root) && strcmp(real, root) == 0))
+		return ccsb__err(err, EINVAL,
+				 "--path=%s: name one node version's bin directory, e.g. "
+				 "--path=%s/versions/node/VERSION/bin", q->dir, real);
+	if ((tool_root("PYENV_ROOT", home, ".pyenv", root) &&
+	     (strcmp(real, root) == 0 || ((bin || shims) && strcmp(par, root) == 0))) ||
+	    (strcmp(bn, ".pyenv") == 0 && snprintf(root, sizeof(root), "%s", real) > 0) ||
+	    ((bin || shims) && strcmp(pb, ".pyenv") == 0 &&
+	     snprintf(root, sizeof(root), "%s", par) > 0))
+		return path_pyenv(q, root, err);
+	if ((tool_root("ASDF_DATA_DIR", home, ".asdf", root) &&
+	     (strcmp(real, root) == 0 || ((bin || shims) && strcmp(par, root) == 0))) ||
+	    (strcmp(bn, ".asdf") == 0 && snprintf(root, sizeof(root), "%s", real) > 0) ||
+	    ((bin || shims) && strcmp(pb, ".asdf") == 0 &&
+	     snprintf(root, sizeof(root), "%s", par) > 0))
+		return path_asdf(q, root, err);
+	if ((tool_root("MISE_DATA_DIR", home, ".local/share/mise", root) &&
+	     (strcmp(real, root) == 0 || (shims && strcmp(par, root) == 0))) ||
+	    (shims && strcmp(pb, "mise") == 0 && snprintf(root, sizeof(root), "%s", par) > 0))
+		return path_mise(q, root, err);
+	if (bin && (strcmp(gpb, "versions") == 0 || strcmp(gpb, "toolchains") == 0 ||
+		    strcmp(ggpb, "installs") == 0 ||
+		    (strcmp(gpb, "node") == 0 && strcmp(ggpb, "versions") == 0))) {
+		/* One version of a version manager (nvm, pyenv, rustup, mise,
+		 * asdf): the prefix above bin/, for its lib/ and share/. */
+		if ((r = refuse_home(par, home, q->dir, err)) < 0)
+			return r;
+		return path_plain(q, par, false, err);
+	}
+	/* ~/.nix-profile/bin and the like resolve into the store, whose paths
+	 * refer to each other: the whole store, read-only. */
+	if (nix_store(store) && below_or_at(real, store))
+		return path_plain(q, store, false, err);
+	return path_plain(q, real, true, err);
+}
+
 CCSB_EXPORT int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **inside_path,
 				      ccsb_error **err)
 {
 	if (!sb)
 		return CCSB_NULL_SB(err);
-	char real[PATH_MAX], homebuf[PATH_MAX], root[PATH_MAX], up[PATH_MAX], p[PATH_MAX];
-	char path[4 * PATH_MAX] = "", store[PATH_MAX];
-	struct roots b = { .n = 0 };
+	char real[PATH_MAX], homebuf[PATH_MAX];
 	int r;
 
 	if (inside_path)
@@ -394,129 +575,15 @@ CCSB_EXPORT int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **
 	if ((r = refuse_home(real, home, dir, err)) < 0)
 		return r;
 
-	const char *bn = base(real);
-	char par[PATH_MAX], gp[PATH_MAX], ggp[PATH_MAX];
-	parent(real, par, sizeof(par));
-	parent(par, gp, sizeof(gp));
-	parent(gp, ggp, sizeof(ggp));
-	const char *pb = base(par), *gpb = base(gp), *ggpb = base(ggp);
-	bool bin = strcmp(bn, "bin") == 0, shims = strcmp(bn, "shims") == 0;
-
-	if (tool_root("CARGO_HOME", home, ".cargo", root) &&
-	    (strcmp(real, root) == 0 || ((bin) && strcmp(par, root) == 0))) {
-		/* cargo: only bin/, never the root with credentials.toml and
-		 * config.toml; the registry cache goes to a private
-		 * CARGO_HOME in the sandbox's home (discarded). */
-		pjoin(p, root, "bin");
-		if ((r = bind_root(sb, &b, p, err)) < 0 || (r = add_dir_list(path, sizeof(path), p)) < 0)
-			goto out;
-		pjoin(p, sb->home, ".cargo");
-		if ((r = ccsb_sandbox_env_set(sb, "CARGO_HOME", p, err)) < 0)
-			goto out;
-		parent(root, up, sizeof(up));
-		char rup[PATH_MAX];
-		pjoin(p, up, ".rustup");
-		if (tool_root("RUSTUP_HOME", home, ".rustup", rup) ||
-		    (realpath(p, rup) && is_dir(rup))) {
-			if ((r = refuse_home(rup, home, dir, err)) < 0 ||
-			    (r = bind_root(sb, &b, rup, err)) < 0 ||
-			    (r = ccsb_sandbox_env_set(sb, "RUSTUP_HOME", rup, err)) < 0)
-				goto out;
-		}
-	} else if (strcmp(bn, ".nvm") == 0 ||
-		   (tool_root("NVM_DIR", home, ".nvm", root) && strcmp(real, root) == 0)) {
-		r = ccsb__err(err, EINVAL,
-			      "--path=%s: name one node version's bin directory, e.g. "
-			      "--path=%s/versions/node/VERSION/bin", dir, real);
-		goto out;
-	} else if ((tool_root("PYENV_ROOT", home, ".pyenv", root) &&
-		    (strcmp(real, root) == 0 || ((bin || shims) && strcmp(par, root) == 0))) ||
-		   (strcmp(bn, ".pyenv") == 0 && snprintf(root, sizeof(root), "%s", real) > 0) ||
-		   ((bin || shims) && strcmp(pb, ".pyenv") == 0 &&
-		    snprintf(root, sizeof(root), "%s", par) > 0)) {
-		/* pyenv: its shims run $PYENV_ROOT/libexec/pyenv, which reads
-		 * versions/ and the global version file: the whole root. */
-		if ((r = refuse_home(root, home, dir, err)) < 0 || (r = bind_root(sb, &b, root, err)) < 0 ||
-		    (r = ccsb_sandbox_env_set(sb, "PYENV_ROOT", root, err)) < 0)
-			goto out;
-		if (strcmp(real, root) == 0) {
-			pjoin(p, root, "shims");
-			r = add_dir_list(path, sizeof(path), p);
-			pjoin(p, root, "bin");
-			if (r == 0)
-				r = add_dir_list(path, sizeof(path), p);
-		} else {
-			r = add_dir_list(path, sizeof(path), real);
-		}
-	} else if ((tool_root("ASDF_DATA_DIR", home, ".asdf", root) &&
-		    (strcmp(real, root) == 0 || ((bin || shims) && strcmp(par, root) == 0))) ||
-		   (strcmp(bn, ".asdf") == 0 && snprintf(root, sizeof(root), "%s", real) > 0) ||
-		   ((bin || shims) && strcmp(pb, ".asdf") == 0 &&
-		    snprintf(root, sizeof(root), "%s", par) > 0)) {
-		/* asdf: shims, installs and plugins under one root; the global
-		 * versions in ~/.tool-versions. */
-		if ((r = refuse_home(root, home, dir, err)) < 0 || (r = bind_root(sb, &b, root, err)) < 0 ||
-		    (r = ccsb_sandbox_env_set(sb, "ASDF_DATA_DIR", root, err)) < 0)
-			goto out;
-		pjoin(p, home ? home : "/nonexistent", ".tool-versions");
-		pjoin(up, sb->home, ".tool-versions");
-		if (home && access(p, R_OK) == 0 &&
-		    (r = ccsb_sandbox_add_bind(sb, p, up, CCSB_BIND_RO, err)) < 0)
-			goto out;
-		if (strcmp(real, root) == 0) {
-			pjoin(p, root, "shims");
-			r = add_dir_list(path, sizeof(path), p);
-			pjoin(p, root, "bin");
-			if (r == 0 && is_dir(p))
-				r = add_dir_list(path, sizeof(path), p);
-		} else {
-			r = add_dir_list(path, sizeof(path), real);
-		}
-	} else if ((tool_root("MISE_DATA_DIR", home, ".local/share/mise", root) &&
-		    (strcmp(real, root) == 0 || (shims && strcmp(par, root) == 0))) ||
-		   (shims && strcmp(pb, "mise") == 0 && snprintf(root, sizeof(root), "%s", par) > 0)) {
-		/* mise: shims are symlinks to mise itself (made reachable
-		 * below); installs under the data directory; the global tool
-		 * versions in ~/.config/mise. */
-		if ((r = refuse_home(root, home, dir, err)) < 0 || (r = bind_root(sb, &b, root, err)) < 0 ||
-		    (r = ccsb_sandbox_env_set(sb, "MISE_DATA_DIR", root, err)) < 0)
-			goto out;
-		char cfg[PATH_MAX];
-		if (tool_root("MISE_CONFIG_DIR", home, ".config/mise", cfg) && is_dir(cfg) &&
-		    (!home || !below_or_at(home, cfg))) {
-			pjoin(up, sb->home, ".config/mise");
-			if ((r = ccsb_sandbox_add_bind(sb, cfg, up, CCSB_BIND_RO, err)) < 0)
-				goto out;
-		}
-		pjoin(p, root, "shims");
-		r = add_dir_list(path, sizeof(path), p);
-		if (r == 0)
-			r = bind_link_targets(sb, &b, p, home, 0, err);
-	} else if (bin && (strcmp(gpb, "versions") == 0 || strcmp(gpb, "toolchains") == 0 ||
-			   strcmp(ggpb, "installs") == 0 ||
-			   (strcmp(gpb, "node") == 0 && strcmp(ggpb, "versions") == 0))) {
-		/* One version of a version manager (nvm, pyenv, rustup, mise,
-		 * asdf): the prefix above bin/, for its lib/ and share/. */
-		if ((r = refuse_home(par, home, dir, err)) < 0 || (r = bind_root(sb, &b, par, err)) < 0)
-			goto out;
-		r = add_dir_list(path, sizeof(path), real);
-	} else if (nix_store(store) && below_or_at(real, store)) {
-		/* ~/.nix-profile/bin and the like resolve into the store, whose
-		 * paths refer to each other: the whole store, read-only. */
-		if ((r = bind_root(sb, &b, store, err)) < 0)
-			goto out;
-		r = add_dir_list(path, sizeof(path), real);
-	} else {
-		if ((r = bind_root(sb, &b, real, err)) < 0)
-			goto out;
-		r = add_dir_list(path, sizeof(path), real);
-		if (r == 0)
-			r = bind_link_targets(sb, &b, real, home, 0, err);
-	}
+	struct pathreq *q = calloc(1, sizeof(*q));
+	if (!q)
+		return ccsb__err(err, ENOMEM, "out of memory");
+	*q = (struct pathreq){ .sb = sb, .dir = dir, .real = real, .home = home };
+	r = add_path(q, err);
 	if (r == -ENAMETOOLONG)
 		r = ccsb__err(err, ENAMETOOLONG, "--path=%s: path too long", dir);
-	if (r == 0 && inside_path && !(*inside_path = strdup(path)))
+	if (r == 0 && inside_path && !(*inside_path = strdup(q->path)))
 		r = ccsb__err(err, ENOMEM, "out of memory");
-out:
+	free(q);
 	return r;
 }

@@ -412,11 +412,16 @@ static void drain(int in)
 	}
 }
 
-int main(int argc, char **argv)
+struct args {
+	int ready_fd, exit_fd, report_fd;
+	const char *dir;
+	bool copied;
+};
+
+/* The options into A, the projects and the file triples into the globals;
+ * returns 0, or the exit status. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
-	int ready_fd = -1, exit_fd = -1, report_fd = -1;
-	const char *dir = NULL;
-	bool copied = false;
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "ready-fd", required_argument, NULL, 'r' },
@@ -430,19 +435,19 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd':
-			dir = optarg;
+			a->dir = optarg;
 			break;
 		case 'r':
-			ready_fd = atoi(optarg);
+			a->ready_fd = atoi(optarg);
 			break;
 		case 'e':
-			exit_fd = atoi(optarg);
+			a->exit_fd = atoi(optarg);
 			break;
 		case 'o':
-			report_fd = atoi(optarg);
+			a->report_fd = atoi(optarg);
 			break;
 		case 'c':
-			copied = true;
+			a->copied = true;
 			break;
 		case 'p':
 			if (nprojects < sizeof(projects) / sizeof(*projects))
@@ -452,8 +457,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!dir || ready_fd < 0 || exit_fd < 0 || report_fd < 0 || (argc - optind) % 3 ||
-	    (size_t)(argc - optind) / 3 > MAX_FILES) {
+	if (!a->dir || a->ready_fd < 0 || a->exit_fd < 0 || a->report_fd < 0 ||
+	    (argc - optind) % 3 || (size_t)(argc - optind) / 3 > MAX_FILES) {
 		fprintf(stderr, "usage: ccsb-state --dir DIR --ready-fd N --exit-fd N --report-fd N "
 				"[--copied] [--project DIR]... {claude-json|settings} HOST PRIVATE ...\n");
 		return 2;
@@ -465,42 +470,20 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "settings") == 0)
 			f->kind = STATE_SETTINGS;
 		else {
-			dprintf(ready_fd, "unknown kind '%s'\n", argv[i]);
+			dprintf(a->ready_fd, "unknown kind '%s'\n", argv[i]);
 			return 2;
 		}
 		f->host = argv[i + 1];
 		f->priv = argv[i + 2];
 		f->wd = -1;
 	}
+	return 0;
+}
 
-	/* Killed with ccsb: SIGTERM, handled below like the exit fd's EOF. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	signal(SIGPIPE, SIG_IGN);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (sfd < 0 || in < 0) {
-		dprintf(ready_fd, "signalfd/inotify: %s\n", strerror(errno));
-		return 1;
-	}
-	umask(077);
-	if ((copied ? setup_copied(ready_fd) : setup(dir, ready_fd)) < 0) {
-		cleanup(dir);
-		return 1;
-	}
-	for (size_t i = 0; i < nfiles; i++)
-		files[i].wd = inotify_add_watch(in, files[i].priv, IN_CLOSE_WRITE | IN_MODIFY);
-	if (!write_all(ready_fd, "R", 1)) {
-		cleanup(dir);
-		return 1;
-	}
-	close(ready_fd);
-
+/* Merge the dirty files as they settle until the exit fd's EOF or a
+ * signal on SFD. */
+static void watch(int exit_fd, int sfd, int in)
+{
 	long deadline = -1, first = -1;
 	bool done = false;
 	while (!done) {
@@ -535,6 +518,11 @@ int main(int argc, char **argv)
 					merge(&files[i], false);
 		}
 	}
+}
+
+/* The last merge, the cleanup and the report. */
+static void finish(const char *dir, int in, int report_fd)
+{
 	/* Every write the sandbox made has queued its event by now (it is
 	 * gone): a file with none since the last merge holds nothing new, and
 	 * skipping it keeps the last merge off the exit path of most runs. */
@@ -555,5 +543,44 @@ int main(int argc, char **argv)
 	/* The library waits for this EOF, not for the exit, which is slow
 	 * with an inotify instance to tear down. */
 	close(report_fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .ready_fd = -1, .exit_fd = -1, .report_fd = -1 };
+	int r = parse_args(argc, argv, &a);
+	if (r)
+		return r;
+
+	/* Killed with ccsb: SIGTERM, handled below like the exit fd's EOF. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (sfd < 0 || in < 0) {
+		dprintf(a.ready_fd, "signalfd/inotify: %s\n", strerror(errno));
+		return 1;
+	}
+	umask(077);
+	if ((a.copied ? setup_copied(a.ready_fd) : setup(a.dir, a.ready_fd)) < 0) {
+		cleanup(a.dir);
+		return 1;
+	}
+	for (size_t i = 0; i < nfiles; i++)
+		files[i].wd = inotify_add_watch(in, files[i].priv, IN_CLOSE_WRITE | IN_MODIFY);
+	if (!write_all(a.ready_fd, "R", 1)) {
+		cleanup(a.dir);
+		return 1;
+	}
+	close(a.ready_fd);
+
+	watch(a.exit_fd, sfd, in);
+	finish(a.dir, in, a.report_fd);
 	return 0;
 }

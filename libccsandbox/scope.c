@@ -150,6 +150,118 @@ static void verify(struct ccsb_scope *s, pid_t pid, uint64_t mem, uint64_t tasks
 		    tasks && !s->tasks ? "pids" : "");
 }
 
+/* The SASL EXTERNAL exchange for our uid into AUTH; its length. */
+static int auth_external(char *auth, size_t size)
+{
+	char uid[32];
+	snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
+	int k = snprintf(auth, size, "%cAUTH EXTERNAL ", 0);
+	for (const char *c = uid; *c; c++)
+		k += snprintf(auth + k, size - (size_t)k, "%02x", (unsigned char)*c);
+	k += snprintf(auth + k, size - (size_t)k, "\r\nBEGIN\r\n");
+	return k;
+}
+
+/* Connect FD to the bus and write the authentication and the messages in
+ * one go. */
+static bool scope_send(struct ccsb_scope *s, int fd, const struct sockaddr_un *sa,
+		       socklen_t salen, char *auth, size_t k, const struct ccsb_dbuf *b)
+{
+	if (connect(fd, (const struct sockaddr *)sa, salen) < 0) {
+		why(s, "cannot connect to the session bus: %s", strerror(errno));
+		return false;
+	}
+	struct iovec iov[2] = { { auth, k }, { b->p, b->n } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	if (w != (ssize_t)(k + b->n)) {
+		why(s, "cannot write to the session bus: %s", w < 0 ? strerror(errno) : "short write");
+		return false;
+	}
+	return true;
+}
+
+/* The complete messages in IN[*OFF..HAVE): true once the answer is known
+ * (an error, or JobRemoved for our unit, then verified for PID). */
+static bool scope_messages(struct ccsb_scope *s, const unsigned char *in, size_t have, size_t *off,
+			   pid_t pid, uint64_t mem, uint64_t tasks)
+{
+	for (;;) {
+		struct ccsb_dbus_msg m;
+		ssize_t len = ccsb__dbus_parse(in + *off, have - *off, &m);
+		if (len < 0) {
+			why(s, "malformed message from the session bus");
+			return true;
+		}
+		if (len == 0)
+			return false;
+		*off += (size_t)len;
+		if (m.type == CCSB_DBUS_ERROR && m.reply_serial >= 1 && m.reply_serial <= 3) {
+			why(s, "systemd: %s%s%s", m.error, m.nstr ? ": " : "", m.nstr ? m.str[0] : "");
+			return true;
+		}
+		if (m.type == CCSB_DBUS_SIGNAL && strcmp(m.member, "JobRemoved") == 0 &&
+		    m.nstr >= 3 && strcmp(m.str[1], s->unit) == 0) {
+			if (strcmp(m.str[2], "done") != 0)
+				why(s, "systemd could not start %s (job %s)", s->unit, m.str[2]);
+			else
+				verify(s, pid, mem, tasks);
+			return true;
+		}
+	}
+}
+
+/* Read the auth answer, then messages, until JobRemoved for our unit (or
+ * an error, or the timeout). */
+static void scope_wait(struct ccsb_scope *s, int fd, pid_t pid, uint64_t mem, uint64_t tasks)
+{
+	enum { INLEN = 65536 };
+	size_t have = 0;
+	unsigned char *in = malloc(INLEN);
+	if (!in) {
+		why(s, "out of memory");
+		return;
+	}
+	bool authed = false;
+	int64_t deadline = ccsb__now_ms() + SCOPE_TIMEOUT_MS;
+	for (;;) {
+		int64_t left = deadline - ccsb__now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+			why(s, "no answer from the session bus within %d ms", SCOPE_TIMEOUT_MS);
+			break;
+		}
+		ssize_t n = read(fd, in + have, INLEN - have);
+		if (n <= 0) {
+			why(s, "the session bus closed the connection%s",
+			    authed ? "" : " (authentication refused)");
+			break;
+		}
+		have += (size_t)n;
+		size_t off = 0;
+		if (!authed) {
+			unsigned char *nl = memchr(in, '\n', have);
+			if (!nl)
+				continue;
+			if (have < 3 || memcmp(in, "OK ", 3) != 0) {
+				why(s, "the session bus refused the credentials");
+				break;
+			}
+			authed = true;
+			off = (size_t)(nl - in) + 1;
+		}
+		if (scope_messages(s, in, have, &off, pid, mem, tasks))
+			break;
+		memmove(in, in + off, have - off);
+		have -= off;
+		if (have == INLEN) {
+			why(s, "oversized message from the session bus");
+			break;
+		}
+	}
+	free(in);
+}
+
 void ccsb__scope_apply(const ccsb_sandbox *sb, const pid_t *pids, size_t npids,
 		       struct ccsb_scope *s)
 {
@@ -172,12 +284,8 @@ void ccsb__scope_apply(const ccsb_sandbox *sb, const pid_t *pids, size_t npids,
 	uint32_t p32[4];
 	for (size_t i = 0; i < npids && i < 4; i++)
 		p32[i] = (uint32_t)pids[i];
-	char uid[32], auth[96];
-	snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
-	int k = snprintf(auth, sizeof(auth), "%cAUTH EXTERNAL ", 0);
-	for (const char *c = uid; *c; c++)
-		k += snprintf(auth + k, sizeof(auth) - (size_t)k, "%02x", (unsigned char)*c);
-	k += snprintf(auth + k, sizeof(auth) - (size_t)k, "\r\nBEGIN\r\n");
+	char auth[96];
+	int k = auth_external(auth, sizeof(auth));
 	/* Pipelined: the bus reads the messages after BEGIN once it has
 	 * accepted the credentials. */
 	const char rule[] = "type='signal',sender='org.freedesktop.systemd1',"
@@ -188,98 +296,14 @@ void ccsb__scope_apply(const ccsb_sandbox *sb, const pid_t *pids, size_t npids,
 	    ccsb__dbus_start_scope(&b, 3, s->unit, "ccsb sandbox", p32, npids < 4 ? npids : 4,
 				   mem, tasks) < 0)
 		r = -ENOMEM;
-	enum { INLEN = 65536 };
-	unsigned char *in = NULL;
 	int fd = r < 0 ? -1 : socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (r < 0 || fd < 0) {
 		why(s, "cannot ask systemd: %s", strerror(r < 0 ? -r : errno));
 		free(b.p);
 		return;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, salen) < 0) {
-		why(s, "cannot connect to the session bus: %s", strerror(errno));
-		goto out;
-	}
-	struct iovec iov[2] = { { auth, (size_t)k }, { b.p, b.n } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	if (w != (ssize_t)((size_t)k + b.n)) {
-		why(s, "cannot write to the session bus: %s", w < 0 ? strerror(errno) : "short write");
-		goto out;
-	}
-
-	/* Read the auth answer, then messages, until JobRemoved for our unit
-	 * (or an error). */
-	size_t have = 0;
-	if (!(in = malloc(INLEN))) {
-		why(s, "out of memory");
-		goto out;
-	}
-	bool authed = false, started = false;
-	int64_t deadline = ccsb__now_ms() + SCOPE_TIMEOUT_MS;
-	for (;;) {
-		int64_t left = deadline - ccsb__now_ms();
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
-			why(s, "no answer from the session bus within %d ms", SCOPE_TIMEOUT_MS);
-			goto out;
-		}
-		ssize_t n = read(fd, in + have, INLEN - have);
-		if (n <= 0) {
-			why(s, "the session bus closed the connection%s",
-			    authed ? "" : " (authentication refused)");
-			goto out;
-		}
-		have += (size_t)n;
-		size_t off = 0;
-		if (!authed) {
-			unsigned char *nl = memchr(in, '\n', have);
-			if (!nl)
-				continue;
-			if (have < 3 || memcmp(in, "OK ", 3) != 0) {
-				why(s, "the session bus refused the credentials");
-				goto out;
-			}
-			authed = true;
-			off = (size_t)(nl - in) + 1;
-		}
-		for (;;) {
-			struct ccsb_dbus_msg m;
-			ssize_t len = ccsb__dbus_parse(in + off, have - off, &m);
-			if (len < 0) {
-				why(s, "malformed message from the session bus");
-				goto out;
-			}
-			if (len == 0)
-				break;
-			off += (size_t)len;
-			if (m.type == CCSB_DBUS_ERROR && m.reply_serial >= 1 && m.reply_serial <= 3) {
-				why(s, "systemd: %s%s%s", m.error, m.nstr ? ": " : "",
-				    m.nstr ? m.str[0] : "");
-				goto out;
-			}
-			if (m.type == CCSB_DBUS_RETURN && m.reply_serial == 3)
-				started = true;
-			if (m.type == CCSB_DBUS_SIGNAL && strcmp(m.member, "JobRemoved") == 0 &&
-			    m.nstr >= 3 && strcmp(m.str[1], s->unit) == 0) {
-				if (strcmp(m.str[2], "done") != 0) {
-					why(s, "systemd could not start %s (job %s)", s->unit, m.str[2]);
-					goto out;
-				}
-				verify(s, pids[npids - 1], mem, tasks);
-				goto out;
-			}
-		}
-		(void)started;
-		memmove(in, in + off, have - off);
-		have -= off;
-		if (have == INLEN) {
-			why(s, "oversized message from the session bus");
-			goto out;
-		}
-	}
-out:
-	free(in);
+	if (scope_send(s, fd, &sa, salen, auth, (size_t)k, &b))
+		scope_wait(s, fd, pids[npids - 1], mem, tasks);
 	close(fd);
 	free(b.p);
 }

@@ -147,22 +147,24 @@ int ccsb_exec_git_credential(int argc, char **argv);
 int ccsb_exec_session(int ctl, pid_t main_pid, bool tty, int job_fd, const sigset_t *set,
 		      const sigset_t *orig);
 
-int main(int argc, char **argv)
+struct opts {
+	bool tty, idle;
+	int job_fd, session_fd;
+};
+
+/* The options into O; the index of "--", or -1 (message printed). */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	if (argc >= 2 && strcmp(argv[1], "--git-credential") == 0)
-		return ccsb_exec_git_credential(argc - 2, argv + 2);
-	bool tty = false, idle = false;
-	int job_fd = -1, session_fd = -1;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--tty") == 0) {
-			tty = true;
+			o->tty = true;
 		} else if (strcmp(argv[i], "--nproc") == 0) {
 			if (set_nproc(argv[++i]) < 0)
-				return 125;
+				return -1;
 		} else if (strcmp(argv[i], "--oom-score-adj") == 0) {
 			if (set_oom(argv[++i]) < 0)
-				return 125;
+				return -1;
 		} else if ((strcmp(argv[i], "--job-fd") == 0 ||
 			    strcmp(argv[i], "--session-fd") == 0) && i + 1 < argc) {
 			char *end;
@@ -170,75 +172,49 @@ int main(int argc, char **argv)
 			long n = strtol(argv[++i], &end, 10);
 			if (*end || n < 3 || n > 1024 || fcntl((int)n, F_SETFD, FD_CLOEXEC) < 0) {
 				fprintf(stderr, "ccsb-exec: bad %s %s\n", argv[i - 1], argv[i]);
-				return 125;
+				return -1;
 			}
-			*(job ? &job_fd : &session_fd) = (int)n;
+			*(job ? &o->job_fd : &o->session_fd) = (int)n;
 		} else if (strcmp(argv[i], "--idle") == 0) {
-			idle = true;
+			o->idle = true;
 		} else {
 			fprintf(stderr, "ccsb-exec: unknown option %s\n", argv[i]);
-			return 125;
+			return -1;
 		}
 	}
-	if (idle ? session_fd < 0 || i + 1 < argc : i + 1 >= argc) {
+	if (o->idle ? o->session_fd < 0 || i + 1 < argc : i + 1 >= argc) {
 		fprintf(stderr, "usage: ccsb-exec [--tty] [--nproc N] [--oom-score-adj N] "
 				"[--session-fd N] -- COMMAND [ARG...]\n"
 				"       ccsb-exec [--nproc N] [--oom-score-adj N] --session-fd N --idle\n");
-		return 125;
+		return -1;
 	}
-	char **cmd = &argv[i + 1];
-	/* Nothing in the sandbox may reach the session's sockets through
-	 * /proc/1/fd or ptrace: both need a dumpable pid 1 (or a capability
-	 * the sandbox does not have). Before any other process exists. */
-	if (session_fd >= 0 && prctl(PR_SET_DUMPABLE, 0) < 0) {
-		perror("ccsb-exec: PR_SET_DUMPABLE");
-		return 125;
-	}
+	return i;
+}
 
-	/* pid 1 only receives signals it has a handler for, even from the
-	 * parent namespace; the handler is never run because the signals stay
-	 * blocked and are collected with sigwaitinfo(). */
-	sigset_t set, orig;
-	sigemptyset(&set);
+/* pid 1 only receives signals it has a handler for, even from the parent
+ * namespace; the handler is never run because the signals stay blocked
+ * and are collected with sigwaitinfo(). */
+static void block_signals(sigset_t *set, sigset_t *orig)
+{
+	sigemptyset(set);
 	struct sigaction sa = { .sa_handler = nop };
 	sigemptyset(&sa.sa_mask);
 	for (size_t k = 0; k < sizeof(forwarded) / sizeof(*forwarded); k++) {
-		sigaddset(&set, forwarded[k]);
+		sigaddset(set, forwarded[k]);
 		sigaction(forwarded[k], &sa, NULL);
 	}
-	sigaddset(&set, SIGCHLD);
+	sigaddset(set, SIGCHLD);
 	sigaction(SIGCHLD, &sa, NULL);
-	sigprocmask(SIG_BLOCK, &set, &orig);
-	if (tty) {
-		/* bwrap's --new-session made us a session leader; the pty
-		 * becomes our controlling terminal. */
-		setsid();
-		ioctl(STDIN_FILENO, TIOCSCTTY, 0);
-	}
+	sigprocmask(SIG_BLOCK, set, orig);
+}
 
-	if (idle)
-		return ccsb_exec_session(session_fd, -1, false, -1, &set, &orig);
-	pid_t pid = spawn(cmd, tty, &orig);
-	if (pid < 0) {
-		perror("ccsb: vfork");
-		return 125;
-	}
-	int e = exec_errno;
-	if (e) {
-		int code = (e == ENOENT || e == ENOTDIR) ? 127 : 126;
-		if (e == ENOENT)
-			fprintf(stderr, "ccsb: %s: command not found in the sandbox\n", cmd[0]);
-		else
-			fprintf(stderr, "ccsb: %s: cannot execute: %s\n", cmd[0], strerror(e));
-		waitpid(pid, NULL, 0);
-		return code;
-	}
-	if (session_fd >= 0)
-		return ccsb_exec_session(session_fd, pid, tty, job_fd, &set, &orig);
-
+/* Forward the signals to the command, reap every process, and return the
+ * command's status once it is gone. */
+static int supervise(pid_t pid, bool tty, int job_fd, const sigset_t *set)
+{
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(&set, &si);
+		int sig = sigwaitinfo(set, &si);
 		if (sig < 0)
 			continue;
 		if (sig != SIGCHLD) {
@@ -259,4 +235,52 @@ int main(int argc, char **argv)
 			return WEXITSTATUS(status);
 		}
 	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "--git-credential") == 0)
+		return ccsb_exec_git_credential(argc - 2, argv + 2);
+	struct opts o = { .job_fd = -1, .session_fd = -1 };
+	int i = parse_opts(argc, argv, &o);
+	if (i < 0)
+		return 125;
+	char **cmd = &argv[i + 1];
+	/* Nothing in the sandbox may reach the session's sockets through
+	 * /proc/1/fd or ptrace: both need a dumpable pid 1 (or a capability
+	 * the sandbox does not have). Before any other process exists. */
+	if (o.session_fd >= 0 && prctl(PR_SET_DUMPABLE, 0) < 0) {
+		perror("ccsb-exec: PR_SET_DUMPABLE");
+		return 125;
+	}
+
+	sigset_t set, orig;
+	block_signals(&set, &orig);
+	if (o.tty) {
+		/* bwrap's --new-session made us a session leader; the pty
+		 * becomes our controlling terminal. */
+		setsid();
+		ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+	}
+
+	if (o.idle)
+		return ccsb_exec_session(o.session_fd, -1, false, -1, &set, &orig);
+	pid_t pid = spawn(cmd, o.tty, &orig);
+	if (pid < 0) {
+		perror("ccsb: vfork");
+		return 125;
+	}
+	int e = exec_errno;
+	if (e) {
+		int code = (e == ENOENT || e == ENOTDIR) ? 127 : 126;
+		if (e == ENOENT)
+			fprintf(stderr, "ccsb: %s: command not found in the sandbox\n", cmd[0]);
+		else
+			fprintf(stderr, "ccsb: %s: cannot execute: %s\n", cmd[0], strerror(e));
+		waitpid(pid, NULL, 0);
+		return code;
+	}
+	if (o.session_fd >= 0)
+		return ccsb_exec_session(o.session_fd, pid, o.tty, o.job_fd, &set, &orig);
+	return supervise(pid, o.tty, o.job_fd, &set);
 }

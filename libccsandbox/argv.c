@@ -234,6 +234,112 @@ static void emit_mount(struct strv *s, const struct plan_view *pv, const struct 
 	}
 }
 
+/* bwrap's namespaces, identity, launcher descriptors and seccomp. */
+static void emit_namespaces(struct strv *s, const ccsb_sandbox *sb, bool with_sync)
+{
+	push(s, sb->bwrap);
+	/* --unshare-user is explicit so that a root caller gets a user
+	 * namespace too (--unshare-all only tries it); --cap-drop ALL because
+	 * bwrap keeps every capability for a uid-0 caller (pitfall 7). */
+	push(s, "--unshare-all");
+	push(s, "--unshare-user");
+	/* The kernel's own limit, on top of the seccomp rule, so that it also
+	 * holds with the filter off. */
+	if (!sb->nested_userns)
+		push(s, "--disable-userns");
+	push(s, "--die-with-parent");
+	push(s, "--new-session");
+	push(s, "--cap-drop");
+	push(s, "ALL");
+	/* Our ccsb-exec is pid 1: it forwards signals to the command, which
+	 * bwrap's own reaper does not. */
+	push(s, "--as-pid-1");
+	push(s, "--uid");
+	pushu(s, (unsigned long)sb->uid);
+	push(s, "--gid");
+	pushu(s, (unsigned long)sb->gid);
+	push(s, "--hostname");
+	push(s, sb->hostname);
+	if (with_sync) {
+		push(s, "--info-fd");
+		pushu(s, CCSB_FD_INFO);
+		push(s, "--block-fd");
+		pushu(s, CCSB_FD_BLOCK);
+		push(s, "--json-status-fd");
+		pushu(s, CCSB_FD_STATUS);
+	}
+	if (sb->seccomp) {
+		push(s, "--seccomp");
+		pushu(s, (unsigned long)(with_sync ? ccsb__seccomp_fdnum(sb) : CCSB_FD_PRINT_SECCOMP));
+	}
+}
+
+/* The policy's mounts, the extra ones, the exec helper, and the read-only
+ * remounts that close the tree. */
+static void emit_tree(struct strv *s, const struct plan_view *pv)
+{
+	const ccsb_sandbox *sb = pv->sb;
+	unsigned long datafd = CCSB_FD_FIRST_DATA;
+	for (size_t i = 0; i < sb->nmounts; i++)
+		emit_mount(s, pv, &sb->mounts[i], &datafd, sb->proc_covers);
+	/* After every bind of the policy, so that they cover it. */
+	for (size_t i = 0; i < pv->nextra; i++)
+		emit_mount(s, pv, &pv->extra[i], &datafd, sb->proc_covers);
+	/* An installed helper (/usr/local/libexec/...) is already there,
+	 * read-only, at its own path: a symlink costs bwrap no mount. */
+	push(s, helper_in_place(pv, sb->exec_helper) ? "--symlink" : "--ro-bind");
+	push(s, sb->exec_helper);
+	push(s, CCSB_EXEC_INSIDE);
+	/* The root tmpfs bwrap builds (and the directories it made for mount
+	 * points, /etc among them) becomes read-only: only the mounts meant to
+	 * be writable are. */
+	/* Last, so that binds below /dev could still make their mount
+	 * points. */
+	for (size_t i = 0; i < sb->nmounts && ccsb__bounds_shm_size(sb); i++) {
+		if (sb->mounts[i].kind != CCSB_M_DEV)
+			continue;
+		push(s, "--remount-ro");
+		push(s, sb->mounts[i].dest);
+	}
+	push(s, "--remount-ro");
+	push(s, "/");
+}
+
+/* ccsb-exec, pid 1 inside, its options and the command. */
+static void emit_exec(struct strv *s, const ccsb_sandbox *sb, char *const cmd[], bool with_sync,
+		      bool tty)
+{
+	push(s, CCSB_EXEC_INSIDE);
+	if (tty)
+		push(s, "--tty");
+	if (ccsb__bounds_nproc(sb)) {
+		push(s, "--nproc");
+		pushu(s, ccsb__bounds_nproc(sb));
+	}
+	if (ccsb__bounds_oom(sb)) {
+		push(s, "--oom-score-adj");
+		pushu(s, CCSB_OOM_SCORE_ADJ);
+	}
+	/* Where ccsb-exec says that the command stopped (job.c). */
+	if (tty && with_sync) {
+		push(s, "--job-fd");
+		pushu(s, (unsigned long)ccsb__job_fdnum(sb));
+	}
+	/* A session's control socket (session.c); a started one has no
+	 * command of its own. */
+	if (with_sync && sb->sess) {
+		push(s, "--session-fd");
+		pushu(s, (unsigned long)ccsb__session_fdnum(sb));
+	}
+	if (with_sync && ccsb__session_idle(sb)) {
+		push(s, "--idle");
+	} else {
+		push(s, "--");
+		for (size_t i = 0; cmd[i]; i++)
+			push(s, cmd[i]);
+	}
+}
+
 /* `with_sync`: include the info/block descriptors the launcher uses. */
 static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
 		 const struct ccsb_mount *extra, size_t nextra, char ***out, ccsb_error **err)
@@ -246,98 +352,13 @@ static int build(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool
 	if (ccsb__check_programs(sb, err) < 0)
 		return -EPERM;
 	struct strv s = { 0 };
-	push(&s, sb->bwrap);
-	/* --unshare-user is explicit so that a root caller gets a user
-	 * namespace too (--unshare-all only tries it); --cap-drop ALL because
-	 * bwrap keeps every capability for a uid-0 caller (pitfall 7). */
-	push(&s, "--unshare-all");
-	push(&s, "--unshare-user");
-	/* The kernel's own limit, on top of the seccomp rule, so that it also
-	 * holds with the filter off. */
-	if (!sb->nested_userns)
-		push(&s, "--disable-userns");
-	push(&s, "--die-with-parent");
-	push(&s, "--new-session");
-	push(&s, "--cap-drop");
-	push(&s, "ALL");
-	/* Our ccsb-exec is pid 1: it forwards signals to the command, which
-	 * bwrap's own reaper does not. */
-	push(&s, "--as-pid-1");
-	push(&s, "--uid");
-	pushu(&s, (unsigned long)sb->uid);
-	push(&s, "--gid");
-	pushu(&s, (unsigned long)sb->gid);
-	push(&s, "--hostname");
-	push(&s, sb->hostname);
-	if (with_sync) {
-		push(&s, "--info-fd");
-		pushu(&s, CCSB_FD_INFO);
-		push(&s, "--block-fd");
-		pushu(&s, CCSB_FD_BLOCK);
-		push(&s, "--json-status-fd");
-		pushu(&s, CCSB_FD_STATUS);
-	}
-	if (sb->seccomp) {
-		push(&s, "--seccomp");
-		pushu(&s, (unsigned long)(with_sync ? ccsb__seccomp_fdnum(sb) : CCSB_FD_PRINT_SECCOMP));
-	}
-	unsigned long datafd = CCSB_FD_FIRST_DATA;
 	const struct plan_view pv = { sb, extra, nextra };
-	for (size_t i = 0; i < sb->nmounts; i++)
-		emit_mount(&s, &pv, &sb->mounts[i], &datafd, sb->proc_covers);
-	/* After every bind of the policy, so that they cover it. */
-	for (size_t i = 0; i < nextra; i++)
-		emit_mount(&s, &pv, &extra[i], &datafd, sb->proc_covers);
-	/* An installed helper (/usr/local/libexec/...) is already there,
-	 * read-only, at its own path: a symlink costs bwrap no mount. */
-	push(&s, helper_in_place(&pv, sb->exec_helper) ? "--symlink" : "--ro-bind");
-	push(&s, sb->exec_helper);
-	push(&s, CCSB_EXEC_INSIDE);
-	/* The root tmpfs bwrap builds (and the directories it made for mount
-	 * points, /etc among them) becomes read-only: only the mounts meant to
-	 * be writable are. */
-	/* Last, so that binds below /dev could still make their mount
-	 * points. */
-	for (size_t i = 0; i < sb->nmounts && ccsb__bounds_shm_size(sb); i++) {
-		if (sb->mounts[i].kind != CCSB_M_DEV)
-			continue;
-		push(&s, "--remount-ro");
-		push(&s, sb->mounts[i].dest);
-	}
-	push(&s, "--remount-ro");
-	push(&s, "/");
+	emit_namespaces(&s, sb, with_sync);
+	emit_tree(&s, &pv);
 	push(&s, "--chdir");
 	push(&s, sb->cwd);
 	push(&s, "--");
-	push(&s, CCSB_EXEC_INSIDE);
-	if (tty)
-		push(&s, "--tty");
-	if (ccsb__bounds_nproc(sb)) {
-		push(&s, "--nproc");
-		pushu(&s, ccsb__bounds_nproc(sb));
-	}
-	if (ccsb__bounds_oom(sb)) {
-		push(&s, "--oom-score-adj");
-		pushu(&s, CCSB_OOM_SCORE_ADJ);
-	}
-	/* Where ccsb-exec says that the command stopped (job.c). */
-	if (tty && with_sync) {
-		push(&s, "--job-fd");
-		pushu(&s, (unsigned long)ccsb__job_fdnum(sb));
-	}
-	/* A session's control socket (session.c); a started one has no
-	 * command of its own. */
-	if (with_sync && sb->sess) {
-		push(&s, "--session-fd");
-		pushu(&s, (unsigned long)ccsb__session_fdnum(sb));
-	}
-	if (with_sync && ccsb__session_idle(sb)) {
-		push(&s, "--idle");
-	} else {
-		push(&s, "--");
-		for (size_t i = 0; cmd[i]; i++)
-			push(&s, cmd[i]);
-	}
+	emit_exec(&s, sb, cmd, with_sync, tty);
 	if (s.oom) {
 		ccsb__strv_free(s.v);
 		return ccsb__err(err, ENOMEM, "out of memory");

@@ -371,9 +371,72 @@ static int read_file(const char *path, char **out, size_t *outlen, char *errbuf,
 	return 0;
 }
 
+/* What the sandbox can write for the run C describes: the current
+ * directory (unless ccsb refuses to share it: it is / or holds the whole
+ * home; an explicit --rw of it is among the binds), Claude Code's state,
+ * ccsb's cache, CLAUDE_CONFIG_DIR and the rw binds. */
+static void writable_roots(struct roots *roots, const struct cli *c, const char *home)
+{
+	char cwd[PATH_MAX], rhome[PATH_MAX];
+
+	if (getcwd(cwd, sizeof(cwd)) &&
+	    !(home && realpath(home, rhome) && below(rhome, cwd)))
+		roots_add(roots, cwd);
+	if (home) {
+		/* Claude Code's state (only its data entries are writable inside,
+		 * but nothing of ccsb's belongs there), the npm caches. */
+		static const char *const state[] = { ".claude", ".npm", ".claude.json" };
+		for (size_t i = 0; i < 3; i++) {
+			char p[PATH_MAX];
+			snprintf(p, sizeof(p), "%s/%s", home, state[i]);
+			roots_add(roots, p);
+		}
+		const char *x = getenv("XDG_CACHE_HOME");
+		char p[PATH_MAX];
+		if (x && x[0] == '/')
+			snprintf(p, sizeof(p), "%s/ccsb", x);
+		else
+			snprintf(p, sizeof(p), "%s/.cache/ccsb", home);
+		roots_add(roots, p);
+	}
+	const char *ccd = getenv("CLAUDE_CONFIG_DIR");
+	if (ccd && ccd[0] == '/')
+		roots_add(roots, ccd);
+	for (size_t i = 0; i < c->nbinds; i++)
+		if (c->binds[i].rw)
+			roots_add(roots, c->binds[i].src);
+}
+
+/* The file PATH, parsed into CONF, once more with CONF's own rw binds
+ * writable too ("rw = ~/.config" would let the sandbox rewrite it), and
+ * the allowlist files it names, which the sandbox must not edit either
+ * (they would widen the next run). REAL gets PATH resolved again. 0 or
+ * -1. */
+static int check_parsed(const char *path, char *real, const struct cli *conf,
+			struct roots *roots, char *errbuf, size_t errlen)
+{
+	for (size_t i = 0; i < conf->nbinds; i++)
+		if (conf->binds[i].rw)
+			roots_add(roots, conf->binds[i].src);
+	if (roots->oom)
+		return cli_fail(errbuf, errlen, "out of memory");
+	if (config_check_path(path, (const char *const *)roots->v, roots->n, path, real, errbuf,
+			      errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < conf->nallow_files; i++) {
+		char what[PATH_MAX + 32], ignored[PATH_MAX];
+		snprintf(what, sizeof(what), "%s: allow-file %s", path, conf->allow_files[i]);
+		if (config_check_path(conf->allow_files[i], (const char *const *)roots->v,
+				      roots->n, what, ignored, errbuf, errlen) < 0 ||
+		    config_check_owner(ignored, errbuf, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t errlen)
 {
-	char path[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
+	char path[PATH_MAX], real[PATH_MAX];
 	struct roots roots = { .v = NULL, .n = 0, .oom = false };
 	struct cli conf;
 	char *buf = NULL;
@@ -390,37 +453,7 @@ int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t 
 		return 0;
 
 	const char *home = home_dir();
-	char rhome[PATH_MAX];
-	/* The current directory is shared, unless ccsb refuses to share it
-	 * (it is / or holds the whole home); an explicit --rw of it is among
-	 * the binds below. */
-	if (getcwd(cwd, sizeof(cwd)) &&
-	    !(home && realpath(home, rhome) && below(rhome, cwd)))
-		roots_add(&roots, cwd);
-	if (home) {
-		/* Claude Code's state (only its data entries are writable inside,
-		 * but nothing of ccsb's belongs there), the npm caches. */
-		static const char *const state[] = { ".claude", ".npm", ".claude.json" };
-		for (size_t i = 0; i < 3; i++) {
-			char p[PATH_MAX];
-			snprintf(p, sizeof(p), "%s/%s", home, state[i]);
-			roots_add(&roots, p);
-		}
-		const char *x = getenv("XDG_CACHE_HOME");
-		char p[PATH_MAX];
-		if (x && x[0] == '/')
-			snprintf(p, sizeof(p), "%s/ccsb", x);
-		else
-			snprintf(p, sizeof(p), "%s/.cache/ccsb", home);
-		roots_add(&roots, p);
-	}
-	const char *ccd = getenv("CLAUDE_CONFIG_DIR");
-	if (ccd && ccd[0] == '/')
-		roots_add(&roots, ccd);
-	for (size_t i = 0; i < c->nbinds; i++)
-		if (c->binds[i].rw)
-			roots_add(&roots, c->binds[i].src);
-
+	writable_roots(&roots, c, home);
 	if (roots.oom) {
 		cli_fail(errbuf, errlen, "out of memory");
 		goto out;
@@ -434,31 +467,9 @@ int config_load(struct cli *c, char *used, size_t usedlen, char *errbuf, size_t 
 	if (k < 0 || config_check_owner(real, errbuf, errlen) < 0 ||
 	    read_file(real, &buf, &len, errbuf, errlen) < 0)
 		goto out;
-	if (config_parse(buf, len, path, home, &conf, errbuf, errlen) < 0)
-		goto out;
-
-	/* The file's own rw binds are writable too: "rw = ~/.config" would let
-	 * the sandbox rewrite the file. */
-	for (size_t i = 0; i < conf.nbinds; i++)
-		if (conf.binds[i].rw)
-			roots_add(&roots, conf.binds[i].src);
-	if (roots.oom) {
-		cli_fail(errbuf, errlen, "out of memory");
-		goto out;
-	}
-	if (config_check_path(path, (const char *const *)roots.v, roots.n, path, real, errbuf,
-			      errlen) < 0)
-		goto out;
-	/* An allowlist file the sandbox could edit would widen the next run. */
-	for (size_t i = 0; i < conf.nallow_files; i++) {
-		char what[PATH_MAX + 32], ignored[PATH_MAX];
-		snprintf(what, sizeof(what), "%s: allow-file %s", path, conf.allow_files[i]);
-		if (config_check_path(conf.allow_files[i], (const char *const *)roots.v, roots.n,
-				      what, ignored, errbuf, errlen) < 0 ||
-		    config_check_owner(ignored, errbuf, errlen) < 0)
-			goto out;
-	}
-	if (config_merge(c, &conf, errbuf, errlen) < 0)
+	if (config_parse(buf, len, path, home, &conf, errbuf, errlen) < 0 ||
+	    check_parsed(path, real, &conf, &roots, errbuf, errlen) < 0 ||
+	    config_merge(c, &conf, errbuf, errlen) < 0)
 		goto out;
 	if (used && usedlen)
 		snprintf(used, usedlen, "%s", real);

@@ -397,6 +397,13 @@ static bool osc_held_end(struct ccsb_escfilter *f, struct out *o, enum tok t, un
 	return true;
 }
 
+/* Over 80 lines on purpose: one switch over the states, each case saying
+ * what every kind of token does there, reads best against ECMA-48's state
+ * diagram and xterm's; splitting it into a function per state would
+ * scatter the cancel rules (ESC, CAN/SUB, C1, 8-bit text) that every
+ * state shares and must apply alike, and a state missing one is how a
+ * filter gets bypassed. The sequence-specific work is already out
+ * (start_esc, start_seq, c1_ground, osc_decide, dcs_decide, string_end). */
 static void token(struct ccsb_escfilter *f, struct out *o, enum tok t, unsigned v,
 		  const unsigned char *raw, size_t nraw)
 {

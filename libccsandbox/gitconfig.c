@@ -232,6 +232,12 @@ static int value(struct src *s, struct sbuf *v)
 	}
 }
 
+/* Over 80 lines on purpose: one loop over the lines, in the order git's
+ * own config parser takes them: comment, section header, key, '=',
+ * value. Splitting it would scatter the line-ending and end-of-text
+ * rules each step shares, and the error line reported below depends on
+ * where exactly the loop stopped. Headers and values already have their
+ * own functions. */
 int ccsb__gitconfig_parse(const char *buf, size_t len, ccsb__gitconfig_fn fn, void *data,
 			  size_t *bad_line)
 {

@@ -681,6 +681,12 @@ const char *cli_suggest(const char *word, unsigned where)
 	return best;
 }
 
+/* Over 80 lines on purpose: one getopt loop whose every branch (an option
+ * of the table, a missing value, an unknown or misspelt option) ends in
+ * the same error exit; the work per option is in cli_apply(), the table
+ * in cli_options[]. Splitting the loop would split getopt's state
+ * (optind, optopt, optarg) across functions that must read it at the
+ * same moment. */
 int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 {
 	static struct option longopts[N_ELEMENTS(cli_options) + 1];

@@ -546,6 +546,62 @@ static int write_file(const char *path, const char *data, size_t n)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
+/* The child of run_fill(): IN on stdin, RES on stdout, then git. Only
+ * system calls here: this process has other threads. No terminal (it may
+ * not prompt on the user's), no signal of ours blocked, and it dies with
+ * this thread. */
+static _Noreturn void fill_child(const struct ccsb_broker *b, int in, int res,
+				 const char *uid_map, size_t nu, const char *gid_map, size_t ng)
+{
+	char *const argv[] = { "git", "credential", "fill", NULL };
+	sigset_t none;
+	sigemptyset(&none);
+	setsid();
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (dup2(in, 0) < 0 || dup2(res, 1) < 0 || null < 0 || dup2(null, 2) < 0)
+		_exit(127);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* git and the helpers it runs in a pid namespace of their own, git
+	 * its pid 1: whatever they start dies with it, and git dies with us,
+	 * even when ccsb is killed. The user namespace that allows it maps
+	 * our own ids only. Where unprivileged namespaces are refused, git
+	 * runs as it is. */
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0) {
+		if (write_file("/proc/self/setgroups", "deny\n", 5) < 0 ||
+		    write_file("/proc/self/uid_map", uid_map, nu) < 0 ||
+		    write_file("/proc/self/gid_map", gid_map, ng) < 0)
+			_exit(127);
+		pid_t g = fork();
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			execve(b->git, argv, b->fill_env);
+			_exit(127);
+		}
+		int st = 0;
+		while (g > 0 && waitpid(g, &st, 0) < 0 && errno == EINTR)
+			;
+		_exit(g > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 127);
+	}
+	execve(b->git, argv, b->fill_env);
+	_exit(127);
+}
+
+/* FD to its end, within the time and at most CAP - 1 bytes, into OUT:
+ * its length, or -1 if it did not end. */
+static ssize_t read_fill(struct ccsb_broker *b, int fd, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (;;) {
+		if (k + 1 >= cap || wait_fd(b, fd, POLLIN, FILL_TIMEOUT_MS) != 1)
+			return -1;
+		ssize_t r = CCSB_RETRY(read(fd, out + k, cap - 1 - k));
+		if (r <= 0)
+			return (ssize_t)k;
+		k += (size_t)r;
+	}
+}
+
 /* Run the host's `git credential fill` with `req` on its stdin; its stdout
  * (at most `cap` - 1 bytes) in out. Its length, or -1. */
 static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *out, size_t cap)
@@ -558,65 +614,20 @@ static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *
 		close(in[1]);
 		return -1;
 	}
-	char *const argv[] = { "git", "credential", "fill", NULL };
 	/* Prepared before fork(): the child may only make system calls. */
 	char uid_map[48], gid_map[48];
 	int nu = snprintf(uid_map, sizeof(uid_map), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
 	int ng = snprintf(gid_map, sizeof(gid_map), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
 	pid_t pid = fork();
-	if (pid == 0) {
-		/* Only system calls here: this process has other threads. No
-		 * terminal (it may not prompt on the user's), no signal of
-		 * ours blocked, and it dies with this thread. */
-		sigset_t none;
-		sigemptyset(&none);
-		setsid();
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (dup2(in[0], 0) < 0 || dup2(res[1], 1) < 0 || null < 0 || dup2(null, 2) < 0)
-			_exit(127);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* git and the helpers it runs in a pid namespace of their
-		 * own, git its pid 1: whatever they start dies with it, and
-		 * git dies with us, even when ccsb is killed. The user
-		 * namespace that allows it maps our own ids only. Where
-		 * unprivileged namespaces are refused, git runs as it is. */
-		if (unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0) {
-			if (write_file("/proc/self/setgroups", "deny\n", 5) < 0 ||
-			    write_file("/proc/self/uid_map", uid_map, (size_t)nu) < 0 ||
-			    write_file("/proc/self/gid_map", gid_map, (size_t)ng) < 0)
-				_exit(127);
-			pid_t g = fork();
-			if (g == 0) {
-				prctl(PR_SET_PDEATHSIG, SIGKILL);
-				execve(b->git, argv, b->fill_env);
-				_exit(127);
-			}
-			int st = 0;
-			while (g > 0 && waitpid(g, &st, 0) < 0 && errno == EINTR)
-				;
-			_exit(g > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 127);
-		}
-		execve(b->git, argv, b->fill_env);
-		_exit(127);
-	}
+	if (pid == 0)
+		fill_child(b, in[0], res[1], uid_map, (size_t)nu, gid_map, (size_t)ng);
 	close(in[0]);
 	close(res[1]);
 	ssize_t got = -1;
 	if (pid > 0 && write(in[1], req, n) == (ssize_t)n) {
 		close(in[1]);
 		in[1] = -1;
-		size_t k = 0;
-		for (;;) {
-			if (k + 1 >= cap || wait_fd(b, res[0], POLLIN, FILL_TIMEOUT_MS) != 1)
-				break;
-			ssize_t r = CCSB_RETRY(read(res[0], out + k, cap - 1 - k));
-			if (r <= 0) {
-				got = (ssize_t)k;
-				break;
-			}
-			k += (size_t)r;
-		}
+		got = read_fill(b, res[0], out, cap);
 	}
 	if (in[1] >= 0)
 		close(in[1]);
@@ -855,6 +866,59 @@ static int fill_setup(struct ccsb_broker *b, const ccsb_sandbox *sb, ccsb_error 
 	return 0;
 }
 
+/* The user's agent at UP is the upstream; it must answer now. */
+static int agent_setup(struct ccsb_broker *b, const char *up, ccsb_error **err)
+{
+	b->upstream.sun_family = AF_UNIX;
+	if (strlen(up) >= sizeof(b->upstream.sun_path))
+		return ccsb__err(err, ENAMETOOLONG, "--ssh-agent: SSH_AUTH_SOCK is too long: %s", up);
+	memcpy(b->upstream.sun_path, up, strlen(up) + 1);
+	int fd = connect_upstream(&b->upstream);
+	if (fd < 0)
+		return ccsb__errno(err, -fd, "--ssh-agent: cannot reach your ssh-agent at %s "
+				   "(SSH_AUTH_SOCK); is it running?", up);
+	close(fd);
+	return 0;
+}
+
+/* The broker's own directory under the runtime base, locked while it
+ * lives (remove_stale() skips locked ones), and its sockets in it. */
+static int sockets_setup(struct ccsb_broker *b, const ccsb_sandbox *sb, ccsb_error **err)
+{
+	const char *base = runtime_base();
+	remove_stale(base);
+	char tmpl[PATH_MAX];
+	snprintf(tmpl, sizeof(tmpl), "%s/" BROKER_PREFIX "%ld-XXXXXX", base, (long)getpid());
+	if (!mkdtemp(tmpl))
+		return ccsb__errno(err, errno, "broker: cannot create a directory in %s", base);
+	snprintf(b->dir, sizeof(b->dir), "%s", tmpl);
+	b->dir_fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (b->dir_fd < 0 || flock(b->dir_fd, LOCK_EX) < 0)
+		return ccsb__errno(err, errno, "broker: cannot lock %s", b->dir);
+	int r;
+	if ((sb->ssh_agent && (r = listen_on(b, "ssh-agent.sock", &b->agent_fd, err)) < 0) ||
+	    (sb->git_credentials && (r = listen_on(b, "git-credential.sock", &b->cred_fd, err)) < 0))
+		return r;
+	return 0;
+}
+
+/* The broker thread, with its stop pipe. */
+static int thread_start(struct ccsb_broker *b, ccsb_error **err)
+{
+	if (pipe2(b->stop, O_CLOEXEC) < 0)
+		return ccsb__errno(err, errno, "pipe");
+	/* The thread takes no signal: they are all for ccsb's poll loop. */
+	sigset_t all, before;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &before);
+	int e = pthread_create(&b->thread, NULL, broker_main, b);
+	pthread_sigmask(SIG_SETMASK, &before, NULL);
+	if (e)
+		return ccsb__errno(err, e, "cannot start the broker thread");
+	b->started = true;
+	return 0;
+}
+
 int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 {
 	if (!sb->ssh_agent && !sb->git_credentials)
@@ -875,21 +939,8 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 	b->log_fd = sb->dns_log_fd;
 	b->ev = sb->events;
 	int r;
-	if (sb->ssh_agent) {
-		b->upstream.sun_family = AF_UNIX;
-		if (strlen(up) >= sizeof(b->upstream.sun_path)) {
-			r = ccsb__err(err, ENAMETOOLONG, "--ssh-agent: SSH_AUTH_SOCK is too long: %s", up);
-			goto fail;
-		}
-		memcpy(b->upstream.sun_path, up, strlen(up) + 1);
-		int fd = connect_upstream(&b->upstream);
-		if (fd < 0) {
-			r = ccsb__errno(err, -fd, "--ssh-agent: cannot reach your ssh-agent at %s "
-					"(SSH_AUTH_SOCK); is it running?", up);
-			goto fail;
-		}
-		close(fd);
-	}
+	if (sb->ssh_agent && (r = agent_setup(b, up, err)) < 0)
+		goto fail;
 	if (sb->git_credentials) {
 		/* Names are matched in any network mode, but only the
 		 * allowlist's: with none, every request is refused. */
@@ -899,39 +950,8 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 		if ((r = fill_setup(b, sb, err)) < 0)
 			goto fail;
 	}
-
-	const char *base = runtime_base();
-	remove_stale(base);
-	char tmpl[PATH_MAX];
-	snprintf(tmpl, sizeof(tmpl), "%s/" BROKER_PREFIX "%ld-XXXXXX", base, (long)getpid());
-	if (!mkdtemp(tmpl)) {
-		r = ccsb__errno(err, errno, "broker: cannot create a directory in %s", base);
+	if ((r = sockets_setup(b, sb, err)) < 0 || (r = thread_start(b, err)) < 0)
 		goto fail;
-	}
-	snprintf(b->dir, sizeof(b->dir), "%s", tmpl);
-	b->dir_fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (b->dir_fd < 0 || flock(b->dir_fd, LOCK_EX) < 0) {
-		r = ccsb__errno(err, errno, "broker: cannot lock %s", b->dir);
-		goto fail;
-	}
-	if ((sb->ssh_agent && (r = listen_on(b, "ssh-agent.sock", &b->agent_fd, err)) < 0) ||
-	    (sb->git_credentials && (r = listen_on(b, "git-credential.sock", &b->cred_fd, err)) < 0))
-		goto fail;
-	if (pipe2(b->stop, O_CLOEXEC) < 0) {
-		r = ccsb__errno(err, errno, "pipe");
-		goto fail;
-	}
-	/* The thread takes no signal: they are all for ccsb's poll loop. */
-	sigset_t all, before;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &before);
-	int e = pthread_create(&b->thread, NULL, broker_main, b);
-	pthread_sigmask(SIG_SETMASK, &before, NULL);
-	if (e) {
-		r = ccsb__errno(err, e, "cannot start the broker thread");
-		goto fail;
-	}
-	b->started = true;
 	sb->broker = b;
 	if (set_bind_sources(sb, b->dir) < 0) {
 		ccsb__broker_stop(sb);

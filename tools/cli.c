@@ -482,6 +482,14 @@ static const struct cli_choice tty_modes[] = {
 
 #define BOTH (CLI_ARGV | CLI_CONFIG)
 
+int cli_tty_mode(const char *word)
+{
+	for (size_t i = 0; tty_modes[i].word; i++)
+		if (strcmp(tty_modes[i].word, word) == 0)
+			return tty_modes[i].value;
+	return -1;
+}
+
 /* In --help order. Adding an option: an entry here and its handler above
  * (the command line, the configuration key, --help and the bash completion
  * follow); a sample value in tests/unit/test-config.c (test_table(), which

@@ -126,6 +126,10 @@ int cli_apply(struct cli *c, const struct cli_option *o, const char *val, enum c
 /* The visible option of `where` (CLI_ARGV, CLI_CONFIG) nearest to `word`
  * (up to "="), for "did you mean"; NULL when none is close. */
 const char *cli_suggest(const char *word, unsigned where);
+/* The ccsb_tty_mode that --tty's WORD names (the option table's words, also
+ * for `ccsb exec --tty`), or -1. */
+int cli_tty_mode(const char *word);
+
 /* Set the "not given" values (net, ids, tty... -1), as cli_free() leaves them. */
 void cli_init(struct cli *c);
 /* The --help text, made from the table; free() it. NULL when out of memory. */

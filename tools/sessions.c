@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `ccsb ps` and `ccsb exec`: the named sandboxes of the user. */
+#include "cli.h"
 #include "sessions.h"
 
 #include <errno.h>
@@ -70,90 +71,93 @@ static const char exec_usage[] =
 	"  --cwd=DIR           working directory inside (default: the sandbox's)\n"
 	"Exit status: the command's; 125 when ccsb exec itself fails.\n";
 
-int sessions_exec_main(int argc, char **argv)
+struct exec_args {
+	ccsb_tty_mode tty;
+	const char *cwd, *name;
+	const char **env; /* NAME=VALUE, nenv of them */
+	size_t nenv;
+	char **cmd;
+};
+
+/* `ccsb exec`'s command line: 0, 1 for --help (printed), or -1 (said). */
+static int exec_parse(int argc, char **argv, struct exec_args *a)
 {
 	static const struct option opts[] = {
-		{ "tty", required_argument, NULL, 't' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "cwd", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "tty", required_argument, NULL, 't' }, { "env", required_argument, NULL, 'e' },
+		{ "cwd", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	ccsb_tty_mode tty = CCSB_TTY_AUTO;
-	const char *cwd = NULL;
-	const char **env = calloc((size_t)argc + 1, sizeof(*env));
-	size_t nenv = 0;
-	int o;
-	if (!env) {
-		fprintf(stderr, "ccsb: out of memory\n");
-		return EXIT_CCSB;
-	}
+	int o, mode;
 	optind = 1;
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (o) {
 		case 't':
-			if (strcmp(optarg, "auto") == 0)
-				tty = CCSB_TTY_AUTO;
-			else if (strcmp(optarg, "on") == 0)
-				tty = CCSB_TTY_ON;
-			else if (strcmp(optarg, "off") == 0)
-				tty = CCSB_TTY_OFF;
-			else {
-				fprintf(stderr, "ccsb: exec --tty=%s: use auto, on or off\n",
-					optarg);
-				free(env);
-				return EXIT_CCSB;
+			if ((mode = cli_tty_mode(optarg)) < 0) {
+				fprintf(stderr, "ccsb: exec --tty=%s: use auto, on or off\n", optarg);
+				return -1;
 			}
+			a->tty = (ccsb_tty_mode)mode;
 			break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
 				fprintf(stderr, "ccsb: exec --env=%s: use NAME=VALUE\n", optarg);
-				free(env);
-				return EXIT_CCSB;
+				return -1;
 			}
-			env[nenv++] = optarg;
+			a->env[a->nenv++] = optarg;
 			break;
 		case 'C':
-			cwd = optarg;
+			a->cwd = optarg;
 			break;
 		case 'h':
 			fputs(exec_usage, stdout);
-			free(env);
-			return 0;
+			return 1;
 		default:
 			fprintf(stderr, "ccsb: exec: unknown option '%s'; see ccsb exec --help\n",
 				argv[optind - 1]);
-			free(env);
-			return EXIT_CCSB;
+			return -1;
 		}
 	}
-	const char *name = argv[optind];
-	char **cmd = name ? &argv[optind + 1] : NULL;
-	if (cmd && cmd[0] && strcmp(cmd[0], "--") == 0)
-		cmd++;
-	if (!name || !cmd[0]) {
+	a->name = argv[optind];
+	a->cmd = a->name ? &argv[optind + 1] : NULL;
+	if (a->cmd && a->cmd[0] && strcmp(a->cmd[0], "--") == 0)
+		a->cmd++;
+	if (!a->name || !a->cmd[0]) {
 		fprintf(stderr, "ccsb: exec needs a session name and a command: ccsb exec NAME "
 				"[--] COMMAND [ARG...] (ccsb ps lists the names)\n");
-		free(env);
+		return -1;
+	}
+	return 0;
+}
+
+int sessions_exec_main(int argc, char **argv)
+{
+	struct exec_args a = { .tty = CCSB_TTY_AUTO, .env = calloc((size_t)argc + 1, sizeof(char *)) };
+	if (!a.env) {
+		fprintf(stderr, "ccsb: out of memory\n");
 		return EXIT_CCSB;
+	}
+	int r = exec_parse(argc, argv, &a);
+	if (r != 0) {
+		free(a.env);
+		return r > 0 ? 0 : EXIT_CCSB;
 	}
 	ccsb_session *s = NULL;
 	ccsb_error *err = NULL;
-	int r = ccsb_session_open(name, &s, &err);
+	r = ccsb_session_open(a.name, &s, &err);
 	if (r == 0)
-		r = ccsb_session_set_tty(s, tty, &err);
-	if (r == 0 && cwd)
-		r = ccsb_session_set_cwd(s, cwd, &err);
-	for (size_t i = 0; r == 0 && i < nenv; i++) {
-		const char *eq = strchr(env[i], '=');
-		char *k = strndup(env[i], (size_t)(eq - env[i]));
+		r = ccsb_session_set_tty(s, a.tty, &err);
+	if (r == 0 && a.cwd)
+		r = ccsb_session_set_cwd(s, a.cwd, &err);
+	for (size_t i = 0; r == 0 && i < a.nenv; i++) {
+		const char *eq = strchr(a.env[i], '=');
+		char *k = strndup(a.env[i], (size_t)(eq - a.env[i]));
 		r = k ? ccsb_session_env_set(s, k, eq + 1, &err) : -ENOMEM;
 		free(k);
 	}
 	if (r == 0)
-		r = ccsb_session_exec(s, cmd, &err);
+		r = ccsb_session_exec(s, a.cmd, &err);
 	ccsb_session_free(s);
-	free(env);
+	free(a.env);
 	return r < 0 ? fail(err) : r;
 }

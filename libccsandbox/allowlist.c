@@ -30,6 +30,8 @@ static const char R_NAME_HYPHEN[] = "domain name label starts or ends with '-'";
 static const char R_NAME_LONG[] = "domain name longer than 253 characters";
 static const char R_NAME_SINGLE[] = "not an address or a full domain name";
 static const char R_NAME_TLD[] = "wildcard over a whole top-level domain";
+static const char R_PORTS[] = "bad port list after the name (NAME:PORT[,PORT...], each "
+			      "1-65535, at most 16)";
 static const char R_NAME_LAST[] = "not an address, and not a domain name (the last label must "
 				  "start with a letter)";
 
@@ -350,7 +352,64 @@ static bool name_like(const char *s, size_t n)
 	return !(v4span > 0 && v4span < n && pton_n(AF_INET, s, v4span, a));
 }
 
-int ccsb__entry_parse(const char *s, struct ccsb_prefix *p, char name[CCSB_NAME_MAX + 1],
+static int port_cmp(const void *a, const void *b)
+{
+	return (int)*(const unsigned *)a - (int)*(const unsigned *)b;
+}
+
+/* "22,443" -> sorted unique ports; count or -EINVAL. */
+static int parse_ports(const char *s, size_t n, unsigned out[CCSB_NAME_PORTS_MAX])
+{
+	size_t k = 0, i = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	while (i <= n) {
+		unsigned v = 0;
+		size_t d = 0;
+
+		while (i < n && is_digit(s[i]) && d < 6) {
+			v = v * 10 + (unsigned)(s[i++] - '0');
+			d++;
+		}
+		if (d == 0 || v == 0 || v > 65535 || (i < n && s[i] != ','))
+			return -EINVAL;
+		if (k == CCSB_NAME_PORTS_MAX)
+			return -EINVAL;
+		out[k++] = v;
+		i++; /* the comma, or past the end */
+	}
+	qsort(out, k, sizeof(*out), port_cmp);
+	size_t top = 0;
+	for (size_t j = 0; j < k; j++)
+		if (!top || out[top - 1] != out[j])
+			out[top++] = out[j];
+	return (int)top;
+}
+
+/* "NAME:PORTS" (names never hold ':'): the normalised name and ports
+ * into `name`. */
+static int name_ports_parse(const char *s, size_t n, char name[CCSB_ENTRY_TEXT_MAX],
+			    const char **why)
+{
+	const char *colon = memchr(s, ':', n);
+	unsigned ports[CCSB_NAME_PORTS_MAX];
+	int np, r;
+
+	if ((r = ccsb__name_parse(s, (size_t)(colon - s), name, why)) < 0)
+		return r;
+	if ((np = parse_ports(colon + 1, n - (size_t)(colon + 1 - s), ports)) < 0) {
+		*why = R_PORTS;
+		return -EINVAL;
+	}
+	size_t off = strlen(name);
+	for (int i = 0; i < np; i++)
+		off += (size_t)snprintf(name + off, CCSB_ENTRY_TEXT_MAX - off, "%c%u",
+					i ? ',' : ':', ports[i]);
+	return 0;
+}
+
+int ccsb__entry_parse(const char *s, struct ccsb_prefix *p, char name[CCSB_ENTRY_TEXT_MAX],
 		      const char **why)
 {
 	const char *dummy;
@@ -375,6 +434,21 @@ int ccsb__entry_parse(const char *s, struct ccsb_prefix *p, char name[CCSB_NAME_
 			return -EINVAL;
 		}
 		int r = ccsb__name_parse(s, n, name, why);
+		return r < 0 ? r : CCSB_ENTRY_NAME;
+	}
+	/* NAME:PORTS: one colon (an IPv6 address has two or more), a name
+	 * before it. */
+	const char *colon = memchr(s, ':', n);
+	if (colon && colon > s && !memchr(colon + 1, ':', n - (size_t)(colon + 1 - s)) &&
+	    name_like(s, (size_t)(colon - s)) && !memchr(s, '/', n)) {
+		const char *q = s + n;
+		while (is_space(*q))
+			q++;
+		if (*q) {
+			*why = R_JUNK;
+			return -EINVAL;
+		}
+		int r = name_ports_parse(s, n, name, why);
 		return r < 0 ? r : CCSB_ENTRY_NAME;
 	}
 	int r = ccsb__prefix_parse(s, p, why);
@@ -412,70 +486,105 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ccsb__allowlist_add_name(struct ccsb_allowlist *al, const char *pattern)
+static int add_str(char ***v, size_t *n, size_t *cap, bool *sorted, const char *str)
 {
-	char norm[CCSB_NAME_MAX + 1];
-	if (!al || !pattern || ccsb__name_parse(pattern, strlen(pattern), norm, NULL) < 0)
-		return -EINVAL;
-	if (al->nnames == al->capnames) {
-		size_t cap = al->capnames ? al->capnames * 2 : 16;
-		if (cap < al->capnames || cap > SIZE_MAX / sizeof(*al->names))
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		if (c < *cap || c > SIZE_MAX / sizeof(**v))
 			return -ENOMEM;
-		char **v = realloc(al->names, cap * sizeof(*v));
-		if (!v)
+		char **nv = realloc(*v, c * sizeof(*nv));
+		if (!nv)
 			return -ENOMEM;
-		al->names = v;
-		al->capnames = cap;
+		*v = nv;
+		*cap = c;
 	}
-	char *d = strdup(norm);
+	char *d = strdup(str);
 	if (!d)
 		return -ENOMEM;
-	if (al->nnames == 0)
-		al->names_sorted = true;
-	else if (strcmp(al->names[al->nnames - 1], d) >= 0)
-		al->names_sorted = false;
-	al->names[al->nnames++] = d;
+	if (*n == 0)
+		*sorted = true;
+	else if (strcmp((*v)[*n - 1], d) >= 0)
+		*sorted = false;
+	(*v)[(*n)++] = d;
 	return 0;
+}
+
+int ccsb__allowlist_add_name(struct ccsb_allowlist *al, const char *pattern)
+{
+	char norm[CCSB_NAME_MAX + 1], key[CCSB_NAME_MAX + 16];
+	unsigned ports[CCSB_NAME_PORTS_MAX] = {0};
+	const char *colon;
+	int np = 1, r;
+
+	if (!al || !pattern)
+		return -EINVAL;
+	colon = strchr(pattern, ':');
+	if (ccsb__name_parse(pattern, colon ? (size_t)(colon - pattern) : strlen(pattern), norm,
+			     NULL) < 0 ||
+	    (colon && (np = parse_ports(colon + 1, strlen(colon + 1), ports)) < 0))
+		return -EINVAL;
+	if ((r = add_str(&al->names, &al->nnames, &al->capnames, &al->names_sorted, norm)) < 0)
+		return r;
+	/* Port 0: any. */
+	for (int i = 0; i < np; i++) {
+		snprintf(key, sizeof(key), "%s:%u", norm, ports[i]);
+		if ((r = add_str(&al->ports, &al->nports, &al->capports, &al->ports_sorted, key)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void sort_strs(char **v, size_t *n, bool *sorted)
+{
+	if (*sorted || *n == 0) {
+		*sorted = true;
+		return;
+	}
+	qsort(v, *n, sizeof(*v), name_cmp);
+	size_t top = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (top > 0 && strcmp(v[top - 1], v[i]) == 0)
+			free(v[i]);
+		else
+			v[top++] = v[i];
+	}
+	*n = top;
+	*sorted = true;
 }
 
 static void sort_names(struct ccsb_allowlist *al)
 {
-	if (al->names_sorted || al->nnames == 0) {
-		al->names_sorted = true;
-		return;
-	}
-	qsort(al->names, al->nnames, sizeof(*al->names), name_cmp);
-	size_t top = 0;
-	for (size_t i = 0; i < al->nnames; i++) {
-		if (top > 0 && strcmp(al->names[top - 1], al->names[i]) == 0)
-			free(al->names[i]);
-		else
-			al->names[top++] = al->names[i];
-	}
-	al->nnames = top;
-	al->names_sorted = true;
+	sort_strs(al->names, &al->nnames, &al->names_sorted);
+	sort_strs(al->ports, &al->nports, &al->ports_sorted);
 }
 
-static void drop_names_from(struct ccsb_allowlist *al, size_t n0, bool sorted0)
+static void drop_strs_from(char **v, size_t *n, bool *sorted, size_t n0, bool sorted0)
 {
-	for (size_t i = n0; i < al->nnames; i++)
-		free(al->names[i]);
-	al->nnames = n0;
-	al->names_sorted = sorted0 || n0 == 0;
+	for (size_t i = n0; i < *n; i++)
+		free(v[i]);
+	*n = n0;
+	*sorted = sorted0 || n0 == 0;
 }
 
-static bool has_name(const struct ccsb_allowlist *al, const char *s)
+static void drop_names_from(struct ccsb_allowlist *al, size_t n0, bool sorted0, size_t p0,
+			    bool psorted0)
 {
-	if (!al->names_sorted) {
-		for (size_t i = 0; i < al->nnames; i++)
-			if (strcmp(al->names[i], s) == 0)
+	drop_strs_from(al->names, &al->nnames, &al->names_sorted, n0, sorted0);
+	drop_strs_from(al->ports, &al->nports, &al->ports_sorted, p0, psorted0);
+}
+
+static bool has_str(char *const *v, size_t n, bool sorted, const char *s)
+{
+	if (!sorted) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i], s) == 0)
 				return true;
 		return false;
 	}
-	size_t lo = 0, hi = al->nnames;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(al->names[mid], s);
+		int c = strcmp(v[mid], s);
 		if (c == 0)
 			return true;
 		if (c < 0)
@@ -486,7 +595,16 @@ static bool has_name(const struct ccsb_allowlist *al, const char *s)
 	return false;
 }
 
-bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *qname)
+static bool has_name(const struct ccsb_allowlist *al, const char *s)
+{
+	return has_str(al->names, al->nnames, al->names_sorted, s);
+}
+
+/* Call fn for each pattern of `al` that matches qname (the name itself,
+ * then "*" + each of its ".suffix") until it returns true. */
+static bool each_match(const struct ccsb_allowlist *al, const char *qname,
+		       bool (*fn)(const struct ccsb_allowlist *, const char *, unsigned),
+		       unsigned arg)
 {
 	if (!al || !qname || al->nnames == 0)
 		return false;
@@ -495,7 +613,6 @@ bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *q
 		n--;
 	if (n == 0 || n > CCSB_NAME_MAX)
 		return false;
-	/* The name itself, then "*" + each of its ".suffix" */
 	char name[CCSB_NAME_MAX + 1], wild[CCSB_NAME_MAX + 3];
 	for (size_t i = 0; i < n; i++) {
 		char c = lower(qname[i]);
@@ -506,16 +623,44 @@ bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *q
 		name[i] = c;
 	}
 	name[n] = '\0';
-	if (has_name(al, name))
+	if (has_name(al, name) && fn(al, name, arg))
 		return true;
 	for (const char *d = strchr(name, '.'); d; d = strchr(d + 1, '.')) {
 		size_t rest = n - (size_t)(d + 1 - name);
 		wild[0] = '*';
 		memcpy(wild + 1, d, rest + 2);
-		if (has_name(al, wild))
+		if (has_name(al, wild) && fn(al, wild, arg))
 			return true;
 	}
 	return false;
+}
+
+static bool match_any(const struct ccsb_allowlist *al, const char *pattern, unsigned port)
+{
+	(void)al, (void)pattern, (void)port;
+	return true;
+}
+
+static bool match_port(const struct ccsb_allowlist *al, const char *pattern, unsigned port)
+{
+	char key[CCSB_NAME_MAX + 8];
+
+	snprintf(key, sizeof(key), "%s:0", pattern);
+	if (has_str(al->ports, al->nports, al->ports_sorted, key))
+		return true;
+	snprintf(key, sizeof(key), "%s:%u", pattern, port);
+	return has_str(al->ports, al->nports, al->ports_sorted, key);
+}
+
+bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *qname)
+{
+	return each_match(al, qname, match_any, 0);
+}
+
+bool ccsb__allowlist_port_allowed(const struct ccsb_allowlist *al, const char *qname,
+				  unsigned port)
+{
+	return port > 0 && port <= 65535 && each_match(al, qname, match_port, port);
 }
 
 bool ccsb__allowlist_addr_covered(const struct ccsb_allowlist *al, int family,
@@ -560,8 +705,8 @@ int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
 	if (!al || (!buf && len))
 		return ccsb__err(err, EINVAL, "%s: invalid arguments", name);
 
-	size_t n0 = al->n, nn0 = al->nnames;
-	bool sorted0 = al->names_sorted;
+	size_t n0 = al->n, nn0 = al->nnames, np0 = al->nports;
+	bool sorted0 = al->names_sorted, psorted0 = al->ports_sorted;
 	const char *p = buf, *end = buf + len;
 	char line[LINE_MAX_BYTES + 1];
 	char qbuf[QUOTE_MAX * 4 + 8];
@@ -595,7 +740,7 @@ int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
 			continue;
 
 		struct ccsb_prefix pf;
-		char dn[CCSB_NAME_MAX + 1];
+		char dn[CCSB_ENTRY_TEXT_MAX];
 		const char *why;
 		int kind = ccsb__entry_parse(s, &pf, dn, &why);
 		if (kind < 0) {
@@ -613,7 +758,7 @@ int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
 	return 0;
 fail:
 	al->n = n0;
-	drop_names_from(al, nn0, sorted0);
+	drop_names_from(al, nn0, sorted0, np0, psorted0);
 	return r;
 }
 
@@ -690,6 +835,16 @@ int ccsb__allowlist_copy(struct ccsb_allowlist *dst, const struct ccsb_allowlist
 	for (; dst->nnames < src->nnames; dst->nnames++)
 		if (!(dst->names[dst->nnames] = strdup(src->names[dst->nnames])))
 			goto nomem;
+	dst->ports_sorted = src->ports_sorted;
+	if (src->nports == 0)
+		return 0;
+	dst->ports = calloc(src->nports, sizeof(*dst->ports));
+	if (!dst->ports)
+		goto nomem;
+	dst->capports = src->nports;
+	for (; dst->nports < src->nports; dst->nports++)
+		if (!(dst->ports[dst->nports] = strdup(src->ports[dst->nports])))
+			goto nomem;
 	return 0;
 nomem:
 	ccsb__allowlist_free(dst);
@@ -709,6 +864,12 @@ void ccsb__allowlist_free(struct ccsb_allowlist *al)
 	al->names = NULL;
 	al->nnames = al->capnames = 0;
 	al->names_sorted = false;
+	for (size_t i = 0; i < al->nports; i++)
+		free(al->ports[i]);
+	free(al->ports);
+	al->ports = NULL;
+	al->nports = al->capports = 0;
+	al->ports_sorted = false;
 }
 
 void ccsb__prefix_format(const struct ccsb_prefix *p, char *buf, size_t len)
@@ -727,7 +888,7 @@ void ccsb__prefix_format(const struct ccsb_prefix *p, char *buf, size_t len)
 int ccsb__allowlist_add_entry(struct ccsb_allowlist *al, const char *entry, ccsb_error **err)
 {
 	struct ccsb_prefix p;
-	char dn[CCSB_NAME_MAX + 1];
+	char dn[CCSB_ENTRY_TEXT_MAX];
 	const char *why;
 	int kind = ccsb__entry_parse(entry, &p, dn, &why);
 	if (kind < 0) {

@@ -289,7 +289,11 @@ ccsb_net_mode ccsb_sandbox_get_net(const ccsb_sandbox *sb);
  *    ("*.com", "a.*.example.com", "*foo.example.com" are refused). In
  *    CCSB_NET_ALLOWLIST mode the sandbox's DNS queries are answered by the
  *    library's filtering resolver: a matching name is resolved upstream and
- *    its addresses become reachable; any other name is refused without
+ *    answered with a synthetic address bound to it, through which TCP
+ *    connections reach that name's addresses only (its real addresses stay
+ *    unreachable, unless a prefix entry covers them); a name or pattern may
+ *    end in ":PORT[,PORT...]" (at most 16) to allow only those ports to it,
+ *    "github.com:22,443"; any other name is refused without
  *    leaving the machine, and answers pointing at loopback, link-local, the
  *    slirp network, cloud metadata or private addresses are withheld (a
  *    private address is let through when an address entry covers it).

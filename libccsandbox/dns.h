@@ -26,15 +26,21 @@
  *   r = ccsb__dns_parse_answer(msg, len, &up, &addrs);
  *   r == -ENOMSG             -> not an answer to that query: ignore, keep waiting
  *   r < 0                    -> answer SERVFAIL
- *   addrs.truncated          -> ask again over TCP
+ *   addrs.truncated          -> ask again over TCP (the resolver does for
+ *                               TCP clients; UDP clients get TC and retry
+ *                               over TCP themselves)
  *   ccsb__dns_addrs_rejected(&addrs, allowlist) > 0
  *                            -> answer ccsb__dns_build_error(query, qlen,
  *                               CCSB_DNS_NOERROR, ...): an empty answer, as if
  *                               the name had no address (DNS rebinding)
- *   else                     -> add a route for each address with .chain set
- *                               (TTL: .ttl, with a floor), then send
- *                               ccsb__dns_finish_answer(msg, len, &addrs, &q,
- *                               limit) to the sandbox.
+ *   an address with .chain that no prefix of the allowlist covers
+ *                            -> (A query) bind the name to a synthetic
+ *                               address for .ttl, with a floor (namebind.h),
+ *                               and answer with that address alone
+ *   else                     -> send ccsb__dns_finish_answer(msg, len,
+ *                               &addrs, &q, limit) to the sandbox: every
+ *                               address is inside an allowlisted prefix,
+ *                               which is routed already.
  */
 #ifndef CCSB_DNS_H
 #define CCSB_DNS_H

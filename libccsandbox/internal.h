@@ -55,6 +55,13 @@ struct ccsb_allowlist {
 	char **names;
 	size_t nnames, capnames;
 	bool names_sorted; /* strcmp order without duplicates: lookups bisect */
+	/* The ports each pattern allows, as "PATTERN:PORT" (":0": any port),
+	 * sorted like names. A pattern given without ports (the default)
+	 * allows any; "github.com:22,443" allows those two. Checked by the
+	 * relay of name-bound connections (namebind.c). */
+	char **ports;
+	size_t nports, capports;
+	bool ports_sorted;
 };
 
 /* Parse one address or CIDR prefix. Host bits set below the prefix length
@@ -71,10 +78,15 @@ int ccsb__prefix_parse(const char *s, struct ccsb_prefix *out, const char **why)
  * with *why (static string). */
 int ccsb__name_parse(const char *s, size_t n, char out[CCSB_NAME_MAX + 1], const char **why);
 enum { CCSB_ENTRY_PREFIX = 1, CCSB_ENTRY_NAME = 2 };
+/* Ports one name entry may list ("github.com:22,443"). */
+#define CCSB_NAME_PORTS_MAX 16
+/* A name entry as text: pattern, ':' and its ports. */
+#define CCSB_ENTRY_TEXT_MAX (CCSB_NAME_MAX + 1 + 6 * CCSB_NAME_PORTS_MAX + 1)
 /* Parse one allowlist entry, surrounding whitespace allowed: an address or
  * prefix (returns CCSB_ENTRY_PREFIX, *p set) or a domain pattern (returns
- * CCSB_ENTRY_NAME, `name` set as by ccsb__name_parse()); -EINVAL with *why. */
-int ccsb__entry_parse(const char *s, struct ccsb_prefix *p, char name[CCSB_NAME_MAX + 1],
+ * CCSB_ENTRY_NAME, `name` set as by ccsb__name_parse(), followed by ":PORT,..."
+ * when the entry lists ports: sorted, without duplicates); -EINVAL with *why. */
+int ccsb__entry_parse(const char *s, struct ccsb_prefix *p, char name[CCSB_ENTRY_TEXT_MAX],
 		      const char **why);
 /* Append; -ENOMEM. */
 int ccsb__allowlist_add(struct ccsb_allowlist *al, const struct ccsb_prefix *p);
@@ -82,6 +94,11 @@ int ccsb__allowlist_add(struct ccsb_allowlist *al, const struct ccsb_prefix *p);
  * -ENOMEM. Leaves the names unsorted when out of order: the parsers and
  * ccsb__allowlist_merge() sort them. */
 int ccsb__allowlist_add_name(struct ccsb_allowlist *al, const char *pattern);
+/* Whether a connection to `port` of the name `qname` is allowed: some
+ * pattern matching the name (as ccsb__allowlist_name_allowed()) allows
+ * any port or that one. */
+bool ccsb__allowlist_port_allowed(const struct ccsb_allowlist *al, const char *qname,
+				  unsigned port);
 /* Parse a whole buffer; entries are added only if every line is valid. `name`
  * is used in messages ("name:LINE: why 'text'"). */
 int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
@@ -123,6 +140,9 @@ struct ccsb_net_plan {
 	 * for each (borrowed; at most CCSB_HOST_PORTS_MAX). */
 	const uint16_t *host_ports;
 	size_t nhost_ports;
+	/* With dns: name-bound connections (namebind.h); the helper hands back
+	 * their listener too. */
+	bool bind_names;
 };
 
 #define CCSB_HOST_PORTS_MAX 64
@@ -153,6 +173,8 @@ struct ccsb_net {
 	/* The helper's first warning (something it could not do without failing
 	 * the setup); "" when none. */
 	char warning[200];
+	/* With plan->bind_names: the listener of name-bound connections. */
+	int bind_listener;
 };
 
 /* Start networking for the sandbox whose pid 1 is `child` (host pid, held

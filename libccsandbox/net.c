@@ -248,6 +248,7 @@ static int request_memfd(const struct ccsb_net_plan *plan, bool userns, ccsb_err
 		    : plan->mode == CCSB_NET_ALLOWLIST ? CCSB_NETPROTO_MODE_ALLOWLIST
 						       : CCSB_NETPROTO_MODE_LOOPBACK;
 	req->flags = (plan->ipv6 ? CCSB_NETPROTO_IPV6 : 0) | (plan->dns ? CCSB_NETPROTO_DNS : 0) |
+		     (plan->dns && plan->bind_names ? CCSB_NETPROTO_BIND_NAMES : 0) |
 		     (userns ? CCSB_NETPROTO_USERNS : 0);
 	req->nprefixes = (uint32_t)n;
 	req->nports = (uint16_t)plan->nhost_ports;
@@ -282,6 +283,9 @@ static int take_fds(const struct ccsb_netproto_msg *m, int *fds, struct ccsb_net
 			break;
 		case CCSB_NETPROTO_RTNL:
 			slot = &net->rtnl;
+			break;
+		case CCSB_NETPROTO_NAMEBIND:
+			slot = &net->bind_listener;
 			break;
 		case CCSB_NETPROTO_HOSTPORT:
 			if (net->nlisteners < CCSB_NET_MAX_LISTENERS) {
@@ -428,7 +432,8 @@ static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 			r = ccsb__err(err, EIO, "the network helper %s %s", plan->helper, what);
 		goto fail;
 	}
-	if (plan->dns && (net->dns_udp < 0 || net->dns_tcp < 0 || net->rtnl < 0)) {
+	if (plan->dns && (net->dns_udp < 0 || net->dns_tcp < 0 || net->rtnl < 0 ||
+			  (plan->bind_names && net->bind_listener < 0))) {
 		r = ccsb__err(err, EIO, "the network helper did not pass the DNS sockets");
 		goto fail;
 	}
@@ -547,7 +552,7 @@ static void net_reset(struct ccsb_net *net)
 {
 	net->slirp_pid = net->slirp_pidfd = -1;
 	net->exit_fd = -1;
-	net->dns_udp = net->dns_tcp = net->rtnl = -1;
+	net->dns_udp = net->dns_tcp = net->rtnl = net->bind_listener = -1;
 	net->nlisteners = 0;
 	net->warning[0] = '\0';
 }
@@ -626,6 +631,7 @@ void ccsb__net_stop(struct ccsb_net *net)
 	ccsb__close_fd(&net->dns_udp);
 	ccsb__close_fd(&net->dns_tcp);
 	ccsb__close_fd(&net->rtnl);
+	ccsb__close_fd(&net->bind_listener);
 	for (size_t i = 0; i < net->nlisteners; i++)
 		ccsb__close_fd(&net->listeners[i].fd);
 	net->nlisteners = 0;

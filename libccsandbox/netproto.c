@@ -171,6 +171,7 @@ int ccsb__netproto_decode(const void *buf, size_t n, size_t nfds, struct ccsb_ne
 		case CCSB_NETPROTO_DNS_UDP:
 		case CCSB_NETPROTO_DNS_TCP:
 		case CCSB_NETPROTO_RTNL:
+		case CCSB_NETPROTO_NAMEBIND:
 			if (f->family || f->port)
 				return bad(why, "a port on a DNS or rtnetlink descriptor");
 			break;

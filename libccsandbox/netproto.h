@@ -62,7 +62,10 @@ enum {
 	CCSB_NETPROTO_IPV6 = 1u << 0,	/* IPv6 on tap0 (RA off) */
 	CCSB_NETPROTO_DNS = 1u << 1,	/* hand back the DNS sockets and rtnetlink */
 	CCSB_NETPROTO_USERNS = 1u << 2, /* descriptor 5 is the owner to join */
-	CCSB_NETPROTO_FLAGS = 7u,
+	/* With DNS: make the synthetic pool (namepool.h) local, redirect TCP to
+	 * it to a listener and hand that back (name-bound connections). */
+	CCSB_NETPROTO_BIND_NAMES = 1u << 3,
+	CCSB_NETPROTO_FLAGS = 15u,
 };
 
 /* Host ports relayed into the sandbox (--host-port). */
@@ -123,6 +126,7 @@ enum ccsb_netproto_role {
 	CCSB_NETPROTO_DNS_TCP = 2,  /* 127.0.0.1:53, TCP, listening */
 	CCSB_NETPROTO_RTNL = 3,	    /* NETLINK_ROUTE acting in the sandbox's netns */
 	CCSB_NETPROTO_HOSTPORT = 4, /* a --host-port listener on the sandbox's loopback */
+	CCSB_NETPROTO_NAMEBIND = 5, /* the name-bound connections' listener (127.0.0.1) */
 };
 
 #define CCSB_NETPROTO_MAX_FDS 8

@@ -52,6 +52,8 @@ int ccsb__plan_network(const ccsb_sandbox *sb, struct ccsb_net_plan *np,
 	np->dns = true;
 	if (!(np->prefixes = ccsb__sandbox_merged_view(sb, merged)))
 		return ccsb__err(err, ENOMEM, "out of memory");
+	/* Names are bound to synthetic addresses (namebind.h), not routed. */
+	np->bind_names = np->prefixes->nnames > 0;
 	return ccsb__plan_check_prefixes(np->prefixes, err);
 }
 

@@ -7,6 +7,8 @@
 #include "rtnl.h"
 #include "slirp.h"
 #include "events.h"
+#include "namebind.h"
+#include "namepool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -84,6 +86,7 @@ struct refused {
 
 struct ccsb_resolver {
 	const struct ccsb_allowlist *al;
+	struct ccsb_namebind *nb; /* borrowed; NULL: names' addresses get routes */
 	bool ipv6;
 	int udp, tcp, rtnl, log_fd;
 	struct ccsb_events *ev; /* NULL: no event stream */
@@ -527,6 +530,78 @@ static void handle_query(struct ccsb_resolver *r, int conn, const struct sockadd
 
 /* ---- answers from upstream ------------------------------------------- */
 
+/* Whether the answer must go through name binding: some address of its
+ * chain is not covered by a prefix of the allowlist (those are routed
+ * already and need nothing), or points into the synthetic pool. */
+static bool needs_binding(const struct ccsb_resolver *r, const struct ccsb_dns_addrs *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].chain && !ccsb__allowlist_addr_covered(r->al, a->v[i].family, a->v[i].addr))
+			return true;
+	return false;
+}
+
+static bool in_pool(const struct ccsb_dns_addrs *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		uint32_t v;
+
+		memcpy(&v, a->v[i].addr, 4);
+		if (a->v[i].family == AF_INET && ccsb__namepool_has(ntohl(v)))
+			return true;
+	}
+	return false;
+}
+
+/* Answer an A query with the name's synthetic address, an AAAA query with
+ * no address (the pool is IPv4: clients fall back to A), anything else
+ * as received. Returns false when the answer goes out unchanged. */
+static bool answer_bound(struct ccsb_resolver *r, struct pending *p,
+			 const struct ccsb_dns_addrs *a)
+{
+	uint8_t real[CCSB_NAMEBIND_ADDRS][4], fake[4], out[CCSB_DNS_ERROR_MAX + 16];
+	uint32_t ttl = UINT32_MAX;
+	size_t n = 0, len;
+
+	if (p->q.qtype == CCSB_DNS_TYPE_AAAA) {
+		pending_fail(r, p, CCSB_DNS_NOERROR, false);
+		return true;
+	}
+	if (p->q.qtype != CCSB_DNS_TYPE_A)
+		return false;
+	for (size_t i = 0; i < a->n && n < CCSB_NAMEBIND_ADDRS; i++) {
+		if (!a->v[i].chain || a->v[i].family != AF_INET)
+			continue;
+		memcpy(real[n++], a->v[i].addr, 4);
+		ttl = a->v[i].ttl < ttl ? a->v[i].ttl : ttl;
+	}
+	if (!n || ccsb__namebind_bind(r->nb, p->q.qname, real[0], n, ttl, fake) < 0) {
+		pending_fail(r, p, n ? CCSB_DNS_SERVFAIL : CCSB_DNS_NOERROR, false);
+		return true;
+	}
+	/* The client's header and question, then one A record. */
+	len = ccsb__dns_build_error(p->cmsg, p->clen, CCSB_DNS_NOERROR, out, sizeof(out) - 16);
+	if (len < CCSB_DNS_HEADER_LEN || out[5] != 1) {
+		pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
+		return true;
+	}
+	out[7] = 1; /* ANCOUNT */
+	static const uint8_t rr[] = {0xc0, 0x0c, 0, CCSB_DNS_TYPE_A, 0, CCSB_DNS_CLASS_IN};
+	memcpy(out + len, rr, sizeof(rr));
+	len += sizeof(rr);
+	out[len++] = (uint8_t)(ttl >> 24);
+	out[len++] = (uint8_t)(ttl >> 16);
+	out[len++] = (uint8_t)(ttl >> 8);
+	out[len++] = (uint8_t)ttl;
+	out[len++] = 0;
+	out[len++] = 4;
+	memcpy(out + len, fake, 4);
+	len += 4;
+	reply(r, p->conn, &p->peer, p->peerlen, out, len);
+	pending_free(r, p);
+	return true;
+}
+
 /* An answer that arrived on p's own socket (connected to the server asked:
  * the kernel has checked the source). */
 static void handle_answer(struct ccsb_resolver *r, struct pending *p, uint8_t *msg, size_t len)
@@ -550,12 +625,14 @@ static void handle_answer(struct ccsb_resolver *r, struct pending *p, uint8_t *m
 			pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
 		return;
 	}
-	if (ccsb__dns_addrs_rejected(a, r->al) > 0) {
+	if (ccsb__dns_addrs_rejected(a, r->al) > 0 || (r->nb && in_pool(a))) {
 		/* DNS rebinding: as if the name had no address. */
 		pending_fail(r, p, CCSB_DNS_NOERROR, false);
 		return;
 	}
-	for (size_t i = 0; i < a->n; i++) {
+	if (r->nb && a->rcode == CCSB_DNS_NOERROR && needs_binding(r, a) && answer_bound(r, p, a))
+		return;
+	for (size_t i = 0; i < a->n && !r->nb; i++) {
 		const struct ccsb_dns_addr *x = &a->v[i];
 
 		if (!x->chain || (x->family == AF_INET6 && !r->ipv6))
@@ -895,6 +972,11 @@ void ccsb__resolver_set_events(struct ccsb_resolver *r, struct ccsb_events *ev)
 {
 	if (r)
 		r->ev = ev;
+}
+
+void ccsb__resolver_set_namebind(struct ccsb_resolver *r, struct ccsb_namebind *nb)
+{
+	r->nb = nb;
 }
 
 void ccsb__resolver_free(struct ccsb_resolver *r)

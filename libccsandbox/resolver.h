@@ -3,8 +3,11 @@
  * listeners the network helper opened on the sandbox's 127.0.0.1:53 from
  * ccsb's poll loop, forwards allowlisted names to the host's resolvers
  * through sockets in the host's namespace, refuses every other name
- * locally, and adds a host route through the sandbox's rtnetlink socket for
- * each address of an accepted answer before the answer is released. */
+ * locally, and answers an allowed name with a synthetic address bound to it
+ * (namebind.h) when the allowlist's prefixes do not cover its addresses;
+ * without name binding, it adds a host route through the sandbox's
+ * rtnetlink socket for each address of an accepted answer before the
+ * answer is released. */
 #ifndef CCSB_RESOLVER_H
 #define CCSB_RESOLVER_H
 
@@ -31,6 +34,11 @@ struct ccsb_resolver;
  * resolver. log_fd (-1: none) gets one line per refused query. */
 int ccsb__resolver_new(struct ccsb_resolver **out, const struct ccsb_allowlist *al, bool ipv6,
 		       int *udp, int *tcp, int *rtnl, int log_fd, ccsb_error **err);
+struct ccsb_namebind;
+/* Answer allowed names whose addresses no prefix covers with synthetic
+ * addresses bound to them (namebind.h), instead of routing the addresses.
+ * `nb` is borrowed and must outlive the resolver. */
+void ccsb__resolver_set_namebind(struct ccsb_resolver *r, struct ccsb_namebind *nb);
 /* Fill up to CCSB_RESOLVER_MAXFDS entries; returns the count. */
 int ccsb__resolver_pollfds(struct ccsb_resolver *r, struct pollfd *pfd);
 /* Milliseconds until the next deadline (a query timing out, a TCP client

@@ -4,6 +4,7 @@
  * ccsb_sandbox_run() is the composition of these steps. */
 #include "events.h"
 #include "internal.h"
+#include "namebind.h"
 #include "plan.h"
 #include "resolver.h"
 #include "run.h"
@@ -177,7 +178,7 @@ void ccsb__run_init(struct ccsb_run *run, ccsb_sandbox *sb, ccsb_error **err)
 				  .l = { .bwrap = -1, .bwrap_pidfd = -1, .info_fd = -1,
 					 .status_fd = -1, .block_fd = -1, .job_fd = -1 },
 				  .net = { .slirp_pid = -1, .exit_fd = -1, .dns_udp = -1,
-					   .dns_tcp = -1, .rtnl = -1 } };
+					   .dns_tcp = -1, .rtnl = -1, .bind_listener = -1 } };
 	ccsb__pty_init(&run->pty);
 	ccsb__state_run_init(&run->state);
 	ccsb__super_init(&run->s, sb, &run->pty, err);
@@ -253,6 +254,9 @@ static int run_network(struct ccsb_run *run, ccsb_error **err)
 				       &run->net.dns_udp, &run->net.dns_tcp, &run->net.rtnl,
 				       run->sb->dns_log_fd, err);
 	ccsb__resolver_set_events(run->dns, run->sb->events);
+	if (r == 0 && run->plan.net.dns)
+		r = ccsb__namebind_run(run->dns, run->plan.net.prefixes, &run->net.bind_listener,
+				       &run->names, err);
 	if (r == 0)
 		r = ccsb__relay_start(run->sb, &run->net, run->l.child, err);
 	return r;
@@ -328,8 +332,11 @@ int ccsb__run_end(struct ccsb_run *run, int r)
 		if (r == 0)
 			r = fin;
 		ccsb__resolver_summary(run->dns, sb->dns_summary_fd);
+		ccsb__namebind_summary(run->names, sb->dns_summary_fd);
 		ccsb__resolver_free(run->dns);
 		run->dns = NULL;
+		ccsb__namebind_free(run->names);
+		run->names = NULL;
 		ccsb__guard_finish(sb);
 		ccsb__broker_stop(sb);
 		ccsb__relay_stop(sb);

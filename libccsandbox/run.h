@@ -22,6 +22,8 @@ struct ccsb_launch {
 int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sigset_t *mask,
 		 const struct ccsb_pty *pty, struct ccsb_launch *l, ccsb_error **err);
 
+struct ccsb_namebind;
+
 struct ccsb_run {
 	ccsb_sandbox *sb;
 	struct ccsb_plan plan;
@@ -29,6 +31,7 @@ struct ccsb_run {
 	struct ccsb_launch l;
 	struct ccsb_net net;
 	struct ccsb_resolver *dns;
+	struct ccsb_namebind *names; /* name-bound connections' relay, or NULL */
 	struct ccsb_state_run state;
 	struct ccsb_super s;
 	bool started; /* the sandbox exists: the end-of-run hooks run */

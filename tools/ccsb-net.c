@@ -17,6 +17,7 @@
 #include "netproto.h"
 #include "rtnl.h"
 #include "slirp.h"
+#include "ccsb-net-nft.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -389,6 +390,24 @@ static int listener(int family, uint16_t port)
 	return fd;
 }
 
+/* Name-bound connections (ccsb-net-nft.c): the pool's local route, the
+ * listener and the redirect, then the listener handed back. */
+static int namebind_socket(void)
+{
+	struct ccsb_netproto_msg m;
+	char why[CCSB_NETPROTO_TEXT];
+	int fd, r = ccsb_net_bind_names(&fd, why, sizeof(why));
+
+	if (r < 0)
+		return fail(-r, "%s", why);
+	ccsb__netproto_msg(&m, CCSB_NETPROTO_DESCRIPTORS, 0, NULL);
+	m.nfds = 1;
+	m.fds[0].role = CCSB_NETPROTO_NAMEBIND;
+	r = send_msg(&m, &fd, 1);
+	close(fd);
+	return r < 0 ? -1 : 0;
+}
+
 static int port_sockets(const struct ccsb_netproto_request *req)
 {
 	struct ccsb_netproto_msg m;
@@ -504,6 +523,8 @@ static int run(void)
 		goto out;
 	progress(CCSB_NETPROTO_STEP_CONFIGURED);
 	if (((req->flags & CCSB_NETPROTO_DNS) && (r = dns_sockets()) != 0) ||
+	    ((req->flags & CCSB_NETPROTO_DNS) && (req->flags & CCSB_NETPROTO_BIND_NAMES) &&
+	     (r = namebind_socket()) != 0) ||
 	    (r = port_sockets(req)) != 0)
 		goto out;
 	progress(CCSB_NETPROTO_STEP_SOCKETS);

@@ -101,6 +101,7 @@ static void text_case(const uint8_t *data, size_t size)
 		check(e != NULL && ccsb_error_code(e) == -r, "error object on failure");
 		check(strncmp(ccsb_error_message(e), "fuzz:", 5) == 0, "message names the input");
 		check(al.n == 1, "nothing added on failure");
+		check(al.nnames == 0 && al.nports == 0, "no name or port added on failure");
 	} else {
 		check(r == 0 && e == NULL, "no error object on success");
 	}
@@ -130,6 +131,44 @@ static void text_case(const uint8_t *data, size_t size)
 		check_prefix(&p);
 	else
 		check(why && *why, "a reason on failure");
+	/* A name entry, with ports or not, goes into a list as it parsed and
+	 * allows exactly the ports it lists. */
+	char name[CCSB_ENTRY_TEXT_MAX];
+	why = NULL;
+	int kind = ccsb__entry_parse(s, &p, name, &why);
+	if (kind < 0)
+		check(why && *why, "an entry's reason on failure");
+	if (kind == CCSB_ENTRY_NAME) {
+		struct ccsb_allowlist nl = { 0 };
+		char *colon = strchr(name, ':');
+		check(ccsb__allowlist_add_name(&nl, name) == 0, "a parsed name entry adds");
+		if (colon)
+			*colon = '\0';
+		const char *host = name[0] == '*' ? name + 1 : name; /* ".x.y" below "*.x.y" */
+		char below[CCSB_ENTRY_TEXT_MAX + 2];
+		snprintf(below, sizeof(below), "a%s", host);
+		const char *q = name[0] == '*' ? below : name;
+		/* "*." and a 251-byte name: nothing below it fits. */
+		bool fits = strlen(q) <= CCSB_NAME_MAX;
+		if (fits)
+			check(ccsb__allowlist_name_allowed(&nl, q), "the entry's name is allowed");
+		if (fits && !colon)
+			check(ccsb__allowlist_port_allowed(&nl, q, 1) &&
+				      ccsb__allowlist_port_allowed(&nl, q, 65535),
+			      "no ports: any port");
+		unsigned listed = 0;
+		for (char *t = colon ? colon + 1 : NULL; fits && t && *t;) {
+			unsigned long v = strtoul(t, &t, 10);
+			check(v >= 1 && v <= 65535, "listed port in range");
+			check(ccsb__allowlist_port_allowed(&nl, q, (unsigned)v), "listed port allowed");
+			listed++;
+			if (*t == ',')
+				t++;
+		}
+		if (fits && colon)
+			check(listed >= 1 && listed <= CCSB_NAME_PORTS_MAX, "port count");
+		ccsb__allowlist_free(&nl);
+	}
 	free(s);
 }
 

@@ -89,6 +89,9 @@ seed_allowlist() {
 	printf '*.example.com\n' >"$corpus/seed-domain"
 	printf 'api.example.com\n*.Example.ORG.\n*.com\na..b\n' >"$corpus/seed-names"
 	printf '2001:db8::g\n' >"$corpus/seed-v6typo"
+	printf 'github.com:22,443\n*.example.com:8080\na.example:1,65535,1\nb.example:0\n' \
+		>"$corpus/seed-name-ports"
+	printf 'github.com:22,\nx.example:65536\nfd00::1\n' >"$corpus/seed-name-ports-bad"
 	printf '1.2.3.4/24x\r\n' >"$corpus/seed-junk"
 	cat >"$out/allowlist.dict" <<'DICT'
 "/"

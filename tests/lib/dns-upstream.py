@@ -3,7 +3,8 @@
 # ADDR:53), inside a test's network namespace only. It answers every A
 # query with ANSWER_ADDR; a name starting with "tc." gets a truncated (TC=1)
 # empty answer over UDP and the real one over TCP; a name starting with
-# "ttlN." gets TTL N (else 300). Each query is logged to LOG as
+# "ttlN." gets TTL N (else 300); one starting with "addr-A-B-C-D." gets the
+# address A.B.C.D instead. Each query is logged to LOG as
 # "udp|tcp SRCPORT ID NAME". Prints "ready" once both listeners are up.
 #     python3 dns-upstream.py ADDR ANSWER_ADDR LOG
 import os, socket, struct, sys, threading
@@ -31,9 +32,11 @@ def answer(q, tcp):
     rd = flags & 0x0100
     if name.startswith("tc.") and not tcp:
         return struct.pack(">HHHHHH", qid, 0x8000 | 0x0200 | rd | 0x80, 1, 0, 0, 0) + question
-    ans = b""
+    ans, a = b"", answer_addr
+    if name.startswith("addr-"):
+        a = socket.inet_aton(name.split(".")[0][5:].replace("-", "."))
     if qtype == 1:
-        ans = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, ttl, 4) + answer_addr
+        ans = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, ttl, 4) + a
     return struct.pack(">HHHHHH", qid, 0x8000 | rd | 0x80, 1, 1 if ans else 0, 0, 0) + question + ans
 
 

@@ -303,7 +303,7 @@ static void test_parse_invalid(void)
 static void entry_good(const char *in, int kind, const char *want)
 {
 	struct ccsb_prefix p;
-	char name[CCSB_NAME_MAX + 1] = "";
+	char name[CCSB_ENTRY_TEXT_MAX] = "";
 	const char *why = "unset";
 	int r = ccsb__entry_parse(in, &p, name, &why);
 	if (!is_int(r, kind, "entry '%s'", in)) {
@@ -316,7 +316,7 @@ static void entry_good(const char *in, int kind, const char *want)
 static void entry_bad(const char *in, const char *want_why)
 {
 	struct ccsb_prefix p;
-	char name[CCSB_NAME_MAX + 1];
+	char name[CCSB_ENTRY_TEXT_MAX];
 	const char *why = NULL;
 	is_int(ccsb__entry_parse(in, &p, name, &why), -EINVAL, "reject entry '%s'", in);
 	is_str(why, want_why, "reason for entry '%.60s'", in);
@@ -397,7 +397,7 @@ static void test_names(void)
 	entry_bad("", "empty entry");
 	entry_bad("10.0.0.1/8", "host bits set, did you mean 10.0.0.0/8");
 	struct ccsb_prefix p;
-	char nm[CCSB_NAME_MAX + 1];
+	char nm[CCSB_ENTRY_TEXT_MAX];
 	ok(ccsb__entry_parse("example.com", &p, nm, NULL) == CCSB_ENTRY_NAME, "why may be NULL");
 	ok(ccsb__entry_parse(NULL, &p, nm, NULL) == -EINVAL, "NULL entry");
 
@@ -1086,6 +1086,81 @@ static void test_merge_speed(void)
 	ccsb__allowlist_free(&al);
 }
 
+/* Issue 14: per-name ports, "github.com:22,443". */
+static void test_name_ports(void)
+{
+	static const char R_PORTS[] = "bad port list after the name (NAME:PORT[,PORT...], each "
+				      "1-65535, at most 16)";
+
+	entry_good("github.com:22,443", CCSB_ENTRY_NAME, "github.com:22,443");
+	entry_good(" GitHub.COM.:443,22,443 ", CCSB_ENTRY_NAME, "github.com:22,443");
+	entry_good("*.example.com:8080", CCSB_ENTRY_NAME, "*.example.com:8080");
+	entry_good("a.example:65535,1", CCSB_ENTRY_NAME, "a.example:1,65535");
+	entry_good("2001:db8::/32", CCSB_ENTRY_PREFIX, "2001:db8::/32");
+	entry_good("fd00::1", CCSB_ENTRY_PREFIX, "fd00::1/128");
+	entry_bad("github.com:", R_PORTS);
+	entry_bad("github.com:0", R_PORTS);
+	entry_bad("github.com:65536", R_PORTS);
+	entry_bad("github.com:22,", R_PORTS);
+	entry_bad("github.com:,22", R_PORTS);
+	entry_bad("github.com:22-80", R_PORTS);
+	entry_bad("github.com:0022x", R_PORTS);
+	entry_bad("github.com:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", R_PORTS);
+	entry_good("github.com:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", CCSB_ENTRY_NAME,
+		   "github.com:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16");
+	entry_bad("*.com:443", "wildcard over a whole top-level domain");
+	entry_bad("github.com:22 x", "trailing junk");
+
+	struct ccsb_allowlist al = {0};
+	is_int(ccsb__allowlist_add_name(&al, "github.com:22,443"), 0, "add_name with ports");
+	is_int(ccsb__allowlist_add_name(&al, "*.example.test:8080"), 0, "a pattern with a port");
+	is_int(ccsb__allowlist_add_name(&al, "open.example.test"), 0, "a name without ports");
+	is_int(ccsb__allowlist_add_name(&al, "b.example.test:80"), 0, "a name below a pattern");
+	is_int(ccsb__allowlist_add_name(&al, "bad.example:99999"), -EINVAL, "add_name checks ports");
+	is_int(ccsb__allowlist_add_name(&al, "bad.example:"), -EINVAL, "add_name: empty ports");
+	is_int(al.nnames, 4, "one name each");
+	ok(ccsb__allowlist_name_allowed(&al, "github.com"), "a name with ports resolves");
+	ok(ccsb__allowlist_port_allowed(&al, "github.com", 22), "its port 22");
+	ok(ccsb__allowlist_port_allowed(&al, "GitHub.com.", 443), "... 443, any case");
+	ok(!ccsb__allowlist_port_allowed(&al, "github.com", 80), "... not 80");
+	ok(!ccsb__allowlist_port_allowed(&al, "github.com", 0), "... not 0");
+	ok(ccsb__allowlist_port_allowed(&al, "open.example.test", 1), "no ports: any port");
+	ok(ccsb__allowlist_port_allowed(&al, "open.example.test", 65535), "... 65535 too");
+	ok(ccsb__allowlist_port_allowed(&al, "x.example.test", 8080), "a pattern's port");
+	ok(!ccsb__allowlist_port_allowed(&al, "x.example.test", 80), "... not another");
+	ok(ccsb__allowlist_port_allowed(&al, "b.example.test", 80) &&
+		   ccsb__allowlist_port_allowed(&al, "b.example.test", 8080),
+	   "two matching patterns: the union of their ports");
+	ok(!ccsb__allowlist_port_allowed(&al, "b.example.test", 443), "... and nothing else");
+	ok(!ccsb__allowlist_port_allowed(&al, "other.test", 443), "an unlisted name: no port");
+
+	/* The same pattern with and without ports: any port. */
+	is_int(ccsb__allowlist_add_name(&al, "github.com"), 0, "github.com again, no ports");
+	struct ccsb_allowlist c;
+	is_int(ccsb__allowlist_copy(&c, &al), 0, "copy with ports");
+	ccsb__allowlist_merge(&c);
+	is_int(c.nnames, 4, "names de-duplicated");
+	ok(ccsb__allowlist_port_allowed(&c, "github.com", 80), "then any port");
+	ok(c.ports_sorted && c.nports == al.nports, "ports sorted, copied");
+	ccsb__allowlist_free(&c);
+	ccsb__allowlist_free(&al);
+
+	/* A file: a bad port list rejects the whole file, ports included. */
+	struct ccsb_allowlist f = {0};
+	ccsb_error *err = NULL;
+	const char good[] = "a.example:443\n";
+	const char bad[] = "b.example:22\nc.example:0\n";
+	is_int(ccsb__allowlist_parse_buf(&f, "t", good, strlen(good), &err), 0, "file with ports");
+	is_int(ccsb__allowlist_parse_buf(&f, "t", bad, strlen(bad), &err), -EINVAL, "bad ports");
+	is_str(err ? ccsb_error_message(err) : "", "t:2: bad port list after the name "
+		"(NAME:PORT[,PORT...], each 1-65535, at most 16) 'c.example:0'", "message names the line");
+	ccsb_error_free(err);
+	is_int(f.nnames, 1, "rolled back: names");
+	is_int(f.nports, 1, "rolled back: ports");
+	ok(!ccsb__allowlist_port_allowed(&f, "b.example", 22), "nothing of the bad file");
+	ccsb__allowlist_free(&f);
+}
+
 int main(void)
 {
 	test_parse_valid();
@@ -1097,5 +1172,6 @@ int main(void)
 	test_merge_cases();
 	test_merge_random();
 	test_merge_speed();
+	test_name_ports();
 	return done_testing();
 }

@@ -495,6 +495,12 @@ int ccsb_sandbox_set_git_credentials(ccsb_sandbox *sb, bool enable, ccsb_error *
  * search path when a run needs it. Default "slirp4netns". -EINVAL when
  * empty; -ENOMEM. */
 int ccsb_sandbox_set_slirp(ccsb_sandbox *sb, const char *path, ccsb_error **err);
+/* Name-bound connections (CCSB_NET_ALLOWLIST): the least time, in seconds,
+ * a name stays bound to its synthetic address after a lookup, whatever the
+ * answer's TTL (a binding also lasts while a connection through it is
+ * open). 0 restores the default, 60. Meant for tests, which cannot wait a
+ * minute; -EINVAL above 86400. */
+int ccsb_sandbox_set_name_ttl_floor(ccsb_sandbox *sb, unsigned seconds, ccsb_error **err);
 
 /* ---- host programs and host checks --------------------------------- */
 

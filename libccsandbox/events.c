@@ -628,6 +628,28 @@ void ccsb__event_route_added(struct ccsb_events *ev, const char *name, int famil
 	ccsb__event_emit(ev, "route_added", &b);
 }
 
+void ccsb__event_name_bound(struct ccsb_events *ev, const char *name, const uint8_t *fake,
+			    const uint8_t *real, size_t n)
+{
+	if (!ccsb__events_on(ev))
+		return;
+	char a[INET_ADDRSTRLEN], list[16 * INET_ADDRSTRLEN + 16] = "[";
+	size_t off = 1;
+	for (size_t i = 0; i < n && i < 16; i++) {
+		if (!inet_ntop(AF_INET, real + 4 * i, a, sizeof(a)))
+			return;
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s\"%s\"", i ? "," : "", a);
+	}
+	snprintf(list + off, sizeof(list) - off, "]");
+	if (!inet_ntop(AF_INET, fake, a, sizeof(a)))
+		return;
+	struct ccsb_jbuf b = { 0 };
+	ccsb__jb_str(&b, "name", name);
+	ccsb__jb_str(&b, "address", a);
+	ccsb__jb_raw(&b, "addresses", list);
+	ccsb__event_emit(ev, "name_bound", &b);
+}
+
 void ccsb__event_report(struct ccsb_events *ev, const char *file, const char *text)
 {
 	if (!ccsb__events_on(ev))

@@ -68,6 +68,10 @@ void ccsb__event_dns_refused(struct ccsb_events *ev, const char *name, unsigned 
  * about `name`. */
 void ccsb__event_route_added(struct ccsb_events *ev, const char *name, int family,
 			     const uint8_t *addr);
+/* The resolver bound `name` to the synthetic address `fake` (4 bytes,
+ * namebind.h) for its real IPv4 addresses real[0..n) (4 bytes each). */
+void ccsb__event_name_bound(struct ccsb_events *ev, const char *name, const uint8_t *fake,
+			    const uint8_t *real, size_t n);
 /* An item of the exit report (report.c), with the library file that
  * reported it ("guard.c" -> source "guard"). */
 void ccsb__event_report(struct ccsb_events *ev, const char *file, const char *text);

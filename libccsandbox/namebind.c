@@ -148,6 +148,7 @@ int ccsb__namebind_bind(struct ccsb_namebind *nb, const char *name, const uint8_
 		pthread_mutex_unlock(&nb->lock);
 		return -ENOSPC;
 	}
+	bool fresh = !b->expires || b->expires <= now;
 	b->nreal = n > CCSB_NAMEBIND_ADDRS ? CCSB_NAMEBIND_ADDRS : (unsigned)n;
 	memcpy(b->real, addrs, b->nreal * 4u);
 	if (until > b->expires)
@@ -155,7 +156,7 @@ int ccsb__namebind_bind(struct ccsb_namebind *nb, const char *name, const uint8_
 	a = htonl(address_of(slot, b->gen));
 	pthread_mutex_unlock(&nb->lock);
 	memcpy(fake, &a, 4);
-	return 0;
+	return fresh;
 }
 
 static void note_refused(struct ccsb_namebind *nb, const char *name, unsigned port)
@@ -498,17 +499,14 @@ int ccsb__namebind_start(struct ccsb_namebind **out, const struct ccsb_allowlist
 }
 
 int ccsb__namebind_run(struct ccsb_resolver *dns, const struct ccsb_allowlist *al, int *listener,
-		       struct ccsb_namebind **out, ccsb_error **err)
+		       unsigned ttl_floor, struct ccsb_namebind **out, ccsb_error **err)
 {
-	const char *floor = getenv("CCSB_TEST_TTL_FLOOR");
 	int r;
 
 	*out = NULL;
 	if (!dns || *listener < 0)
 		return 0;
-	/* Tests only: the floor in seconds, so that a test need not wait a
-	 * minute for a binding to expire. */
-	r = ccsb__namebind_start(out, al, listener, floor ? (unsigned)atoi(floor) : 0, err);
+	r = ccsb__namebind_start(out, al, listener, ttl_floor, err);
 	if (r == 0)
 		ccsb__resolver_set_namebind(dns, *out);
 	return r;

@@ -40,12 +40,13 @@ struct ccsb_resolver;
 /* run.c's hook: when *listener is open, start the relay and hand it to the
  * resolver; else nothing (*out NULL). 0 or -errno. */
 int ccsb__namebind_run(struct ccsb_resolver *dns, const struct ccsb_allowlist *al, int *listener,
-		       struct ccsb_namebind **out, ccsb_error **err);
+		       unsigned ttl_floor, struct ccsb_namebind **out, ccsb_error **err);
 /* Bind `name` (as ccsb__dns_parse_query() wrote it) to its real IPv4
  * addresses `addrs` (n of them, 4 bytes each in network order) for `ttl`
  * seconds (with the floor): the name keeps its synthetic address while it
- * is bound. Writes that address to fake (network order). 0, or -ENOSPC
- * when every slot is in use. Thread-safe. */
+ * is bound. Writes that address to fake (network order). 1 for a new
+ * binding, 0 when the name was bound already (its lifetime and addresses
+ * renewed), or -ENOSPC when every slot is in use. Thread-safe. */
 int ccsb__namebind_bind(struct ccsb_namebind *nb, const char *name, const uint8_t *addrs, size_t n,
 			uint32_t ttl, uint8_t fake[4]);
 /* "ccsb: name-bound connections: refused N: github.com:80 (2), ..." to fd

@@ -575,10 +575,13 @@ static bool answer_bound(struct ccsb_resolver *r, struct pending *p,
 		memcpy(real[n++], a->v[i].addr, 4);
 		ttl = a->v[i].ttl < ttl ? a->v[i].ttl : ttl;
 	}
-	if (!n || ccsb__namebind_bind(r->nb, p->q.qname, real[0], n, ttl, fake) < 0) {
+	int fresh = n ? ccsb__namebind_bind(r->nb, p->q.qname, real[0], n, ttl, fake) : -ENOENT;
+	if (fresh < 0) {
 		pending_fail(r, p, n ? CCSB_DNS_SERVFAIL : CCSB_DNS_NOERROR, false);
 		return true;
 	}
+	if (fresh)
+		ccsb__event_name_bound(r->ev, p->q.qname, fake, real[0], n);
 	/* The client's header and question, then one A record. */
 	len = ccsb__dns_build_error(p->cmsg, p->clen, CCSB_DNS_NOERROR, out, sizeof(out) - 16);
 	if (len < CCSB_DNS_HEADER_LEN || out[5] != 1) {

@@ -256,7 +256,7 @@ static int run_network(struct ccsb_run *run, ccsb_error **err)
 	ccsb__resolver_set_events(run->dns, run->sb->events);
 	if (r == 0 && run->plan.net.dns)
 		r = ccsb__namebind_run(run->dns, run->plan.net.prefixes, &run->net.bind_listener,
-				       &run->names, err);
+				       run->sb->name_ttl_floor, &run->names, err);
 	if (r == 0)
 		r = ccsb__relay_start(run->sb, &run->net, run->l.child, err);
 	return r;

@@ -468,6 +468,16 @@ CCSB_EXPORT int ccsb_sandbox_set_bwrap(ccsb_sandbox *sb, const char *path, ccsb_
 	return set_str(&sb->bwrap, path, "bwrap path", false, err);
 }
 
+CCSB_EXPORT int ccsb_sandbox_set_name_ttl_floor(ccsb_sandbox *sb, unsigned seconds,
+						  ccsb_error **err)
+{
+	if (!sb || seconds > 86400)
+		return ccsb__err(err, EINVAL, "name binding TTL floor %u: at most 86400 seconds",
+				 seconds);
+	sb->name_ttl_floor = seconds;
+	return 0;
+}
+
 CCSB_EXPORT int ccsb_sandbox_set_slirp(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 {
 	if (!sb)

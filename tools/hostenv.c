@@ -27,6 +27,12 @@ int hostenv_apply(ccsb_sandbox *sb, ccsb_error **err)
 			return r;
 		}
 	}
+	/* Tests only: a binding's least lifetime, so that a test need not
+	 * wait a minute for one to expire. */
+	const char *floor = getenv("CCSB_TEST_TTL_FLOOR");
+	if (floor && *floor &&
+	    (r = ccsb_sandbox_set_name_ttl_floor(sb, (unsigned)strtoul(floor, NULL, 10), err)) < 0)
+		return r;
 	/* The user's PATH finds claude, git and the tools of --path, as it
 	 * does outside. */
 	const char *path = getenv("PATH");

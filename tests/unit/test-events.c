@@ -552,9 +552,29 @@ static void test_error_exit(void)
 	ccsb_sandbox_free(sb);
 }
 
+/* Issue 14: a name bound to a synthetic address. */
+static void test_name_bound(void)
+{
+	ccsb_sandbox *sb = ccsb_sandbox_new();
+	struct lines l = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	static const uint8_t fake[4] = { 198, 18, 16, 0 };
+	static const uint8_t real[8] = { 198, 51, 100, 1, 203, 0, 113, 7 };
+	ccsb_sandbox_set_event_callback(sb, collect, &l);
+	ccsb__events_run_begin(sb, NULL);
+	ccsb__event_name_bound(ev_of(sb), "a.example", fake, real, 2);
+	const char *line = l.n ? l.v[l.n - 1] : "none";
+	ok(strstr(line, "\"event\":\"name_bound\"") &&
+		   strstr(line, "\"name\":\"a.example\",\"address\":\"198.18.16.0\","
+				"\"addresses\":[\"198.51.100.1\",\"203.0.113.7\"]"),
+	   "name_bound: the name, its synthetic address and its real ones (%s)", line);
+	lines_free(&l);
+	ccsb_sandbox_free(sb);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_DFL);
+	test_name_bound();
 	test_encoder();
 	test_fields();
 	test_threads();

@@ -96,6 +96,8 @@ static void test_request(void)
 	r->mode = CCSB_NETPROTO_MODE_ALLOWLIST;
 	r->flags |= 1u << 9;
 	refused(r, len, "flags", "unknown flag");
+	r->flags = CCSB_NETPROTO_DNS | CCSB_NETPROTO_BIND_NAMES;
+	ok(ccsb__netproto_request_check(r, len, &out, &p, &why) == 0, "BIND_NAMES is a known flag");
 	r->flags = CCSB_NETPROTO_DNS;
 	r->reserved = 1;
 	refused(r, len, "flags", "reserved field set");
@@ -204,6 +206,13 @@ static void test_messages(void)
 	m.fds[5].role = CCSB_NETPROTO_RTNL;
 	msg_refused(&m, 3, "past the count", "a role past the count");
 	m.fds[5].role = 0;
+	m.fds[2].role = CCSB_NETPROTO_NAMEBIND;
+	ok(decode(&m, sizeof(m), 3, &out, &why) == 0 && out.fds[2].role == CCSB_NETPROTO_NAMEBIND,
+	   "the name-bound connections' listener is a known role");
+	m.fds[2].port = 80;
+	msg_refused(&m, 3, "a port on a DNS", "a port on the name-bound listener");
+	m.fds[2].port = 0;
+	m.fds[2].role = CCSB_NETPROTO_RTNL;
 	m.nfds = 9;
 	msg_refused(&m, 9, "out of range", "nine descriptors");
 	m.nfds = 0;

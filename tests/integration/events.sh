@@ -176,8 +176,8 @@ run -q --no-default-allowlist --allow=allowed.example.test --events="$D/out/dns.
 sed 's/^/    /' "$D/out/dns.out"
 echo "    $(valid "$D/out/dns.jsonl")"
 check "DNS: the stream validates" 'valid "$D/out/dns.jsonl" | grep -q "^valid "'
-check "DNS: events in the order things happened: start, refusal, route, refusal, exit" \
-	'test "$(ev "$D/out/dns.jsonl" "\" \".join(x[\"event\"] for x in e)")" = "start dns_refused route_added dns_refused exit"'
+check "DNS: events in the order things happened: start, refusal, name bound, refusal, exit" \
+	'test "$(ev "$D/out/dns.jsonl" "\" \".join(x[\"event\"] for x in e)")" = "start dns_refused name_bound dns_refused exit"'
 dns_refused() {
 	ev "$D/out/dns.jsonl" '[(x["name"], x["qtype"]) for x in e if x["event"] == "dns_refused"] ==
 [("refused.example.test", 1), ("q\\034uote\\092back.example.test", 1)]'
@@ -185,10 +185,10 @@ dns_refused() {
 check "dns_refused: each refused name and its type; a quote and a backslash stay inside the string" \
 	'test "$(dns_refused)" = True'
 dns_route() {
-	ev "$D/out/dns.jsonl" '[(x["name"], x["address"]) for x in e if x["event"] == "route_added"] ==
-[("allowed.example.test", "198.51.100.1")]'
+	ev "$D/out/dns.jsonl" '[(x["name"], x["address"][:7], x["addresses"]) for x in e if x["event"] == "name_bound"] ==
+[("allowed.example.test", "198.18.", ["198.51.100.1"])]'
 }
-check "route_added: the allowed name and the address it opened" 'test "$(dns_route)" = True'
+check "name_bound: the allowed name, its synthetic address and the address it opens" 'test "$(dns_route)" = True'
 
 # ---- the persistence guard's actions ----------------------------------
 rm -rf "$D/proj/repo"

@@ -6,6 +6,7 @@
  * relay is one poll loop over every connection, copying with splice()
  * through a pipe per direction: no byte is copied through user space. */
 #include "namebind.h"
+#include "proc.h"
 #include "namepool.h"
 #include "resolver.h"
 
@@ -81,21 +82,6 @@ struct ccsb_namebind {
 	unsigned long refused_other;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 /* ---- bindings -------------------------------------------------------- */
 
 static bool live(const struct binding *b, int64_t now)
@@ -111,7 +97,7 @@ static uint32_t address_of(unsigned slot, unsigned gen)
 int ccsb__namebind_bind(struct ccsb_namebind *nb, const char *name, const uint8_t *addrs, size_t n,
 			uint32_t ttl, uint8_t fake[4])
 {
-	int64_t now = now_ms(), until;
+	int64_t now = ccsb__now_ms(), until;
 	struct binding *b = NULL;
 	unsigned slot = 0;
 	uint32_t a;
@@ -216,7 +202,7 @@ static void reset(int *fd)
 
 	if (*fd >= 0)
 		setsockopt(*fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	close_fd(fd);
+	ccsb__close_fd(fd);
 }
 
 static void conn_end(struct ccsb_namebind *nb, size_t i, bool rst)
@@ -225,12 +211,12 @@ static void conn_end(struct ccsb_namebind *nb, size_t i, bool rst)
 
 	if (rst)
 		reset(&c->in);
-	close_fd(&c->in);
-	close_fd(&c->out);
-	close_fd(&c->up[0]);
-	close_fd(&c->up[1]);
-	close_fd(&c->down[0]);
-	close_fd(&c->down[1]);
+	ccsb__close_fd(&c->in);
+	ccsb__close_fd(&c->out);
+	ccsb__close_fd(&c->up[0]);
+	ccsb__close_fd(&c->up[1]);
+	ccsb__close_fd(&c->down[0]);
+	ccsb__close_fd(&c->down[1]);
 	pthread_mutex_lock(&nb->lock);
 	if (nb->slots[c->slot].conns)
 		nb->slots[c->slot].conns--;
@@ -245,14 +231,14 @@ static bool conn_dial(struct conn *c)
 		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = c->port };
 
 		memcpy(&sin.sin_addr, c->real[c->next++], 4);
-		close_fd(&c->out);
+		ccsb__close_fd(&c->out);
 		c->out = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (c->out < 0)
 			return false;
 		if (connect(c->out, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
 		    errno == EINPROGRESS) {
 			c->connecting = true;
-			c->deadline = now_ms() + CONNECT_TIMEOUT_MS;
+			c->deadline = ccsb__now_ms() + CONNECT_TIMEOUT_MS;
 			return true;
 		}
 	}
@@ -294,7 +280,7 @@ static void relay_accept(struct ccsb_namebind *nb)
 		c->port = dst.sin_port;
 		pthread_mutex_lock(&nb->lock);
 		struct binding *b = &nb->slots[slot];
-		ok = b->gen == gen && live(b, now_ms());
+		ok = b->gen == gen && live(b, ccsb__now_ms());
 		if (ok) {
 			memcpy(name, b->name, sizeof(name));
 			memcpy(c->real, b->real, sizeof(c->real));
@@ -382,7 +368,7 @@ static void *relay_main(void *arg)
 	if (!pfd)
 		return NULL;
 	for (;;) {
-		int64_t now = now_ms(), next = -1;
+		int64_t now = ccsb__now_ms(), next = -1;
 		size_t np = 0;
 
 		pfd[np++] = (struct pollfd){ .fd = nb->wake, .events = POLLIN };
@@ -423,7 +409,7 @@ static void *relay_main(void *arg)
 			if (c->connecting) {
 				if (rout)
 					ok = conn_connected(c);
-				else if (now_ms() >= c->deadline)
+				else if (ccsb__now_ms() >= c->deadline)
 					ok = conn_dial(c);
 				if (!ok)
 					conn_end(nb, i, true);
@@ -522,8 +508,8 @@ void ccsb__namebind_free(struct ccsb_namebind *nb)
 		(void)!write(nb->wake, &one, sizeof(one));
 		pthread_join(nb->thread, NULL);
 	}
-	close_fd(&nb->wake);
-	close_fd(&nb->listener);
+	ccsb__close_fd(&nb->wake);
+	ccsb__close_fd(&nb->listener);
 	pthread_mutex_destroy(&nb->lock);
 	free(nb->conns);
 	free(nb->slots);

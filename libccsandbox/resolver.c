@@ -3,6 +3,7 @@
  * loop described at the top of dns.h). Single-threaded, non-blocking: the
  * caller's poll loop drives it. */
 #include "resolver.h"
+#include "proc.h"
 #include "dns.h"
 #include "rtnl.h"
 #include "slirp.h"
@@ -104,21 +105,6 @@ struct ccsb_resolver {
 	uint8_t buf[CCSB_DNS_MSG_MAX + 1];
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 /* ---- upstream servers from the host's resolv.conf -------------------- */
 
 static void add_server(struct ccsb_resolver *r, const char *s)
@@ -202,7 +188,7 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	size_t alen = family == AF_INET ? 4 : 16, used = 0;
 	uint32_t seq = ++r->nlseq;
-	int64_t give_up = now_ms() + 1000;
+	int64_t give_up = ccsb__now_ms() + 1000;
 
 	if (route_known(r, family, a))
 		return 0;
@@ -223,7 +209,7 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			struct pollfd pfd = {.fd = r->rtnl, .events = POLLIN};
-			int64_t left = give_up - now_ms();
+			int64_t left = give_up - ccsb__now_ms();
 
 			if (left <= 0)
 				return -ETIMEDOUT;
@@ -367,7 +353,7 @@ static void conn_queue(struct ccsb_resolver *r, int ci, const uint8_t *msg, size
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (w > 0) {
 		c->outoff += (size_t)w;
-		c->idle_at = now_ms() + TCP_IDLE_MS;
+		c->idle_at = ccsb__now_ms() + TCP_IDLE_MS;
 	} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
 		conn_close(r, ci);
 	}
@@ -405,7 +391,7 @@ static void pending_free(struct ccsb_resolver *r, struct pending *p)
 	p->cmsg = NULL;
 	free(p->tin);
 	p->tin = NULL;
-	close_fd(&p->fd);
+	ccsb__close_fd(&p->fd);
 	p->used = false;
 }
 
@@ -422,7 +408,7 @@ static uint16_t random_id(void)
 	uint16_t id;
 
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
-		id = (uint16_t)(now_ms() * 2654435761u >> 7);
+		id = (uint16_t)(ccsb__now_ms() * 2654435761u >> 7);
 	return id;
 }
 
@@ -434,7 +420,7 @@ static int send_upstream(struct ccsb_resolver *r, struct pending *p)
 {
 	const struct server *sv = &r->servers[p->server];
 
-	close_fd(&p->fd);
+	ccsb__close_fd(&p->fd);
 	p->up_id = p->up.id = random_id();
 	p->uplen = ccsb__dns_build_query(&p->up, p->up_id, p->upmsg, sizeof(p->upmsg));
 	if (!p->uplen)
@@ -451,7 +437,7 @@ static int send_upstream(struct ccsb_resolver *r, struct pending *p)
 /* Ask the same server again over TCP (RFC 7766), same id and question. */
 static int start_tcp(struct pending *p, const struct server *sv)
 {
-	close_fd(&p->fd);
+	ccsb__close_fd(&p->fd);
 	p->tcp = true;
 	p->tsent = p->tinlen = 0;
 	p->fd = socket(sv->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -519,8 +505,8 @@ static void handle_query(struct ccsb_resolver *r, int conn, const struct sockadd
 	p->server = 0;
 	p->fd = -1;
 	p->tcp = false;
-	p->resend_at = now_ms() + RESEND_MS;
-	p->deadline = now_ms() + QUERY_TIMEOUT_MS;
+	p->resend_at = ccsb__now_ms() + RESEND_MS;
+	p->deadline = ccsb__now_ms() + QUERY_TIMEOUT_MS;
 	p->used = true;
 	if (conn >= 0)
 		r->conns[conn].npending++;
@@ -671,7 +657,7 @@ static void upstream_udp(struct ccsb_resolver *r, struct pending *p)
 			/* ICMP unreachable and the like: try the next server
 			 * at the resend time. */
 			if (errno != EAGAIN)
-				close_fd(&p->fd);
+				ccsb__close_fd(&p->fd);
 			return;
 		}
 		handle_answer(r, p, r->buf, (size_t)n);
@@ -732,7 +718,7 @@ static void conn_close(struct ccsb_resolver *r, int ci)
 	for (int i = 0; i < MAX_PENDING; i++)
 		if (r->pend[i].used && r->pend[i].conn == ci)
 			pending_free(r, &r->pend[i]);
-	close_fd(&c->fd);
+	ccsb__close_fd(&c->fd);
 	free(c->out);
 	c->out = NULL;
 	c->inlen = c->outlen = c->outoff = c->outcap = 0;
@@ -758,7 +744,7 @@ static void tcp_accept(struct ccsb_resolver *r)
 		}
 		r->conns[ci].fd = fd;
 		r->conns[ci].inlen = 0;
-		r->conns[ci].idle_at = now_ms() + TCP_IDLE_MS;
+		r->conns[ci].idle_at = ccsb__now_ms() + TCP_IDLE_MS;
 	}
 }
 
@@ -796,7 +782,7 @@ static void tcp_read(struct ccsb_resolver *r, int ci)
 		return;
 	}
 	c->inlen += (size_t)n;
-	c->idle_at = now_ms() + TCP_IDLE_MS;
+	c->idle_at = ccsb__now_ms() + TCP_IDLE_MS;
 	conn_drain(r, ci);
 }
 
@@ -808,7 +794,7 @@ static void tcp_write(struct ccsb_resolver *r, int ci)
 
 	if (w > 0) {
 		c->outoff += (size_t)w;
-		c->idle_at = now_ms() + TCP_IDLE_MS;
+		c->idle_at = ccsb__now_ms() + TCP_IDLE_MS;
 	} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
 		conn_close(r, ci);
 	}
@@ -847,7 +833,7 @@ int ccsb__resolver_pollfds(struct ccsb_resolver *r, struct pollfd *pfd)
 
 int ccsb__resolver_timeout(const struct ccsb_resolver *r)
 {
-	int64_t next = INT64_MAX, now = now_ms();
+	int64_t next = INT64_MAX, now = ccsb__now_ms();
 
 	for (int i = 0; i < MAX_PENDING; i++) {
 		const struct pending *p = &r->pend[i];
@@ -865,7 +851,7 @@ int ccsb__resolver_timeout(const struct ccsb_resolver *r)
 
 static void expire(struct ccsb_resolver *r)
 {
-	int64_t now = now_ms();
+	int64_t now = ccsb__now_ms();
 
 	for (int i = 0; i < MAX_PENDING; i++) {
 		struct pending *p = &r->pend[i];
@@ -998,8 +984,8 @@ void ccsb__resolver_free(struct ccsb_resolver *r)
 	free(r->routes);
 	free(r->pend);
 	ccsb__dns_addrs_free(&r->addrs);
-	close_fd(&r->udp);
-	close_fd(&r->tcp);
-	close_fd(&r->rtnl);
+	ccsb__close_fd(&r->udp);
+	ccsb__close_fd(&r->tcp);
+	ccsb__close_fd(&r->rtnl);
 	free(r);
 }

@@ -62,7 +62,11 @@
 
 extern char **environ;
 
-enum mode { M_WALL, M_RELEASE, M_RSS };
+enum mode {
+	M_WALL,
+	M_RELEASE,
+	M_RSS
+};
 
 #define MAXFD 64
 
@@ -173,7 +177,7 @@ static int run_one(struct variant *v, enum mode mode, double *wall, double *rel,
 		   long *tree)
 {
 	int out[2], sync[2] = { -1, -1 }, info[2] = { -1, -1 }, block[2] = { -1, -1 },
-	    sink[2] = { -1, -1 };
+		    sink[2] = { -1, -1 };
 	int src[MAXFD + 6], tgt[MAXFD + 6], np = 0;
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || pipe2(out, O_CLOEXEC) < 0)
@@ -246,7 +250,8 @@ static int run_one(struct variant *v, enum mode mode, double *wall, double *rel,
 		char buf[1024];
 		size_t n = 0;
 		ssize_t r;
-		while (n < sizeof(buf) - 1 && (r = read(info[0], buf + n, sizeof(buf) - 1 - n)) > 0) {
+		while (n < sizeof(buf) - 1 &&
+		       (r = read(info[0], buf + n, sizeof(buf) - 1 - n)) > 0) {
 			n += (size_t)r;
 			buf[n] = '\0';
 			if (strchr(buf, '}'))
@@ -287,7 +292,8 @@ static int run_one(struct variant *v, enum mode mode, double *wall, double *rel,
 	char buf[256];
 	ssize_t n = 0, r;
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	while (n < (ssize_t)sizeof(buf) - 1 && (r = read(out[0], buf + n, sizeof(buf) - 1 - (size_t)n)) > 0)
+	while (n < (ssize_t)sizeof(buf) - 1 &&
+	       (r = read(out[0], buf + n, sizeof(buf) - 1 - (size_t)n)) > 0)
 		n += r;
 	buf[n] = '\0';
 	while (read(out[0], buf + 200, 32) > 0)
@@ -312,9 +318,11 @@ static int run_one(struct variant *v, enum mode mode, double *wall, double *rel,
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (WIFEXITED(status))
-			fprintf(stderr, "harness: %s: exit status %d\n", v->name, WEXITSTATUS(status));
+			fprintf(stderr, "harness: %s: exit status %d\n", v->name,
+				WEXITSTATUS(status));
 		else
-			fprintf(stderr, "harness: %s: killed by signal %d\n", v->name, WTERMSIG(status));
+			fprintf(stderr, "harness: %s: killed by signal %d\n", v->name,
+				WTERMSIG(status));
 		return -1;
 	}
 	return 0;
@@ -346,10 +354,18 @@ int main(int argc, char **argv)
 	int opt;
 	while ((opt = getopt(argc, argv, "+n:w:m:r:p:")) != -1) {
 		switch (opt) {
-		case 'p': pause_ms = atoi(optarg); break;
-		case 'n': runs = atoi(optarg); break;
-		case 'w': warmup = atoi(optarg); break;
-		case 'r': rawpath = optarg; break;
+		case 'p':
+			pause_ms = atoi(optarg);
+			break;
+		case 'n':
+			runs = atoi(optarg);
+			break;
+		case 'w':
+			warmup = atoi(optarg);
+			break;
+		case 'r':
+			rawpath = optarg;
+			break;
 		case 'm':
 			if (!strcmp(optarg, "wall"))
 				mode = M_WALL;
@@ -360,7 +376,8 @@ int main(int argc, char **argv)
 			else
 				die("unknown mode %s", optarg);
 			break;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))
@@ -444,7 +461,8 @@ int main(int argc, char **argv)
 			if (rr < 0)
 				continue;
 			if (raw)
-				fprintf(raw, "%s\t%d\t%.3f\t%.3f\t%ld\t%ld\n", v->name, k, w, r, h, t);
+				fprintf(raw, "%s\t%d\t%.3f\t%.3f\t%ld\t%ld\n", v->name, k, w, r, h,
+					t);
 			v->wall[v->ok] = w;
 			v->rel[v->ok] = r;
 			v->hwm[v->ok] = h;
@@ -460,8 +478,9 @@ int main(int argc, char **argv)
 		printf("\twall_med=%.3f\twall_p10=%.3f\twall_p90=%.3f", quant(v->wall, v->ok, .5),
 		       quant(v->wall, v->ok, .1), quant(v->wall, v->ok, .9));
 		if (mode == M_RELEASE)
-			printf("\trel_med=%.3f\trel_p10=%.3f\trel_p90=%.3f", quant(v->rel, v->ok, .5),
-			       quant(v->rel, v->ok, .1), quant(v->rel, v->ok, .9));
+			printf("\trel_med=%.3f\trel_p10=%.3f\trel_p90=%.3f",
+			       quant(v->rel, v->ok, .5), quant(v->rel, v->ok, .1),
+			       quant(v->rel, v->ok, .9));
 		if (mode == M_RSS) {
 			double *hd = calloc((size_t)v->ok + 1, sizeof(double));
 			double *td = calloc((size_t)v->ok + 1, sizeof(double));

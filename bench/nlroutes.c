@@ -127,12 +127,23 @@ int main(int argc, char **argv)
 	const char *dev = "tap0";
 	while ((opt = getopt(argc, argv, "tb:nsd:")) != -1) {
 		switch (opt) {
-		case 't': tap = 1; break;
-		case 'b': batch = atoi(optarg); break;
-		case 'n': use_nh = 1; break;
-		case 's': shuffle = 1; break;
-		case 'd': dev = optarg; break;
-		default: return 2;
+		case 't':
+			tap = 1;
+			break;
+		case 'b':
+			batch = atoi(optarg);
+			break;
+		case 'n':
+			use_nh = 1;
+			break;
+		case 's':
+			shuffle = 1;
+			break;
+		case 'd':
+			dev = optarg;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (optind + 1 != argc || batch < 1) {
@@ -145,7 +156,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	size_t cap = 1024, n = 0;
-	struct { struct in_addr a; int len; } *p = malloc(cap * sizeof(*p));
+	struct {
+		struct in_addr a;
+		int len;
+	} *p = malloc(cap * sizeof(*p));
 	char line[128];
 	while (fgets(line, sizeof(line), f)) {
 		char *slash = strchr(line, '/');
@@ -254,8 +268,10 @@ int main(int argc, char **argv)
 			used = 0;
 		}
 	}
-	struct nlmsghdr barrier = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = NLMSG_NOOP,
-				    .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = seq };
+	struct nlmsghdr barrier = { .nlmsg_len = NLMSG_LENGTH(0),
+				    .nlmsg_type = NLMSG_NOOP,
+				    .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+				    .nlmsg_seq = seq };
 	if (!err && send(s, &barrier, barrier.nlmsg_len, 0) < 0)
 		err = errno;
 	if (!err)
@@ -265,7 +281,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nlroutes: %s\n", strerror(err));
 		return 1;
 	}
-	printf("routes=%zu batch=%d nhid=%d shuffled=%d install_ms=%.2f\n", n, batch, use_nh, shuffle,
-	       t1 - t0);
+	printf("routes=%zu batch=%d nhid=%d shuffled=%d install_ms=%.2f\n", n, batch, use_nh,
+	       shuffle, t1 - t0);
 	return 0;
 }

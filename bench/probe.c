@@ -28,7 +28,10 @@ struct ts {
 static long sys3(long n, long a, long b, long c)
 {
 	long r;
-	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(n), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
 	return r;
 }
 #define NR_WRITE 1
@@ -71,7 +74,8 @@ int main(void)
 	struct timespec t;
 	char buf[32];
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	int n = fmt(buf, (unsigned long long)t.tv_sec * 1000000000ULL + (unsigned long long)t.tv_nsec);
+	int n = fmt(buf,
+		    (unsigned long long)t.tv_sec * 1000000000ULL + (unsigned long long)t.tv_nsec);
 	return write(1, buf, (size_t)n) == n ? 0 : 1;
 }
 #else

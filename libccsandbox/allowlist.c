@@ -189,8 +189,7 @@ int ccsb__prefix_parse(const char *s, struct ccsb_prefix *out, const char **why)
 	if (memchr(s, ':', n)) {
 		if (!pton_n(AF_INET6, s, n, p.addr)) {
 			/* "192.0.2.1:443": a port, not a v6 typo. */
-			if (v4span > 0 && s[v4span] == ':' &&
-			    pton_n(AF_INET, s, v4span, p.addr))
+			if (v4span > 0 && s[v4span] == ':' && pton_n(AF_INET, s, v4span, p.addr))
 				*why = R_JUNK;
 			else
 				*why = R_NOTV6;
@@ -256,8 +255,7 @@ int ccsb__prefix_parse(const char *s, struct ccsb_prefix *out, const char **why)
 	if (memcmp(m.addr, p.addr, sizeof(p.addr)) != 0) {
 		char net[64];
 		ccsb__prefix_format(&m, net, sizeof(net));
-		snprintf(hostbits_why, sizeof(hostbits_why),
-			 "host bits set, did you mean %s", net);
+		snprintf(hostbits_why, sizeof(hostbits_why), "host bits set, did you mean %s", net);
 		*why = hostbits_why;
 		*out = m;
 		return -EINVAL;
@@ -517,7 +515,7 @@ static int add_str(char ***v, size_t *n, size_t *cap, bool *sorted, const char *
 int ccsb__allowlist_add_name(struct ccsb_allowlist *al, const char *pattern)
 {
 	char norm[CCSB_NAME_MAX + 1], key[CCSB_NAME_MAX + 16];
-	unsigned ports[CCSB_NAME_PORTS_MAX] = {0};
+	unsigned ports[CCSB_NAME_PORTS_MAX] = { 0 };
 	const char *colon;
 	int np = 1, r;
 
@@ -533,7 +531,8 @@ int ccsb__allowlist_add_name(struct ccsb_allowlist *al, const char *pattern)
 	/* Port 0: any. */
 	for (int i = 0; i < np; i++) {
 		snprintf(key, sizeof(key), "%s:%u", norm, ports[i]);
-		if ((r = add_str(&al->ports, &al->nports, &al->capports, &al->ports_sorted, key)) < 0)
+		if ((r = add_str(&al->ports, &al->nports, &al->capports, &al->ports_sorted, key)) <
+		    0)
 			return r;
 	}
 	return 0;
@@ -662,14 +661,12 @@ bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *q
 	return each_match(al, qname, match_any, 0);
 }
 
-bool ccsb__allowlist_port_allowed(const struct ccsb_allowlist *al, const char *qname,
-				  unsigned port)
+bool ccsb__allowlist_port_allowed(const struct ccsb_allowlist *al, const char *qname, unsigned port)
 {
 	return port > 0 && port <= 65535 && each_match(al, qname, match_port, port);
 }
 
-bool ccsb__allowlist_addr_covered(const struct ccsb_allowlist *al, int family,
-				  const uint8_t *addr)
+bool ccsb__allowlist_addr_covered(const struct ccsb_allowlist *al, int family, const uint8_t *addr)
 {
 	if (!al || !addr || (family != AF_INET && family != AF_INET6))
 		return false;
@@ -702,8 +699,8 @@ static void quote(char *dst, size_t dstlen, const char *s)
 	dst[o] = '\0';
 }
 
-int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
-			      const char *buf, size_t len, ccsb_error **err)
+int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name, const char *buf,
+			      size_t len, ccsb_error **err)
 {
 	if (!name)
 		name = "allowlist";
@@ -720,8 +717,8 @@ int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (n > LINE_MAX_BYTES) {
-			r = ccsb__err(err, EINVAL, "%s:%zu: line longer than %d bytes",
-				      name, lineno, LINE_MAX_BYTES);
+			r = ccsb__err(err, EINVAL, "%s:%zu: line longer than %d bytes", name,
+				      lineno, LINE_MAX_BYTES);
 			goto fail;
 		}
 		if (memchr(p, '\0', n)) {

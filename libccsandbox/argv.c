@@ -58,7 +58,7 @@ static void pushu(struct strv *s, unsigned long long v)
 static void proc_covers(struct strv *s, const char *dest)
 {
 	static const char *const covers[] = { "sys", "sysrq-trigger", "acpi", "scsi",
-					      "fs", "driver", "irq", "bus" };
+					      "fs",  "driver",	      "irq",  "bus" };
 	for (size_t i = 0; i < sizeof(covers) / sizeof(*covers); i++) {
 		char src[64], dst[PATH_MAX];
 		snprintf(src, sizeof(src), "/proc/%s", covers[i]);
@@ -81,7 +81,7 @@ static void push_size(struct strv *s, uint64_t size)
 static const char *bind_opt(unsigned flags)
 {
 	static const char *const opts[] = {
-		"--ro-bind", "--bind", "--dev-bind", "--dev-bind",
+		"--ro-bind",	 "--bind",     "--dev-bind",	 "--dev-bind",
 		"--ro-bind-try", "--bind-try", "--dev-bind-try", "--dev-bind-try",
 	};
 	return opts[flags & 7];
@@ -121,8 +121,8 @@ static bool on_root(const struct plan_view *pv, const char *dest)
 {
 	size_t n = pv->sb->nmounts + pv->nextra;
 	for (size_t i = 0; i < n; i++) {
-		const struct ccsb_mount *m = i < pv->sb->nmounts ? &pv->sb->mounts[i]
-								 : &pv->extra[i - pv->sb->nmounts];
+		const struct ccsb_mount *m =
+			i < pv->sb->nmounts ? &pv->sb->mounts[i] : &pv->extra[i - pv->sb->nmounts];
 		if (m->kind == CCSB_M_FILE || m->kind == CCSB_M_DIR)
 			continue;
 		if (ccsb__path_under(dest, m->dest, strlen(m->dest)))
@@ -140,8 +140,8 @@ static bool helper_in_place(const struct plan_view *pv, const char *path)
 	const struct ccsb_mount *last = NULL;
 	size_t n = pv->sb->nmounts + pv->nextra;
 	for (size_t i = 0; i < n; i++) {
-		const struct ccsb_mount *m = i < pv->sb->nmounts ? &pv->sb->mounts[i]
-								 : &pv->extra[i - pv->sb->nmounts];
+		const struct ccsb_mount *m =
+			i < pv->sb->nmounts ? &pv->sb->mounts[i] : &pv->extra[i - pv->sb->nmounts];
 		if (m->kind == CCSB_M_FILE || m->kind == CCSB_M_DIR ||
 		    !ccsb__path_under(path, m->dest, strlen(m->dest)))
 			continue;
@@ -149,7 +149,8 @@ static bool helper_in_place(const struct plan_view *pv, const char *path)
 			return false;
 		last = m;
 	}
-	return last && last->kind == CCSB_M_BIND && !(last->flags & (CCSB_BIND_TRY | CCSB_BIND_DEV)) &&
+	return last && last->kind == CCSB_M_BIND &&
+	       !(last->flags & (CCSB_BIND_TRY | CCSB_BIND_DEV)) &&
 	       strcmp(last->src, last->dest) == 0;
 }
 
@@ -270,7 +271,8 @@ static void emit_namespaces(struct strv *s, const ccsb_sandbox *sb, bool with_sy
 	}
 	if (sb->seccomp) {
 		push(s, "--seccomp");
-		pushu(s, (unsigned long)(with_sync ? ccsb__seccomp_fdnum(sb) : CCSB_FD_PRINT_SECCOMP));
+		pushu(s,
+		      (unsigned long)(with_sync ? ccsb__seccomp_fdnum(sb) : CCSB_FD_PRINT_SECCOMP));
 	}
 }
 
@@ -386,8 +388,8 @@ int ccsb__build_argv_extra(const ccsb_sandbox *sb, char *const cmd[], bool with_
 	return build(sb, cmd, with_sync, tty, extra, nextra, out, err);
 }
 
-CCSB_EXPORT int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[],
-					char ***argv_out, ccsb_error **err)
+CCSB_EXPORT int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[], char ***argv_out,
+					ccsb_error **err)
 {
 	if (!sb)
 		return CCSB_NULL_SB(err);
@@ -525,7 +527,8 @@ static int put_here_docs(struct buf *b, const struct ccsb_plan *plan, ccsb_error
 		}
 		snprintf(delim, sizeof(delim), "CCSB_EOF_%lu", fd++);
 		if (memchr(m->data, '\0', m->len) || strstr(m->data, delim))
-			return ccsb__err(err, EINVAL, "cannot render %s as a here-document", m->dest);
+			return ccsb__err(err, EINVAL, "cannot render %s as a here-document",
+					 m->dest);
 		put(b, m->data, m->len);
 		if (m->len && m->data[m->len - 1] != '\n')
 			puts_(b, "\n");
@@ -554,7 +557,8 @@ CCSB_EXPORT int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cm
 	/* POSIX shells need only take descriptors 0-9 in redirections, and
 	 * dash takes no more. */
 	if (CCSB_FD_FIRST_DATA + ccsb__nfiles(sb) > 10)
-		puts_(&b, "# run it with bash, zsh or ksh: it uses descriptors above 9, which dash cannot\n");
+		puts_(&b,
+		      "# run it with bash, zsh or ksh: it uses descriptors above 9, which dash cannot\n");
 	if (bpf) {
 		/* The filter is binary, which a here-document cannot carry:
 		 * printf writes it into a pipe that becomes bwrap's seccomp

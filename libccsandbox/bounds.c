@@ -72,8 +72,10 @@ CCSB_EXPORT int ccsb_sandbox_set_memory_max(ccsb_sandbox *sb, uint64_t bytes, cc
 		return 0;
 	}
 	if (bytes != CCSB_BOUND_NONE && bytes < MEMORY_MIN)
-		return ccsb__err(err, EINVAL, "memory bound %" PRIu64 " bytes is too small: "
-				 "the least is 16M", bytes);
+		return ccsb__err(err, EINVAL,
+				 "memory bound %" PRIu64 " bytes is too small: "
+				 "the least is 16M",
+				 bytes);
 	sb->memory_max = bytes;
 	return 0;
 }
@@ -89,8 +91,9 @@ CCSB_EXPORT int ccsb_sandbox_set_pids_max(ccsb_sandbox *sb, uint64_t n, ccsb_err
 		return 0;
 	}
 	if (n != CCSB_BOUND_NONE && n < PIDS_MIN)
-		return ccsb__err(err, EINVAL, "task bound %" PRIu64 " is too small: the least is %llu",
-				 n, PIDS_MIN);
+		return ccsb__err(err, EINVAL,
+				 "task bound %" PRIu64 " is too small: the least is %llu", n,
+				 PIDS_MIN);
 	/* rlim_t is 64 bits wide on every Linux ABI; RLIM_INFINITY is ~0. */
 	sb->pids_max = n;
 	return 0;
@@ -200,7 +203,8 @@ static void describe_memory(const ccsb_sandbox *sb, char **out, size_t *n, bool 
 {
 	const struct ccsb_scope *sc = &sb->scope;
 	if (!sc->applied)
-		put(out, n, oom, "; process memory: a systemd scope if the user's manager "
+		put(out, n, oom,
+		    "; process memory: a systemd scope if the user's manager "
 		    "gives one (decided at run time)");
 	else if (sc->memory)
 		put(out, n, oom, "; process memory bounded too (systemd scope %s: MemoryMax)",
@@ -249,8 +253,8 @@ CCSB_EXPORT char *ccsb_sandbox_describe_bounds(const ccsb_sandbox *sb)
 	}
 	uint64_t nproc = ccsb__bounds_nproc(sb);
 	if (nproc && sb->scope.applied && sb->scope.tasks)
-		put(&out, &n, &oom, "; tasks %" PRIu64 " (systemd scope: TasksMax; and RLIMIT_NPROC)",
-		    nproc);
+		put(&out, &n, &oom,
+		    "; tasks %" PRIu64 " (systemd scope: TasksMax; and RLIMIT_NPROC)", nproc);
 	else if (nproc)
 		put(&out, &n, &oom, "; tasks %" PRIu64 " (RLIMIT_NPROC, sandbox's user namespace)",
 		    nproc);

@@ -73,7 +73,7 @@ struct ccsb_broker {
 	bool started;
 	int stop[2];
 	int agent_fd, cred_fd; /* listening sockets, -1 when not served */
-	int dir_fd; /* holds the directory's lock while the broker lives */
+	int dir_fd;	       /* holds the directory's lock while the broker lives */
 	char dir[PATH_MAX];
 	struct sockaddr_un upstream;
 	/* git credentials: the allowlist (the policy's merged one, borrowed),
@@ -166,7 +166,8 @@ CCSB_EXPORT int ccsb_sandbox_set_git_credentials(ccsb_sandbox *sb, bool enable, 
 	if (!enable || sb->git_credentials) {
 		/* Off after on is not supported: the policy keeps the bind. */
 		if (!enable && sb->git_credentials)
-			return ccsb__err(err, EINVAL, "git credentials cannot be turned off once on");
+			return ccsb__err(err, EINVAL,
+					 "git credentials cannot be turned off once on");
 		return 0;
 	}
 	int r = ccsb_sandbox_add_bind(sb, BROKER_PLACEHOLDER "/git-credential.sock", CRED_INSIDE,
@@ -219,7 +220,8 @@ static int set_bind_sources(ccsb_sandbox *sb, const char *dir)
  * stop, -1 error. */
 static int wait_fd(const struct ccsb_broker *b, int fd, short events, int timeout)
 {
-	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = b->stop[0], .events = POLLIN } };
+	struct pollfd p[2] = { { .fd = fd, .events = events },
+			       { .fd = b->stop[0], .events = POLLIN } };
 	for (;;) {
 		int r = CCSB_RETRY(poll(p, 2, timeout));
 		if (r <= 0 || p[1].revents)
@@ -427,7 +429,8 @@ static const uint8_t *handle(struct ccsb_broker *b, struct client *c, const uint
 			free(list);
 			return failure;
 		}
-		if (upstream_call(b, c, m, n, &resp, &rn) < 0 || resp[0] != CCSB_AGENT_SIGN_RESPONSE) {
+		if (upstream_call(b, c, m, n, &resp, &rn) < 0 ||
+		    resp[0] != CCSB_AGENT_SIGN_RESPONSE) {
 			free(resp);
 			free(list);
 			return failure;
@@ -550,8 +553,8 @@ static int write_file(const char *path, const char *data, size_t n)
  * system calls here: this process has other threads. No terminal (it may
  * not prompt on the user's), no signal of ours blocked, and it dies with
  * this thread. */
-static _Noreturn void fill_child(const struct ccsb_broker *b, int in, int res,
-				 const char *uid_map, size_t nu, const char *gid_map, size_t ng)
+static _Noreturn void fill_child(const struct ccsb_broker *b, int in, int res, const char *uid_map,
+				 size_t nu, const char *gid_map, size_t ng)
 {
 	char *const argv[] = { "git", "credential", "fill", NULL };
 	sigset_t none;
@@ -616,8 +619,10 @@ static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *
 	}
 	/* Prepared before fork(): the child may only make system calls. */
 	char uid_map[48], gid_map[48];
-	int nu = snprintf(uid_map, sizeof(uid_map), "%u %u 1\n", (unsigned)getuid(), (unsigned)getuid());
-	int ng = snprintf(gid_map, sizeof(gid_map), "%u %u 1\n", (unsigned)getgid(), (unsigned)getgid());
+	int nu = snprintf(uid_map, sizeof(uid_map), "%u %u 1\n", (unsigned)getuid(),
+			  (unsigned)getuid());
+	int ng = snprintf(gid_map, sizeof(gid_map), "%u %u 1\n", (unsigned)getgid(),
+			  (unsigned)getgid());
 	pid_t pid = fork();
 	if (pid == 0)
 		fill_child(b, in[0], res[1], uid_map, (size_t)nu, gid_map, (size_t)ng);
@@ -643,8 +648,7 @@ static ssize_t run_fill(struct ccsb_broker *b, const char *req, size_t n, char *
 	return got;
 }
 
-static void cred_event(struct ccsb_broker *b, const char *action, const char *host,
-		       const char *why)
+static void cred_event(struct ccsb_broker *b, const char *action, const char *host, const char *why)
 {
 	if (!ccsb__events_on(b->ev))
 		return;
@@ -833,7 +837,8 @@ static int listen_on(struct ccsb_broker *b, const char *name, int *fd, ccsb_erro
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", b->dir, name) >=
 	    sizeof(sa.sun_path))
-		return ccsb__err(err, ENAMETOOLONG, "broker socket path under %s is too long", b->dir);
+		return ccsb__err(err, ENAMETOOLONG, "broker socket path under %s is too long",
+				 b->dir);
 	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(*fd, MAX_CLIENTS) < 0)
@@ -850,7 +855,8 @@ static int fill_setup(struct ccsb_broker *b, const ccsb_sandbox *sb, ccsb_error 
 	if (ccsb__search_program(sb, "git", b->git, sizeof(b->git)) < 0)
 		b->git[0] = '\0';
 	if (!b->git[0])
-		return ccsb__err(err, ENOENT, "--git-credentials: git is not on the search path (%s)",
+		return ccsb__err(err, ENOENT,
+				 "--git-credentials: git is not on the search path (%s)",
 				 ccsb__search_path(sb));
 	size_t n = 0;
 	while (environ[n])
@@ -871,12 +877,15 @@ static int agent_setup(struct ccsb_broker *b, const char *up, ccsb_error **err)
 {
 	b->upstream.sun_family = AF_UNIX;
 	if (strlen(up) >= sizeof(b->upstream.sun_path))
-		return ccsb__err(err, ENAMETOOLONG, "--ssh-agent: SSH_AUTH_SOCK is too long: %s", up);
+		return ccsb__err(err, ENAMETOOLONG, "--ssh-agent: SSH_AUTH_SOCK is too long: %s",
+				 up);
 	memcpy(b->upstream.sun_path, up, strlen(up) + 1);
 	int fd = connect_upstream(&b->upstream);
 	if (fd < 0)
-		return ccsb__errno(err, -fd, "--ssh-agent: cannot reach your ssh-agent at %s "
-				   "(SSH_AUTH_SOCK); is it running?", up);
+		return ccsb__errno(err, -fd,
+				   "--ssh-agent: cannot reach your ssh-agent at %s "
+				   "(SSH_AUTH_SOCK); is it running?",
+				   up);
 	close(fd);
 	return 0;
 }
@@ -897,7 +906,8 @@ static int sockets_setup(struct ccsb_broker *b, const ccsb_sandbox *sb, ccsb_err
 		return ccsb__errno(err, errno, "broker: cannot lock %s", b->dir);
 	int r;
 	if ((sb->ssh_agent && (r = listen_on(b, "ssh-agent.sock", &b->agent_fd, err)) < 0) ||
-	    (sb->git_credentials && (r = listen_on(b, "git-credential.sock", &b->cred_fd, err)) < 0))
+	    (sb->git_credentials &&
+	     (r = listen_on(b, "git-credential.sock", &b->cred_fd, err)) < 0))
 		return r;
 	return 0;
 }
@@ -926,9 +936,11 @@ int ccsb__broker_start(ccsb_sandbox *sb, ccsb_error **err)
 	ccsb__broker_stop(sb);
 	const char *up = getenv("SSH_AUTH_SOCK");
 	if (sb->ssh_agent && (!up || !*up))
-		return ccsb__err(err, ENOENT, "--ssh-agent: SSH_AUTH_SOCK is not set: start an agent "
-				 "(eval \"$(ssh-agent)\") and add your key (ssh-add), or run without "
-				 "--ssh-agent");
+		return ccsb__err(
+			err, ENOENT,
+			"--ssh-agent: SSH_AUTH_SOCK is not set: start an agent "
+			"(eval \"$(ssh-agent)\") and add your key (ssh-add), or run without "
+			"--ssh-agent");
 	struct ccsb_broker *b = calloc(1, sizeof(*b));
 	if (!b)
 		return ccsb__err(err, ENOMEM, "out of memory");
@@ -985,18 +997,22 @@ void ccsb__broker_stop(ccsb_sandbox *sb)
 			     b->other_sigs == 1 ? "" : "s");
 	if (b->nrefusals) {
 		char line[1024];
-		size_t k = (size_t)snprintf(line, sizeof(line), "ssh-agent: refused %u request%s:",
-					     b->nrefusals, b->nrefusals == 1 ? "" : "s");
+		size_t k = (size_t)snprintf(line, sizeof(line),
+					    "ssh-agent: refused %u request%s:", b->nrefusals,
+					    b->nrefusals == 1 ? "" : "s");
 		for (size_t i = 0; i < b->nrefused && k < sizeof(line); i++)
-			k += (size_t)snprintf(line + k, sizeof(line) - k, "%s %s (%u)", i ? "," : "",
-					      b->refused[i].what, b->refused[i].count);
+			k += (size_t)snprintf(line + k, sizeof(line) - k, "%s %s (%u)",
+					      i ? "," : "", b->refused[i].what,
+					      b->refused[i].count);
 		if (b->other_refusals && k < sizeof(line))
 			snprintf(line + k, sizeof(line) - k, ", others (%u)", b->other_refusals);
 		ccsb__report(sb, "%s", line);
 	}
 	for (size_t i = 0; i < b->nserved; i++)
-		ccsb__report(sb, "git-credential: served %s (%u)", b->served[i].what, b->served[i].count);
+		ccsb__report(sb, "git-credential: served %s (%u)", b->served[i].what,
+			     b->served[i].count);
 	for (size_t i = 0; i < b->ndenied; i++)
-		ccsb__report(sb, "git-credential: refused %s (%u)", b->denied[i].what, b->denied[i].count);
+		ccsb__report(sb, "git-credential: refused %s (%u)", b->denied[i].what,
+			     b->denied[i].count);
 	broker_free(b);
 }

@@ -19,8 +19,10 @@
 CCSB_EXPORT int ccsb_caps_drop_inheritable(ccsb_error **err)
 {
 	int r = ccsb__caps_drop_inheritable_raw();
-	return r < 0 ? ccsb__errno(err, -r, "cannot clear the inheritable and ambient "
-				   "capabilities") : 0;
+	return r < 0 ? ccsb__errno(err, -r,
+				   "cannot clear the inheritable and ambient "
+				   "capabilities")
+		     : 0;
 }
 #else
 CCSB_EXPORT int ccsb_caps_drop_inheritable(ccsb_error **err)

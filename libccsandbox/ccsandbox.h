@@ -156,8 +156,8 @@ void ccsb_sandbox_free(ccsb_sandbox *sb);
 
 /* Flags for ccsb_sandbox_add_bind(). */
 enum {
-	CCSB_BIND_RO = 0,      /* read-only bind (default) */
-	CCSB_BIND_RW = 1 << 0, /* read-write bind */
+	CCSB_BIND_RO = 0,	/* read-only bind (default) */
+	CCSB_BIND_RW = 1 << 0,	/* read-write bind */
 	CCSB_BIND_DEV = 1 << 1, /* allow device nodes (bwrap --dev-bind); always
 				 * read-write: bwrap has no read-only form */
 	CCSB_BIND_TRY = 1 << 2, /* silently skip when the source is missing */
@@ -172,8 +172,8 @@ enum {
  * needed. Nothing is checked on the host now: a missing `src` makes the run
  * fail unless CCSB_BIND_TRY is given. -EINVAL for a relative, empty or
  * dotted path or unknown flags; -ENOMEM. */
-int ccsb_sandbox_add_bind(ccsb_sandbox *sb, const char *src, const char *dest,
-			  unsigned flags, ccsb_error **err);
+int ccsb_sandbox_add_bind(ccsb_sandbox *sb, const char *src, const char *dest, unsigned flags,
+			  ccsb_error **err);
 /* A fresh, empty, writable tmpfs at `dest` (copied; absolute, as for
  * ccsb_sandbox_add_bind()), discarded when the sandbox ends. -EINVAL for a bad
  * path; -ENOMEM. */
@@ -198,15 +198,15 @@ int ccsb_sandbox_add_dev(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
 /* A symlink at `dest` (absolute) pointing to `target` (any non-empty string,
  * relative targets allowed; not resolved now). Both copied. -EINVAL for a bad
  * `dest` or an empty `target`; -ENOMEM. */
-int ccsb_sandbox_add_symlink(ccsb_sandbox *sb, const char *target,
-			     const char *dest, ccsb_error **err);
+int ccsb_sandbox_add_symlink(ccsb_sandbox *sb, const char *target, const char *dest,
+			     ccsb_error **err);
 /* A read-only file at `dest` (absolute) holding a copy of `len` bytes of
  * `data`; `data` may be NULL only when `len` is 0 (an empty file). The
  * content is passed to bwrap through a memfd, never on its command line, so
  * it may hold secrets or any bytes. -EINVAL for a bad path or missing data;
  * -ENOMEM. */
-int ccsb_sandbox_add_file(ccsb_sandbox *sb, const char *dest, const void *data,
-			  size_t len, ccsb_error **err);
+int ccsb_sandbox_add_file(ccsb_sandbox *sb, const char *dest, const void *data, size_t len,
+			  ccsb_error **err);
 
 /* Environment. The sandbox's environment starts empty: the command sees only
  * what is set or passed here (ccsb_sandbox_apply_defaults() adds a base
@@ -225,8 +225,7 @@ int ccsb_sandbox_env_pass(ccsb_sandbox *sb, const char *name, ccsb_error **err);
  * replacing an earlier setting. Values are handed to bwrap through its
  * environment, never through its argv, so they do not show in ps(1).
  * -EINVAL for a bad name or a NULL value; -ENOMEM. */
-int ccsb_sandbox_env_set(ccsb_sandbox *sb, const char *name, const char *value,
-			 ccsb_error **err);
+int ccsb_sandbox_env_set(ccsb_sandbox *sb, const char *name, const char *value, ccsb_error **err);
 
 /* Identity inside: uid and gid (also used for the synthesized /etc/passwd
  * and /etc/group), user name and home directory. Passing (uid_t)-1 or
@@ -237,8 +236,8 @@ int ccsb_sandbox_env_set(ccsb_sandbox *sb, const char *name, const char *value,
  * through ccsb_sandbox_apply_defaults(), which must come after, and through
  * the run's uid/gid. -EINVAL for a bad name or home; settings given before
  * the bad one may already have been applied. -ENOMEM. */
-int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid,
-			      const char *user, const char *home, ccsb_error **err);
+int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid, const char *user,
+			      const char *home, ccsb_error **err);
 /* Host name inside the sandbox (default "ccsb"; copied; non-empty, no
  * newline). ccsb_sandbox_apply_defaults() writes it into /etc/hosts and
  * /etc/hostname, so set it first. -EINVAL; -ENOMEM. */
@@ -263,8 +262,8 @@ int ccsb_sandbox_set_exec_helper(ccsb_sandbox *sb, const char *path, ccsb_error 
  * two slirp4netns modes give it a tap interface with user-mode NAT and DNS,
  * never access to the host's own loopback services. */
 typedef enum ccsb_net_mode {
-	CCSB_NET_NONE = 0,      /* loopback only */
-	CCSB_NET_FULL = 1,      /* slirp4netns, any destination, not the host's loopback */
+	CCSB_NET_NONE = 0,	/* loopback only */
+	CCSB_NET_FULL = 1,	/* slirp4netns, any destination, not the host's loopback */
 	CCSB_NET_ALLOWLIST = 2, /* slirp4netns, routes only to allowlisted prefixes */
 } ccsb_net_mode;
 
@@ -313,8 +312,7 @@ int ccsb_sandbox_allow_file(ccsb_sandbox *sb, const char *path, ccsb_error **err
  * *merged is the given count). A run merges the list once and keeps it
  * until the allowlist next changes; counting before any run merges a copy
  * of its own (~20 ms for 100,000 entries). */
-void ccsb_sandbox_allowlist_count(const ccsb_sandbox *sb, size_t *given,
-				  size_t *merged);
+void ccsb_sandbox_allowlist_count(const ccsb_sandbox *sb, size_t *given, size_t *merged);
 /* Number of distinct domain patterns in the allowlist ("Example.com." and
  * "example.com" count once). 0 for a NULL sandbox. */
 size_t ccsb_sandbox_allowlist_name_count(const ccsb_sandbox *sb);
@@ -509,11 +507,11 @@ int ccsb_sandbox_set_name_ttl_floor(ccsb_sandbox *sb, unsigned seconds, ccsb_err
  * takes CCSB_BWRAP, CCSB_SLIRP4NETNS, CCSB_EXEC_HELPER, CCSB_NET_HELPER,
  * CCSB_STATE_HELPER and PATH from its environment and sets them here). */
 typedef enum ccsb_helper {
-	CCSB_HELPER_BWRAP = 0,       /* default "bwrap", on the search path */
+	CCSB_HELPER_BWRAP = 0,	     /* default "bwrap", on the search path */
 	CCSB_HELPER_SLIRP4NETNS = 1, /* default "slirp4netns", on the search path */
-	CCSB_HELPER_EXEC = 2,        /* ccsb-exec, the sandbox's pid 1; default: installed */
-	CCSB_HELPER_NET = 3,         /* ccsb-net, sets up a network; default: beside ccsb-exec */
-	CCSB_HELPER_STATE = 4,       /* ccsb-state, Claude Code's state; default: beside ccsb-exec */
+	CCSB_HELPER_EXEC = 2,	     /* ccsb-exec, the sandbox's pid 1; default: installed */
+	CCSB_HELPER_NET = 3,	     /* ccsb-net, sets up a network; default: beside ccsb-exec */
+	CCSB_HELPER_STATE = 4, /* ccsb-state, Claude Code's state; default: beside ccsb-exec */
 } ccsb_helper;
 
 /* Where helper `which` is (copied): for bwrap and slirp4netns a path, or a
@@ -834,8 +832,7 @@ int ccsb_sandbox_add_git_config(ccsb_sandbox *sb, ccsb_error **err);
  * ~/.local/share/keyrings, ~/.pki, browser profiles).
  * -EINVAL for a relative path or ~/.nvm; the errno of resolving it;
  * -ENOTDIR; -EPERM for a directory never bound; -ENOMEM. */
-int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **inside_path,
-			  ccsb_error **err);
+int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **inside_path, ccsb_error **err);
 /* Whether `program` would be found and executable inside, as the policy
  * stands: an absolute path, a path relative to the working directory, or a
  * name looked up on the PATH set with ccsb_sandbox_env_set() (the default
@@ -856,8 +853,8 @@ bool ccsb_sandbox_has_program(const ccsb_sandbox *sb, const char *program);
  * as set; the environment is not part of it (see
  * ccsb_sandbox_format_shell()). -EINVAL when `cmd` is NULL or cmd[0] is
  * empty; -ENOMEM. */
-int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[],
-			    char ***argv_out, ccsb_error **err);
+int ccsb_sandbox_build_argv(const ccsb_sandbox *sb, char *const cmd[], char ***argv_out,
+			    ccsb_error **err);
 /* Free an array from ccsb_sandbox_build_argv() and its strings. NULL is a
  * no-op. */
 void ccsb_argv_free(char **argv);
@@ -874,8 +871,8 @@ void ccsb_argv_free(char **argv);
  * string; free() it. Pure like ccsb_sandbox_build_argv(). -EINVAL for no
  * command, or a data file that cannot be a here-document (it contains a NUL
  * byte); -ENOMEM. */
-int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[],
-			      char **out, ccsb_error **err);
+int ccsb_sandbox_format_shell(const ccsb_sandbox *sb, char *const cmd[], char **out,
+			      ccsb_error **err);
 
 /* Run `cmd` (borrowed) in the sandbox and wait for it. Returns the command's
  * status in shell convention: its exit code, 128+N if it died of signal N,
@@ -937,8 +934,7 @@ int ccsb_session_set_tty(ccsb_session *s, ccsb_tty_mode mode, ccsb_error **err);
 int ccsb_session_set_cwd(ccsb_session *s, const char *dir, ccsb_error **err);
 /* An environment variable for later commands, over the sandbox's own
  * environment (both copied). At most 256. */
-int ccsb_session_env_set(ccsb_session *s, const char *name, const char *value,
-			 ccsb_error **err);
+int ccsb_session_env_set(ccsb_session *s, const char *name, const char *value, ccsb_error **err);
 
 /* Run `cmd` (borrowed) in the session's sandbox and wait for it; the status
  * in ccsb_sandbox_run()'s convention (127 not found inside, ...), or a
@@ -968,11 +964,11 @@ void ccsb_session_free(ccsb_session *s);
 /* One running named sandbox, as ccsb_session_list() returns it. */
 typedef struct ccsb_session_info {
 	char *name;
-	char *command; /* its command line, space-separated */
-	char *project; /* the working directory inside */
-	char *policy;  /* a one-line summary: network, seccomp, bounds */
+	char *command;	   /* its command line, space-separated */
+	char *project;	   /* the working directory inside */
+	char *policy;	   /* a one-line summary: network, seccomp, bounds */
 	long long started; /* Unix time */
-	int pid;       /* the ccsb (or embedding) process serving it */
+	int pid;	   /* the ccsb (or embedding) process serving it */
 } ccsb_session_info;
 
 /* The user's running named sandboxes, by name; files of dead ones are
@@ -1010,8 +1006,8 @@ typedef struct ccsb_process ccsb_process;
  * blocked) that serves the sandbox's DNS filter and, once the command has
  * ended, runs the end-of-run steps (persistence guard, exit report).
  * Errors as ccsb_sandbox_run(); -ENOSYS without pidfds (Linux < 5.3). */
-int ccsb_sandbox_spawn(ccsb_sandbox *sb, char *const cmd[], unsigned flags,
-		       ccsb_process **proc, ccsb_error **err);
+int ccsb_sandbox_spawn(ccsb_sandbox *sb, char *const cmd[], unsigned flags, ccsb_process **proc,
+		       ccsb_error **err);
 /* A descriptor that becomes readable (POLLIN) when the sandbox is gone
  * (bwrap has exited); borrowed, valid until ccsb_process_free(). Poll it in
  * an event loop, then call ccsb_process_wait(), which then returns at

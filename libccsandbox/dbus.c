@@ -111,11 +111,18 @@ static void array_end(struct ccsb_dbuf *b, size_t at, size_t start)
 	set_u32(b, at, (uint32_t)(b->n - start));
 }
 
-enum { F_PATH = 1, F_INTERFACE = 2, F_MEMBER = 3, F_ERROR_NAME = 4, F_REPLY_SERIAL = 5,
-       F_DESTINATION = 6, F_SENDER = 7, F_SIGNATURE = 8 };
+enum {
+	F_PATH = 1,
+	F_INTERFACE = 2,
+	F_MEMBER = 3,
+	F_ERROR_NAME = 4,
+	F_REPLY_SERIAL = 5,
+	F_DESTINATION = 6,
+	F_SENDER = 7,
+	F_SIGNATURE = 8
+};
 
-static void field_str(struct ccsb_dbuf *b, size_t base, int code, const char *sig,
-		      const char *val)
+static void field_str(struct ccsb_dbuf *b, size_t base, int code, const char *sig, const char *val)
 {
 	pad(b, base, 8);
 	put_byte(b, (unsigned char)code);

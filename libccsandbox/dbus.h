@@ -34,7 +34,12 @@ int ccsb__dbus_start_scope(struct ccsb_dbuf *b, uint32_t serial, const char *uni
 #define CCSB_DBUS_NSTR 4
 #define CCSB_DBUS_NU 2
 
-enum { CCSB_DBUS_CALL = 1, CCSB_DBUS_RETURN = 2, CCSB_DBUS_ERROR = 3, CCSB_DBUS_SIGNAL = 4 };
+enum {
+	CCSB_DBUS_CALL = 1,
+	CCSB_DBUS_RETURN = 2,
+	CCSB_DBUS_ERROR = 3,
+	CCSB_DBUS_SIGNAL = 4
+};
 
 /* What ccsb reads of a message: the header fields, and the leading string
  * ('s', 'o') and uint32 arguments of the body in order, up to the first

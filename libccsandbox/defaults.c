@@ -16,11 +16,10 @@
 
 static const char *const usr_merged[] = { "/bin", "/sbin", "/lib", "/lib64", "/lib32" };
 
-static const char *const env_passed[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_*",
-					  "TZ", "NO_COLOR" };
+static const char *const env_passed[] = { "TERM", "COLORTERM", "LANG",	  "LANGUAGE",
+					  "LC_*", "TZ",	       "NO_COLOR" };
 
-static const char default_path[] =
-	"/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+static const char default_path[] = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 
 /* The caller's real home, for the Claude state files and the "whole home"
  * check. $HOME first, as shells do; the password database otherwise. */
@@ -74,13 +73,18 @@ static int add_identity_files(ccsb_sandbox *sb, ccsb_error **err)
 	/* root and nobody exist on every system; tools that map ids to names
 	 * (ls, ps) expect them. */
 	if (asprintf(&passwd, "%s%s%s", sb->uid ? "root:x:0:0:root:/root:/usr/sbin/nologin\n" : "",
-		     me, sb->uid != 65534 ? "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" : "") < 0)
+		     me,
+		     sb->uid != 65534
+			     ? "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+			     : "") < 0)
 		passwd = NULL;
 	if (asprintf(&group, "%s%s%s", sb->gid ? "root:x:0:\n" : "", grp,
 		     sb->gid != 65534 ? "nogroup:x:65534:\n" : "") < 0)
 		group = NULL;
-	if (asprintf(&hosts, "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-		     sb->hostname) < 0)
+	if (asprintf(
+		    &hosts,
+		    "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+		    sb->hostname) < 0)
 		hosts = NULL;
 	if (asprintf(&hostname, "%s\n", sb->hostname) < 0)
 		hostname = NULL;
@@ -129,13 +133,15 @@ int ccsb__check_shared_dir(const char *dir, ccsb_error **err)
 	const char *h = ccsb__host_home();
 	char home[PATH_MAX];
 	if (strcmp(dir, "/") == 0)
-		return ccsb__err(err, EPERM,
-				 "refusing to share / read-write: run ccsb from a project directory");
+		return ccsb__err(
+			err, EPERM,
+			"refusing to share / read-write: run ccsb from a project directory");
 	if (h && realpath(h, home) && contains(dir, home))
-		return ccsb__err(err, EPERM,
-				 "refusing to share %s read-write: it holds your whole home directory; "
-				 "run ccsb from a project directory, or pass --rw=%s if you really mean it",
-				 dir, dir);
+		return ccsb__err(
+			err, EPERM,
+			"refusing to share %s read-write: it holds your whole home directory; "
+			"run ccsb from a project directory, or pass --rw=%s if you really mean it",
+			dir, dir);
 	return 0;
 }
 
@@ -234,7 +240,8 @@ static bool in_writable(const ccsb_sandbox *sb, const char *path, char *area, si
 		}
 	}
 	char cwd[PATH_MAX];
-	if (getcwd(cwd, sizeof(cwd)) && ccsb__check_shared_dir(cwd, NULL) == 0 && under(path, cwd)) {
+	if (getcwd(cwd, sizeof(cwd)) && ccsb__check_shared_dir(cwd, NULL) == 0 &&
+	    under(path, cwd)) {
 		snprintf(area, len, "%s (the current directory)", cwd);
 		return true;
 	}
@@ -292,10 +299,12 @@ static int check_root(const ccsb_sandbox *sb, const char *real, const char *root
 	const char *dir = strrchr(real, '/');
 	int dlen = dir ? (int)(dir - real) : 0;
 	if (in_writable(sb, real, area, sizeof(area)) || in_writable(sb, root, area, sizeof(area)))
-		return ccsb__err(err, EPERM,
-				 "%s lies in %s, which the sandbox can write: an agent could rewrite it "
-				 "and run code on the host or widen the next sandbox; install it "
-				 "outside (e.g. npm install -g) and try again", real, area);
+		return ccsb__err(
+			err, EPERM,
+			"%s lies in %s, which the sandbox can write: an agent could rewrite it "
+			"and run code on the host or widen the next sandbox; install it "
+			"outside (e.g. npm install -g) and try again",
+			real, area);
 	if (home && realpath(home, rhome)) {
 		/* $HOME, a parent of it, or (for a prefix above bin/) a
 		 * directory directly in it such as ~/.local or ~/.cargo. */
@@ -305,12 +314,16 @@ static int check_root(const ccsb_sandbox *sb, const char *real, const char *root
 			wide = rest[0] == '/' && !strchr(rest + 1, '/');
 		}
 		if (wide)
-			return ccsb__err(err, EPERM,
-					 "%s: ccsb would have to bind %s (%s), which holds much more "
-					 "than the program; show it only its directory with "
-					 "--ro=%.*s (plus what it needs), or install it elsewhere",
-					 real, root, contains(root, rhome) ? "your home or above" : "a whole "
-					 "directory of your home", dlen, real);
+			return ccsb__err(
+				err, EPERM,
+				"%s: ccsb would have to bind %s (%s), which holds much more "
+				"than the program; show it only its directory with "
+				"--ro=%.*s (plus what it needs), or install it elsewhere",
+				real, root,
+				contains(root, rhome) ? "your home or above"
+						      : "a whole "
+							"directory of your home",
+				dlen, real);
 	} else if (strcmp(root, "/") == 0) {
 		return ccsb__err(err, EPERM, "%s: ccsb would have to bind /; pass --ro=%.*s", real,
 				 dlen, real);
@@ -348,14 +361,17 @@ static int bind_interpreter(ccsb_sandbox *sb, const char *real, int depth, ccsb_
 		return 0;
 	char found[PATH_MAX], rp[PATH_MAX];
 	if (which(sb, interp, found, sizeof(found)) < 0 || !realpath(found, rp))
-		return ccsb__err(err, ENOENT, "%s needs the interpreter '%s', which is not on the search "
+		return ccsb__err(err, ENOENT,
+				 "%s needs the interpreter '%s', which is not on the search "
 				 "path (%s)",
 				 real, interp, ccsb__search_path(sb));
 	/* "#!/home/u" would otherwise bind a directory (and its parent). */
 	struct stat st;
 	if (stat(rp, &st) < 0 || !S_ISREG(st.st_mode))
-		return ccsb__err(err, EPERM, "%s names the interpreter '%s', which is not a regular "
-				 "file", real, interp);
+		return ccsb__err(err, EPERM,
+				 "%s names the interpreter '%s', which is not a regular "
+				 "file",
+				 real, interp);
 	int r = bind_program(sb, rp, depth + 1, err);
 	/* env finds it on PATH inside: make it visible under its name. */
 	if (r == 0 && !strchr(interp, '/') && !visible(sb, rp)) {
@@ -425,10 +441,11 @@ int ccsb__check_programs(const ccsb_sandbox *sb, ccsb_error **err)
 			const struct ccsb_mount *m = &sb->mounts[k];
 			if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW) &&
 			    (under(p->src, m->src) || under(m->src, p->src)))
-				return ccsb__err(err, EPERM,
-						 "%s holds a program ccsb binds read-only, but %s is shared "
-						 "read-write: the sandbox could rewrite the program",
-						 p->src, m->src);
+				return ccsb__err(
+					err, EPERM,
+					"%s holds a program ccsb binds read-only, but %s is shared "
+					"read-write: the sandbox could rewrite the program",
+					p->src, m->src);
 		}
 	}
 	return 0;

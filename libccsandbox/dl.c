@@ -15,15 +15,17 @@
 struct ccsb__seccomp_fns ccsb__seccomp_fns;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int state;        /* 0 not tried, 1 loaded, -errno failed */
-static char error[320];  /* why, when it failed */
+static int state;	/* 0 not tried, 1 loaded, -errno failed */
+static char error[320]; /* why, when it failed */
 
 /* POSIX guarantees that dlsym()'s void * converts to a function pointer. */
-#define CCSB_DL_FILL(f)                                                                \
-	if (!(ccsb__seccomp_fns.f = (__typeof__(ccsb__seccomp_fns.f))dlsym(h, #f))) {     \
-		snprintf(error, sizeof(error), "%s has no %s(): too old for ccsb; install a "  \
-			 "newer %s", CCSB_SECCOMP_SONAME, #f, CCSB_SECCOMP_PACKAGE);             \
-		return -ENOSYS;                                                              \
+#define CCSB_DL_FILL(f)                                                               \
+	if (!(ccsb__seccomp_fns.f = (__typeof__(ccsb__seccomp_fns.f))dlsym(h, #f))) { \
+		snprintf(error, sizeof(error),                                        \
+			 "%s has no %s(): too old for ccsb; install a "               \
+			 "newer %s",                                                  \
+			 CCSB_SECCOMP_SONAME, #f, CCSB_SECCOMP_PACKAGE);              \
+		return -ENOSYS;                                                       \
 	}
 
 static int load(void)
@@ -39,9 +41,10 @@ static int load(void)
 	}
 	if (!h) {
 		const char *why = dlerror();
-		snprintf(error, sizeof(error), "cannot load %s, needed for the seccomp filter "
-			 "(--no-seccomp turns it off): %s; install %s", CCSB_SECCOMP_SONAME,
-			 why ? why : "not found", CCSB_SECCOMP_PACKAGE);
+		snprintf(error, sizeof(error),
+			 "cannot load %s, needed for the seccomp filter "
+			 "(--no-seccomp turns it off): %s; install %s",
+			 CCSB_SECCOMP_SONAME, why ? why : "not found", CCSB_SECCOMP_PACKAGE);
 		return -ENOENT;
 	}
 	CCSB_SECCOMP_FUNCS(CCSB_DL_FILL)

@@ -13,9 +13,11 @@
 
 #include "ccsandbox.h"
 
+/* clang-format off */
 #define CCSB_SECCOMP_FUNCS(X)                                                        \
 	X(seccomp_arch_add) X(seccomp_export_bpf) X(seccomp_init) X(seccomp_release)    \
 	X(seccomp_rule_add_array) X(seccomp_syscall_resolve_name)
+/* clang-format on */
 
 #define CCSB_DL_SLOT(f) __typeof__(f) *f;
 

@@ -125,7 +125,8 @@ static void name_text(const uint8_t *w, char *out)
 			uint8_t c = w[i++];
 			if (c >= 'A' && c <= 'Z')
 				c = (uint8_t)(c + ('a' - 'A'));
-			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+			    c == '_') {
 				out[o++] = (char)c;
 			} else {
 				out[o++] = '\\';

@@ -74,7 +74,7 @@ enum {
 #define CCSB_DNS_HEADER_LEN 12
 #define CCSB_DNS_NAME_WIRE_MAX 255 /* RFC 1035 3.1, root byte included */
 #define CCSB_DNS_MSG_MAX 65535
-#define CCSB_DNS_UDP_MIN 512       /* without EDNS0 */
+#define CCSB_DNS_UDP_MIN 512	   /* without EDNS0 */
 #define CCSB_DNS_EDNS_PAYLOAD 1232 /* what we advertise (DNS flag day 2020) */
 /* CNAME links followed from the query name. */
 #define CCSB_DNS_CHAIN_MAX 16
@@ -87,7 +87,7 @@ struct ccsb_dns_query {
 	uint16_t id;
 	uint16_t flags; /* the header's second 16 bits, as received */
 	uint16_t qtype, qclass;
-	bool edns;             /* an OPT record in the additional section */
+	bool edns;	       /* an OPT record in the additional section */
 	uint16_t edns_payload; /* its UDP payload size, as sent */
 	uint32_t edns_ttl;     /* its extended rcode, version and flags (DO) */
 	/* The question name as on the wire, uncompressed, in its original case,
@@ -144,9 +144,9 @@ size_t ccsb__dns_build_query(const struct ccsb_dns_query *q, uint16_t id, uint8_
 size_t ccsb__dns_udp_limit(const struct ccsb_dns_query *q);
 
 struct ccsb_dns_addr {
-	uint8_t family; /* AF_INET or AF_INET6 */
-	bool chain;     /* owned by the query name or a name of its CNAME chain */
-	uint32_t ttl;   /* seconds; a TTL with the top bit set reads as 0 */
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	bool chain;	  /* owned by the query name or a name of its CNAME chain */
+	uint32_t ttl;	  /* seconds; a TTL with the top bit set reads as 0 */
 	uint8_t addr[16]; /* network byte order; IPv4 in the first 4 bytes */
 };
 
@@ -156,12 +156,12 @@ struct ccsb_dns_addrs {
 	 * but all are checked by ccsb__dns_addrs_rejected(). */
 	struct ccsb_dns_addr *v;
 	size_t n, cap;
-	uint8_t rcode;     /* the header's (low 4 bits) */
-	bool truncated;    /* TC=1: nothing past the question was read */
+	uint8_t rcode;	   /* the header's (low 4 bits) */
+	bool truncated;	   /* TC=1: nothing past the question was read */
 	size_t chain_len;  /* names in the chain, the query name included */
-	bool chain_cut;    /* a CNAME loop, or longer than CCSB_DNS_CHAIN_MAX */
+	bool chain_cut;	   /* a CNAME loop, or longer than CCSB_DNS_CHAIN_MAX */
 	size_t answer_end; /* offset just past the answer section */
-	bool opt;          /* an OPT record in the additional section */
+	bool opt;	   /* an OPT record in the additional section */
 	uint16_t opt_payload;
 	uint32_t opt_ttl;
 };

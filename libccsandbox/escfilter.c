@@ -29,14 +29,14 @@
 
 enum state {
 	GROUND,
-	ESC_,      /* after ESC (held) */
+	ESC_,	   /* after ESC (held) */
 	ESC_INT,   /* ESC and intermediates (held) */
-	CSI,       /* CSI head (held) */
+	CSI,	   /* CSI head (held) */
 	CSI_IGN,   /* a CSI being dropped until its final byte */
 	OSC_NUM,   /* OSC number (held) */
 	OSC_SEL,   /* OSC 52: its selection, up to the second ';' (held) */
-	OSC_52,    /* OSC 52: the first byte of data decides (held) */
-	OSC_9,     /* OSC 9: a ConEmu subcommand number or a notification (held) */
+	OSC_52,	   /* OSC 52: the first byte of data decides (held) */
+	OSC_9,	   /* OSC 9: a ConEmu subcommand number or a notification (held) */
 	OSC_QUERY, /* OSC 4/5/10-19: whole, passed only if it only queries (held) */
 	OSC_PASS,  /* an allowed OSC, streamed */
 	DCS_HEAD,  /* DCS parameters up to the final byte (held) */
@@ -47,7 +47,11 @@ enum state {
 };
 
 /* Tokens handed from the UTF-8 layer to the parser. */
-enum tok { T_TEXT, T_C0, T_C1 };
+enum tok {
+	T_TEXT,
+	T_C0,
+	T_C1
+};
 
 static const unsigned char ST[2] = { 0x1b, '\\' };
 
@@ -151,7 +155,15 @@ static bool csi_denied(const struct ccsb_escfilter *f, unsigned char final, enum
 		 * not moves, resizes, raises, iconifying or title reports. */
 		*k = CCSB_ESCF_WINOPS;
 		switch (f->num) {
-		case 11: case 13: case 14: case 15: case 16: case 18: case 19: case 22: case 23:
+		case 11:
+		case 13:
+		case 14:
+		case 15:
+		case 16:
+		case 18:
+		case 19:
+		case 22:
+		case 23:
 			return false;
 		default:
 			return true;
@@ -187,15 +199,28 @@ static bool osc_only_queries(const struct ccsb_escfilter *f)
 static void osc_decide(struct ccsb_escfilter *f, struct out *o)
 {
 	switch (f->num) {
-	case 0: case 1: case 2: /* titles: harmless once their reports are dropped */
-	case 7:                 /* current directory */
-	case 8:                 /* hyperlinks */
-	case 22:                /* pointer shape */
-	case 99: case 777:      /* desktop notifications (kitty, rxvt/ghostty) */
-	case 133: case 633:     /* shell integration marks */
-	case 104: case 105:     /* color resets */
-	case 110: case 111: case 112: case 113: case 114: case 115: case 116: case 117:
-	case 118: case 119:
+	case 0:
+	case 1:
+	case 2:	 /* titles: harmless once their reports are dropped */
+	case 7:	 /* current directory */
+	case 8:	 /* hyperlinks */
+	case 22: /* pointer shape */
+	case 99:
+	case 777: /* desktop notifications (kitty, rxvt/ghostty) */
+	case 133:
+	case 633: /* shell integration marks */
+	case 104:
+	case 105: /* color resets */
+	case 110:
+	case 111:
+	case 112:
+	case 113:
+	case 114:
+	case 115:
+	case 116:
+	case 117:
+	case 118:
+	case 119:
 		emit_hold(f, o);
 		f->state = OSC_PASS;
 		return;
@@ -210,8 +235,18 @@ static void osc_decide(struct ccsb_escfilter *f, struct out *o)
 	case 9:
 		f->state = OSC_9;
 		return;
-	case 4: case 5: case 10: case 11: case 12: case 13: case 14: case 15: case 16: case 17:
-	case 18: case 19:
+	case 4:
+	case 5:
+	case 10:
+	case 11:
+	case 12:
+	case 13:
+	case 14:
+	case 15:
+	case 16:
+	case 17:
+	case 18:
+	case 19:
 		f->state = OSC_QUERY;
 		return;
 	default:
@@ -277,7 +312,9 @@ static void c1_ground(struct ccsb_escfilter *f, struct out *o, unsigned v, const
 		hold(f, raw, nraw);
 		start_seq(f, v == 0x9b ? CSI : v == 0x9d ? OSC_NUM : DCS_HEAD);
 		return;
-	case 0x98: case 0x9e: case 0x9f: /* SOS, PM, APC */
+	case 0x98:
+	case 0x9e:
+	case 0x9f: /* SOS, PM, APC */
 		f->dropped[CCSB_ESCF_APC]++;
 		start_seq(f, STR_DROP);
 		return;
@@ -558,7 +595,8 @@ static void token(struct ccsb_escfilter *f, struct out *o, enum tok t, unsigned 
 			/* "9;4;..." progress and "9;9;..." directory pass; other
 			 * ConEmu subcommands (macros, running programs) do not;
 			 * anything else is an iTerm2 notification's text. */
-			const unsigned char *sub = (const unsigned char *)memchr(f->hold, ';', f->nhold) + 1;
+			const unsigned char *sub =
+				(const unsigned char *)memchr(f->hold, ';', f->nhold) + 1;
 			size_t nsub = (size_t)(f->hold + f->nhold - sub);
 			bool digits = true;
 			for (size_t i = 0; i < nsub; i++)
@@ -567,7 +605,8 @@ static void token(struct ccsb_escfilter *f, struct out *o, enum tok t, unsigned 
 				hold(f, raw, nraw);
 				return;
 			}
-			if (digits && nsub > 0 && v == ';' && !(nsub == 1 && (sub[0] == '4' || sub[0] == '9'))) {
+			if (digits && nsub > 0 && v == ';' &&
+			    !(nsub == 1 && (sub[0] == '4' || sub[0] == '9'))) {
 				drop(f, CCSB_ESCF_OSC);
 				f->state = OSC_DROP;
 				return;
@@ -587,9 +626,8 @@ static void token(struct ccsb_escfilter *f, struct out *o, enum tok t, unsigned 
 			return;
 		if (t != T_TEXT || v == 0x7f)
 			return; /* control characters inside: dropped */
-		if (f->state == DCS_HEX &&
-		    !((v >= '0' && v <= '9') || (v >= 'a' && v <= 'f') || (v >= 'A' && v <= 'F') ||
-		      v == ';'))
+		if (f->state == DCS_HEX && !((v >= '0' && v <= '9') || (v >= 'a' && v <= 'f') ||
+					     (v >= 'A' && v <= 'F') || v == ';'))
 			return;
 		put(o, raw, nraw);
 		return;
@@ -708,7 +746,11 @@ static size_t plain(struct ccsb_escfilter *f, const unsigned char *in, size_t n)
 static void byte(struct ccsb_escfilter *f, struct out *o, unsigned char b)
 {
 	if (f->flags & CCSB_ESCF_8BIT) {
-		token(f, o, b < 0x20 || b == 0x7f ? T_C0 : b >= 0x80 && b < 0xa0 ? T_C1 : T_TEXT, b, &b, 1);
+		token(f, o,
+		      b < 0x20 || b == 0x7f   ? T_C0
+		      : b >= 0x80 && b < 0xa0 ? T_C1
+					      : T_TEXT,
+		      b, &b, 1);
 		return;
 	}
 	if (f->c2) {

@@ -638,7 +638,8 @@ void ccsb__event_name_bound(struct ccsb_events *ev, const char *name, const uint
 	for (size_t i = 0; i < n && i < 16; i++) {
 		if (!inet_ntop(AF_INET, real + 4 * i, a, sizeof(a)))
 			return;
-		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s\"%s\"", i ? "," : "", a);
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s\"%s\"", i ? "," : "",
+					a);
 	}
 	snprintf(list + off, sizeof(list) - off, "]");
 	if (!inet_ntop(AF_INET, fake, a, sizeof(a)))

@@ -312,8 +312,8 @@ int ccsb__gitconfig_parse(const char *buf, size_t len, ccsb__gitconfig_fn fn, vo
 		}
 		/* git reads a key before any section but no command can use
 		 * it: skipped. */
-		if (in_section &&
-		    (r = fn(sec.p, has_sub ? (sub.p ? sub.p : "") : NULL, key.p, v, line, data)) != 0)
+		if (in_section && (r = fn(sec.p, has_sub ? (sub.p ? sub.p : "") : NULL, key.p, v,
+					  line, data)) != 0)
 			break;
 		/* The value ended its line (or the text). */
 		if (s.eof)
@@ -322,8 +322,8 @@ int ccsb__gitconfig_parse(const char *buf, size_t len, ccsb__gitconfig_fn fn, vo
 	if (r == -EINVAL && bad_line) {
 		/* The line where git would stop: a value or header cut by the
 		 * end of its line is reported on that line. */
-		*bad_line = s.line > 1 && s.p > buf && s.p[-1] == '\n' && !s.eof ? s.line - 1
-										 : s.line;
+		*bad_line =
+			s.line > 1 && s.p > buf && s.p[-1] == '\n' && !s.eof ? s.line - 1 : s.line;
 	}
 	free(sec.p);
 	free(sub.p);
@@ -344,40 +344,97 @@ int ccsb__gitconfig_parse(const char *buf, size_t len, ccsb__gitconfig_fn fn, vo
  * aliases, and commit.gpgSign/tag.gpgSign (no key inside: every commit
  * would fail). */
 static const char *const safe_keys[] = {
-	"author.email", "author.name",
-	"blame.coloring", "blame.date",
-	"branch.autosetupmerge", "branch.autosetuprebase", "branch.sort",
-	"column.branch", "column.status", "column.tag", "column.ui",
-	"commit.cleanup", "commit.status", "commit.verbose",
-	"committer.email", "committer.name",
-	"core.abbrev", "core.autocrlf", "core.checkroundtripencoding", "core.commentchar",
-	"core.commentstring", "core.eol", "core.precomposeunicode", "core.quotepath",
-	"core.safecrlf", "core.whitespace",
-	"diff.algorithm", "diff.colormoved", "diff.colormovedws", "diff.context",
-	"diff.indentheuristic", "diff.interhunkcontext", "diff.mnemonicprefix",
-	"diff.noprefix", "diff.relative", "diff.renamelimit", "diff.renames",
-	"diff.statgraphwidth", "diff.submodule", "diff.wserrorhighlight",
-	"fetch.fsckobjects", "fetch.prune", "fetch.prunetags",
-	"grep.column", "grep.extendedregexp", "grep.fullname", "grep.linenumber",
+	"author.email",
+	"author.name",
+	"blame.coloring",
+	"blame.date",
+	"branch.autosetupmerge",
+	"branch.autosetuprebase",
+	"branch.sort",
+	"column.branch",
+	"column.status",
+	"column.tag",
+	"column.ui",
+	"commit.cleanup",
+	"commit.status",
+	"commit.verbose",
+	"committer.email",
+	"committer.name",
+	"core.abbrev",
+	"core.autocrlf",
+	"core.checkroundtripencoding",
+	"core.commentchar",
+	"core.commentstring",
+	"core.eol",
+	"core.precomposeunicode",
+	"core.quotepath",
+	"core.safecrlf",
+	"core.whitespace",
+	"diff.algorithm",
+	"diff.colormoved",
+	"diff.colormovedws",
+	"diff.context",
+	"diff.indentheuristic",
+	"diff.interhunkcontext",
+	"diff.mnemonicprefix",
+	"diff.noprefix",
+	"diff.relative",
+	"diff.renamelimit",
+	"diff.renames",
+	"diff.statgraphwidth",
+	"diff.submodule",
+	"diff.wserrorhighlight",
+	"fetch.fsckobjects",
+	"fetch.prune",
+	"fetch.prunetags",
+	"grep.column",
+	"grep.extendedregexp",
+	"grep.fullname",
+	"grep.linenumber",
 	"grep.patterntype",
-	"i18n.commitencoding", "i18n.logoutputencoding",
+	"i18n.commitencoding",
+	"i18n.logoutputencoding",
 	"init.defaultbranch",
 	"interactive.singlekey",
-	"log.abbrevcommit", "log.date", "log.decorate", "log.follow", "log.mailmap",
+	"log.abbrevcommit",
+	"log.date",
+	"log.decorate",
+	"log.follow",
+	"log.mailmap",
 	"log.showroot",
-	"merge.autostash", "merge.conflictstyle", "merge.directoryrenames", "merge.ff",
-	"merge.log", "merge.renames", "merge.stat",
-	"pull.ff", "pull.rebase",
-	"push.autosetupremote", "push.default", "push.followtags",
-	"rebase.abbreviatecommands", "rebase.autosquash", "rebase.autostash",
-	"rebase.missingcommitscheck", "rebase.stat", "rebase.updaterefs",
+	"merge.autostash",
+	"merge.conflictstyle",
+	"merge.directoryrenames",
+	"merge.ff",
+	"merge.log",
+	"merge.renames",
+	"merge.stat",
+	"pull.ff",
+	"pull.rebase",
+	"push.autosetupremote",
+	"push.default",
+	"push.followtags",
+	"rebase.abbreviatecommands",
+	"rebase.autosquash",
+	"rebase.autostash",
+	"rebase.missingcommitscheck",
+	"rebase.stat",
+	"rebase.updaterefs",
 	"receive.fsckobjects",
-	"rerere.autoupdate", "rerere.enabled",
-	"status.aheadbehind", "status.branch", "status.relativepaths", "status.short",
-	"status.showstash", "status.showuntrackedfiles", "status.submodulesummary",
+	"rerere.autoupdate",
+	"rerere.enabled",
+	"status.aheadbehind",
+	"status.branch",
+	"status.relativepaths",
+	"status.short",
+	"status.showstash",
+	"status.showuntrackedfiles",
+	"status.submodulesummary",
 	"tag.sort",
 	"transfer.fsckobjects",
-	"user.email", "user.name", "user.useconfigonly",
+	"user.email",
+	"user.name",
+	"user.useconfigonly",
 	"versionsort.suffix",
 };
 
@@ -472,8 +529,8 @@ static bool ctl_free(const char *s, bool allow_nl)
 	return true;
 }
 
-int ccsb__gitconfig_emit(struct ccsb__gitconfig_out *o, const char *section,
-			 const char *subsection, const char *key, const char *value)
+int ccsb__gitconfig_emit(struct ccsb__gitconfig_out *o, const char *section, const char *subsection,
+			 const char *key, const char *value)
 {
 	if (!name_ok(section, false) || !name_ok(key, false) || !is_alpha((unsigned char)key[0]) ||
 	    (subsection && !ctl_free(subsection, false)) || (value && !ctl_free(value, true)))

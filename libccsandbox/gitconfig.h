@@ -44,8 +44,8 @@ struct ccsb__gitconfig_out {
  * exactly and cannot start a section or a variable of its own. Returns 0;
  * -EINVAL (nothing written) for a name git would not accept or a value with
  * control characters other than tab and newline; -ENOMEM. */
-int ccsb__gitconfig_emit(struct ccsb__gitconfig_out *o, const char *section,
-			 const char *subsection, const char *key, const char *value);
+int ccsb__gitconfig_emit(struct ccsb__gitconfig_out *o, const char *section, const char *subsection,
+			 const char *key, const char *value);
 void ccsb__gitconfig_out_free(struct ccsb__gitconfig_out *o);
 
 #endif

@@ -118,7 +118,8 @@ int ccsb__read_pointer(const char *file, const char *prefix, const char *base, c
 	if (fd < 0)
 		return -errno;
 	struct stat st;
-	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof(buf) - 1) : -1;
+	ssize_t n =
+		fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof(buf) - 1) : -1;
 	close(fd);
 	if (n <= 0)
 		return -EINVAL;
@@ -264,7 +265,8 @@ static void protect_modules(struct plan *pl, const char *dir, int depth)
 	struct dirent *e;
 	char p[PATH_MAX];
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
 		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
 			continue;
@@ -411,9 +413,18 @@ static bool protect_dotgit(struct plan *pl, const char *dir)
  * follows Anthropic's sandbox-runtime's always-read-only paths, minus the
  * shell rc files (the sandbox's home is not the host's). */
 static const char *const project_files[] = {
-	".claude/settings.json", ".claude/settings.local.json", ".claude/commands",
-	".claude/agents", ".claude/skills", ".claude/hooks", ".mcp.json",
-	".vscode", ".idea", ".husky", ".githooks", ".pre-commit-config.yaml",
+	".claude/settings.json",
+	".claude/settings.local.json",
+	".claude/commands",
+	".claude/agents",
+	".claude/skills",
+	".claude/hooks",
+	".mcp.json",
+	".vscode",
+	".idea",
+	".husky",
+	".githooks",
+	".pre-commit-config.yaml",
 };
 
 static int plan_build(const ccsb_sandbox *sb, struct plan *pl, struct roots *roots)
@@ -538,19 +549,21 @@ static int open_dir(struct scan *sc, int dfd, const char *name, const char *path
 	struct stat st;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 		return -1;
-	bool new = is_new(&st, &sc->t0);
-	if (new && st.st_uid == geteuid() &&
+	bool fresh = is_new(&st, &sc->t0);
+	if (fresh && st.st_uid == geteuid() &&
 	    fchmodat(dfd, name, (st.st_mode & 07777) | S_IRWXU, 0) == 0) {
-		ccsb__report(sc->sb, "permissions restored: %s (mode %04o, set during the run, hid "
-				     "it from the scan)",
+		ccsb__report(sc->sb,
+			     "permissions restored: %s (mode %04o, set during the run, hid "
+			     "it from the scan)",
 			     path, (unsigned)(st.st_mode & 07777));
 		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0)
 			return fd;
 	}
-	if (new || faccessat(dfd, name, X_OK, AT_EACCESS) == 0)
-		ccsb__report(sc->sb, "NOT checked (cannot list it): %s; do not run git or claude "
-				     "under it before checking it",
+	if (fresh || faccessat(dfd, name, X_OK, AT_EACCESS) == 0)
+		ccsb__report(sc->sb,
+			     "NOT checked (cannot list it): %s; do not run git or claude "
+			     "under it before checking it",
 			     path);
 	return -1;
 }
@@ -564,7 +577,8 @@ static int quarantine(struct scan *sc, const char *dir, const char *name, char *
 		return -ENAMETOOLONG;
 	for (int i = 1; i < 100; i++) {
 		char base[NAME_MAX + 1];
-		int n = i == 1 ? snprintf(base, sizeof(base), "%s.ccsb-quarantined-%s", name, sc->stamp)
+		int n = i == 1 ? snprintf(base, sizeof(base), "%s.ccsb-quarantined-%s", name,
+					  sc->stamp)
 			       : snprintf(base, sizeof(base), "%s.ccsb-quarantined-%s-%d", name,
 					  sc->stamp, i);
 		if (n <= 0 || (size_t)n >= sizeof(base) || join(to, sizeof(to), dir, base) < 0)
@@ -589,7 +603,8 @@ static int quarantine(struct scan *sc, const char *dir, const char *name, char *
 		if (n <= 0 || (size_t)n >= sizeof(base) || join(to, sizeof(to), dir, base) < 0)
 			return -ENAMETOOLONG;
 		/* The system call: musl before 1.2.5 has no wrapper. */
-		if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, CCSB_RENAME_NOREPLACE) == 0) {
+		if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, CCSB_RENAME_NOREPLACE) ==
+		    0) {
 			snprintf(out, len, "%s", base);
 			return 0;
 		}
@@ -606,8 +621,9 @@ static void quarantine_report(struct scan *sc, const char *dir, const char *name
 	join(path, sizeof(path), dir, name);
 	int r = quarantine(sc, dir, name, q, sizeof(q));
 	if (r < 0)
-		ccsb__report(sc->sb, "NOT quarantined (rename failed: %s): %s (%s); do not run git or "
-				     "claude there before removing it",
+		ccsb__report(sc->sb,
+			     "NOT quarantined (rename failed: %s): %s (%s); do not run git or "
+			     "claude there before removing it",
 			     strerror(-r), path, why);
 	else
 		ccsb__report(sc->sb, "quarantined: %s -> %s (%s)", path, q, why);
@@ -620,17 +636,29 @@ static void quarantine_report(struct scan *sc, const char *dir, const char *name
 static bool repo_safe_key(const char *section, const char *sub, const char *key)
 {
 	static const char *const plain[][2] = {
-		{ "core", "repositoryformatversion" }, { "core", "filemode" }, { "core", "bare" },
-		{ "core", "worktree" }, { "core", "logallrefupdates" }, { "core", "ignorecase" },
-		{ "core", "precomposeunicode" }, { "core", "symlinks" }, { "core", "autocrlf" },
-		{ "core", "eol" }, { "core", "safecrlf" }, { "core", "quotepath" },
-		{ "core", "abbrev" }, { "extensions", "objectformat" },
-		{ "extensions", "refstorage" }, { "extensions", "worktreeconfig" },
-		{ "user", "name" }, { "user", "email" }, { "init", "defaultbranch" },
+		{ "core", "repositoryformatversion" },
+		{ "core", "filemode" },
+		{ "core", "bare" },
+		{ "core", "worktree" },
+		{ "core", "logallrefupdates" },
+		{ "core", "ignorecase" },
+		{ "core", "precomposeunicode" },
+		{ "core", "symlinks" },
+		{ "core", "autocrlf" },
+		{ "core", "eol" },
+		{ "core", "safecrlf" },
+		{ "core", "quotepath" },
+		{ "core", "abbrev" },
+		{ "extensions", "objectformat" },
+		{ "extensions", "refstorage" },
+		{ "extensions", "worktreeconfig" },
+		{ "user", "name" },
+		{ "user", "email" },
+		{ "init", "defaultbranch" },
 	};
 	static const char *const with_sub[][2] = {
 		{ "branch", "remote" }, { "branch", "merge" }, { "branch", "rebase" },
-		{ "remote", "url" },    { "remote", "fetch" }, { "remote", "pushurl" },
+		{ "remote", "url" },	{ "remote", "fetch" }, { "remote", "pushurl" },
 	};
 	const char *const(*v)[2] = sub ? with_sub : plain;
 	size_t n = sub ? sizeof(with_sub) / sizeof(*with_sub) : sizeof(plain) / sizeof(*plain);
@@ -670,7 +698,7 @@ static int sanitize_var(const char *section, const char *sub, const char *key, c
 		  (sub || strcmp(section, "core") || strcmp(key, "worktree") ||
 		   worktree_ok(z, value));
 	int r = ok ? ccsb__gitconfig_emit(&z->out, section, sub, key, value ? value : "true")
-			: -EINVAL;
+		   : -EINVAL;
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
@@ -728,8 +756,9 @@ static void replace_config(struct scan *sc, const char *gitdir, const char *qnam
 				     base && strcmp(base, "/.git") == 0 ? "false" : "true");
 		ccsb__gitconfig_emit(&z.out, "core", NULL, "logallrefupdates", "true");
 	}
-	static const char head[] = "# Written by ccsb: the config the sandbox wrote is beside this\n"
-				   "# file, quarantined; only keys that run nothing were kept.\n";
+	static const char head[] =
+		"# Written by ccsb: the config the sandbox wrote is beside this\n"
+		"# file, quarantined; only keys that run nothing were kept.\n";
 	int fd = open(cfg, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	bool ok = fd >= 0 && write(fd, head, sizeof(head) - 1) == (ssize_t)(sizeof(head) - 1) &&
 		  (z.out.len == 0 || write(fd, z.out.buf, z.out.len) == (ssize_t)z.out.len);
@@ -740,11 +769,13 @@ static void replace_config(struct scan *sc, const char *gitdir, const char *qnam
 	if (!ok)
 		ccsb__report(sc->sb, "could not write a replacement %s: %s", cfg, strerror(e));
 	else if (parsed)
-		ccsb__report(sc->sb, "replaced %s with its %zu harmless key%s (%zu dropped)", cfg, z.kept,
-			     z.kept == 1 ? "" : "s", z.dropped);
+		ccsb__report(sc->sb, "replaced %s with its %zu harmless key%s (%zu dropped)", cfg,
+			     z.kept, z.kept == 1 ? "" : "s", z.dropped);
 	else
-		ccsb__report(sc->sb, "replaced %s with a minimal config (git would not read the "
-				     "quarantined one either)", cfg);
+		ccsb__report(sc->sb,
+			     "replaced %s with a minimal config (git would not read the "
+			     "quarantined one either)",
+			     cfg);
 }
 
 /* `gitdir` changed during the run (its entries or its name), is not one
@@ -798,8 +829,9 @@ static void check_hooks(struct scan *sc, const char *gitdir)
 			close(hfd);
 		/* Unlistable: what git would run in it cannot be told apart. */
 		if (is_new(&st, &sc->t0))
-			quarantine_report(sc, gitdir, "hooks", "git hooks directory changed during "
-							       "the run and not listable");
+			quarantine_report(sc, gitdir, "hooks",
+					  "git hooks directory changed during "
+					  "the run and not listable");
 		return;
 	}
 	struct dirent *e;
@@ -810,7 +842,8 @@ static void check_hooks(struct scan *sc, const char *gitdir)
 		if (!hook_name(e->d_name))
 			continue;
 		live++;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && is_new(&st, &sc->t0)) {
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    is_new(&st, &sc->t0)) {
 			if (nbad < 8)
 				snprintf(bad[nbad++], sizeof(bad[0]), "%s", e->d_name);
 			else
@@ -858,13 +891,15 @@ static void check_gitdir(struct scan *sc, const char *gitdir, int depth)
 		char q[NAME_MAX + 1];
 		int r = quarantine(sc, real, "config", q, sizeof(q));
 		if (r < 0) {
-			ccsb__report(sc->sb, "NOT quarantined (rename failed: %s): %s (git config "
-					     "written during the run); do not run git there before "
-					     "removing it",
+			ccsb__report(sc->sb,
+				     "NOT quarantined (rename failed: %s): %s (git config "
+				     "written during the run); do not run git there before "
+				     "removing it",
 				     strerror(-r), p);
 		} else {
-			ccsb__report(sc->sb, "quarantined: %s -> %s (git config written during the run)",
-				     p, q);
+			ccsb__report(sc->sb,
+				     "quarantined: %s -> %s (git config written during the run)", p,
+				     q);
 			if (S_ISREG(st.st_mode))
 				replace_config(sc, real, q);
 		}
@@ -874,13 +909,15 @@ static void check_gitdir(struct scan *sc, const char *gitdir, int depth)
 		 * directory is renamed into place or gets its HEAD now. */
 		char q[NAME_MAX + 1];
 		if (quarantine(sc, real, "config", q, sizeof(q)) < 0) {
-			ccsb__report(sc->sb, "NOT quarantined (rename failed): %s (sets keys that run "
-					     "programs in a git directory that changed during the "
-					     "run); do not run git there before removing it",
+			ccsb__report(sc->sb,
+				     "NOT quarantined (rename failed): %s (sets keys that run "
+				     "programs in a git directory that changed during the "
+				     "run); do not run git there before removing it",
 				     p);
 		} else {
-			ccsb__report(sc->sb, "quarantined: %s -> %s (sets keys that run programs, in "
-					     "a git directory that changed during the run)",
+			ccsb__report(sc->sb,
+				     "quarantined: %s -> %s (sets keys that run programs, in "
+				     "a git directory that changed during the run)",
 				     p, q);
 			replace_config(sc, real, q);
 		}
@@ -895,12 +932,16 @@ static void check_gitdir(struct scan *sc, const char *gitdir, int depth)
 		follow(sc, p, NULL, real, depth, is_new(&st, &sc->t0));
 	if (join(p, sizeof(p), real, "info/attributes") == 0 && lstat(p, &st) == 0 &&
 	    is_new(&st, &sc->t0))
-		ccsb__report(sc->sb, "changed during the run: %s (selects git's filter and diff "
-				     "drivers)", p);
+		ccsb__report(sc->sb,
+			     "changed during the run: %s (selects git's filter and diff "
+			     "drivers)",
+			     p);
 	if (join(p, sizeof(p), real, "rebase-merge/git-rebase-todo") == 0 && lstat(p, &st) == 0 &&
 	    is_new(&st, &sc->t0))
-		ccsb__report(sc->sb, "left during the run: %s ('git rebase --continue' runs its "
-				     "exec lines)", p);
+		ccsb__report(sc->sb,
+			     "left during the run: %s ('git rebase --continue' runs its "
+			     "exec lines)",
+			     p);
 }
 
 /* Anything in the tree at `path` (itself included) changed during the run;
@@ -921,10 +962,12 @@ static bool tree_new(struct scan *sc, const char *path, int depth, size_t *budge
 	struct dirent *e;
 	char p[PATH_MAX];
 	while (!found && (e = readdir(d))) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
 		(*budget)--;
-		found = join(p, sizeof(p), path, e->d_name) == 0 && tree_new(sc, p, depth + 1, budget);
+		found = join(p, sizeof(p), path, e->d_name) == 0 &&
+			tree_new(sc, p, depth + 1, budget);
 	}
 	closedir(d);
 	return found;
@@ -946,7 +989,8 @@ static void check_names(struct scan *sc, const char *dir, const char *name, unsi
 			if (realpath(p, real))
 				check_gitdir(sc, real, 0);
 			if (is_new(&st, &sc->t0))
-				ccsb__report(sc->sb, "changed during the run: %s (a symbolic link)", p);
+				ccsb__report(sc->sb, "changed during the run: %s (a symbolic link)",
+					     p);
 		} else {
 			follow(sc, p, "gitdir:", dir, 0, is_new(&st, &sc->t0));
 		}
@@ -970,8 +1014,9 @@ static void check_names(struct scan *sc, const char *dir, const char *name, unsi
 			if (join(sub, sizeof(sub), p, dirs[i]) < 0 || lstat(sub, &st) < 0)
 				continue;
 			if (tree_new(sc, sub, 0, &budget))
-				quarantine_report(sc, p, dirs[i],
-						  "Claude Code configuration written during the run");
+				quarantine_report(
+					sc, p, dirs[i],
+					"Claude Code configuration written during the run");
 		}
 		return;
 	}
@@ -985,7 +1030,8 @@ static void check_names(struct scan *sc, const char *dir, const char *name, unsi
 		{ ".pre-commit-config.yaml", "pre-commit runs its hooks on git commit" },
 	};
 	for (size_t i = 0; i < sizeof(implicit) / sizeof(*implicit); i++)
-		if (strcmp(name, implicit[i].name) == 0 && lstat(p, &st) == 0 && is_new(&st, &sc->t0))
+		if (strcmp(name, implicit[i].name) == 0 && lstat(p, &st) == 0 &&
+		    is_new(&st, &sc->t0))
 			ccsb__report(sc->sb, "changed during the run: %s (%s)", p, implicit[i].why);
 	if (type == DT_DIR && (strcmp(name, ".vscode") == 0 || strcmp(name, ".husky") == 0 ||
 			       strcmp(name, ".githooks") == 0)) {
@@ -993,13 +1039,14 @@ static void check_names(struct scan *sc, const char *dir, const char *name, unsi
 		struct dirent *e;
 		while (d && (e = readdir(d))) {
 			bool vscode = name[1] == 'v';
-			if (e->d_name[0] == '.' || (vscode && strcmp(e->d_name, "settings.json") &&
-						    strcmp(e->d_name, "tasks.json") &&
-						    strcmp(e->d_name, "launch.json")))
+			if (e->d_name[0] == '.' ||
+			    (vscode && strcmp(e->d_name, "settings.json") &&
+			     strcmp(e->d_name, "tasks.json") && strcmp(e->d_name, "launch.json")))
 				continue;
 			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    is_new(&st, &sc->t0))
-				ccsb__report(sc->sb, "changed during the run: %s/%s (%s)", p, e->d_name,
+				ccsb__report(sc->sb, "changed during the run: %s/%s (%s)", p,
+					     e->d_name,
 					     vscode ? "VS Code acts on it when the folder is opened"
 						    : "git hooks when core.hooksPath names it");
 		}
@@ -1039,9 +1086,10 @@ static bool over_budget(struct scan *sc)
 static void report_stopped(struct scan *sc, const char *why)
 {
 	sc->stopped = true;
-	ccsb__report(sc->sb, "the scan for planted git and Claude Code files stopped (%s) after %zu "
-			     "entries, at %s: what lies beyond was NOT checked. Before running git or "
-			     "claude there, list what changed during the run: find %s -newerct @%lld",
+	ccsb__report(sc->sb,
+		     "the scan for planted git and Claude Code files stopped (%s) after %zu "
+		     "entries, at %s: what lies beyond was NOT checked. Before running git or "
+		     "claude there, list what changed during the run: find %s -newerct @%lld",
 		     why, sc->entries, sc->path, sc->root, (long long)sc->t0.tv_sec);
 }
 
@@ -1070,7 +1118,9 @@ static void scan_tree(struct scan *sc, int fd, int depth)
 				struct stat st;
 				if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 					continue;
-				type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+				type = S_ISDIR(st.st_mode)   ? DT_DIR
+				       : S_ISLNK(st.st_mode) ? DT_LNK
+							     : DT_REG;
 			}
 			if (type == DT_DIR) {
 				size_t k = strlen(name) + 1;
@@ -1110,8 +1160,9 @@ static void scan_tree(struct scan *sc, int fd, int depth)
 		/* Only this directory's subtree is given up: a deep tree made
 		 * on purpose must not end the scan of its siblings. */
 		if (depth >= SCAN_MAX_DEPTH || old + 1 + k >= sizeof(sc->path)) {
-			ccsb__report(sc->sb, "NOT checked (too deep): what lies under %s; list what "
-					     "changed there during the run: find %s -newerct @%lld",
+			ccsb__report(sc->sb,
+				     "NOT checked (too deep): what lies under %s; list what "
+				     "changed there during the run: find %s -newerct @%lld",
 				     sc->path, sc->path, (long long)sc->t0.tv_sec);
 			break;
 		}
@@ -1148,7 +1199,8 @@ static int scan_run(struct scan *sc)
 		bool nested = false;
 		for (size_t k = 0; k < sc->roots.n; k++)
 			nested |= (k != i && sc->roots.v[k].len < rt->len &&
-				   ccsb__path_under(rt->src, sc->roots.v[k].src, sc->roots.v[k].len)) ||
+				   ccsb__path_under(rt->src, sc->roots.v[k].src,
+						    sc->roots.v[k].len)) ||
 				  (k < i && strcmp(sc->roots.v[k].src, rt->src) == 0);
 		if (nested || rt->len >= sizeof(sc->path))
 			continue;
@@ -1162,8 +1214,9 @@ static int scan_run(struct scan *sc)
 		close(fd);
 	}
 	if (sc->oom)
-		ccsb__report(sc->sb, "the scan for planted git and Claude Code files ran out of memory: "
-				     "list what changed during the run with: find %s -newerct @%lld",
+		ccsb__report(sc->sb,
+			     "the scan for planted git and Claude Code files ran out of memory: "
+			     "list what changed during the run with: find %s -newerct @%lld",
 			     sc->root ? sc->root : "DIR", (long long)sc->t0.tv_sec);
 	free(sc->buf);
 	for (size_t i = 0; i < sc->nseen; i++)
@@ -1175,7 +1228,9 @@ static int scan_run(struct scan *sc)
 int ccsb__guard_scan(ccsb_sandbox *sb, char *const roots[], size_t nroots,
 		     const struct timespec *t0, size_t max_entries)
 {
-	struct scan sc = { .sb = sb, .t0 = *t0, .max = max_entries ? max_entries : GUARD_MAX_ENTRIES };
+	struct scan sc = { .sb = sb,
+			   .t0 = *t0,
+			   .max = max_entries ? max_entries : GUARD_MAX_ENTRIES };
 	sc.roots.v = calloc(nroots + 1, sizeof(*sc.roots.v));
 	if (!sc.roots.v)
 		return -ENOMEM;
@@ -1217,7 +1272,8 @@ void ccsb__guard_finish(ccsb_sandbox *sb)
 	struct scan sc = { .sb = sb, .t0 = sb->guard_t0, .max = GUARD_MAX_ENTRIES };
 	sb->guard_t0.tv_sec = 0;
 	if (roots_get(sb, &sc.roots) < 0) {
-		ccsb__report(sb, "the scan for planted git and Claude Code files ran out of memory");
+		ccsb__report(sb,
+			     "the scan for planted git and Claude Code files ran out of memory");
 		return;
 	}
 	scan_run(&sc);

@@ -84,12 +84,14 @@ static const char *cwd_gitdir(struct walk *w)
 				/* A worktree or submodule: "gitdir: PATH". */
 				FILE *f = fopen(p, "re");
 				char line[PATH_MAX + 16] = "";
-				if (f && fgets(line, sizeof(line), f) && strncmp(line, "gitdir: ", 8) == 0) {
+				if (f && fgets(line, sizeof(line), f) &&
+				    strncmp(line, "gitdir: ", 8) == 0) {
 					line[strcspn(line, "\r\n")] = '\0';
 					if (line[8] == '/')
 						snprintf(link, sizeof(link), "%s", line + 8);
 					else
-						snprintf(link, sizeof(link), "%s/%s", dir, line + 8);
+						snprintf(link, sizeof(link), "%s/%s", dir,
+							 line + 8);
 				}
 				if (f)
 					fclose(f);
@@ -159,8 +161,8 @@ static bool gitdir_matches(const char *cond, struct walk *w)
 	return fnmatch(full, g2, flags) == 0;
 }
 
-static int on_var(const char *section, const char *subsection, const char *key,
-		  const char *value, size_t line, void *data)
+static int on_var(const char *section, const char *subsection, const char *key, const char *value,
+		  size_t line, void *data)
 {
 	struct walk *w = data;
 	(void)line;
@@ -211,8 +213,8 @@ static int walk_file(struct walk *w, const char *path, bool required)
 	if (r == -ENOENT || r == -ENOTDIR || (r == -EACCES && !required))
 		return 0;
 	if (r == -EFBIG)
-		return ccsb__err(w->err, EFBIG, "%s: not a regular file of at most %u bytes",
-				 path, GITCONFIG_MAX);
+		return ccsb__err(w->err, EFBIG, "%s: not a regular file of at most %u bytes", path,
+				 GITCONFIG_MAX);
 	if (r < 0)
 		return ccsb__errno(w->err, -r, "cannot read %s", path);
 	const char *saved = w->file;
@@ -226,7 +228,8 @@ static int walk_file(struct walk *w, const char *path, bool required)
 	if (r == -EINVAL)
 		return ccsb__err(w->err, EINVAL,
 				 "%s:%zu: bad git configuration line (git refuses it too: "
-				 "see 'git config --global --list')", path, bad);
+				 "see 'git config --global --list')",
+				 path, bad);
 	if (r == -ENOMEM)
 		return ccsb__err(w->err, ENOMEM, "out of memory");
 	return r;

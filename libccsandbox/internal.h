@@ -36,8 +36,8 @@ int ccsb__errno(ccsb_error **err, int code, const char *fmt, ...) CCSB_PRINTF(3,
 /* ---- allowlist (allowlist.c, pure) ---------------------------------- */
 
 struct ccsb_prefix {
-	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t len;    /* prefix length */
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint8_t len;	  /* prefix length */
 	uint8_t addr[16]; /* network byte order; IPv4 uses the first 4 bytes;
 			   * bits past `len` are zero */
 };
@@ -77,7 +77,10 @@ int ccsb__prefix_parse(const char *s, struct ccsb_prefix *out, const char **why)
  * ("*.com" is refused). Writes the lowercase pattern to `out`; 0 or -EINVAL
  * with *why (static string). */
 int ccsb__name_parse(const char *s, size_t n, char out[CCSB_NAME_MAX + 1], const char **why);
-enum { CCSB_ENTRY_PREFIX = 1, CCSB_ENTRY_NAME = 2 };
+enum {
+	CCSB_ENTRY_PREFIX = 1,
+	CCSB_ENTRY_NAME = 2
+};
 /* Ports one name entry may list ("github.com:22,443"). */
 #define CCSB_NAME_PORTS_MAX 16
 /* A name entry as text: pattern, ':' and its ports. */
@@ -101,8 +104,8 @@ bool ccsb__allowlist_port_allowed(const struct ccsb_allowlist *al, const char *q
 				  unsigned port);
 /* Parse a whole buffer; entries are added only if every line is valid. `name`
  * is used in messages ("name:LINE: why 'text'"). */
-int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name,
-			      const char *buf, size_t len, ccsb_error **err);
+int ccsb__allowlist_parse_buf(struct ccsb_allowlist *al, const char *name, const char *buf,
+			      size_t len, ccsb_error **err);
 /* Sort, drop prefixes covered by others, merge adjacent siblings; sort the
  * domain patterns and drop duplicates. In place. */
 void ccsb__allowlist_merge(struct ccsb_allowlist *al);
@@ -113,8 +116,7 @@ void ccsb__allowlist_merge(struct ccsb_allowlist *al);
 bool ccsb__allowlist_name_allowed(const struct ccsb_allowlist *al, const char *qname);
 /* Whether an address (AF_INET: 4 bytes, AF_INET6: 16) lies in one of the
  * prefixes. Linear. */
-bool ccsb__allowlist_addr_covered(const struct ccsb_allowlist *al, int family,
-				  const uint8_t *addr);
+bool ccsb__allowlist_addr_covered(const struct ccsb_allowlist *al, int family, const uint8_t *addr);
 /* Parse one entry (as ccsb_sandbox_allow() takes it) and add it; names
  * stay sorted. -EINVAL naming the entry, -ENOMEM. */
 int ccsb__allowlist_add_entry(struct ccsb_allowlist *al, const char *entry, ccsb_error **err);
@@ -128,9 +130,9 @@ void ccsb__prefix_format(const struct ccsb_prefix *p, char *buf, size_t len);
 
 struct ccsb_net_plan {
 	ccsb_net_mode mode;
-	const char *slirp; /* slirp4netns program (name or path) */
-	const char *search_path; /* where a slirp given by name is looked up */
-	const char *helper; /* ccsb-net, path */
+	const char *slirp;		       /* slirp4netns program (name or path) */
+	const char *search_path;	       /* where a slirp given by name is looked up */
+	const char *helper;		       /* ccsb-net, path */
 	const struct ccsb_allowlist *prefixes; /* merged; allowlist mode only */
 	bool ipv6;
 	/* Allowlist mode: slirp4netns gets --disable-dns, and the helper hands
@@ -156,9 +158,9 @@ struct ccsb_net_listener {
 };
 
 struct ccsb_net {
-	pid_t slirp_pid;  /* -1 when none */
-	int slirp_pidfd;  /* -1 when none (or no pidfds) */
-	int exit_fd;      /* write end of slirp4netns --exit-fd; -1 when none */
+	pid_t slirp_pid; /* -1 when none */
+	int slirp_pidfd; /* -1 when none (or no pidfds) */
+	int exit_fd;	 /* write end of slirp4netns --exit-fd; -1 when none */
 	/* With plan->dns, opened inside the sandbox's network namespace by the
 	 * helper: UDP and listening TCP sockets on 127.0.0.1:53 (bound with
 	 * IP_FREEBIND: bwrap may not have configured lo yet), and a
@@ -182,21 +184,21 @@ struct ccsb_net {
  * from a helper that joins the netns owner. On success the network is
  * complete and `net` must be released with ccsb__net_stop(). On failure
  * everything started is stopped again. */
-int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child,
-		    struct ccsb_net *net, ccsb_error **err);
+int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_net *net,
+		    ccsb_error **err);
 /* Tell slirp4netns to exit (close exit-fd); does not wait for it. */
 void ccsb__net_stop(struct ccsb_net *net);
 
 /* ---- the policy ------------------------------------------------------ */
 
 enum ccsb_mount_kind {
-	CCSB_M_BIND,    /* src -> dest, flags CCSB_BIND_* */
-	CCSB_M_TMPFS,   /* dest */
-	CCSB_M_DIR,     /* dest */
+	CCSB_M_BIND,	/* src -> dest, flags CCSB_BIND_* */
+	CCSB_M_TMPFS,	/* dest */
+	CCSB_M_DIR,	/* dest */
 	CCSB_M_SYMLINK, /* src = target, dest */
-	CCSB_M_FILE,    /* data -> dest */
-	CCSB_M_PROC,    /* dest */
-	CCSB_M_DEV,     /* dest */
+	CCSB_M_FILE,	/* data -> dest */
+	CCSB_M_PROC,	/* dest */
+	CCSB_M_DEV,	/* dest */
 };
 
 /* A mount the library made itself (the network mode's resolv.conf). */
@@ -254,13 +256,13 @@ struct ccsb_sandbox {
 	struct ccsb_allowlist merged;
 	bool merged_ok;
 	ccsb_tty_mode tty;
-	bool busy; /* a run or a spawned process uses the run-time state below */
-	bool seccomp;       /* default true */
-	bool nested_userns; /* default false */
-	bool proc_covers;   /* read-only covers over /proc/sys etc.; default: caller is uid 0 */
+	bool busy;	      /* a run or a spawned process uses the run-time state below */
+	bool seccomp;	      /* default true */
+	bool nested_userns;   /* default false */
+	bool proc_covers;     /* read-only covers over /proc/sys etc.; default: caller is uid 0 */
 	bool allow_clipboard; /* the pty relay passes OSC 52 writes; default false */
-	int dns_log_fd;     /* -1: none; one line per refused query */
-	int dns_summary_fd; /* -1: none; refused names at the end of a run */
+	int dns_log_fd;	      /* -1: none; one line per refused query */
+	int dns_summary_fd;   /* -1: none; refused names at the end of a run */
 	/* The event stream (events.c); NULL until one is configured. */
 	struct ccsb_events *events;
 	/* The exit report of the last run (report.c). */
@@ -301,12 +303,12 @@ struct ccsb_sandbox {
 	int bounds_fd;
 	/* The last run's systemd scope (scope.c). */
 	struct ccsb_scope {
-		bool applied;      /* a run has been through ccsb__bounds_apply() */
-		bool tried;        /* a session bus was found and asked */
-		bool ok;           /* the sandbox is in the scope's cgroup */
+		bool applied;	    /* a run has been through ccsb__bounds_apply() */
+		bool tried;	    /* a session bus was found and asked */
+		bool ok;	    /* the sandbox is in the scope's cgroup */
 		bool memory, tasks; /* ... whose memory.max / pids.max are ours */
 		char unit[64];
-		char why[256];     /* what is missing, when not all of it */
+		char why[256]; /* what is missing, when not all of it */
 	} scope;
 };
 
@@ -462,12 +464,19 @@ void ccsb__broker_free_policy(ccsb_sandbox *sb);
 
 /* Fixed descriptor numbers in the bwrap process (ccsb_sandbox_build_argv).
  * The seccomp filter comes after the data files: ccsb__seccomp_fdnum(). */
-enum { CCSB_FD_INFO = 3, CCSB_FD_BLOCK = 4, CCSB_FD_STATUS = 5, CCSB_FD_FIRST_DATA = 6 };
+enum {
+	CCSB_FD_INFO = 3,
+	CCSB_FD_BLOCK = 4,
+	CCSB_FD_STATUS = 5,
+	CCSB_FD_FIRST_DATA = 6
+};
 /* In ccsb_sandbox_format_shell(), which has no sync descriptors, the filter
  * takes the free descriptor 5 instead: POSIX sh (dash) only redirects
  * descriptors 0-9, and the default policy's four data files already use
  * 6-9. Descriptor 3 holds the real stdin meanwhile. */
-enum { CCSB_FD_PRINT_SECCOMP = 5 };
+enum {
+	CCSB_FD_PRINT_SECCOMP = 5
+};
 
 /* Number of data files (CCSB_M_FILE mounts). */
 size_t ccsb__nfiles(const ccsb_sandbox *sb);
@@ -549,8 +558,7 @@ int ccsb__seccomp_compile(bool nested_userns, int fd, ccsb_error **err);
 /* The policy's filter as BPF in a new memfd (O_CLOEXEC, offset 0). */
 int ccsb__seccomp_memfd(const ccsb_sandbox *sb, ccsb_error **err);
 /* The same bytes in a malloc'ed buffer (for --print). */
-int ccsb__seccomp_bpf(const ccsb_sandbox *sb, unsigned char **out, size_t *len,
-		      ccsb_error **err);
+int ccsb__seccomp_bpf(const ccsb_sandbox *sb, unsigned char **out, size_t *len, ccsb_error **err);
 
 /* ---- capabilities (caps.c) ------------------------------------------- */
 
@@ -566,14 +574,14 @@ struct ccsb_ring {
 };
 
 struct ccsb_pty {
-	int master;    /* -1: no pty */
-	int slave;     /* ours until bwrap is spawned; then closed */
-	int in, out;   /* the caller's terminal: read keys from `in`, write
+	int master;		   /* -1: no pty */
+	int slave;		   /* ours until bwrap is spawned; then closed */
+	int in, out;		   /* the caller's terminal: read keys from `in`, write
 			* output to `out` (reopened non-blocking when possible) */
-	bool own_in, own_out; /* whether in/out are ours to close */
+	bool own_in, own_out;	   /* whether in/out are ours to close */
 	bool slave_out, slave_err; /* the command's stdout/stderr is the pty */
-	bool output_only; /* stdin is not a terminal: only output is relayed */
-	bool raw;      /* `saved` is to be restored */
+	bool output_only;	   /* stdin is not a terminal: only output is relayed */
+	bool raw;		   /* `saved` is to be restored */
 	struct termios saved;
 	struct ccsb_ring to_master, to_user;
 	bool in_done, master_done, out_dead;

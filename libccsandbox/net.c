@@ -119,16 +119,19 @@ struct slirp_fds {
  * the sandbox. Dies with ccsb even when ccsb is SIGKILLed (strictly: with
  * the thread that started it, so run from the supervising thread). Its
  * descriptors keep their numbers: the argv names them. */
-static int slirp_spawn(const char *path, char *const argv[], const struct slirp_fds *f,
-		       pid_t *pid, int *pidfd)
+static int slirp_spawn(const char *path, char *const argv[], const struct slirp_fds *f, pid_t *pid,
+		       int *pidfd)
 {
 	const struct ccsb_fdmap map[] = {
-		{ f->devnull, 0 },	{ f->devnull, 1 },	   { f->log, 2 },
-		{ f->netns, f->netns }, { f->userns, f->userns }, { f->ready_w, f->ready_w },
+		{ f->devnull, 0 },	  { f->devnull, 1 },	    { f->log, 2 },
+		{ f->netns, f->netns },	  { f->userns, f->userns }, { f->ready_w, f->ready_w },
 		{ f->exit_r, f->exit_r },
 	};
-	const struct ccsb_spawn sp = { .path = path, .argv = argv, .fds = map,
-				       .nfds = N_ELEMENTS(map), .setpgrp = true,
+	const struct ccsb_spawn sp = { .path = path,
+				       .argv = argv,
+				       .fds = map,
+				       .nfds = N_ELEMENTS(map),
+				       .setpgrp = true,
 				       .pdeathsig = true };
 	return ccsb__spawn(&sp, pid, pidfd);
 }
@@ -159,7 +162,7 @@ static int slirp_wait_ready(const char *prog, pid_t *pid, int *pidfd, int ready_
 			    ccsb_error **err)
 {
 	int64_t deadline = ccsb__now_ms() + START_TIMEOUT_MS;
-	struct pollfd pfd[1] = {{.fd = ready_r, .events = POLLIN}};
+	struct pollfd pfd[1] = { { .fd = ready_r, .events = POLLIN } };
 	char what[96], said[512];
 	int status, r;
 
@@ -216,12 +219,15 @@ static int spawn_helper(const struct ccsb_net_plan *plan, int channel, int netns
 	argv[0] = (char *)plan->helper;
 	argv[1] = proto;
 	argv[2] = NULL;
-	const struct ccsb_spawn sp = { .path = plan->helper, .argv = argv, .fds = map,
-				       .nfds = N_ELEMENTS(map) };
+	const struct ccsb_spawn sp = {
+		.path = plan->helper, .argv = argv, .fds = map, .nfds = N_ELEMENTS(map)
+	};
 	r = ccsb__spawn(&sp, pid, pidfd);
 	if (r == -ENOENT)
-		return ccsb__err(err, ENOENT, "the network helper %s is missing: reinstall ccsb (make "
-				 "install), or set CCSB_NET_HELPER to ccsb-net", plan->helper);
+		return ccsb__err(err, ENOENT,
+				 "the network helper %s is missing: reinstall ccsb (make "
+				 "install), or set CCSB_NET_HELPER to ccsb-net",
+				 plan->helper);
 	if (r < 0)
 		return ccsb__errno(err, -r, "cannot start the network helper %s", plan->helper);
 	return 0;
@@ -312,8 +318,8 @@ static int take_fds(const struct ccsb_netproto_msg *m, int *fds, struct ccsb_net
 
 /* Read the helper's messages until its last: 0 after DONE, 1 at EOF
  * before it, or -errno (*said: the helper sent an ERROR and exits). */
-static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net *net,
-		       bool *said, ccsb_error **err)
+static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net *net, bool *said,
+		       ccsb_error **err)
 {
 	int64_t deadline = ccsb__now_ms() + START_TIMEOUT_MS;
 	int step = 0;
@@ -329,14 +335,16 @@ static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net
 		int r;
 
 		if (left <= 0 || (r = poll(&pfd, 1, (int)left)) == 0)
-			return ccsb__err(err, ETIMEDOUT,
-					 "the network helper did not finish within %d ms (it was %s)",
-					 START_TIMEOUT_MS, ccsb__netproto_step_name(step));
+			return ccsb__err(
+				err, ETIMEDOUT,
+				"the network helper did not finish within %d ms (it was %s)",
+				START_TIMEOUT_MS, ccsb__netproto_step_name(step));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return ccsb__errno(err, errno, "poll on the network helper");
-		n = ccsb__recv_fds(ch, &raw, sizeof(raw), fds, CCSB_NETPROTO_MAX_FDS, &nfds, &flags);
+		n = ccsb__recv_fds(ch, &raw, sizeof(raw), fds, CCSB_NETPROTO_MAX_FDS, &nfds,
+				   &flags);
 		if (n < 0)
 			return ccsb__errno(err, (int)-n, "reading from the network helper");
 		if (n == 0)
@@ -375,8 +383,8 @@ static int read_helper(const struct ccsb_net_plan *plan, int ch, struct ccsb_net
 }
 
 /* Run the helper to its end; on success `net` holds the sockets it opened. */
-static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
-		      struct ccsb_net *net, ccsb_error **err)
+static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns, struct ccsb_net *net,
+		      ccsb_error **err)
 {
 	int p[2], status = 0, r, w, request, pidfd = -1;
 	bool said = false;
@@ -426,8 +434,10 @@ static int run_helper(const struct ccsb_net_plan *plan, int netns, int userns,
 		/* 127 before any message: the dynamic loader could not start
 		 * it, and has said why on stderr. */
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			r = ccsb__err(err, ELIBACC, "the network helper %s could not start (see "
-					 "the message above): reinstall ccsb", plan->helper);
+			r = ccsb__err(err, ELIBACC,
+				      "the network helper %s could not start (see "
+				      "the message above): reinstall ccsb",
+				      plan->helper);
 		else
 			r = ccsb__err(err, EIO, "the network helper %s %s", plan->helper, what);
 		goto fail;
@@ -475,8 +485,8 @@ static int open_namespaces(pid_t child, int *netns, int *userns, ccsb_error **er
 
 /* --net=none with host ports: no slirp4netns, only the helper's listeners
  * on the sandbox's loopback. */
-static int start_loopback_only(const struct ccsb_net_plan *plan, pid_t child,
-			       struct ccsb_net *net, ccsb_error **err)
+static int start_loopback_only(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_net *net,
+			       ccsb_error **err)
 {
 	int netns = -1, userns = -1;
 	int r = open_namespaces(child, &netns, &userns, err);
@@ -508,7 +518,8 @@ static int slirp_pipes(struct slirp_fds *f, int *ready_r, int *exit_w, ccsb_erro
 	/* slirp4netns's stderr is chatty ("sent tapfd=..."), and a line on the
 	 * terminal would land in the middle of the command's output: keep it for
 	 * error messages instead. Without memfd, it shares ours. */
-	f->log = fd_above_stdio(memfd_create("slirp4netns-stderr", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	f->log =
+		fd_above_stdio(memfd_create("slirp4netns-stderr", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	return 0;
 }
 
@@ -560,7 +571,7 @@ static void net_reset(struct ccsb_net *net)
 int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_net *net,
 		    ccsb_error **err)
 {
-	struct slirp_fds f = {-1, -1, -1, -1, -1, -1};
+	struct slirp_fds f = { -1, -1, -1, -1, -1, -1 };
 	int ready_r = -1, exit_w = -1, pidfd = -1, r;
 	const char *name = plan->slirp && *plan->slirp ? plan->slirp : "slirp4netns";
 	char prog[PATH_MAX];
@@ -576,7 +587,8 @@ int ccsb__net_start(const struct ccsb_net_plan *plan, pid_t child, struct ccsb_n
 		if (!strchr(name, '/'))
 			return ccsb__err(err, ENOENT,
 					 "%s not found: install it (apt-get install slirp4netns) "
-					 "or use --net=none", name);
+					 "or use --net=none",
+					 name);
 		return ccsb__errno(err, -r, "%s", name);
 	}
 	if ((r = check_tun(err)) < 0)

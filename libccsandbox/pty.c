@@ -82,7 +82,9 @@ int ccsb__pty_open_output(struct ccsb_pty *p, ccsb_error **err)
 {
 	struct termios tio;
 	struct winsize ws;
-	int term = isatty(STDOUT_FILENO) ? STDOUT_FILENO : isatty(STDERR_FILENO) ? STDERR_FILENO : -1;
+	int term = isatty(STDOUT_FILENO)   ? STDOUT_FILENO
+		   : isatty(STDERR_FILENO) ? STDERR_FILENO
+					   : -1;
 	char name[128];
 
 	if (term < 0)
@@ -226,10 +228,10 @@ static int fill_user(struct ccsb_pty *p)
 
 void ccsb__pty_set_filter(struct ccsb_pty *p, bool allow_clipboard)
 {
-	ccsb__escf_init(&p->escf, (allow_clipboard ? CCSB_ESCF_ALLOW_CLIPBOARD : 0) |
-					  ccsb__escf_locale_flags(getenv("LC_ALL"),
-								  getenv("LC_CTYPE"),
-								  getenv("LANG")));
+	ccsb__escf_init(&p->escf,
+			(allow_clipboard ? CCSB_ESCF_ALLOW_CLIPBOARD : 0) |
+				ccsb__escf_locale_flags(getenv("LC_ALL"), getenv("LC_CTYPE"),
+							getenv("LANG")));
 }
 
 void ccsb__pty_report(const struct ccsb_pty *p, ccsb_sandbox *sb)
@@ -253,8 +255,8 @@ void ccsb__pty_report(const struct ccsb_pty *p, ccsb_sandbox *sb)
 			 total == 1 ? "" : "s");
 	for (int i = 0; i < CCSB_ESCF_NKINDS && n > 0 && (size_t)n < sizeof(line); i++)
 		if (p->escf.dropped[i])
-			n += snprintf(line + n, sizeof(line) - (size_t)n, " %lu %s;", p->escf.dropped[i],
-				      what[i]);
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %lu %s;",
+				      p->escf.dropped[i], what[i]);
 	if (n > 0 && (size_t)n < sizeof(line))
 		line[n - 1] = '\0';
 	ccsb__report(sb, "%s", line);

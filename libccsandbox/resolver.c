@@ -26,15 +26,15 @@
 
 #define MAX_SERVERS 3
 #define MAX_PENDING CCSB_RESOLVER_PENDING_MAX
-#define RESEND_MS 2000   /* ask the next server (or the same again) */
+#define RESEND_MS 2000	      /* ask the next server (or the same again) */
 #define QUERY_TIMEOUT_MS 5000 /* then SERVFAIL */
 #define TCP_IDLE_MS 10000
-#define TCP_IN_MAX 4096  /* a framed query larger than this closes the stream */
+#define TCP_IN_MAX 4096 /* a framed query larger than this closes the stream */
 #define TCP_OUT_MAX (256 * 1024)
 #define TCP_PENDING_MAX 16
 #define MAX_ROUTES 8192
 #define MAX_REFUSED_NAMES 1024
-#define UDP_BATCH 64     /* datagrams read per readiness, for fairness */
+#define UDP_BATCH 64 /* datagrams read per readiness, for fairness */
 
 struct server {
 	struct sockaddr_storage sa;
@@ -44,29 +44,29 @@ struct server {
 struct pending {
 	bool used;
 	uint16_t up_id;
-	int server;        /* index of the server last asked */
+	int server; /* index of the server last asked */
 	/* Its own upstream socket, connected to that server: a fresh UDP
 	 * socket (fresh random source port) per query sent, or the TCP stream
 	 * that asks again when the UDP answer came back truncated. */
 	int fd;
 	bool tcp;
-	size_t tsent;      /* TCP: bytes of the framed query sent */
-	uint8_t *tin;      /* TCP: the framed answer so far */
+	size_t tsent; /* TCP: bytes of the framed query sent */
+	uint8_t *tin; /* TCP: the framed answer so far */
 	size_t tinlen;
-	int conn;          /* -1: a UDP client at `peer`; else the TCP client */
+	int conn; /* -1: a UDP client at `peer`; else the TCP client */
 	int64_t resend_at, deadline;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	struct ccsb_dns_query q;  /* the client's */
 	struct ccsb_dns_query up; /* what went upstream (its id) */
-	uint8_t *cmsg;            /* the client's message, for error replies */
+	uint8_t *cmsg;		  /* the client's message, for error replies */
 	size_t clen;
 	uint8_t upmsg[CCSB_DNS_ERROR_MAX + 11];
 	size_t uplen;
 };
 
 struct conn {
-	int fd;            /* -1: free slot */
+	int fd; /* -1: free slot */
 	uint8_t in[2 + TCP_IN_MAX];
 	size_t inlen;
 	uint8_t *out;
@@ -185,7 +185,7 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 		struct nlmsghdr n;
 		char b[1024];
 	} ans;
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	size_t alen = family == AF_INET ? 4 : 16, used = 0;
 	uint32_t seq = ++r->nlseq;
 	int64_t give_up = ccsb__now_ms() + 1000;
@@ -194,9 +194,8 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 		return 0;
 	if (r->nroutes >= MAX_ROUTES)
 		return -ENOSPC;
-	ccsb__rtnl_route(&req, sizeof(req), &used, false,
-			 NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, seq, family, a,
-			 (unsigned)alen * 8, family == AF_INET ? gw4 : gw6, 0);
+	ccsb__rtnl_route(&req, sizeof(req), &used, false, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE,
+			 seq, family, a, (unsigned)alen * 8, family == AF_INET ? gw4 : gw6, 0);
 	if (sendto(r->rtnl, &req, used, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return -errno;
 	for (;;) {
@@ -208,7 +207,7 @@ static int add_route(struct ccsb_resolver *r, int family, const uint8_t *a)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			struct pollfd pfd = {.fd = r->rtnl, .events = POLLIN};
+			struct pollfd pfd = { .fd = r->rtnl, .events = POLLIN };
 			int64_t left = give_up - ccsb__now_ms();
 
 			if (left <= 0)
@@ -287,23 +286,26 @@ static int by_count(const void *a, const void *b)
 
 void ccsb__resolver_summary(const struct ccsb_resolver *r, int fd)
 {
-	enum { SHOWN = 10 };
+	enum {
+		SHOWN = 10
+	};
 	char line[4096];
 	size_t off = 0;
 
 	if (!r || fd < 0 || (!r->nrefused && !r->refused_other))
 		return;
 	qsort(r->refused, r->nrefused, sizeof(*r->refused), by_count);
-#define PUT(...)                                                                   \
-	do {                                                                           \
-		int k_ = snprintf(line + off, sizeof(line) - off, __VA_ARGS__);        \
-		if (k_ > 0)                                                            \
-			off += (size_t)k_ < sizeof(line) - off ? (size_t)k_ : sizeof(line) - off - 1; \
+#define PUT(...)                                                                         \
+	do {                                                                             \
+		int k_ = snprintf(line + off, sizeof(line) - off, __VA_ARGS__);          \
+		if (k_ > 0)                                                              \
+			off += (size_t)k_ < sizeof(line) - off ? (size_t)k_              \
+							       : sizeof(line) - off - 1; \
 	} while (0)
 	PUT("ccsb: dns: refused %zu name%s:", r->nrefused, r->nrefused == 1 ? "" : "s");
 	for (size_t i = 0; i < r->nrefused && i < SHOWN; i++)
-		PUT("%s %.*s (%lu)", i ? "," : "", 120, r->refused[i].name[0] ? r->refused[i].name : ".",
-		    r->refused[i].count);
+		PUT("%s %.*s (%lu)", i ? "," : "", 120,
+		    r->refused[i].name[0] ? r->refused[i].name : ".", r->refused[i].count);
 	if (r->nrefused > SHOWN)
 		PUT(", and %zu more", r->nrefused - SHOWN);
 	if (r->refused_other)
@@ -312,8 +314,8 @@ void ccsb__resolver_summary(const struct ccsb_resolver *r, int fd)
 	 * line is the user's first hint of what the allowlist lacks. */
 	if (r->nrefused) {
 		const char *top = r->refused[0].name[0] ? r->refused[0].name : ".";
-		PUT("; to allow one: --allow=%.*s, or the config line 'allow = %.*s'", 120, top, 120,
-		    top);
+		PUT("; to allow one: --allow=%.*s, or the config line 'allow = %.*s'", 120, top,
+		    120, top);
 	}
 	PUT("\n");
 #undef PUT
@@ -349,8 +351,8 @@ static void conn_queue(struct ccsb_resolver *r, int ci, const uint8_t *msg, size
 	memcpy(c->out + c->outlen + 2, msg, len);
 	c->outlen += 2 + len;
 	/* Try at once: most answers go out without another poll round. */
-	ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t w =
+		send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (w > 0) {
 		c->outoff += (size_t)w;
 		c->idle_at = ccsb__now_ms() + TCP_IDLE_MS;
@@ -443,8 +445,7 @@ static int start_tcp(struct pending *p, const struct server *sv)
 	p->fd = socket(sv->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
 		return -errno;
-	if (connect(p->fd, (const struct sockaddr *)&sv->sa, sv->len) < 0 &&
-	    errno != EINPROGRESS)
+	if (connect(p->fd, (const struct sockaddr *)&sv->sa, sv->len) < 0 && errno != EINPROGRESS)
 		return -errno;
 	/* No resend over TCP: the deadline alone ends it. */
 	p->resend_at = p->deadline;
@@ -522,7 +523,8 @@ static void handle_query(struct ccsb_resolver *r, int conn, const struct sockadd
 static bool needs_binding(const struct ccsb_resolver *r, const struct ccsb_dns_addrs *a)
 {
 	for (size_t i = 0; i < a->n; i++)
-		if (a->v[i].chain && !ccsb__allowlist_addr_covered(r->al, a->v[i].family, a->v[i].addr))
+		if (a->v[i].chain &&
+		    !ccsb__allowlist_addr_covered(r->al, a->v[i].family, a->v[i].addr))
 			return true;
 	return false;
 }
@@ -542,8 +544,7 @@ static bool in_pool(const struct ccsb_dns_addrs *a)
 /* Answer an A query with the name's synthetic address, an AAAA query with
  * no address (the pool is IPv4: clients fall back to A), anything else
  * as received. Returns false when the answer goes out unchanged. */
-static bool answer_bound(struct ccsb_resolver *r, struct pending *p,
-			 const struct ccsb_dns_addrs *a)
+static bool answer_bound(struct ccsb_resolver *r, struct pending *p, const struct ccsb_dns_addrs *a)
 {
 	uint8_t real[CCSB_NAMEBIND_ADDRS][4], fake[4], out[CCSB_DNS_ERROR_MAX + 16];
 	uint32_t ttl = UINT32_MAX;
@@ -575,7 +576,7 @@ static bool answer_bound(struct ccsb_resolver *r, struct pending *p,
 		return true;
 	}
 	out[7] = 1; /* ANCOUNT */
-	static const uint8_t rr[] = {0xc0, 0x0c, 0, CCSB_DNS_TYPE_A, 0, CCSB_DNS_CLASS_IN};
+	static const uint8_t rr[] = { 0xc0, 0x0c, 0, CCSB_DNS_TYPE_A, 0, CCSB_DNS_CLASS_IN };
 	memcpy(out + len, rr, sizeof(rr));
 	len += sizeof(rr);
 	out[len++] = (uint8_t)(ttl >> 24);
@@ -634,9 +635,8 @@ static void handle_answer(struct ccsb_resolver *r, struct pending *p, uint8_t *m
 		if (added)
 			ccsb__event_route_added(r->ev, p->q.qname, x->family, x->addr);
 	}
-	size_t n = ccsb__dns_finish_answer(msg, len, a, &p->q,
-					   p->conn < 0 ? ccsb__dns_udp_limit(&p->q)
-						       : CCSB_DNS_MSG_MAX);
+	size_t n = ccsb__dns_finish_answer(
+		msg, len, a, &p->q, p->conn < 0 ? ccsb__dns_udp_limit(&p->q) : CCSB_DNS_MSG_MAX);
 	if (!n) {
 		pending_fail(r, p, CCSB_DNS_SERVFAIL, false);
 		return;
@@ -789,8 +789,8 @@ static void tcp_read(struct ccsb_resolver *r, int ci)
 static void tcp_write(struct ccsb_resolver *r, int ci)
 {
 	struct conn *c = &r->conns[ci];
-	ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t w =
+		send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (w > 0) {
 		c->outoff += (size_t)w;
@@ -806,15 +806,16 @@ int ccsb__resolver_pollfds(struct ccsb_resolver *r, struct pollfd *pfd)
 {
 	int n = 0;
 
-	pfd[n++] = (struct pollfd){.fd = r->udp, .events = POLLIN};
-	pfd[n++] = (struct pollfd){.fd = r->tcp, .events = POLLIN};
+	pfd[n++] = (struct pollfd){ .fd = r->udp, .events = POLLIN };
+	pfd[n++] = (struct pollfd){ .fd = r->tcp, .events = POLLIN };
 	for (int i = 0; i < MAX_PENDING; i++) {
 		const struct pending *p = &r->pend[i];
 
 		if (p->used && p->fd >= 0)
-			pfd[n++] = (struct pollfd){
-				.fd = p->fd,
-				.events = p->tcp && p->tsent < 2 + p->uplen ? POLLOUT : POLLIN};
+			pfd[n++] = (struct pollfd){ .fd = p->fd,
+						    .events = p->tcp && p->tsent < 2 + p->uplen
+								      ? POLLOUT
+								      : POLLIN };
 	}
 	for (int i = 0; i < CCSB_RESOLVER_TCP_MAX; i++) {
 		struct conn *c = &r->conns[i];
@@ -826,7 +827,7 @@ int ccsb__resolver_pollfds(struct ccsb_resolver *r, struct pollfd *pfd)
 			ev |= POLLIN;
 		if (c->outoff < c->outlen)
 			ev |= POLLOUT;
-		pfd[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+		pfd[n++] = (struct pollfd){ .fd = c->fd, .events = ev };
 	}
 	return n;
 }

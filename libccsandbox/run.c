@@ -114,8 +114,10 @@ int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sig
 	char bwrap[PATH_MAX];
 	int r = ccsb__search_program(sb, sb->bwrap, bwrap, sizeof(bwrap));
 	if (r == -ENOENT)
-		r = ccsb__err(err, ENOENT, "%s not found: install bubblewrap (apt-get install "
-			      "bubblewrap) or set its path", sb->bwrap);
+		r = ccsb__err(err, ENOENT,
+			      "%s not found: install bubblewrap (apt-get install "
+			      "bubblewrap) or set its path",
+			      sb->bwrap);
 	else if (r < 0)
 		r = ccsb__errno(err, -r, "cannot execute %s", sb->bwrap);
 	if (r == 0)
@@ -124,8 +126,13 @@ int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sig
 		sigset_t reset;
 		ccsb__procstate_signals(&reset);
 		const struct ccsb_spawn sp = {
-			.path = bwrap, .argv = plan->argv, .envp = plan->envp,
-			.fds = map, .nfds = nmap, .mask = mask, .reset = &reset,
+			.path = bwrap,
+			.argv = plan->argv,
+			.envp = plan->envp,
+			.fds = map,
+			.nfds = nmap,
+			.mask = mask,
+			.reset = &reset,
 			/* Own process group: a ^C on the terminal reaches us, and
 			 * we relay it, instead of killing bwrap's monitor (which
 			 * would SIGKILL the command). */
@@ -135,8 +142,10 @@ int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sig
 		};
 		r = ccsb__spawn(&sp, &l->bwrap, &l->bwrap_pidfd);
 		if (r == -ENOENT)
-			r = ccsb__err(err, ENOENT, "%s not found: install bubblewrap (apt-get install "
-				      "bubblewrap) or set its path", sb->bwrap);
+			r = ccsb__err(err, ENOENT,
+				      "%s not found: install bubblewrap (apt-get install "
+				      "bubblewrap) or set its path",
+				      sb->bwrap);
 		else if (r < 0)
 			r = ccsb__errno(err, -r, "cannot execute %s", sb->bwrap);
 	}
@@ -175,10 +184,18 @@ static pid_t read_child_pid(int fd)
 void ccsb__run_init(struct ccsb_run *run, ccsb_sandbox *sb, ccsb_error **err)
 {
 	*run = (struct ccsb_run){ .sb = sb,
-				  .l = { .bwrap = -1, .bwrap_pidfd = -1, .info_fd = -1,
-					 .status_fd = -1, .block_fd = -1, .job_fd = -1 },
-				  .net = { .slirp_pid = -1, .exit_fd = -1, .dns_udp = -1,
-					   .dns_tcp = -1, .rtnl = -1, .bind_listener = -1 } };
+				  .l = { .bwrap = -1,
+					 .bwrap_pidfd = -1,
+					 .info_fd = -1,
+					 .status_fd = -1,
+					 .block_fd = -1,
+					 .job_fd = -1 },
+				  .net = { .slirp_pid = -1,
+					   .exit_fd = -1,
+					   .dns_udp = -1,
+					   .dns_tcp = -1,
+					   .rtnl = -1,
+					   .bind_listener = -1 } };
 	ccsb__pty_init(&run->pty);
 	ccsb__state_run_init(&run->state);
 	ccsb__super_init(&run->s, sb, &run->pty, err);
@@ -187,20 +204,23 @@ void ccsb__run_init(struct ccsb_run *run, ccsb_sandbox *sb, ccsb_error **err)
 /* Whether the run gets a pty relay: refused when asked for but impossible. */
 static int resolve_tty(const ccsb_sandbox *sb, bool allow, bool *use_pty, ccsb_error **err)
 {
-	*use_pty = allow && (sb->tty == CCSB_TTY_ON ||
-			     (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO)));
+	*use_pty = allow &&
+		   (sb->tty == CCSB_TTY_ON || (sb->tty == CCSB_TTY_AUTO && isatty(STDIN_FILENO)));
 	if (sb->tty == CCSB_TTY_ON && !allow)
 		return ccsb__err(err, ENOTTY, "a terminal relay needs ccsb_sandbox_run()");
 	if (*use_pty && !isatty(STDIN_FILENO))
-		return ccsb__err(err, ENOTTY, "a terminal was asked for, but standard input is not one");
+		return ccsb__err(err, ENOTTY,
+				 "a terminal was asked for, but standard input is not one");
 	/* Not ours to take: a relay would stop on SIGTTOU before the command
 	 * starts. Auto runs without it, like a pipe; on says why it cannot. */
 	if (*use_pty && ccsb__pty_background()) {
 		if (sb->tty == CCSB_TTY_ON)
-			return ccsb__err(err, ENOTTY, "a terminal was asked for, but ccsb is not in "
-					 "the foreground of its terminal (started in the background, or "
-					 "by timeout without --foreground): use --tty=off, or timeout "
-					 "--foreground");
+			return ccsb__err(
+				err, ENOTTY,
+				"a terminal was asked for, but ccsb is not in "
+				"the foreground of its terminal (started in the background, or "
+				"by timeout without --foreground): use --tty=off, or timeout "
+				"--foreground");
 		*use_pty = false;
 	}
 	return 0;
@@ -226,8 +246,9 @@ int ccsb__run_plan(struct ccsb_run *run, char *const cmd[], bool allow_pty, ccsb
 		r = ccsb__relay_bind(sb, err);
 	if (r == 0)
 		r = ccsb__session_prepare(sb, cmd, err);
-	const struct ccsb_plan_opts o = { .with_sync = true, .tty = use_pty, .guard = true,
-					  .host_env = environ };
+	const struct ccsb_plan_opts o = {
+		.with_sync = true, .tty = use_pty, .guard = true, .host_env = environ
+	};
 	if (r == 0)
 		r = ccsb__plan_make(sb, cmd, &o, &run->plan, err);
 	if (r == 0)
@@ -376,7 +397,8 @@ CCSB_EXPORT int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error
 	if (!sb)
 		return CCSB_NULL_SB(err);
 	if (sb->busy)
-		return ccsb__err(err, EBUSY, "this policy is running a sandbox already: one live "
+		return ccsb__err(err, EBUSY,
+				 "this policy is running a sandbox already: one live "
 				 "sandbox per policy object (make another one)");
 	ccsb__run_init(&run, sb, err);
 	int r = ccsb__run_plan(&run, cmd, true, err);

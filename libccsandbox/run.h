@@ -34,7 +34,7 @@ struct ccsb_run {
 	struct ccsb_namebind *names; /* name-bound connections' relay, or NULL */
 	struct ccsb_state_run state;
 	struct ccsb_super s;
-	bool started; /* the sandbox exists: the end-of-run hooks run */
+	bool started;	   /* the sandbox exists: the end-of-run hooks run */
 	bool relay_output; /* no pty, but the loop may relay output to a terminal */
 };
 

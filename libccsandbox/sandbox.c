@@ -85,8 +85,8 @@ CCSB_EXPORT ccsb_sandbox *ccsb_sandbox_new(void)
 	sb->report_fd = -1;
 	ccsb__bounds_init(sb);
 	sb->bounds_fd = -1;
-	if (!sb->user || !sb->home || !sb->hostname || !sb->cwd || !sb->bwrap ||
-	    !sb->slirp || !sb->exec_helper) {
+	if (!sb->user || !sb->home || !sb->hostname || !sb->cwd || !sb->bwrap || !sb->slirp ||
+	    !sb->exec_helper) {
 		ccsb_sandbox_free(sb);
 		return NULL;
 	}
@@ -149,17 +149,18 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-static int add_mount(ccsb_sandbox *sb, enum ccsb_mount_kind kind, unsigned flags,
-		     const char *src, const char *dest, const void *data, size_t len,
-		     ccsb_error **err)
+static int add_mount(ccsb_sandbox *sb, enum ccsb_mount_kind kind, unsigned flags, const char *src,
+		     const char *dest, const void *data, size_t len, ccsb_error **err)
 {
 	/* The source first: when no destination was given it is the source,
 	 * and the message must name the host path. */
 	if (kind == CCSB_M_BIND && !ccsb__path_ok(src))
-		return ccsb__err(err, EINVAL, "bad host path '%s': must be absolute, without '.' or '..'",
+		return ccsb__err(err, EINVAL,
+				 "bad host path '%s': must be absolute, without '.' or '..'",
 				 src ? src : "");
 	if (!ccsb__path_ok(dest))
-		return ccsb__err(err, EINVAL, "bad sandbox path '%s': must be absolute, without '.' or '..'",
+		return ccsb__err(err, EINVAL,
+				 "bad sandbox path '%s': must be absolute, without '.' or '..'",
 				 dest ? dest : "");
 	if (kind == CCSB_M_SYMLINK && (!src || !*src))
 		return ccsb__err(err, EINVAL, "empty symlink target for '%s'", dest);
@@ -222,8 +223,8 @@ CCSB_EXPORT int ccsb_sandbox_add_dev(ccsb_sandbox *sb, const char *dest, ccsb_er
 	return add_mount(sb, CCSB_M_DEV, 0, NULL, dest, NULL, 0, err);
 }
 
-CCSB_EXPORT int ccsb_sandbox_add_symlink(ccsb_sandbox *sb, const char *target,
-					 const char *dest, ccsb_error **err)
+CCSB_EXPORT int ccsb_sandbox_add_symlink(ccsb_sandbox *sb, const char *target, const char *dest,
+					 ccsb_error **err)
 {
 	if (!sb)
 		return CCSB_NULL_SB(err);
@@ -244,7 +245,8 @@ int ccsb__add_file_copy(ccsb_sandbox *sb, const char *src, const char *dest, uns
 			ccsb_error **err)
 {
 	if (!ccsb__path_ok(src))
-		return ccsb__err(err, EINVAL, "bad host path '%s': must be absolute, without '.' or '..'",
+		return ccsb__err(err, EINVAL,
+				 "bad host path '%s': must be absolute, without '.' or '..'",
 				 src ? src : "");
 	int r = add_mount(sb, CCSB_M_FILE, 0, src, dest, NULL, 0, err);
 	if (r == 0)
@@ -293,13 +295,15 @@ CCSB_EXPORT void ccsb_sandbox_env_clear(ccsb_sandbox *sb)
 static int env_put(ccsb_sandbox *sb, const char *name, const char *value, ccsb_error **err)
 {
 	if (!env_name_ok(name, value == NULL))
-		return ccsb__err(err, EINVAL, "bad environment variable name '%s'", name ? name : "");
+		return ccsb__err(err, EINVAL, "bad environment variable name '%s'",
+				 name ? name : "");
 	/* The last word wins: drop an earlier entry with the same name. */
 	for (size_t i = 0; i < sb->nenv; i++) {
 		if (strcmp(sb->env[i].name, name) == 0) {
 			free(sb->env[i].name);
 			free(sb->env[i].value);
-			memmove(&sb->env[i], &sb->env[i + 1], (sb->nenv - i - 1) * sizeof(*sb->env));
+			memmove(&sb->env[i], &sb->env[i + 1],
+				(sb->nenv - i - 1) * sizeof(*sb->env));
 			sb->nenv--;
 			break;
 		}
@@ -329,7 +333,8 @@ CCSB_EXPORT int ccsb_sandbox_env_set(ccsb_sandbox *sb, const char *name, const c
 	if (!sb)
 		return CCSB_NULL_SB(err);
 	if (!value)
-		return ccsb__err(err, EINVAL, "no value for environment variable '%s'", name ? name : "");
+		return ccsb__err(err, EINVAL, "no value for environment variable '%s'",
+				 name ? name : "");
 	return env_put(sb, name, value, err);
 }
 
@@ -391,8 +396,8 @@ static int set_str(char **slot, const char *value, const char *what, bool path, 
 	if (!value || !*value)
 		return ccsb__err(err, EINVAL, "empty %s", what);
 	if (path && !ccsb__path_ok(value))
-		return ccsb__err(err, EINVAL, "bad %s '%s': must be absolute, without '.' or '..'", what,
-				 value);
+		return ccsb__err(err, EINVAL, "bad %s '%s': must be absolute, without '.' or '..'",
+				 what, value);
 	if (strchr(value, '\n'))
 		return ccsb__err(err, EINVAL, "bad %s: contains a newline", what);
 	char *c = strdup(value);
@@ -403,8 +408,8 @@ static int set_str(char **slot, const char *value, const char *what, bool path, 
 	return 0;
 }
 
-CCSB_EXPORT int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid,
-					  const char *user, const char *home, ccsb_error **err)
+CCSB_EXPORT int ccsb_sandbox_set_identity(ccsb_sandbox *sb, uid_t uid, gid_t gid, const char *user,
+					  const char *home, ccsb_error **err)
 {
 	if (!sb)
 		return CCSB_NULL_SB(err);
@@ -448,7 +453,8 @@ CCSB_EXPORT int ccsb_sandbox_set_hostname(ccsb_sandbox *sb, const char *name, cc
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.') ||
 		    c - name >= 63)
-			return ccsb__err(err, EINVAL, "bad host name: use letters, digits, '-' and '.'");
+			return ccsb__err(err, EINVAL,
+					 "bad host name: use letters, digits, '-' and '.'");
 	if (name && name[0] == '-')
 		return ccsb__err(err, EINVAL, "bad host name: must not start with '-'");
 	return set_str(&sb->hostname, name, "host name", false, err);
@@ -469,7 +475,7 @@ CCSB_EXPORT int ccsb_sandbox_set_bwrap(ccsb_sandbox *sb, const char *path, ccsb_
 }
 
 CCSB_EXPORT int ccsb_sandbox_set_name_ttl_floor(ccsb_sandbox *sb, unsigned seconds,
-						  ccsb_error **err)
+						ccsb_error **err)
 {
 	if (!sb || seconds > 86400)
 		return ccsb__err(err, EINVAL, "name binding TTL floor %u: at most 86400 seconds",
@@ -516,7 +522,7 @@ static int set_resolv(ccsb_sandbox *sb, ccsb_net_mode mode, ccsb_error **err)
 		"# name lookups fail at once.\n"
 		"nameserver " CCSB_NONE_DNS "\n";
 	const char *resolv = mode == CCSB_NET_ALLOWLIST ? resolv_filter
-			     : mode == CCSB_NET_FULL    ? resolv_slirp
+			     : mode == CCSB_NET_FULL	? resolv_slirp
 							: resolv_none;
 	return add_mount(sb, CCSB_M_FILE, CCSB_MOUNT_AUTO, NULL, "/etc/resolv.conf", resolv,
 			 strlen(resolv), err);
@@ -581,8 +587,7 @@ CCSB_EXPORT void ccsb_sandbox_set_allow_clipboard(ccsb_sandbox *sb, bool allow)
 	sb->allow_clipboard = allow;
 }
 
-char *ccsb__passwd_line(const char *user, uid_t uid, gid_t gid, const char *home,
-			const char *shell)
+char *ccsb__passwd_line(const char *user, uid_t uid, gid_t gid, const char *home, const char *shell)
 {
 	char *s = NULL;
 	if (asprintf(&s, "%s:x:%u:%u:%s:%s:%s\n", user, (unsigned)uid, (unsigned)gid, user, home,

@@ -62,7 +62,8 @@ int ccsb__session_bus_addr(const char *env, const char *runtime_dir, struct sock
 					for (; v < k + kn && o < sizeof(sa->sun_path) - 1; v++) {
 						if (*v == '%' && v + 2 < k + kn) {
 							char hex[3] = { v[1], v[2], 0 };
-							sa->sun_path[o++] = (char)strtol(hex, NULL, 16);
+							sa->sun_path[o++] =
+								(char)strtol(hex, NULL, 16);
 							v += 2;
 						} else {
 							sa->sun_path[o++] = *v;
@@ -70,8 +71,8 @@ int ccsb__session_bus_addr(const char *env, const char *runtime_dir, struct sock
 					}
 					if (o <= (abstract ? 1u : 0u))
 						break;
-					*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + o +
-							   (abstract ? 0 : 1));
+					*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+							   o + (abstract ? 0 : 1));
 					return 0;
 				}
 				k += kn + (k[kn] == ',');
@@ -128,7 +129,8 @@ static void verify(struct ccsb_scope *s, pid_t pid, uint64_t mem, uint64_t tasks
 		fclose(f);
 	size_t ul = strlen(s->unit), cl = cg ? strlen(cg) : 0;
 	if (!cg || cl < ul + 1 || strcmp(cg + cl - ul, s->unit) != 0 || cg[cl - ul - 1] != '/') {
-		why(s, "systemd reported %s started, but the sandbox is not in its cgroup", s->unit);
+		why(s, "systemd reported %s started, but the sandbox is not in its cgroup",
+		    s->unit);
 		return;
 	}
 	s->ok = true;
@@ -144,8 +146,10 @@ static void verify(struct ccsb_scope *s, pid_t pid, uint64_t mem, uint64_t tasks
 	s->memory = mem && m && m != UINT64_MAX && m <= mem && mem - m < 65536;
 	s->tasks = tasks && t == tasks;
 	if ((mem && !s->memory) || (tasks && !s->tasks))
-		why(s, "%s has no %s%s%s controller (cgroup v1 or hybrid, or not delegated to "
-		       "the user's manager)", s->unit, mem && !s->memory ? "memory" : "",
+		why(s,
+		    "%s has no %s%s%s controller (cgroup v1 or hybrid, or not delegated to "
+		    "the user's manager)",
+		    s->unit, mem && !s->memory ? "memory" : "",
 		    mem && !s->memory && tasks && !s->tasks ? " or " : "",
 		    tasks && !s->tasks ? "pids" : "");
 }
@@ -164,8 +168,8 @@ static int auth_external(char *auth, size_t size)
 
 /* Connect FD to the bus and write the authentication and the messages in
  * one go. */
-static bool scope_send(struct ccsb_scope *s, int fd, const struct sockaddr_un *sa,
-		       socklen_t salen, char *auth, size_t k, const struct ccsb_dbuf *b)
+static bool scope_send(struct ccsb_scope *s, int fd, const struct sockaddr_un *sa, socklen_t salen,
+		       char *auth, size_t k, const struct ccsb_dbuf *b)
 {
 	if (connect(fd, (const struct sockaddr *)sa, salen) < 0) {
 		why(s, "cannot connect to the session bus: %s", strerror(errno));
@@ -175,7 +179,8 @@ static bool scope_send(struct ccsb_scope *s, int fd, const struct sockaddr_un *s
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 	ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	if (w != (ssize_t)(k + b->n)) {
-		why(s, "cannot write to the session bus: %s", w < 0 ? strerror(errno) : "short write");
+		why(s, "cannot write to the session bus: %s",
+		    w < 0 ? strerror(errno) : "short write");
 		return false;
 	}
 	return true;
@@ -197,7 +202,8 @@ static bool scope_messages(struct ccsb_scope *s, const unsigned char *in, size_t
 			return false;
 		*off += (size_t)len;
 		if (m.type == CCSB_DBUS_ERROR && m.reply_serial >= 1 && m.reply_serial <= 3) {
-			why(s, "systemd: %s%s%s", m.error, m.nstr ? ": " : "", m.nstr ? m.str[0] : "");
+			why(s, "systemd: %s%s%s", m.error, m.nstr ? ": " : "",
+			    m.nstr ? m.str[0] : "");
 			return true;
 		}
 		if (m.type == CCSB_DBUS_SIGNAL && strcmp(m.member, "JobRemoved") == 0 &&
@@ -215,7 +221,9 @@ static bool scope_messages(struct ccsb_scope *s, const unsigned char *in, size_t
  * an error, or the timeout). */
 static void scope_wait(struct ccsb_scope *s, int fd, pid_t pid, uint64_t mem, uint64_t tasks)
 {
-	enum { INLEN = 65536 };
+	enum {
+		INLEN = 65536
+	};
 	size_t have = 0;
 	unsigned char *in = malloc(INLEN);
 	if (!in) {
@@ -293,8 +301,8 @@ void ccsb__scope_apply(const ccsb_sandbox *sb, const pid_t *pids, size_t npids,
 			    "interface='org.freedesktop.systemd1.Manager',member='JobRemoved'";
 	int r = 0;
 	if (ccsb__dbus_hello(&b, 1) < 0 || ccsb__dbus_add_match(&b, 2, rule) < 0 ||
-	    ccsb__dbus_start_scope(&b, 3, s->unit, "ccsb sandbox", p32, npids < 4 ? npids : 4,
-				   mem, tasks) < 0)
+	    ccsb__dbus_start_scope(&b, 3, s->unit, "ccsb sandbox", p32, npids < 4 ? npids : 4, mem,
+				   tasks) < 0)
 		r = -ENOMEM;
 	int fd = r < 0 ? -1 : socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (r < 0 || fd < 0) {

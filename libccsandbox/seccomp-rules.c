@@ -176,4 +176,3 @@ int ccsb__seccomp_fill(scmp_filter_ctx ctx, bool nested_userns, const char **wha
 	}
 	return 0;
 }
-

@@ -58,7 +58,8 @@ int ccsb__seccomp_compile(bool nested_userns, int fd, ccsb_error **err)
 	seccomp_release(ctx);
 	/* libseccomp 2.5 may return -ECANCELED for a system error. */
 	if (r < 0)
-		return ccsb__errno(err, r == -ECANCELED ? EIO : -r, "seccomp: exporting the filter");
+		return ccsb__errno(err, r == -ECANCELED ? EIO : -r,
+				   "seccomp: exporting the filter");
 	return 0;
 }
 #endif

@@ -41,7 +41,8 @@ static void sha256_block(uint32_t h[8], const uint8_t *p)
 	}
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+		uint32_t t1 = hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
+			      K[i] + w[i];
 		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 		hh = g;
 		g = f;
@@ -90,7 +91,8 @@ void ccsb__sha256(const void *data, size_t len, uint8_t out[32])
 
 void ccsb__agent_fingerprint(const uint8_t *blob, size_t len, char out[CCSB_AGENT_FP_LEN + 1])
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint8_t d[33];
 	ccsb__sha256(blob, len, d);
 	d[32] = 0;
@@ -99,7 +101,8 @@ void ccsb__agent_fingerprint(const uint8_t *blob, size_t len, char out[CCSB_AGEN
 	/* 32 bytes: ten whole groups of three, then two bytes -> 3 characters
 	 * (no padding, as ssh-keygen prints it). */
 	for (int i = 0; i < 33; i += 3) {
-		uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | (i + 2 < 33 ? d[i + 2] : 0);
+		uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 |
+			     (i + 2 < 33 ? d[i + 2] : 0);
 		*o++ = b64[(v >> 18) & 63];
 		*o++ = b64[(v >> 12) & 63];
 		*o++ = b64[(v >> 6) & 63];
@@ -248,7 +251,8 @@ int ccsb__agent_frame(const uint8_t *buf, size_t n, size_t *body)
 {
 	if (n < 4)
 		return 0;
-	uint32_t len = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
+	uint32_t len =
+		(uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
 	if (len == 0 || len > CCSB_AGENT_MAX_MSG)
 		return -EMSGSIZE;
 	if (n - 4 < len)
@@ -271,22 +275,38 @@ void ccsb__agent_printable(const uint8_t *s, size_t n, char *out, size_t len)
 static const char *refused_name(uint8_t type)
 {
 	switch (type) {
-	case 1: return "list SSH1 identities";
-	case 3: return "SSH1 challenge";
-	case 7: return "add SSH1 identity";
-	case 8: return "remove SSH1 identity";
-	case 9: return "remove all SSH1 identities";
-	case 17: return "add identity";
-	case 18: return "remove identity";
-	case 19: return "remove all identities";
-	case 20: return "add smartcard key";
-	case 21: return "remove smartcard key";
-	case 22: return "lock";
-	case 23: return "unlock";
-	case 24: return "add SSH1 identity with constraints";
-	case 25: return "add identity with constraints";
-	case 26: return "add smartcard key with constraints";
-	default: return "unknown request";
+	case 1:
+		return "list SSH1 identities";
+	case 3:
+		return "SSH1 challenge";
+	case 7:
+		return "add SSH1 identity";
+	case 8:
+		return "remove SSH1 identity";
+	case 9:
+		return "remove all SSH1 identities";
+	case 17:
+		return "add identity";
+	case 18:
+		return "remove identity";
+	case 19:
+		return "remove all identities";
+	case 20:
+		return "add smartcard key";
+	case 21:
+		return "remove smartcard key";
+	case 22:
+		return "lock";
+	case 23:
+		return "unlock";
+	case 24:
+		return "add SSH1 identity with constraints";
+	case 25:
+		return "add identity with constraints";
+	case 26:
+		return "add smartcard key with constraints";
+	default:
+		return "unknown request";
 	}
 }
 
@@ -312,8 +332,9 @@ int ccsb__agent_parse_request(const uint8_t *msg, size_t len, struct ccsb_agent_
 		q->what = "list identities";
 		return 0;
 	case CCSB_AGENTC_SIGN_REQUEST:
-		if (!get_string(&r, &q->key, &q->keylen) || !get_string(&r, &q->data, &q->datalen) ||
-		    !get_u32(&r, &q->flags) || r.p != r.end || q->keylen == 0) {
+		if (!get_string(&r, &q->key, &q->keylen) ||
+		    !get_string(&r, &q->data, &q->datalen) || !get_u32(&r, &q->flags) ||
+		    r.p != r.end || q->keylen == 0) {
 			q->what = "malformed sign request";
 			q->key = q->data = NULL;
 			q->keylen = q->datalen = 0;
@@ -387,8 +408,8 @@ int ccsb__agent_iter_next(struct ccsb_agent_iter *it, const uint8_t **blob, size
 	return 1;
 }
 
-int ccsb__agent_filter_identities(const uint8_t *msg, size_t len,
-				  const struct ccsb_agent_filter *f, uint8_t **out, size_t *outlen)
+int ccsb__agent_filter_identities(const uint8_t *msg, size_t len, const struct ccsb_agent_filter *f,
+				  uint8_t **out, size_t *outlen)
 {
 	struct ccsb_agent_iter it;
 	const uint8_t *b, *c;

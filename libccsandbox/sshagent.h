@@ -55,10 +55,10 @@ bool ccsb__agent_filter_match(const struct ccsb_agent_filter *f, const uint8_t *
 int ccsb__agent_frame(const uint8_t *buf, size_t n, size_t *body);
 
 enum ccsb_agent_kind {
-	CCSB_AGENT_REQ_LIST,         /* relay: request identities */
-	CCSB_AGENT_REQ_SIGN,         /* relay if the key is exposed */
+	CCSB_AGENT_REQ_LIST,	     /* relay: request identities */
+	CCSB_AGENT_REQ_SIGN,	     /* relay if the key is exposed */
 	CCSB_AGENT_REQ_SESSION_BIND, /* relay: session-bind@openssh.com */
-	CCSB_AGENT_REQ_REFUSED,      /* answer SSH_AGENT_FAILURE */
+	CCSB_AGENT_REQ_REFUSED,	     /* answer SSH_AGENT_FAILURE */
 };
 
 struct ccsb_agent_req {
@@ -94,8 +94,8 @@ int ccsb__agent_iter_next(struct ccsb_agent_iter *it, const uint8_t **blob, size
 /* A new identities answer (malloc'ed into out) with the keys of `msg` that
  * the filter matches, in order. Returns the number kept, -EBADMSG for a
  * malformed answer (nothing allocated), -ENOMEM. */
-int ccsb__agent_filter_identities(const uint8_t *msg, size_t len,
-				  const struct ccsb_agent_filter *f, uint8_t **out, size_t *outlen);
+int ccsb__agent_filter_identities(const uint8_t *msg, size_t len, const struct ccsb_agent_filter *f,
+				  uint8_t **out, size_t *outlen);
 /* Whether `blob` is in the answer and matches the filter: 1 (its comment
  * in *comment and *clen when not NULL), 0 not exposed, -EBADMSG. */
 int ccsb__agent_exposed(const uint8_t *msg, size_t len, const struct ccsb_agent_filter *f,

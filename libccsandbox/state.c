@@ -58,11 +58,31 @@ static const char *const project_file = "history.jsonl";
  * empty (they would be read-only binds otherwise, on which Claude Code's
  * writes fail). Nothing here is configuration the user wrote. */
 static const char *const private_entries[] = {
-	"sessions", "ide", "shell-snapshots", "session-env", "backups", "debug", "cache",
-	"statsig", "telemetry", "startup-perf", "usage-data", "traces", "feedback-bundles",
-	"dump-prompts", "uploads", "shares", "jobs", "teams", ".last-cleanup",
-	"gh-pr-status-cache.json", "mcp-needs-auth-cache.json", "daemon.json", "daemon.log",
-	"daemon.status.json", "daemon.scheduled.status.json",
+	"sessions",
+	"ide",
+	"shell-snapshots",
+	"session-env",
+	"backups",
+	"debug",
+	"cache",
+	"statsig",
+	"telemetry",
+	"startup-perf",
+	"usage-data",
+	"traces",
+	"feedback-bundles",
+	"dump-prompts",
+	"uploads",
+	"shares",
+	"jobs",
+	"teams",
+	".last-cleanup",
+	"gh-pr-status-cache.json",
+	"mcp-needs-auth-cache.json",
+	"daemon.json",
+	"daemon.log",
+	"daemon.status.json",
+	"daemon.scheduled.status.json",
 };
 
 struct state_file {
@@ -215,7 +235,9 @@ int ccsb__claude_project_key(const char *path, char *out, size_t len)
 	/* Claude Code: path.replace(/[^a-zA-Z0-9]/g, "-"), and past 200
 	 * UTF-16 code units, the first 200, "-" and the base-36 absolute value
 	 * of a 32-bit Java-style string hash of the path. */
-	enum { MAX = 200 };
+	enum {
+		MAX = 200
+	};
 	char key[MAX + 1];
 	size_t units = 0;
 	int32_t h = 0;
@@ -233,9 +255,10 @@ int ccsb__claude_project_key(const char *path, char *out, size_t len)
 		for (int i = 0; i < nu; i++) {
 			h = (int32_t)((uint32_t)h * 31u + u[i]);
 			if (units < MAX)
-				key[units] = c < 0x80 && (isdigit(a) || ((a | 0x20) >= 'a' && (a | 0x20) <= 'z'))
-						  ? (char)a
-						  : '-';
+				key[units] = c < 0x80 && (isdigit(a) ||
+							  ((a | 0x20) >= 'a' && (a | 0x20) <= 'z'))
+						     ? (char)a
+						     : '-';
 			units++;
 		}
 	}
@@ -362,8 +385,8 @@ static int bind_project_data(ccsb_sandbox *sb, struct ccsb_state *st, const char
 		snprintf(src, sizeof(src), "%s/%s", store, project_dirs[i]);
 		r = create_data(src, true, err);
 		if (r == 0 && (lstat(src, &s) < 0 || !S_ISDIR(s.st_mode)))
-			r = ccsb__err(err, EEXIST, "%s is not a directory: move it away and run again",
-				      src);
+			r = ccsb__err(err, EEXIST,
+				      "%s is not a directory: move it away and run again", src);
 		snprintf(dst, sizeof(dst), "%s/%s", dest, project_dirs[i]);
 		snprintf(src, sizeof(src), PROJECT_STORE "/%s", project_dirs[i]);
 		if (r == 0)
@@ -468,8 +491,8 @@ static int add_copies(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir,
 
 /* Every other entry of ~/.claude: read-only, unless it is one of the
  * entries handled on their own. */
-static int bind_others(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir,
-		       const char *dest, const char *gname, ccsb_error **err)
+static int bind_others(ccsb_sandbox *sb, struct ccsb_state *st, const char *cdir, const char *dest,
+		       const char *gname, ccsb_error **err)
 {
 	struct dirent **names = NULL;
 	int r = 0, n = scandir(cdir, &names, only_entries, alphasort);
@@ -518,7 +541,8 @@ int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
 	const char *cfg = getenv("CLAUDE_CONFIG_DIR"), *gname;
 	bool custom = cfg && *cfg;
 	if (custom && cfg[0] != '/')
-		return ccsb__err(err, EINVAL, "CLAUDE_CONFIG_DIR=%s: must be an absolute path", cfg);
+		return ccsb__err(err, EINVAL, "CLAUDE_CONFIG_DIR=%s: must be an absolute path",
+				 cfg);
 	snprintf(p, sizeof(p), "%s/.claude", home);
 	if (custom)
 		snprintf(p, sizeof(p), "%s", cfg);
@@ -621,8 +645,8 @@ static int copy_one(const char *host, const char *priv, ccsb_error **err)
 	if (out >= 0 && close(out) < 0 && !e)
 		e = errno;
 	if (e)
-		return ccsb__err(err, EIO, "Claude Code's state: cannot %s %s: %s", rd ? "read" : "write",
-				 rd ? host : priv, strerror(e));
+		return ccsb__err(err, EIO, "Claude Code's state: cannot %s %s: %s",
+				 rd ? "read" : "write", rd ? host : priv, strerror(e));
 	return 0;
 }
 
@@ -644,8 +668,8 @@ static int make_copies(struct ccsb_state *st, ccsb_error **err)
 	if (slash && slash != parent) {
 		*slash = '\0';
 		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
-			return ccsb__err(err, EIO, "Claude Code's state: cannot create %s: %s", parent,
-					 strerror(errno));
+			return ccsb__err(err, EIO, "Claude Code's state: cannot create %s: %s",
+					 parent, strerror(errno));
 	}
 	if (mkdir(st->dir, 0700) < 0)
 		return ccsb__err(err, EIO, "Claude Code's state: cannot create %s: %s", st->dir,
@@ -702,7 +726,8 @@ static char **helper_argv(const ccsb_sandbox *sb, const struct ccsb_state *st, c
 	argv[n++] = (char *)"--copied";
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		const struct ccsb_mount *m = &sb->mounts[i];
-		if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW) && strcmp(m->src, m->dest) == 0) {
+		if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW) &&
+		    strcmp(m->src, m->dest) == 0) {
 			argv[n++] = (char *)"--project";
 			argv[n++] = m->src;
 		}
@@ -757,8 +782,9 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 	}
 	const struct ccsb_fdmap map[] = { { nul, 0 },	   { nul, 1 },	 { nul, 2 },
 					  { ready[1], 3 }, { ex[0], 4 }, { rep[1], 5 } };
-	const struct ccsb_spawn sp = { .path = helper, .argv = argv, .fds = map,
-				       .nfds = N(map), .setpgrp = true };
+	const struct ccsb_spawn sp = {
+		.path = helper, .argv = argv, .fds = map, .nfds = N(map), .setpgrp = true
+	};
 	pid_t pid;
 	int pidfd = -1;
 	r = ccsb__spawn(&sp, &pid, &pidfd);

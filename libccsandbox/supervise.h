@@ -64,7 +64,7 @@ struct ccsb_super {
 	bool bwrap_done;	      /* bwrap has exited */
 	bool bwrap_reaped;	      /* ... and bwrap_status is its wait status */
 	int bwrap_status;
-	long maxrss; /* KiB: the largest ru_maxrss of bwrap and pid 1 (events.c) */
+	long maxrss;	      /* KiB: the largest ru_maxrss of bwrap and pid 1 (events.c) */
 	struct ccsb_pty *pty; /* never NULL; master -1: no pty */
 	int result;	      /* first error (negative errno), 0 */
 	ccsb_error **err;

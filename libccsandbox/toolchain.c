@@ -18,7 +18,13 @@
 
 /* ---- where a path inside comes from ------------------------------------ */
 
-enum src { S_NONE, S_HOST, S_LINK, S_DIR, S_FILE };
+enum src {
+	S_NONE,
+	S_HOST,
+	S_LINK,
+	S_DIR,
+	S_FILE
+};
 
 static bool below_or_at(const char *p, const char *dir)
 {
@@ -176,8 +182,8 @@ CCSB_EXPORT bool ccsb_sandbox_has_program(const ccsb_sandbox *sb, const char *pr
 	const char *path = policy_path(sb);
 	for (const char *d = path; *d;) {
 		size_t n = strcspn(d, ":");
-		if (n && d[0] == '/' && snprintf(p, sizeof(p), "%.*s/%s", (int)n, d, program) <
-					   (int)sizeof(p) &&
+		if (n && d[0] == '/' &&
+		    snprintf(p, sizeof(p), "%.*s/%s", (int)n, d, program) < (int)sizeof(p) &&
 		    executable_inside(sb, p))
 			return true;
 		d += n + (d[n] == ':');
@@ -191,8 +197,8 @@ CCSB_EXPORT bool ccsb_sandbox_has_program(const ccsb_sandbox *sb, const char *pr
  * bring along; covered by an empty file wherever they exist in a bound
  * directory. */
 static const char *const secret_names[] = {
-	".npmrc", "etc/npmrc", "credentials", "credentials.toml", ".netrc", ".pypirc",
-	".git-credentials", ".pgpass", ".env",
+	".npmrc",	    "etc/npmrc", "credentials", "credentials.toml", ".netrc", ".pypirc",
+	".git-credentials", ".pgpass",	 ".env",
 };
 
 struct roots {
@@ -254,9 +260,20 @@ static bool tool_root(const char *var, const char *home, const char *def, char *
 /* Directories of the home that hold keys and tokens: never bound, whatever
  * names or links to them. */
 static const char *const secret_dirs[] = {
-	".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".password-store",
-	".config/gcloud", ".config/gh", ".local/share/keyrings", ".pki", ".mozilla",
-	".config/google-chrome", ".config/chromium",
+	".ssh",
+	".gnupg",
+	".aws",
+	".azure",
+	".kube",
+	".docker",
+	".password-store",
+	".config/gcloud",
+	".config/gh",
+	".local/share/keyrings",
+	".pki",
+	".mozilla",
+	".config/google-chrome",
+	".config/chromium",
 };
 
 /* The entry of secret_dirs that `dir` is or lies in, or NULL. */
@@ -277,13 +294,15 @@ static int refuse_home(const char *dir, const char *home, const char *asked, ccs
 		return ccsb__err(err, EPERM,
 				 "refusing --path=%s: %s is %s; name the tool directory itself "
 				 "(e.g. ~/.cargo/bin or ~/.local/bin)",
-				 asked, dir, strcmp(dir, "/") == 0 ? "the whole file system"
-				 : "your home directory or holds it");
+				 asked, dir,
+				 strcmp(dir, "/") == 0 ? "the whole file system"
+						       : "your home directory or holds it");
 	const char *s = secret_dir(dir, home);
 	if (s)
 		return ccsb__err(err, EPERM,
 				 "refusing --path=%s: %s is in ~/%s, which holds keys or tokens; "
-				 "put the tool somewhere else", asked, dir, s);
+				 "put the tool somewhere else",
+				 asked, dir, s);
 	return 0;
 }
 
@@ -322,8 +341,8 @@ static int bind_root(ccsb_sandbox *sb, struct roots *b, const char *dir, ccsb_er
  * shims pointing at mise, a venv's python): make their targets reachable,
  * a venv as a whole, two levels deep. Targets in the home's own top level
  * or above it are left out (they would dangle: pass their directory). */
-static int bind_link_targets(ccsb_sandbox *sb, struct roots *b, const char *dir,
-			     const char *home, int depth, ccsb_error **err)
+static int bind_link_targets(ccsb_sandbox *sb, struct roots *b, const char *dir, const char *home,
+			     int depth, ccsb_error **err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -376,9 +395,9 @@ static int add_dir_list(char *list, size_t len, const char *dir)
 struct pathreq {
 	ccsb_sandbox *sb;
 	struct roots b;
-	const char *dir;  /* as given, for the messages */
-	const char *real; /* dir resolved */
-	const char *home; /* the host home, resolved, or NULL */
+	const char *dir;	 /* as given, for the messages */
+	const char *real;	 /* dir resolved */
+	const char *home;	 /* the host home, resolved, or NULL */
 	char path[4 * PATH_MAX]; /* the directories for PATH inside */
 };
 
@@ -399,7 +418,8 @@ static int path_cargo(struct pathreq *q, const char *root, ccsb_error **err)
 		return r;
 	parent(root, up, sizeof(up));
 	pjoin(p, up, ".rustup");
-	if (tool_root("RUSTUP_HOME", q->home, ".rustup", rup) || (realpath(p, rup) && is_dir(rup))) {
+	if (tool_root("RUSTUP_HOME", q->home, ".rustup", rup) ||
+	    (realpath(p, rup) && is_dir(rup))) {
 		if ((r = refuse_home(rup, q->home, q->dir, err)) < 0 ||
 		    (r = bind_root(q->sb, &q->b, rup, err)) < 0 ||
 		    (r = ccsb_sandbox_env_set(q->sb, "RUSTUP_HOME", rup, err)) < 0)
@@ -409,8 +429,7 @@ static int path_cargo(struct pathreq *q, const char *root, ccsb_error **err)
 }
 
 /* A version manager's ROOT, bound whole with its variable ENV set. */
-static int path_manager_root(struct pathreq *q, const char *root, const char *env,
-			     ccsb_error **err)
+static int path_manager_root(struct pathreq *q, const char *root, const char *env, ccsb_error **err)
 {
 	int r;
 
@@ -522,7 +541,8 @@ static int add_path(struct pathreq *q, ccsb_error **err)
 	    (tool_root("NVM_DIR", home, ".nvm", root) && strcmp(real, root) == 0))
 		return ccsb__err(err, EINVAL,
 				 "--path=%s: name one node version's bin directory, e.g. "
-				 "--path=%s/versions/node/VERSION/bin", q->dir, real);
+				 "--path=%s/versions/node/VERSION/bin",
+				 q->dir, real);
 	if ((tool_root("PYENV_ROOT", home, ".pyenv", root) &&
 	     (strcmp(real, root) == 0 || ((bin || shims) && strcmp(par, root) == 0))) ||
 	    (strcmp(bn, ".pyenv") == 0 && snprintf(root, sizeof(root), "%s", real) > 0) ||
@@ -566,7 +586,8 @@ CCSB_EXPORT int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **
 	if (inside_path)
 		*inside_path = NULL;
 	if (!dir || dir[0] != '/')
-		return ccsb__err(err, EINVAL, "--path=%s: must be an absolute path", dir ? dir : "");
+		return ccsb__err(err, EINVAL, "--path=%s: must be an absolute path",
+				 dir ? dir : "");
 	if (!realpath(dir, real))
 		return ccsb__errno(err, errno, "--path=%s", dir);
 	if (!is_dir(real))

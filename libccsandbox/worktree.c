@@ -25,8 +25,7 @@ static bool under(const char *path, const char *dir)
 }
 
 /* The guard's pointer reader, then canonicalised (realpath). */
-static int read_pointer(const char *file, const char *prefix, const char *base,
-			char out[PATH_MAX])
+static int read_pointer(const char *file, const char *prefix, const char *base, char out[PATH_MAX])
 {
 	char joined[2 * PATH_MAX + 2];
 	int r = ccsb__read_pointer(file, prefix, base, joined, sizeof(joined));

@@ -37,7 +37,7 @@ copy_tree() {
 deps="build-essential autoconf automake libtool pkg-config
       libcap-dev libseccomp-dev libjson-c-dev musl-tools
       bubblewrap slirp4netns iproute2 util-linux tmux python3 python3-jsonschema strace git
-      clang libclang-rt-14-dev curl iperf3 dnsmasq-base nix-bin
+      clang clang-format libclang-rt-14-dev curl iperf3 dnsmasq-base nix-bin
       openssh-client openssh-server sudo openssl
       systemd dbus-daemon"
 
@@ -147,6 +147,13 @@ step "configure (ASan/UBSan)" sh -c 'cd _build-asan && ../configure --enable-san
 		make -C _build-asan -j"$jobs" check >_build-asan/check.out 2>&1;
 	  tail -n 25 _build-asan/check.out; show_failures _build-asan; }
 count _build-asan/test-suite.log
+
+# The tree's format (.clang-format): clang-format 14 changes nothing.
+format_check() {
+	find libccsandbox tools tests bench examples -name '*.[ch]' ! -name 'seccomp-bpf.c' -print0 |
+		xargs -0 clang-format --dry-run --Werror
+}
+step "clang-format --dry-run" format_check
 
 step "make distcheck" make -C _build -j"$jobs" distcheck >_build/distcheck.out 2>&1 ||
 	tail -n 40 _build/distcheck.out

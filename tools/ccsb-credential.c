@@ -61,7 +61,8 @@ int ccsb_exec_git_credential(int argc, char **argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = CRED_SOCKET };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "ccsb: no git credential broker (%s): %s\n", CRED_SOCKET, strerror(errno));
+		fprintf(stderr, "ccsb: no git credential broker (%s): %s\n", CRED_SOCKET,
+			strerror(errno));
 		return 0;
 	}
 	if (write_all(fd, req, n) < 0 || shutdown(fd, SHUT_WR) < 0) {

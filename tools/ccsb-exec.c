@@ -52,8 +52,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
-				 SIGCONT, SIGPIPE, SIGALRM };
+static const int forwarded[] = { SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
+				 SIGUSR2, SIGWINCH, SIGCONT, SIGPIPE, SIGALRM };
 
 static void nop(int sig)
 {
@@ -118,8 +118,9 @@ static int set_nproc(const char *arg)
 	}
 	struct rlimit rl = { .rlim_cur = (rlim_t)n, .rlim_max = (rlim_t)n };
 	if (setrlimit(RLIMIT_NPROC, &rl) < 0) {
-		fprintf(stderr, "ccsb: cannot bound the sandbox's tasks to %llu (RLIMIT_NPROC): %s\n",
-			n, strerror(errno));
+		fprintf(stderr,
+			"ccsb: cannot bound the sandbox's tasks to %llu (RLIMIT_NPROC): %s\n", n,
+			strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -134,7 +135,8 @@ static int set_oom(const char *arg)
 	}
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || dprintf(fd, "%llu\n", n) < 0) {
-		fprintf(stderr, "ccsb: cannot set the sandbox's oom_score_adj: %s\n", strerror(errno));
+		fprintf(stderr, "ccsb: cannot set the sandbox's oom_score_adj: %s\n",
+			strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -166,7 +168,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (set_oom(argv[++i]) < 0)
 				return -1;
 		} else if ((strcmp(argv[i], "--job-fd") == 0 ||
-			    strcmp(argv[i], "--session-fd") == 0) && i + 1 < argc) {
+			    strcmp(argv[i], "--session-fd") == 0) &&
+			   i + 1 < argc) {
 			char *end;
 			bool job = strcmp(argv[i], "--job-fd") == 0;
 			long n = strtol(argv[++i], &end, 10);
@@ -183,9 +186,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->idle ? o->session_fd < 0 || i + 1 < argc : i + 1 >= argc) {
-		fprintf(stderr, "usage: ccsb-exec [--tty] [--nproc N] [--oom-score-adj N] "
-				"[--session-fd N] -- COMMAND [ARG...]\n"
-				"       ccsb-exec [--nproc N] [--oom-score-adj N] --session-fd N --idle\n");
+		fprintf(stderr,
+			"usage: ccsb-exec [--tty] [--nproc N] [--oom-score-adj N] "
+			"[--session-fd N] -- COMMAND [ARG...]\n"
+			"       ccsb-exec [--nproc N] [--oom-score-adj N] --session-fd N --idle\n");
 		return -1;
 	}
 	return i;

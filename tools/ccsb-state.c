@@ -130,7 +130,9 @@ static struct json_object *parse(const char *s, size_t len)
 		return NULL;
 	struct json_object *o = json_tokener_parse_ex(t, s, (int)len);
 	if (o && (json_tokener_get_error(t) != json_tokener_success ||
-		  (size_t)json_tokener_get_parse_end(t) + strspn(s + json_tokener_get_parse_end(t), " \t\r\n") != len ||
+		  (size_t)json_tokener_get_parse_end(t) +
+				  strspn(s + json_tokener_get_parse_end(t), " \t\r\n") !=
+			  len ||
 		  !json_object_is_type(o, json_type_object) || !state_json_ok(o))) {
 		json_object_put(o);
 		o = NULL;
@@ -184,8 +186,8 @@ static bool lock(const char *host, char *lockp, size_t len)
 static int write_host(const char *host, struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_SPACED |
-							     JSON_C_TO_STRING_NOSLASHESCAPE);
+								  JSON_C_TO_STRING_SPACED |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s)
 		return -ENOMEM;
 	struct stat st;
@@ -277,7 +279,8 @@ static void merge(struct file *f, bool final)
 		 * middle sees a partial file; the next write event retries. */
 		if (final)
 			note("%s: the sandbox's last version was not a JSON object; its changes since the "
-			     "previous merge were not kept", f->host);
+			     "previous merge were not kept",
+			     f->host);
 		return;
 	}
 	char lockp[PATH_MAX + 8];
@@ -299,8 +302,9 @@ static void merge(struct file *f, bool final)
 		goto out;
 	}
 	bool changed = false;
-	if (host && state_merge(f->kind, projects, nprojects, f->base, priv, host, &changed,
-				&f->rep) == 0 &&
+	if (host &&
+	    state_merge(f->kind, projects, nprojects, f->base, priv, host, &changed, &f->rep) ==
+		    0 &&
 	    changed) {
 		int r = write_host(f->host, host);
 		if (r < 0)
@@ -459,8 +463,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (!a->dir || a->ready_fd < 0 || a->exit_fd < 0 || a->report_fd < 0 ||
 	    (argc - optind) % 3 || (size_t)(argc - optind) / 3 > MAX_FILES) {
-		fprintf(stderr, "usage: ccsb-state --dir DIR --ready-fd N --exit-fd N --report-fd N "
-				"[--copied] [--project DIR]... {claude-json|settings} HOST PRIVATE ...\n");
+		fprintf(stderr,
+			"usage: ccsb-state --dir DIR --ready-fd N --exit-fd N --report-fd N "
+			"[--copied] [--project DIR]... {claude-json|settings} HOST PRIVATE ...\n");
 		return 2;
 	}
 	for (int i = optind; i < argc; i += 3) {
@@ -536,7 +541,8 @@ static void finish(const char *dir, int in, int report_fd)
 	state_report_free(&notes);
 	for (size_t i = 0; i < nfiles; i++) {
 		for (size_t k = 0; k < files[i].rep.n; k++)
-			dprintf(report_fd, "dropped from %s: %s\n", files[i].host, files[i].rep.v[k]);
+			dprintf(report_fd, "dropped from %s: %s\n", files[i].host,
+				files[i].rep.v[k]);
 		state_report_free(&files[i].rep);
 		json_object_put(files[i].base);
 	}

@@ -175,7 +175,8 @@ static int policy_path_env(ccsb_sandbox *sb, const struct cli *c, ccsb_error **e
 
 	if (*prefix || dir) {
 		char p[sizeof(prefix) + PATH_MAX];
-		snprintf(p, sizeof(p), "%s%s%s/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+		snprintf(p, sizeof(p),
+			 "%s%s%s/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
 			 prefix, dir ? dir : "", dir ? ":" : "");
 		free(dir);
 		if ((r = ccsb_sandbox_env_set(sb, "PATH", p, err)) < 0)
@@ -280,11 +281,14 @@ static void describe_net(const ccsb_sandbox *sb, FILE *f, const char *prefix)
 		size_t given, merged;
 		ccsb_sandbox_allowlist_count(sb, &given, &merged);
 		size_t names = ccsb_sandbox_allowlist_name_count(sb);
-		fprintf(f, "%snetwork: allowlist, %zu prefix%s (%zu as given), %zu name%s, "
-			"DNS 127.0.0.1 (ccsb's filter)\n", prefix, merged, merged == 1 ? "" : "es",
-			given, names, names == 1 ? "" : "s");
+		fprintf(f,
+			"%snetwork: allowlist, %zu prefix%s (%zu as given), %zu name%s, "
+			"DNS 127.0.0.1 (ccsb's filter)\n",
+			prefix, merged, merged == 1 ? "" : "es", given, names,
+			names == 1 ? "" : "s");
 	} else if (m == CCSB_NET_FULL) {
-		fprintf(f, "%snetwork: full (any destination except the host's loopback), DNS 10.0.2.3\n",
+		fprintf(f,
+			"%snetwork: full (any destination except the host's loopback), DNS 10.0.2.3\n",
 			prefix);
 	} else {
 		fprintf(f, "%snetwork: none (loopback only)\n", prefix);
@@ -300,11 +304,12 @@ static void describe_net(const ccsb_sandbox *sb, FILE *f, const char *prefix)
  * the documented --settings flag: command-line settings outrank the user's
  * and the project's, and leave an enterprise's managed settings alone. */
 /* Said on the status line whenever it applies. */
-#define CLAUDE_OFF_LINE                                                                      \
-	(getuid() == 0 ? "claude: its own sandbox off (ccsb is the sandbox; run by root, a "  \
-			 "nested /proc cannot be mounted)"                                   \
-		       : "claude: its own sandbox off (ccsb is the sandbox; --nested-userns keeps " \
-			 "it)")
+#define CLAUDE_OFF_LINE                                                                       \
+	(getuid() == 0                                                                        \
+		 ? "claude: its own sandbox off (ccsb is the sandbox; run by root, a "        \
+		   "nested /proc cannot be mounted)"                                          \
+		 : "claude: its own sandbox off (ccsb is the sandbox; --nested-userns keeps " \
+		   "it)")
 static const char claude_settings[] = "{\"sandbox\":{\"enabled\":false}}";
 
 static bool claude_sandbox_off(const struct cli *c)
@@ -377,15 +382,17 @@ static int events_open(const char *spec, bool *own, ccsb_error **err)
 		int fd = atoi(spec + 3);
 		int fl = fcntl(fd, F_GETFL);
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
-			ccsb_error_set(err, EBADF,
-				       "--events=%s: descriptor %d is not open for writing; open it "
-				       "in the shell (ccsb --events=fd:%d ... %d>FILE)",
-				       spec, fd, fd, fd);
+			ccsb_error_set(
+				err, EBADF,
+				"--events=%s: descriptor %d is not open for writing; open it "
+				"in the shell (ccsb --events=fd:%d ... %d>FILE)",
+				spec, fd, fd, fd);
 			return -1;
 		}
 		return fd;
 	}
-	int fd = open(spec, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
+	int fd =
+		open(spec, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
 		if (errno == ENXIO)
 			ccsb_error_set(err, ENXIO,
@@ -451,7 +458,8 @@ static int run(struct cli *c, ccsb_error **err)
 	if (c->log_net) {
 		log_fd = open(c->log_net, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (log_fd < 0) {
-			ccsb_error_set(err, errno, "--log-net: %s: %s", c->log_net, strerror(errno));
+			ccsb_error_set(err, errno, "--log-net: %s: %s", c->log_net,
+				       strerror(errno));
 			goto out;
 		}
 	}

@@ -140,7 +140,9 @@ static int choose(const char *val, int *out, const struct cli_ctx *x)
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(list);
 		snprintf(list + l, sizeof(list) - l, "%s%s", ch[i].word,
-			 i + 2 < n ? ", " : i + 2 == n ? " or " : "");
+			 i + 2 < n    ? ", "
+			 : i + 2 == n ? " or "
+				      : "");
 	}
 	return cli_fail(x->err, x->errlen, "unknown mode (use %s)", list);
 }
@@ -173,9 +175,9 @@ static int apply_bind(struct cli *c, const char *val, const struct cli_ctx *x)
 		free(src);
 		return x->err[0] ? -1 : oom(x);
 	}
-	c->binds[c->nbinds++] = (struct cli_bind){
-		.src = src, .dest = dest, .rw = strcmp(x->opt->name, "rw") == 0
-	};
+	c->binds[c->nbinds++] = (struct cli_bind){ .src = src,
+						   .dest = dest,
+						   .rw = strcmp(x->opt->name, "rw") == 0 };
 	return 0;
 }
 
@@ -307,7 +309,8 @@ static int apply_events(struct cli *c, const char *val, const struct cli_ctx *x)
 static int apply_ssh_agent(struct cli *c, const char *val, const struct cli_ctx *x)
 {
 	if (val && !*val)
-		return cli_fail(x->err, x->errlen, "empty key filter (leave out '=' for every key)");
+		return cli_fail(x->err, x->errlen,
+				"empty key filter (leave out '=' for every key)");
 	if (val && strcmp(val, "false") == 0) {
 		c->ssh_agent = NULL;
 		return 0;
@@ -428,7 +431,8 @@ static int apply_pids(struct cli *c, const char *val, const struct cli_ctx *x)
 	errno = 0;
 	unsigned long long v = digits(val, strlen(val)) ? strtoull(val, NULL, 10) : 0;
 	if (!digits(val, strlen(val)) || errno || v == 0 || v == CCSB_BOUND_NONE)
-		return cli_fail(x->err, x->errlen, "not a number of tasks (use e.g. 4096, or none)");
+		return cli_fail(x->err, x->errlen,
+				"not a number of tasks (use e.g. 4096, or none)");
 	c->pids = v;
 	return 0;
 }
@@ -460,9 +464,9 @@ static int apply_quiet(struct cli *c, const char *val, const struct cli_ctx *x)
 static int apply_action(struct cli *c, const char *val, const struct cli_ctx *x)
 {
 	(void)val;
-	c->action = x->opt->short_name == 'h' ? CLI_HELP
+	c->action = x->opt->short_name == 'h'	? CLI_HELP
 		    : x->opt->short_name == 'V' ? CLI_VERSION
-						 : CLI_COMPLETE;
+						: CLI_COMPLETE;
 	return 0;
 }
 
@@ -561,8 +565,8 @@ const struct cli_option cli_options[] = {
 	  "terminal relay drops it by default, as it drops\n"
 	  "sequences a terminal answers with chosen text",
 	  NULL, NULL, apply_allow_clipboard },
-	{ "no-seccomp", 0, no_argument, BOTH, NULL, NULL, "do not install the seccomp filter",
-	  NULL, NULL, apply_no_seccomp },
+	{ "no-seccomp", 0, no_argument, BOTH, NULL, NULL, "do not install the seccomp filter", NULL,
+	  NULL, apply_no_seccomp },
 	{ "nested-userns", 0, no_argument, BOTH, NULL, NULL,
 	  "allow user namespaces inside, for tools that sandbox\n"
 	  "themselves (Claude Code's own sandbox, bwrap, podman)",
@@ -726,7 +730,8 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 		int r;
 		if (o) {
 			r = cli_apply(c, o, optarg, CLI_SRC_ARGV, NULL, NULL, errbuf, len);
-			struct cli_item *v = r ? NULL : reallocarray(c->items, c->nitems + 1, sizeof(*v));
+			struct cli_item *v =
+				r ? NULL : reallocarray(c->items, c->nitems + 1, sizeof(*v));
 			if (v) {
 				c->items = v;
 				c->items[c->nitems++] = (struct cli_item){ o, optarg };
@@ -742,19 +747,23 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 			 * flag given a value, and to 0 for an unknown long
 			 * option; only a short option has it as a character. */
 			const char *word = argv[optind - 1];
-			const char *near = strncmp(word, "--", 2) == 0 ? cli_suggest(word + 2, CLI_ARGV)
-								     : NULL;
+			const char *near = strncmp(word, "--", 2) == 0
+						   ? cli_suggest(word + 2, CLI_ARGV)
+						   : NULL;
 			if (strncmp(word, "--", 2) == 0 && optopt)
 				r = cli_fail(errbuf, len, "option '%.*s' takes no value",
 					     (int)strcspn(word, "="), word);
 			else if (near)
-				r = cli_fail(errbuf, len,
-					     "unknown option '%s'; did you mean '--%s'? (see 'ccsb --help')",
-					     word, near);
+				r = cli_fail(
+					errbuf, len,
+					"unknown option '%s'; did you mean '--%s'? (see 'ccsb --help')",
+					word, near);
 			else if (strncmp(word, "--", 2) == 0)
-				r = cli_fail(errbuf, len, "unknown option '%s'; see 'ccsb --help'", word);
+				r = cli_fail(errbuf, len, "unknown option '%s'; see 'ccsb --help'",
+					     word);
 			else
-				r = cli_fail(errbuf, len, "unknown option '-%c'; see 'ccsb --help'", optopt);
+				r = cli_fail(errbuf, len, "unknown option '-%c'; see 'ccsb --help'",
+					     optopt);
 		}
 		if (r < 0) {
 			cli_free(c);
@@ -765,16 +774,18 @@ int cli_parse(int argc, char **argv, struct cli *c, char *errbuf, size_t len)
 	if (c->net == CCSB_NET_NONE || c->net == CCSB_NET_FULL) {
 		if (c->nallow || c->nallow_files) {
 			cli_free(c);
-			return cli_fail(errbuf, len, "--allow and --allow-file need --net=allowlist");
+			return cli_fail(errbuf, len,
+					"--allow and --allow-file need --net=allowlist");
 		}
 	}
 	if (optind >= argc) {
 		cli_free(c);
-		return cli_fail(errbuf, len, "no command given; try 'ccsb bash' or 'ccsb claude' (see --help)");
+		return cli_fail(errbuf, len,
+				"no command given; try 'ccsb bash' or 'ccsb claude' (see --help)");
 	}
 	c->cmd = &argv[optind];
-	c->dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0 &&
-		      argv[optind - 1] != last_arg;
+	c->dashdash =
+		optind > 1 && strcmp(argv[optind - 1], "--") == 0 && argv[optind - 1] != last_arg;
 	return 0;
 }
 

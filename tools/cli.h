@@ -8,24 +8,29 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_COMPLETE };
+enum cli_action {
+	CLI_RUN,
+	CLI_HELP,
+	CLI_VERSION,
+	CLI_COMPLETE
+};
 
 struct cli_bind {
-	char *src;        /* as given, without ":DEST"; owned */
-	char *dest;       /* NULL: same as src */
+	char *src;  /* as given, without ":DEST"; owned */
+	char *dest; /* NULL: same as src */
 	bool rw;
 };
 
 struct cli {
 	enum cli_action action;
 	bool print, quiet, no_default_allowlist;
-	int net;          /* -1: not given; else a ccsb_net_mode */
+	int net; /* -1: not given; else a ccsb_net_mode */
 	struct cli_bind *binds;
 	size_t nbinds;
 	const char **tmpfs, **env, **allow, **allow_files; /* borrowed from argv */
 	size_t ntmpfs, nenv, nallow, nallow_files;
-	long uid, gid;    /* -1: not given */
-	int tty;          /* -1: not given; else a ccsb_tty_mode */
+	long uid, gid; /* -1: not given */
+	int tty;       /* -1: not given; else a ccsb_tty_mode */
 	bool no_seccomp;
 	int nested_userns;   /* -1: not given; 0: --no-nested-userns; 1: --nested-userns */
 	int allow_clipboard; /* -1: not given; 1: --allow-clipboard */
@@ -36,7 +41,7 @@ struct cli {
 	 * borrowed (from argv, or owned by `owned`). */
 	const char *ssh_agent;
 	bool git_credentials; /* --git-credentials */
-	const char **paths; /* --path=DIR, in order; borrowed (or owned via `owned`) */
+	const char **paths;   /* --path=DIR, in order; borrowed (or owned via `owned`) */
 	size_t npaths;
 	/* --memory, --pids: 0 not given, else a value for
 	 * ccsb_sandbox_set_memory_max()/_set_pids_max() (CCSB_BOUND_NONE
@@ -46,29 +51,32 @@ struct cli {
 	 * borrowed (or owned via `owned`). */
 	const char **publish, **host_ports;
 	size_t npublish, nhost_ports;
-	char **cmd;       /* borrowed: the rest of argv */
-	bool dashdash;    /* a "--" came before the command ("ccsb -- doctor") */
-	char **owned;     /* strings that cli_free() frees (the config file's) */
+	char **cmd;    /* borrowed: the rest of argv */
+	bool dashdash; /* a "--" came before the command ("ccsb -- doctor") */
+	char **owned;  /* strings that cli_free() frees (the config file's) */
 	size_t nowned;
 	/* The command line's options in order, values borrowed from argv:
 	 * config_merge() applies them again over the configuration. */
 	struct cli_item {
 		const struct cli_option *opt;
 		const char *val;
-	} *items;
+	} * items;
 	size_t nitems;
 };
 
 /* Where a value comes from: messages and "~/" expansion depend on it. */
-enum cli_src { CLI_SRC_ARGV, CLI_SRC_CONFIG };
+enum cli_src {
+	CLI_SRC_ARGV,
+	CLI_SRC_CONFIG
+};
 
 /* What a handler gets besides the value. */
 struct cli_ctx {
 	const struct cli_option *opt;
 	enum cli_src src;
 	const char *home; /* config: expands a leading "~/"; NULL makes it an error */
-	char *err;        /* the handler's message: the problem only, the caller */
-	size_t errlen;    /* prefixes the option (cli_fail()) */
+	char *err;	  /* the handler's message: the problem only, the caller */
+	size_t errlen;	  /* prefixes the option (cli_fail()) */
 };
 
 /* A value of an option that takes one of a few words (--net=MODE). */
@@ -87,10 +95,10 @@ struct cli_choice {
  * the bash completion (ccsb --complete-options) are all made from this
  * table. Adding an option is one entry and its handler. */
 struct cli_option {
-	const char *name;  /* long name without "--", and the configuration key */
-	char short_name;   /* 0: none */
-	int has_arg;       /* no_argument, required_argument, optional_argument */
-	unsigned where;    /* CLI_ARGV, CLI_CONFIG, CLI_HIDDEN */
+	const char *name;    /* long name without "--", and the configuration key */
+	char short_name;     /* 0: none */
+	int has_arg;	     /* no_argument, required_argument, optional_argument */
+	unsigned where;	     /* CLI_ARGV, CLI_CONFIG, CLI_HIDDEN */
 	const char *section; /* not NULL: --help starts this section before it */
 	const char *metavar; /* --help: "=PATH[:DEST]", "[=KEYFILTER]"; NULL for flags */
 	const char *help;    /* --help text; '\n' continues it on the next line */

@@ -19,7 +19,6 @@
 #define CONFIG_MAX_BYTES (1u << 20)
 #define MAX_SYMLINKS 40
 
-
 static bool is_space(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
@@ -37,19 +36,21 @@ static int parse_line(struct cli *c, const char *key, const char *val, const cha
 					"%s: '%s' is a command-line option only; remove the line",
 					where, key);
 		if (near)
-			return cli_fail(errbuf, len,
-					"%s: unknown key '%s'; did you mean '%s'? (the keys are the "
-					"long options of ccsb --help)",
-					where, key, near);
-		return cli_fail(errbuf, len,
-				"%s: unknown key '%s'; the keys are the long options of ccsb --help",
-				where, key);
+			return cli_fail(
+				errbuf, len,
+				"%s: unknown key '%s'; did you mean '%s'? (the keys are the "
+				"long options of ccsb --help)",
+				where, key, near);
+		return cli_fail(
+			errbuf, len,
+			"%s: unknown key '%s'; the keys are the long options of ccsb --help", where,
+			key);
 	}
 	return cli_apply(c, o, val, CLI_SRC_CONFIG, home, where, errbuf, len);
 }
 
-int config_parse(const char *buf, size_t len, const char *name, const char *home,
-		 struct cli *out, char *errbuf, size_t errlen)
+int config_parse(const char *buf, size_t len, const char *name, const char *home, struct cli *out,
+		 char *errbuf, size_t errlen)
 {
 	cli_init(out);
 	errbuf[0] = '\0';
@@ -118,8 +119,8 @@ int config_merge(struct cli *c, struct cli *conf, char *errbuf, size_t errlen)
 	struct cli n = *conf;
 	cli_init(conf);
 	for (size_t i = 0; i < c->nitems; i++) {
-		if (cli_apply(&n, c->items[i].opt, c->items[i].val, CLI_SRC_ARGV, NULL, NULL, errbuf,
-			      errlen) < 0) {
+		if (cli_apply(&n, c->items[i].opt, c->items[i].val, CLI_SRC_ARGV, NULL, NULL,
+			      errbuf, errlen) < 0) {
 			cli_free(&n);
 			return -1;
 		}
@@ -219,11 +220,11 @@ static int walk_path(const char *path, const char *const *roots, size_t nroots, 
 			}
 			if (!hit && below(entry, roots[i]))
 				return cli_fail(errbuf, errlen,
-					    "%s: refusing to read it: the sandbox can write %s "
-					    "(shared read-write), so a sandboxed agent could "
-					    "loosen its own next sandbox; keep it outside the "
-					    "project, ~/.claude, ~/.npm and ~/.claude.json",
-					    what, entry);
+						"%s: refusing to read it: the sandbox can write %s "
+						"(shared read-write), so a sandboxed agent could "
+						"loosen its own next sandbox; keep it outside the "
+						"project, ~/.claude, ~/.npm and ~/.claude.json",
+						what, entry);
 		}
 		struct stat st;
 		if (lstat(entry, &st) < 0) {
@@ -258,8 +259,8 @@ static int walk_path(const char *path, const char *const *roots, size_t nroots, 
 	return 0;
 }
 
-int config_check_path(const char *path, const char *const *roots, size_t nroots,
-		      const char *what, char *resolved, char *errbuf, size_t errlen)
+int config_check_path(const char *path, const char *const *roots, size_t nroots, const char *what,
+		      char *resolved, char *errbuf, size_t errlen)
 {
 	return walk_path(path, roots, nroots, what, resolved, NULL, NULL, errbuf, errlen);
 }
@@ -319,10 +320,11 @@ int config_check_owner(const char *real, char *errbuf, size_t errlen)
 		if (i == 1)
 			strcpy(p, "/");
 		if (st.st_uid != getuid() && st.st_uid != 0)
-			return cli_fail(errbuf, errlen,
-					"%s: refusing to read it: %s belongs to uid %u, not to you or "
-					"root, so its owner could change the configuration",
-					real, p, (unsigned)st.st_uid);
+			return cli_fail(
+				errbuf, errlen,
+				"%s: refusing to read it: %s belongs to uid %u, not to you or "
+				"root, so its owner could change the configuration",
+				real, p, (unsigned)st.st_uid);
 		/* A root-owned sticky directory (/tmp) lets nobody else
 		 * replace our entries in it. */
 		bool sticky_ok = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && st.st_uid == 0;
@@ -345,7 +347,7 @@ static int read_file(const char *path, char **out, size_t *outlen, char *errbuf,
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
 		close(fd);
 		return cli_fail(errbuf, errlen, "%s: not a regular file of at most %u bytes", path,
-			    CONFIG_MAX_BYTES);
+				CONFIG_MAX_BYTES);
 	}
 	char *buf = malloc((size_t)st.st_size + 1);
 	size_t got = 0;
@@ -379,8 +381,7 @@ static void writable_roots(struct roots *roots, const struct cli *c, const char 
 {
 	char cwd[PATH_MAX], rhome[PATH_MAX];
 
-	if (getcwd(cwd, sizeof(cwd)) &&
-	    !(home && realpath(home, rhome) && below(rhome, cwd)))
+	if (getcwd(cwd, sizeof(cwd)) && !(home && realpath(home, rhome) && below(rhome, cwd)))
 		roots_add(roots, cwd);
 	if (home) {
 		/* Claude Code's state (only its data entries are writable inside,
@@ -412,8 +413,8 @@ static void writable_roots(struct roots *roots, const struct cli *c, const char 
  * the allowlist files it names, which the sandbox must not edit either
  * (they would widen the next run). REAL gets PATH resolved again. 0 or
  * -1. */
-static int check_parsed(const char *path, char *real, const struct cli *conf,
-			struct roots *roots, char *errbuf, size_t errlen)
+static int check_parsed(const char *path, char *real, const struct cli *conf, struct roots *roots,
+			char *errbuf, size_t errlen)
 {
 	for (size_t i = 0; i < conf->nbinds; i++)
 		if (conf->binds[i].rw)
@@ -426,8 +427,8 @@ static int check_parsed(const char *path, char *real, const struct cli *conf,
 	for (size_t i = 0; i < conf->nallow_files; i++) {
 		char what[PATH_MAX + 32], ignored[PATH_MAX];
 		snprintf(what, sizeof(what), "%s: allow-file %s", path, conf->allow_files[i]);
-		if (config_check_path(conf->allow_files[i], (const char *const *)roots->v,
-				      roots->n, what, ignored, errbuf, errlen) < 0 ||
+		if (config_check_path(conf->allow_files[i], (const char *const *)roots->v, roots->n,
+				      what, ignored, errbuf, errlen) < 0 ||
 		    config_check_owner(ignored, errbuf, errlen) < 0)
 			return -1;
 	}
@@ -522,11 +523,12 @@ int config_protect(const struct cli *c, char *src, char *dest, size_t len, char 
 		 * directory the configuration would be in, or the file. */
 		bool last = strcmp(hit, resolved) == 0 || !strchr(path, '/') ||
 			    strcmp(strrchr(hit, '/'), strrchr(path, '/')) == 0;
-		int fd = last ? open(hit, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
-			      : mkdir(hit, 0700);
+		int fd =
+			last ? open(hit, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+			     : mkdir(hit, 0700);
 		if (fd < 0) {
-			r = cli_fail(errbuf, errlen, "%s: cannot create %s to protect it: %s", path, hit,
-				     strerror(errno));
+			r = cli_fail(errbuf, errlen, "%s: cannot create %s to protect it: %s", path,
+				     hit, strerror(errno));
 			goto out;
 		}
 		if (last)

@@ -20,8 +20,8 @@
  * the file sets, its strings owned by `out` (freed by cli_free()). `home`
  * expands a leading "~/" in paths; NULL makes "~/" an error. Returns 0, or
  * -1 with "NAME:LINE: problem" in errbuf and `out` empty. Pure. */
-int config_parse(const char *buf, size_t len, const char *name, const char *home,
-		 struct cli *out, char *errbuf, size_t errlen);
+int config_parse(const char *buf, size_t len, const char *name, const char *home, struct cli *out,
+		 char *errbuf, size_t errlen);
 
 /* Put `conf` (a parsed configuration) under `c` (the command line): the
  * command line's options are applied again, in order, over the file's, by
@@ -44,8 +44,8 @@ int config_path(char *out, size_t len);
  * must be canonical (realpath) absolute paths. Returns 0 with the canonical
  * path in `resolved` (PATH_MAX bytes), 1 when a component does not exist,
  * -1 with a message otherwise. `what` names the file in messages. */
-int config_check_path(const char *path, const char *const *roots, size_t nroots,
-		      const char *what, char *resolved, char *errbuf, size_t errlen);
+int config_check_path(const char *path, const char *const *roots, size_t nroots, const char *what,
+		      char *resolved, char *errbuf, size_t errlen);
 
 /* Refuse (-1 with a message) a file any directory of whose canonical path
  * `real`, or the file itself, belongs to another user than the caller or

@@ -35,7 +35,11 @@
 #define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
 #endif
 
-enum level { OK, WARNING, FAILURE };
+enum level {
+	OK,
+	WARNING,
+	FAILURE
+};
 
 static int failures;
 
@@ -238,12 +242,10 @@ static const char apparmor_fix[] =
 	"EOF\n"
 	"sudo apparmor_parser -r /etc/apparmor.d/bwrap";
 
-static const char install_bwrap[] =
-	"sudo apt-get install bubblewrap    (Debian, Ubuntu)\n"
-	"sudo dnf install bubblewrap        (Fedora)";
-static const char install_slirp[] =
-	"sudo apt-get install slirp4netns   (Debian, Ubuntu)\n"
-	"sudo dnf install slirp4netns       (Fedora)";
+static const char install_bwrap[] = "sudo apt-get install bubblewrap    (Debian, Ubuntu)\n"
+				    "sudo dnf install bubblewrap        (Fedora)";
+static const char install_slirp[] = "sudo apt-get install slirp4netns   (Debian, Ubuntu)\n"
+				    "sudo dnf install slirp4netns       (Fedora)";
 
 /* Results that later checks' advice depends on. */
 struct state {
@@ -283,7 +285,8 @@ static void check_bwrap(struct state *s)
 		if (env && *env)
 			snprintf(fix, sizeof(fix),
 				 "point CCSB_BWRAP at bwrap, or unset it to use bwrap from PATH; "
-				 "to install bwrap:\n%s", install_bwrap);
+				 "to install bwrap:\n%s",
+				 install_bwrap);
 		else
 			snprintf(fix, sizeof(fix), "%s", install_bwrap);
 		say(FAILURE, fix, "bwrap: %s not found%s", name,
@@ -340,7 +343,8 @@ static bool chrooted(void)
 	char line[4096], mnt[PATH_MAX];
 	bool root_mounted = false;
 	while (!root_mounted && fgets(line, sizeof(line), f))
-		root_mounted = sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, "/") == 0;
+		root_mounted =
+			sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, "/") == 0;
 	fclose(f);
 	return !root_mounted;
 }
@@ -398,8 +402,9 @@ static void check_userns(struct state *s)
 	s->userns_step = r;
 	s->userns_errno = e;
 	if (r == 0) {
-		say(OK, NULL, "user namespaces: an unprivileged process can create one and map "
-			      "its ids");
+		say(OK, NULL,
+		    "user namespaces: an unprivileged process can create one and map "
+		    "its ids");
 		return;
 	}
 	if (r < 0) {
@@ -407,8 +412,9 @@ static void check_userns(struct state *s)
 		return;
 	}
 	if (s->block == CCSB_USERNS_APPARMOR && s->bwrap_runs) {
-		say(OK, NULL, "user namespaces: AppArmor denies them to ccsb itself (%s: %s), "
-			      "but allows them to bwrap, which is what needs them",
+		say(OK, NULL,
+		    "user namespaces: AppArmor denies them to ccsb itself (%s: %s), "
+		    "but allows them to bwrap, which is what needs them",
 		    step[r], strerror(e));
 		return;
 	}
@@ -457,13 +463,15 @@ static void check_apparmor(struct state *s)
 	char fix[sizeof(apparmor_fix) + PATH_MAX];
 	char real[PATH_MAX];
 	if (s->block != CCSB_USERNS_APPARMOR) {
-		say(OK, NULL, "AppArmor: kernel.apparmor_restrict_unprivileged_userns is not 1: no "
-			      "restriction on unprivileged user namespaces");
+		say(OK, NULL,
+		    "AppArmor: kernel.apparmor_restrict_unprivileged_userns is not 1: no "
+		    "restriction on unprivileged user namespaces");
 		return;
 	}
 	if (s->bwrap_runs) {
-		say(OK, NULL, "AppArmor: unprivileged user namespaces are restricted, but a "
-			      "profile allows them to bwrap");
+		say(OK, NULL,
+		    "AppArmor: unprivileged user namespaces are restricted, but a "
+		    "profile allows them to bwrap");
 		return;
 	}
 	const char *bw = s->have_bwrap && realpath(s->bwrap, real) ? real : "/usr/bin/bwrap";
@@ -479,10 +487,18 @@ static void try_bwrap(struct state *s)
 {
 	if (!s->have_bwrap)
 		return;
-	char *const argv[] = { s->bwrap, (char *)"--unshare-all", (char *)"--die-with-parent",
-			       (char *)"--ro-bind", (char *)"/", (char *)"/",
-			       (char *)"--proc", (char *)"/proc", (char *)"--dev", (char *)"/dev",
-			       (char *)"true", NULL };
+	char *const argv[] = { s->bwrap,
+			       (char *)"--unshare-all",
+			       (char *)"--die-with-parent",
+			       (char *)"--ro-bind",
+			       (char *)"/",
+			       (char *)"/",
+			       (char *)"--proc",
+			       (char *)"/proc",
+			       (char *)"--dev",
+			       (char *)"/dev",
+			       (char *)"true",
+			       NULL };
 	int st = run_capture(argv, s->bwrap_err, sizeof(s->bwrap_err), 20000);
 	s->bwrap_runs = st == 0;
 	if (st == -2)
@@ -551,8 +567,9 @@ static void check_run(struct state *s)
 		r = ccsb_sandbox_run(sb, cmd, &err);
 	}
 	if (r == 0)
-		say(OK, NULL, "sandbox: a command runs under ccsb's policy (--net=none, with the "
-			      "seccomp filter)");
+		say(OK, NULL,
+		    "sandbox: a command runs under ccsb's policy (--net=none, with the "
+		    "seccomp filter)");
 	else if (r > 0)
 		say(FAILURE, "run `ccsb --net=none -- true` to see the command's own error",
 		    "sandbox: `true` exits with status %d under ccsb's policy", r);
@@ -581,7 +598,9 @@ static void check_seccomp(void)
 	int e, r = probe(seccomp_steps, &e);
 	if (r == 0)
 		say(OK, NULL, "seccomp: a filter can be loaded (this process: %s)",
-		    mode == 2 ? "already filtered" : mode == 0 ? "no filter" : "unknown mode");
+		    mode == 2	? "already filtered"
+		    : mode == 0 ? "no filter"
+				: "unknown mode");
 	else
 		say(FAILURE, "use a kernel built with CONFIG_SECCOMP_FILTER=y",
 		    "seccomp: cannot load a filter: %s: %s",
@@ -706,8 +725,9 @@ static void check_landlock(void)
 		say(OK, NULL, "Landlock: ABI version %ld (informational; ccsb does not use it)",
 		    abi);
 	else if (e == EOPNOTSUPP)
-		say(OK, NULL, "Landlock: built in but disabled at boot (informational; ccsb "
-			      "does not use it)");
+		say(OK, NULL,
+		    "Landlock: built in but disabled at boot (informational; ccsb "
+		    "does not use it)");
 	else
 		say(OK, NULL, "Landlock: not available (informational; ccsb does not use it)");
 }
@@ -853,11 +873,13 @@ static void check_bounds(struct state *s)
 		char *const argv[] = { s->bwrap, (char *)"--help", NULL };
 		run_capture(argv, out, sizeof(out), 10000);
 		if (!strstr(out, "--size")) {
-			say(FAILURE, "upgrade bubblewrap to 0.7.0 or later; or run ccsb with "
-				     "--memory=none (tmpfs mounts then unbounded, as big as half "
-				     "the RAM each)",
+			say(FAILURE,
+			    "upgrade bubblewrap to 0.7.0 or later; or run ccsb with "
+			    "--memory=none (tmpfs mounts then unbounded, as big as half "
+			    "the RAM each)",
 			    "bounds: %s has no --size, which sizes the sandbox's tmpfs mounts "
-			    "(bwrap: \"Unknown option --size\")", s->bwrap);
+			    "(bwrap: \"Unknown option --size\")",
+			    s->bwrap);
 			return;
 		}
 	}
@@ -868,7 +890,8 @@ static void check_bounds(struct state *s)
 	if (maj && (maj < 5 || (maj == 5 && min < 14)))
 		say(WARNING, "upgrade the kernel to 5.14 or later, or raise the bound with --pids",
 		    "bounds: kernel %s counts RLIMIT_NPROC over all your processes, not only "
-		    "the sandbox's: the task bound also counts those outside", u.release);
+		    "the sandbox's: the task bound also counts those outside",
+		    u.release);
 	ccsb_error *err = NULL;
 	ccsb_sandbox *sb;
 	char *const cmd[] = { (char *)"true", NULL };
@@ -886,10 +909,11 @@ static void check_bounds(struct state *s)
 		say(OK, NULL, "%s", line);
 		if (!strstr(line, "MemoryMax"))
 			/* A real gap, and the fix is the user's. */
-			say(WARNING, "log in to a systemd session whose user manager has the memory "
-				     "and pids controllers (cgroup v2: systemd.unified_cgroup_hierarchy=1), "
-				     "or start ccsb in a cgroup with a limit, e.g. `systemd-run --user "
-				     "--scope -p MemoryMax=8G ccsb ...`",
+			say(WARNING,
+			    "log in to a systemd session whose user manager has the memory "
+			    "and pids controllers (cgroup v2: systemd.unified_cgroup_hierarchy=1), "
+			    "or start ccsb in a cgroup with a limit, e.g. `systemd-run --user "
+			    "--scope -p MemoryMax=8G ccsb ...`",
 			    "bounds: the memory of the sandbox's processes is not bounded (no "
 			    "systemd scope with a memory controller); the OOM killer takes them "
 			    "first (oom_score_adj 500)");

@@ -24,7 +24,8 @@ const char *netdefaults_path(void)
 static int registries_txt(const char *allowlist, char *out, size_t len)
 {
 	const char *slash = strrchr(allowlist, '/');
-	int n = slash ? snprintf(out, len, "%.*s/registries.txt", (int)(slash - allowlist), allowlist)
+	int n = slash ? snprintf(out, len, "%.*s/registries.txt", (int)(slash - allowlist),
+				 allowlist)
 		      : snprintf(out, len, "registries.txt");
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
@@ -77,7 +78,8 @@ int netdefaults_apply(ccsb_sandbox *sb, const struct cli *c, FILE *warn, size_t 
 	if (warn && skipped[0]) {
 		for (char *s = skipped, *nl; s && *s; s = nl ? nl + 1 : NULL) {
 			nl = strchr(s, '\n');
-			fprintf(warn, "ccsb: registries: not reading %.*s: the sandbox can write it\n",
+			fprintf(warn,
+				"ccsb: registries: not reading %.*s: the sandbox can write it\n",
 				(int)(nl ? nl - s : (long)strlen(s)), s);
 		}
 	}
@@ -90,8 +92,9 @@ int netdefaults_apply(ccsb_sandbox *sb, const struct cli *c, FILE *warn, size_t 
 			return ccsb_error_set(err, ENOMEM, "out of memory");
 		}
 		if (r < 0 && warn)
-			fprintf(warn, "ccsb: registries: %s names '%s', which cannot be allowed by name (%s); "
-				      "add its address with --allow=ADDRESS\n",
+			fprintf(warn,
+				"ccsb: registries: %s names '%s', which cannot be allowed by name (%s); "
+				"add its address with --allow=ADDRESS\n",
 				l.v[i].from, l.v[i].host, ccsb_error_message(e));
 		else if (r == 0 && registries)
 			(*registries)++;
@@ -100,7 +103,6 @@ int netdefaults_apply(ccsb_sandbox *sb, const struct cli *c, FILE *warn, size_t 
 	reg_list_free(&l);
 	return 0;
 }
-
 
 int netdefaults_env(ccsb_sandbox *sb, ccsb_error **err)
 {
@@ -118,13 +120,16 @@ int netdefaults_env(ccsb_sandbox *sb, ccsb_error **err)
 		if (!v || !*v)
 			continue;
 		if (!realpath(v, real) || stat(real, &st) < 0) {
-			snprintf(msg, sizeof(msg), "%s=%s: %s; point it at your CA file or unset it",
-				 cas[i], v, strerror(errno));
+			snprintf(msg, sizeof(msg),
+				 "%s=%s: %s; point it at your CA file or unset it", cas[i], v,
+				 strerror(errno));
 			return ccsb_error_set(err, ENOENT, "%s", msg);
 		}
 		if (!S_ISREG(st.st_mode)) {
-			snprintf(msg, sizeof(msg), "%s=%s: not a regular file; point it at your CA file "
-				 "or unset it", cas[i], v);
+			snprintf(msg, sizeof(msg),
+				 "%s=%s: not a regular file; point it at your CA file "
+				 "or unset it",
+				 cas[i], v);
 			return ccsb_error_set(err, EINVAL, "%s", msg);
 		}
 		if ((r = ccsb_sandbox_add_bind(sb, real, real, CCSB_BIND_RO, err)) < 0 ||
@@ -141,8 +146,10 @@ int netdefaults_check_api(char *what, size_t whatlen, char *fix, size_t fixlen)
 	bool from_env = base && *base;
 	fix[0] = '\0';
 	if (from_env && reg_url_host(base, strlen(base), host, sizeof(host)) < 0) {
-		snprintf(what, whatlen, "policy: ANTHROPIC_BASE_URL=%.200s has no host that ccsb "
-			 "can allow", base);
+		snprintf(what, whatlen,
+			 "policy: ANTHROPIC_BASE_URL=%.200s has no host that ccsb "
+			 "can allow",
+			 base);
 		snprintf(fix, fixlen, "set ANTHROPIC_BASE_URL to an http(s) URL, or unset it");
 		return 2;
 	}
@@ -154,14 +161,16 @@ int netdefaults_check_api(char *what, size_t whatlen, char *fix, size_t fixlen)
 	memset(&c, 0, sizeof(c));
 	cli_free(&c);
 	if (config_load(&c, used, sizeof(used), msg, sizeof(msg)) < 0) {
-		snprintf(what, whatlen, "policy: cannot tell whether %s (%s) is allowed: the "
-			 "configuration does not load", host, who);
+		snprintf(what, whatlen,
+			 "policy: cannot tell whether %s (%s) is allowed: the "
+			 "configuration does not load",
+			 host, who);
 		snprintf(fix, fixlen, "fix the configuration (see the line above)");
 		cli_free(&c);
 		return 2;
 	}
 	char where[PATH_MAX];
-	const char *conf = used[0] ? used
+	const char *conf = used[0]				    ? used
 			   : config_path(where, sizeof(where)) == 0 ? where
 								    : "~/.config/ccsb/config";
 	int level = 0;
@@ -169,10 +178,13 @@ int netdefaults_check_api(char *what, size_t whatlen, char *fix, size_t fixlen)
 		snprintf(what, whatlen, "policy: %s (%s) is reachable: net = full in %s", host, who,
 			 conf);
 	} else if (c.net == CCSB_NET_NONE) {
-		snprintf(what, whatlen, "policy: `ccsb claude` cannot reach %s (%s): net = none in %s",
-			 host, who, conf);
-		snprintf(fix, fixlen, "ccsb --net=allowlist claude   (for one run)\n"
-			 "or remove the line 'net = none' from %s", conf);
+		snprintf(what, whatlen,
+			 "policy: `ccsb claude` cannot reach %s (%s): net = none in %s", host, who,
+			 conf);
+		snprintf(fix, fixlen,
+			 "ccsb --net=allowlist claude   (for one run)\n"
+			 "or remove the line 'net = none' from %s",
+			 conf);
 		level = 1;
 	} else {
 		ccsb_sandbox *sb = ccsb_sandbox_new();
@@ -192,19 +204,27 @@ int netdefaults_check_api(char *what, size_t whatlen, char *fix, size_t fixlen)
 			snprintf(fix, fixlen, "fix the file it names (see the lines above)");
 			level = 2;
 		} else if (m == 1) {
-			snprintf(what, whatlen, "policy: %s (%s) is allowed (%s%s; %zu registry name%s "
-				 "from your tools' files)", host, who,
-				 c.no_default_allowlist ? "by your configuration, without the defaults"
-							: "the default allowlist ",
+			snprintf(what, whatlen,
+				 "policy: %s (%s) is allowed (%s%s; %zu registry name%s "
+				 "from your tools' files)",
+				 host, who,
+				 c.no_default_allowlist
+					 ? "by your configuration, without the defaults"
+					 : "the default allowlist ",
 				 c.no_default_allowlist ? "" : netdefaults_path(), nreg,
 				 nreg == 1 ? "" : "s");
 		} else {
-			snprintf(what, whatlen, "policy: %s (%s) is not allowed: `ccsb claude` cannot "
-				 "reach it%s", host, who,
-				 c.no_default_allowlist ? " (no-default-allowlist in your configuration)"
-							: "");
-			snprintf(fix, fixlen, "add the line 'allow = %s' to %s\n"
-				 "(or for one run: ccsb --allow=%s claude)", host, conf, host);
+			snprintf(what, whatlen,
+				 "policy: %s (%s) is not allowed: `ccsb claude` cannot "
+				 "reach it%s",
+				 host, who,
+				 c.no_default_allowlist
+					 ? " (no-default-allowlist in your configuration)"
+					 : "");
+			snprintf(fix, fixlen,
+				 "add the line 'allow = %s' to %s\n"
+				 "(or for one run: ccsb --allow=%s claude)",
+				 host, conf, host);
 			level = 2;
 		}
 		ccsb_error_free(e);
@@ -217,7 +237,7 @@ int netdefaults_check_api(char *what, size_t whatlen, char *fix, size_t fixlen)
 int netdefaults_check_proxy(char *what, size_t whatlen, char *fix, size_t fixlen)
 {
 	static const char *const vars[] = { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
-					    "http_proxy", "ALL_PROXY", "all_proxy" };
+					    "http_proxy",  "ALL_PROXY",	  "all_proxy" };
 	const char *var = NULL, *val = NULL;
 	for (size_t i = 0; !var && i < sizeof(vars) / sizeof(*vars); i++) {
 		const char *v = getenv(vars[i]);
@@ -234,7 +254,8 @@ int netdefaults_check_proxy(char *what, size_t whatlen, char *fix, size_t fixlen
 	snprintf(url, sizeof(url), "http://%s", sep ? sep + 3 : val);
 	if (reg_url_host(url, strlen(url), host, sizeof(host)) < 0) {
 		snprintf(what, whatlen, "proxy: %s=%.200s has no host", var, val);
-		snprintf(fix, fixlen, "set %s to the proxy's URL (http://HOST:PORT), or unset it", var);
+		snprintf(fix, fixlen, "set %s to the proxy's URL (http://HOST:PORT), or unset it",
+			 var);
 		return 1;
 	}
 	struct cli c;
@@ -243,10 +264,11 @@ int netdefaults_check_proxy(char *what, size_t whatlen, char *fix, size_t fixlen
 	cli_free(&c);
 	if (config_load(&c, used, sizeof(used), msg, sizeof(msg)) < 0) {
 		cli_free(&c);
-		snprintf(what, whatlen, "proxy: %s (%s): the configuration does not load", host, var);
+		snprintf(what, whatlen, "proxy: %s (%s): the configuration does not load", host,
+			 var);
 		return 1;
 	}
-	const char *conf = used[0] ? used
+	const char *conf = used[0]				    ? used
 			   : config_path(where, sizeof(where)) == 0 ? where
 								    : "~/.config/ccsb/config";
 	int level = 0;
@@ -257,8 +279,10 @@ int netdefaults_check_proxy(char *what, size_t whatlen, char *fix, size_t fixlen
 		snprintf(what, whatlen, "proxy: %s (%s) is not reachable: net = none", host, var);
 		level = 1;
 	} else if (nl && strcmp(lvars[0], var) == 0) {
-		snprintf(what, whatlen, "proxy: %s (%s) is on the host's loopback: relayed into the "
-			 "sandbox (host port %u)", host, var, lports[0]);
+		snprintf(what, whatlen,
+			 "proxy: %s (%s) is on the host's loopback: relayed into the "
+			 "sandbox (host port %u)",
+			 host, var, lports[0]);
 	} else if (c.net == CCSB_NET_FULL) {
 		snprintf(what, whatlen, "proxy: %s (%s) is reachable: net = full", host, var);
 	} else {
@@ -272,13 +296,19 @@ int netdefaults_check_proxy(char *what, size_t whatlen, char *fix, size_t fixlen
 		for (size_t i = 0; r == 0 && i < c.nallow; i++)
 			r = ccsb_sandbox_allow(sb, c.allow[i], &e);
 		if (r == 0 && ccsb_sandbox_allowlist_match(sb, host) == 1) {
-			snprintf(what, whatlen, "proxy: %s (%s) is allowed; what it forwards is "
-				 "reachable from the sandbox", host, var);
+			snprintf(what, whatlen,
+				 "proxy: %s (%s) is allowed; what it forwards is "
+				 "reachable from the sandbox",
+				 host, var);
 		} else if (r == 0) {
-			snprintf(what, whatlen, "proxy: %s (%s) is not allowed: tools inside that use "
-				 "the proxy cannot reach it", host, var);
-			snprintf(fix, fixlen, "add the line 'allow = %s' to %s (then whatever the "
-				 "proxy forwards is reachable)\nor unset %s for ccsb", host, conf, var);
+			snprintf(what, whatlen,
+				 "proxy: %s (%s) is not allowed: tools inside that use "
+				 "the proxy cannot reach it",
+				 host, var);
+			snprintf(fix, fixlen,
+				 "add the line 'allow = %s' to %s (then whatever the "
+				 "proxy forwards is reachable)\nor unset %s for ccsb",
+				 host, conf, var);
 			level = 1;
 		} else {
 			snprintf(what, whatlen, "proxy: cannot build the allowlist: %s",

@@ -232,7 +232,8 @@ int reg_parse_pipconf(const char *buf, size_t len, const char *from, struct reg_
 		if (*ls == '#' || *ls == ';')
 			continue;
 		if (indented && in_value) {
-			if (!has_expansion(ls, le) && add_urls(out, ls, (size_t)(le - ls), from) < 0)
+			if (!has_expansion(ls, le) &&
+			    add_urls(out, ls, (size_t)(le - ls), from) < 0)
 				return -1;
 			continue;
 		}
@@ -472,9 +473,9 @@ int reg_collect(const char *home, char *const *envp, const char *const *roots, s
 	char path[PATH_MAX];
 	const char *v;
 	int r = 0;
-#define READ(p, fn)                                                                     \
-	do {                                                                            \
-		if (r == 0)                                                             \
+#define READ(p, fn)                                                                       \
+	do {                                                                              \
+		if (r == 0)                                                               \
 			r = read_one((p), (fn), roots, nroots, out, skipped, skippedlen); \
 	} while (0)
 #define HOMEPATH(fmt, ...) \
@@ -483,7 +484,8 @@ int reg_collect(const char *home, char *const *envp, const char *const *roots, s
 	if (skipped && skippedlen)
 		skipped[0] = '\0';
 	/* npm */
-	if ((v = env_get(envp, "NPM_CONFIG_USERCONFIG")) || (v = env_get(envp, "npm_config_userconfig")))
+	if ((v = env_get(envp, "NPM_CONFIG_USERCONFIG")) ||
+	    (v = env_get(envp, "npm_config_userconfig")))
 		READ(v, reg_parse_npmrc);
 	else
 		READ(HOMEPATH("%s/.npmrc", home), reg_parse_npmrc);
@@ -501,7 +503,8 @@ int reg_collect(const char *home, char *const *envp, const char *const *roots, s
 	for (const char *d = dirs; r == 0 && *d;) {
 		size_t n = strcspn(d, ":");
 		if (n && d[0] == '/' &&
-		    snprintf(path, sizeof(path), "%.*s/pip/pip.conf", (int)n, d) < (int)sizeof(path))
+		    snprintf(path, sizeof(path), "%.*s/pip/pip.conf", (int)n, d) <
+			    (int)sizeof(path))
 			READ(path, reg_parse_pipconf);
 		d += n + (d[n] == ':');
 	}

@@ -57,8 +57,8 @@ int reg_parse_env(char *const *envp, struct reg_list *out);
  * directory, --rw binds) is skipped and named in `skipped` (a
  * newline-separated list; may be NULL). Missing and unreadable files are
  * skipped silently. Returns 0, or -1 when out of memory. */
-int reg_collect(const char *home, char *const *envp, const char *const *roots,
-		size_t nroots, struct reg_list *out, char *skipped, size_t skippedlen);
+int reg_collect(const char *home, char *const *envp, const char *const *roots, size_t nroots,
+		struct reg_list *out, char *skipped, size_t skippedlen);
 
 void reg_list_free(struct reg_list *l);
 

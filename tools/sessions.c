@@ -83,8 +83,10 @@ struct exec_args {
 static int exec_parse(int argc, char **argv, struct exec_args *a)
 {
 	static const struct option opts[] = {
-		{ "tty", required_argument, NULL, 't' }, { "env", required_argument, NULL, 'e' },
-		{ "cwd", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
+		{ "tty", required_argument, NULL, 't' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "cwd", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, mode;
@@ -94,7 +96,8 @@ static int exec_parse(int argc, char **argv, struct exec_args *a)
 		switch (o) {
 		case 't':
 			if ((mode = cli_tty_mode(optarg)) < 0) {
-				fprintf(stderr, "ccsb: exec --tty=%s: use auto, on or off\n", optarg);
+				fprintf(stderr, "ccsb: exec --tty=%s: use auto, on or off\n",
+					optarg);
 				return -1;
 			}
 			a->tty = (ccsb_tty_mode)mode;
@@ -132,7 +135,8 @@ static int exec_parse(int argc, char **argv, struct exec_args *a)
 
 int sessions_exec_main(int argc, char **argv)
 {
-	struct exec_args a = { .tty = CCSB_TTY_AUTO, .env = calloc((size_t)argc + 1, sizeof(char *)) };
+	struct exec_args a = { .tty = CCSB_TTY_AUTO,
+			       .env = calloc((size_t)argc + 1, sizeof(char *)) };
 	if (!a.env) {
 		fprintf(stderr, "ccsb: out of memory\n");
 		return EXIT_CCSB;

@@ -13,31 +13,74 @@
 
 /* settings.json: preferences that neither run anything nor allow anything. */
 static const char *const settings_safe[] = {
-	"$schema", "model", "outputStyle", "includeCoAuthoredBy", "includeGitInstructions",
-	"alwaysThinkingEnabled", "language", "spinnerTipsEnabled", "verbose", "theme",
-	"editorMode", "preferredNotifChannel", "autoCompactEnabled", "todoFeatureEnabled",
-	"showTurnDuration", "terminalProgressBarEnabled", "respectGitignore",
-	"prefersReducedMotion", "effortLevel", "viewMode", "autoUpdatesChannel",
-	"feedbackSurveyState", "attribution", "spinnerVerbs", "messageIdleNotifThresholdMs",
+	"$schema",
+	"model",
+	"outputStyle",
+	"includeCoAuthoredBy",
+	"includeGitInstructions",
+	"alwaysThinkingEnabled",
+	"language",
+	"spinnerTipsEnabled",
+	"verbose",
+	"theme",
+	"editorMode",
+	"preferredNotifChannel",
+	"autoCompactEnabled",
+	"todoFeatureEnabled",
+	"showTurnDuration",
+	"terminalProgressBarEnabled",
+	"respectGitignore",
+	"prefersReducedMotion",
+	"effortLevel",
+	"viewMode",
+	"autoUpdatesChannel",
+	"feedbackSurveyState",
+	"attribution",
+	"spinnerVerbs",
+	"messageIdleNotifThresholdMs",
 };
 
 /* ~/.claude.json, top level: onboarding, login, counters, UI state. */
 static const char *const claude_safe[] = {
-	"numStartups", "installMethod", "autoUpdates", "theme", "verbose", "editorMode",
-	"hasCompletedOnboarding", "lastOnboardingVersion", "lastReleaseNotesSeen",
-	"oauthAccount", "userID", "firstStartTime", "tipsHistory", "seenNotifications",
-	"hasAvailableSubscription", "shiftEnterKeyBindingInstalled",
-	"optionAsMetaKeyInstalled", "hasUsedBackslashReturn", "hasSeenTasksHint",
-	"hasAcknowledgedCostThreshold", "isQualifiedForDataSharing", "autoCompactEnabled",
-	"preferredNotifChannel", "claudeCodeFirstTokenDate", "hasIdeOnboardingBeenShown",
-	"feedbackSurveyState", "lastPlanModeUse",
+	"numStartups",
+	"installMethod",
+	"autoUpdates",
+	"theme",
+	"verbose",
+	"editorMode",
+	"hasCompletedOnboarding",
+	"lastOnboardingVersion",
+	"lastReleaseNotesSeen",
+	"oauthAccount",
+	"userID",
+	"firstStartTime",
+	"tipsHistory",
+	"seenNotifications",
+	"hasAvailableSubscription",
+	"shiftEnterKeyBindingInstalled",
+	"optionAsMetaKeyInstalled",
+	"hasUsedBackslashReturn",
+	"hasSeenTasksHint",
+	"hasAcknowledgedCostThreshold",
+	"isQualifiedForDataSharing",
+	"autoCompactEnabled",
+	"preferredNotifChannel",
+	"claudeCodeFirstTokenDate",
+	"hasIdeOnboardingBeenShown",
+	"feedbackSurveyState",
+	"lastPlanModeUse",
 };
 
 /* ~/.claude.json, one project's entry: trust, onboarding, statistics. */
 static const char *const project_safe[] = {
-	"hasTrustDialogAccepted", "projectOnboardingSeenCount",
-	"hasCompletedProjectOnboarding", "hasClaudeMdExternalIncludesWarningShown",
-	"exampleFiles", "exampleFilesGeneratedAt", "history", "ignorePatterns",
+	"hasTrustDialogAccepted",
+	"projectOnboardingSeenCount",
+	"hasCompletedProjectOnboarding",
+	"hasClaudeMdExternalIncludesWarningShown",
+	"exampleFiles",
+	"exampleFilesGeneratedAt",
+	"history",
+	"ignorePatterns",
 	"reactVulnerabilityCache",
 };
 
@@ -101,7 +144,12 @@ static bool suffix(const char *s, const char *x)
 	return n >= m && strcmp(s + n - m, x) == 0;
 }
 
-enum cls { C_SAFE, C_VOLATILE, C_PROJECTS, C_DROP };
+enum cls {
+	C_SAFE,
+	C_VOLATILE,
+	C_PROJECTS,
+	C_DROP
+};
 
 /* Level 0: the file's top level; level 2: inside projects.<path>. */
 static enum cls classify(enum state_kind kind, int level, const char *key, const char **why)
@@ -113,8 +161,9 @@ static enum cls classify(enum state_kind kind, int level, const char *key, const
 			return C_DROP;
 		}
 	if (kind == STATE_SETTINGS)
-		return in(key, settings_safe, sizeof(settings_safe) / sizeof(*settings_safe)) ? C_SAFE
-															  : C_DROP;
+		return in(key, settings_safe, sizeof(settings_safe) / sizeof(*settings_safe))
+			       ? C_SAFE
+			       : C_DROP;
 	if (level == 2) {
 		/* lastCost, lastSessionId, lastTotalInputTokens, ...: statistics. */
 		if (in(key, project_safe, sizeof(project_safe) / sizeof(*project_safe)) ||
@@ -129,15 +178,15 @@ static enum cls classify(enum state_kind kind, int level, const char *key, const
 		return C_SAFE;
 	/* Caches of server answers and one-time migrations: the host refetches
 	 * and reruns them; a planted feature flag must not reach it. */
-	if (prefix(key, "cached") || suffix(key, "MigrationComplete") ||
-	    suffix(key, "Cache") || in(key, (const char *const[]){ "migrationVersion", "machineID",
-							       "changelogLastFetched" }, 3))
+	if (prefix(key, "cached") || suffix(key, "MigrationComplete") || suffix(key, "Cache") ||
+	    in(key,
+	       (const char *const[]){ "migrationVersion", "machineID", "changelogLastFetched" }, 3))
 		return C_VOLATILE;
 	return C_DROP;
 }
 
-static __attribute__((format(printf, 2, 3))) int report(struct state_report *rep,
-							 const char *fmt, ...)
+static __attribute__((format(printf, 2, 3))) int report(struct state_report *rep, const char *fmt,
+							...)
 {
 	char *s = NULL;
 	va_list ap;
@@ -180,7 +229,8 @@ void state_report_free(struct state_report *rep)
 static bool get(struct json_object *o, const char *key, struct json_object **v)
 {
 	*v = NULL;
-	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, v);
+	return o && json_object_is_type(o, json_type_object) &&
+	       json_object_object_get_ex(o, key, v);
 }
 
 static bool same(bool hb, struct json_object *b, bool hp, struct json_object *p)
@@ -212,7 +262,8 @@ static int drop(struct state_report *rep, const char *path, struct json_object *
 			bool hb = get(b, k, &x), hp = get(p, k, &y);
 			if (s == 1 && hp)
 				continue; /* seen from p already */
-			if (!same(hb, x, hp, y) && (r = report(rep, "%s.%s (%s)", path, k, why)) < 0)
+			if (!same(hb, x, hp, y) &&
+			    (r = report(rep, "%s.%s (%s)", path, k, why)) < 0)
 				break;
 		}
 	}
@@ -295,7 +346,8 @@ static int projects(struct ctx *c, struct json_object *b, struct json_object *p,
 			char path[64 + 4096];
 			snprintf(path, sizeof(path), "projects[%s]", dir);
 			if (!project_allowed(dir, c->projects, c->nprojects)) {
-				if (report(c->rep, "%s (a directory the sandbox cannot write)", path) < 0)
+				if (report(c->rep, "%s (a directory the sandbox cannot write)",
+					   path) < 0)
 					return -1;
 				continue;
 			}

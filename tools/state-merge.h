@@ -18,7 +18,7 @@
 
 enum state_kind {
 	STATE_CLAUDE_JSON, /* ~/.claude.json: global config, per-project entries */
-	STATE_SETTINGS,    /* ~/.claude/settings.json, settings.local.json */
+	STATE_SETTINGS,	   /* ~/.claude/settings.json, settings.local.json */
 };
 
 /* What was dropped, one line each ("mcpServers.evil (runs programs)"),

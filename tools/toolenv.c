@@ -65,8 +65,9 @@ int toolenv_warn(const ccsb_sandbox *sb, const struct cli *c, FILE *f)
 		char prog[256];
 		if (!toolenv_program(v, prog, sizeof(prog)) || ccsb_sandbox_has_program(sb, prog))
 			continue;
-		fprintf(f, "ccsb: warning: %s=%s: '%s' is not in the sandbox; add its directory "
-			   "with --path=DIR, or pick one that is with --env=%s=vi\n",
+		fprintf(f,
+			"ccsb: warning: %s=%s: '%s' is not in the sandbox; add its directory "
+			"with --path=DIR, or pick one that is with --env=%s=vi\n",
 			name, v, prog, name);
 		lines++;
 	}

@@ -160,7 +160,8 @@ static void text_case(const uint8_t *data, size_t size)
 		for (char *t = colon ? colon + 1 : NULL; fits && t && *t;) {
 			unsigned long v = strtoul(t, &t, 10);
 			check(v >= 1 && v <= 65535, "listed port in range");
-			check(ccsb__allowlist_port_allowed(&nl, q, (unsigned)v), "listed port allowed");
+			check(ccsb__allowlist_port_allowed(&nl, q, (unsigned)v),
+			      "listed port allowed");
 			listed++;
 			if (*t == ',')
 				t++;

@@ -28,12 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r <= 0)
 			break;
 		check(m.nstr <= CCSB_DBUS_NSTR && m.nu <= CCSB_DBUS_NU, "counts within arrays");
-		check(memchr(m.member, 0, sizeof(m.member)) && memchr(m.error, 0, sizeof(m.error)) &&
+		check(memchr(m.member, 0, sizeof(m.member)) &&
+			      memchr(m.error, 0, sizeof(m.error)) &&
 			      memchr(m.path, 0, sizeof(m.path)) &&
 			      memchr(m.signature, 0, sizeof(m.signature)),
 		      "header strings terminated");
 		for (size_t i = 0; i < m.nstr; i++)
-			check(memchr(m.str[i], 0, sizeof(m.str[i])) != NULL, "body strings terminated");
+			check(memchr(m.str[i], 0, sizeof(m.str[i])) != NULL,
+			      "body strings terminated");
 		off += (size_t)r;
 	}
 	free(p);

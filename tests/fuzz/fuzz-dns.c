@@ -29,9 +29,9 @@ static void setup(void)
 		      ccsb__allowlist_add_name(&allow, "api.example.org") == 0,
 	      "allowlist");
 	ccsb__allowlist_merge(&allow);
-	static const uint8_t q[] = { 0x4a, 0x2f, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-				     3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-				     4, 't', 'e', 's', 't', 0, 0, 1, 0, 1 };
+	static const uint8_t q[] = { 0x4a, 0x2f, 0x01, 0x00, 0,	  1,   0,   0,	 0,   0,   0,	0,
+				     3,	   'w',	 'w',  'w',  7,	  'e', 'x', 'a', 'm', 'p', 'l', 'e',
+				     4,	   't',	 'e',  's',  't', 0,   0,   1,	 0,   1 };
 	check(ccsb__dns_parse_query(q, sizeof(q), &fixed) == 0, "fixed query");
 }
 
@@ -187,9 +187,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= 6 && size <= CCSB_DNS_MSG_MAX - 34) {
 		uint8_t *m = malloc(34 + size - 6);
 		check(m != NULL, "malloc");
-		static const uint8_t head[34] = { 0x4a, 0x2f, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0,
-						  3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p',
-						  'l', 'e', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1 };
+		static const uint8_t head[34] = { 0x4a, 0x2f, 0x81, 0x80, 0,   1,   0,	 0,   0,
+						  0,	0,    0,    3,	  'w', 'w', 'w', 7,   'e',
+						  'x',	'a',  'm',  'p',  'l', 'e', 4,	 't', 'e',
+						  's',	't',  0,    0,	  1,   0,   1 };
 		memcpy(m, head, sizeof(head));
 		memcpy(m + 6, data, 6);
 		m[2] = (uint8_t)(0x80 | (data[0] & 0x07)); /* QR, keep AA/TC/RD from the input */

@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!(flags & CCSB_ESCF_ALLOW_CLIPBOARD))
 		check(!has(a, na, "\x1b]52;"), "no clipboard write");
 	check(!has(a, na, "\x1b]52;c;?") && !has(a, na, "\x1b]52;;?"), "no clipboard read");
-	check(!has(a, na, "\x1b_") && !has(a, na, "\x1b^") && !has(a, na, "\x1bX"), "no APC/PM/SOS");
+	check(!has(a, na, "\x1b_") && !has(a, na, "\x1b^") && !has(a, na, "\x1bX"),
+	      "no APC/PM/SOS");
 	check(!has(a, na, "\x1bP$q") && !has(a, na, "\x1bPtmux"), "no DECRQSS, no passthrough");
 	check(!has(a, na, "\x1b[21t") && !has(a, na, "\x1b[20t"), "no title report");
 	check(!has(a, na, "\x1b]50;") && !has(a, na, "\x1b]1337;"), "no font, no iTerm2 extension");

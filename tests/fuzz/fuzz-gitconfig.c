@@ -41,8 +41,8 @@ static char *dup_or_null(const char *s)
 	return d;
 }
 
-static int collect(const char *sec, const char *sub, const char *key, const char *val,
-		   size_t line, void *data)
+static int collect(const char *sec, const char *sub, const char *key, const char *val, size_t line,
+		   void *data)
 {
 	struct vars *vs = data;
 	(void)line;

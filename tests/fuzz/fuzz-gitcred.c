@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char *nl = strchr(l, '\n');
 			check(nl != NULL, "answer lines end in newline");
 			*nl = '\0';
-			check((strncmp(l, "username=", 9) == 0 || strncmp(l, "password=", 9) == 0) &&
+			check((strncmp(l, "username=", 9) == 0 ||
+			       strncmp(l, "password=", 9) == 0) &&
 				      printable(l),
 			      "only username and password");
 			l = nl + 1;

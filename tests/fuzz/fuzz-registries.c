@@ -32,9 +32,9 @@ static void check_host(const char *h)
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	const char *buf = (const char *)data;
-	int (*parsers[])(const char *, size_t, const char *, struct reg_list *) = {
-		reg_parse_npmrc, reg_parse_pipconf, reg_parse_cargo
-	};
+	int (*parsers[])(const char *, size_t, const char *,
+			 struct reg_list *) = { reg_parse_npmrc, reg_parse_pipconf,
+						reg_parse_cargo };
 	for (size_t k = 0; k < 3; k++) {
 		struct reg_list l = { 0 };
 		if (parsers[k](buf, size, "fuzz", &l) < 0)

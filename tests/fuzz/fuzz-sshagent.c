@@ -33,7 +33,8 @@ static void one_list(const uint8_t *d, size_t n, const struct ccsb_agent_filter 
 	while ((r = ccsb__agent_iter_next(&it, &b, &bn, &c, &cn)) > 0) {
 		check(ccsb__agent_filter_match(f, b, bn, c, cn), "only matching keys kept");
 		check(ccsb__agent_exposed(d, n, f, b, bn, NULL, NULL) == 1, "kept key is exposed");
-		check(ccsb__agent_exposed(out, on, f, b, bn, NULL, NULL) == 1, "kept key is in the list");
+		check(ccsb__agent_exposed(out, on, f, b, bn, NULL, NULL) == 1,
+		      "kept key is in the list");
 		count++;
 	}
 	check(r == 0 && count == kept, "filtered list count");
@@ -42,8 +43,8 @@ static void one_list(const uint8_t *d, size_t n, const struct ccsb_agent_filter 
 	check(ccsb__agent_iter_init(&it, d, n) == 0, "original parses");
 	while (ccsb__agent_iter_next(&it, &b, &bn, &c, &cn) > 0)
 		if (ccsb__agent_exposed(d, n, f, b, bn, NULL, NULL) == 0)
-			check(ccsb__agent_exposed(out, on, &(struct ccsb_agent_filter){ 0 }, b, bn, NULL,
-						  NULL) == 0,
+			check(ccsb__agent_exposed(out, on, &(struct ccsb_agent_filter){ 0 }, b, bn,
+						  NULL, NULL) == 0,
 			      "a hidden key stays hidden");
 	free(out);
 }
@@ -55,9 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why;
 	if (!init) {
 		init = true;
-		check(ccsb__agent_filter_parse("*work*,a?c,[x-z]*", &glob, &why) == 0, "glob filter");
-		check(ccsb__agent_filter_parse("SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A", &fp,
-					       &why) == 0,
+		check(ccsb__agent_filter_parse("*work*,a?c,[x-z]*", &glob, &why) == 0,
+		      "glob filter");
+		check(ccsb__agent_filter_parse("SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A",
+					       &fp, &why) == 0,
 		      "fingerprint filter");
 	}
 
@@ -65,13 +67,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0, body;
 	int fr;
 	while ((fr = ccsb__agent_frame(data + off, size - off, &body)) == 1) {
-		check(body >= 1 && body <= CCSB_AGENT_MAX_MSG && 4 + body <= size - off, "frame bounds");
+		check(body >= 1 && body <= CCSB_AGENT_MAX_MSG && 4 + body <= size - off,
+		      "frame bounds");
 		struct ccsb_agent_req q;
 		const uint8_t *m = data + off + 4;
 		check(ccsb__agent_parse_request(m, body, &q) == 0, "parse returns 0");
 		check(q.what != NULL && printable(q.ext), "request described");
 		if (q.kind == CCSB_AGENT_REQ_SIGN) {
-			check(q.key >= m && q.key + q.keylen <= m + body && q.keylen > 0, "key inside");
+			check(q.key >= m && q.key + q.keylen <= m + body && q.keylen > 0,
+			      "key inside");
 			check(q.data >= m && q.data + q.datalen <= m + body, "data inside");
 			char s[96];
 			ccsb__agent_describe_data(q.data, q.datalen, s, sizeof(s));
@@ -113,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(r == 0 || r == -EINVAL || r == -ENOMEM, "filter parse result");
 	if (r == 0) {
 		for (size_t i = 0; i < f.n; i++)
-			check(f.items[i][0] && printable(f.items[i]) && !strchr(f.items[i], ','), "item");
+			check(f.items[i][0] && printable(f.items[i]) && !strchr(f.items[i], ','),
+			      "item");
 		one_list(data, size, &f);
 		ccsb__agent_filter_free(&f);
 	}

@@ -39,9 +39,10 @@ static struct json_object *part(const char **p, const char *end)
 	return o;
 }
 
-static const char *const guarded[] = { "hooks", "statusLine", "apiKeyHelper", "mcpServers",
-				       "env", "permissions", "enabledPlugins", "allowedTools",
-				       "otelHeadersHelper", "awsAuthRefresh", "brandNewKey" };
+static const char *const guarded[] = { "hooks",		 "statusLine",	 "apiKeyHelper",
+				       "mcpServers",	 "env",		 "permissions",
+				       "enabledPlugins", "allowedTools", "otelHeadersHelper",
+				       "awsAuthRefresh", "brandNewKey" };
 
 static void same_guarded(struct json_object *before, struct json_object *after)
 {
@@ -72,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	same_guarded(orig, host);
 	/* Every project entry keeps its guarded keys too. */
 	struct json_object *pa = NULL, *pb = NULL, *empty = json_object_new_object();
-	if (json_object_object_get_ex(host, "projects", &pb) && json_object_is_type(pb, json_type_object)) {
+	if (json_object_object_get_ex(host, "projects", &pb) &&
+	    json_object_is_type(pb, json_type_object)) {
 		json_object_object_get_ex(orig, "projects", &pa);
 		json_object_object_foreach(pb, dir, entry)
 		{
@@ -86,18 +88,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				same_guarded(empty, entry);
 		}
 	}
-	const char *s = json_object_to_json_string_ext(host, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_SPACED |
-								 JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(
+		host,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	json_object_put(empty);
 	check(s != NULL, "serializes");
 	/* As text: a number json-c re-spelled may come back as an integer. */
 	char *copy = strdup(s);
 	struct json_object *back = json_tokener_parse(s);
 	check(back && copy &&
-		      strcmp(json_object_to_json_string_ext(back, JSON_C_TO_STRING_PRETTY |
-								      JSON_C_TO_STRING_SPACED |
-								      JSON_C_TO_STRING_NOSLASHESCAPE),
+		      strcmp(json_object_to_json_string_ext(
+				     back, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						   JSON_C_TO_STRING_NOSLASHESCAPE),
 			     copy) == 0,
 	      "parses back to itself");
 	free(copy);

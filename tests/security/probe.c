@@ -142,7 +142,8 @@ static int do_rawsock(void)
 		{ AF_INET, SOCK_RAW, 1 /* ICMP */, "socket(AF_INET, SOCK_RAW, ICMP)" },
 		{ AF_INET, SOCK_RAW, 255 /* RAW */, "socket(AF_INET, SOCK_RAW, IPPROTO_RAW)" },
 		{ AF_INET6, SOCK_RAW, 58 /* ICMPV6 */, "socket(AF_INET6, SOCK_RAW, ICMPV6)" },
-		{ AF_PACKET, SOCK_RAW, 0x0300 /* htons(ETH_P_ALL) */, "socket(AF_PACKET, SOCK_RAW)" },
+		{ AF_PACKET, SOCK_RAW, 0x0300 /* htons(ETH_P_ALL) */,
+		  "socket(AF_PACKET, SOCK_RAW)" },
 		{ AF_PACKET, SOCK_DGRAM, 0x0300, "socket(AF_PACKET, SOCK_DGRAM)" },
 	};
 	for (size_t i = 0; i < sizeof(s) / sizeof(*s); i++) {
@@ -439,7 +440,8 @@ int main(int argc, char **argv)
 	if (strcmp(m, "ids") == 0)
 		return do_ids();
 usage:
-	fprintf(stderr, "usage: probe ptrace PID | rawsock | families | module | mount DIR | "
-			"kernel | keyread DESC | keyexec DESC PAYLOAD CMD... | tiocsti TEXT | ids\n");
+	fprintf(stderr,
+		"usage: probe ptrace PID | rawsock | families | module | mount DIR | "
+		"kernel | keyread DESC | keyexec DESC PAYLOAD CMD... | tiocsti TEXT | ids\n");
 	return 2;
 }

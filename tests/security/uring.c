@@ -44,9 +44,9 @@ int main(int argc, char **argv)
 			IORING_OFF_SQ_RING);
 	char *cq = mmap(NULL, cqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
 			IORING_OFF_CQ_RING);
-	struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe),
-					 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-					 IORING_OFF_SQES);
+	struct io_uring_sqe *sqes =
+		mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
 	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
 		printf("socket %d: mmap: %s\n", family, strerror(errno));
 		return 0;

@@ -69,8 +69,9 @@ static inline void tap_put_desc(const char *s)
 	}
 }
 
-static inline __attribute__((format(printf, 4, 0))) bool
-tap_vok(bool cond, const char *file, int line, const char *fmt, va_list ap)
+static inline __attribute__((format(printf, 4, 0))) bool tap_vok(bool cond, const char *file,
+								 int line, const char *fmt,
+								 va_list ap)
 {
 	char desc[512];
 	vsnprintf(desc, sizeof(desc), fmt, ap);
@@ -86,8 +87,8 @@ tap_vok(bool cond, const char *file, int line, const char *fmt, va_list ap)
 	return cond;
 }
 
-static inline __attribute__((format(printf, 4, 5))) bool
-tap_ok(bool cond, const char *file, int line, const char *fmt, ...)
+static inline __attribute__((format(printf, 4, 5))) bool tap_ok(bool cond, const char *file,
+								int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -96,8 +97,9 @@ tap_ok(bool cond, const char *file, int line, const char *fmt, ...)
 	return r;
 }
 
-static inline __attribute__((format(printf, 5, 6))) bool
-tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
+static inline __attribute__((format(printf, 5, 6))) bool tap_is_int(long long got, long long want,
+								    const char *file, int line,
+								    const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -108,8 +110,10 @@ tap_is_int(long long got, long long want, const char *file, int line, const char
 	return r;
 }
 
-static inline __attribute__((format(printf, 5, 6))) bool
-tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
+static inline __attribute__((format(printf, 5, 6))) bool tap_is_str(const char *got,
+								    const char *want,
+								    const char *file, int line,
+								    const char *fmt, ...)
 {
 	bool same = (!got && !want) || (got && want && strcmp(got, want) == 0);
 	va_list ap;
@@ -117,7 +121,8 @@ tap_is_str(const char *got, const char *want, const char *file, int line, const 
 	bool r = tap_vok(same, file, line, fmt, ap);
 	va_end(ap);
 	if (!r) {
-		printf("#          got: %s%s%s\n", got ? "'" : "", got ? got : "NULL", got ? "'" : "");
+		printf("#          got: %s%s%s\n", got ? "'" : "", got ? got : "NULL",
+		       got ? "'" : "");
 		printf("#     expected: %s%s%s\n", want ? "'" : "", want ? want : "NULL",
 		       want ? "'" : "");
 	}

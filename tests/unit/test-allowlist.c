@@ -166,8 +166,7 @@ static void test_parse_valid(void)
 
 	struct ccsb_prefix p;
 	const char *why;
-	ok(ccsb__prefix_parse("192.0.2.1", &p, &why) == 0 && p.family == AF_INET &&
-		   p.len == 32,
+	ok(ccsb__prefix_parse("192.0.2.1", &p, &why) == 0 && p.family == AF_INET && p.len == 32,
 	   "bare v4 is AF_INET /32");
 	ok(ccsb__prefix_parse("::ffff:192.0.2.1", &p, &why) == 0 && p.family == AF_INET6 &&
 		   p.len == 128,
@@ -454,7 +453,8 @@ static void test_names(void)
 	/* A failed buffer rolls back names too, and keeps them sorted. */
 	ccsb_error *e = NULL;
 	static const char t1[] = "b.example\n*.a.example\n";
-	is_int(ccsb__allowlist_parse_buf(&al, "t", t1, sizeof(t1) - 1, &e), 0, "names from a buffer");
+	is_int(ccsb__allowlist_parse_buf(&al, "t", t1, sizeof(t1) - 1, &e), 0,
+	       "names from a buffer");
 	ok(al.nnames == 2 && al.names_sorted, "sorted after parsing");
 	static const char t2[] = "z.example\nc.example\n10.0.0.0/8\nbad..name\n";
 	is_int(ccsb__allowlist_parse_buf(&al, "t", t2, sizeof(t2) - 1, &e), -EINVAL, "bad buffer");
@@ -564,7 +564,8 @@ static void test_buffer(void)
 				   "2001:db8::1#trailing comment\n"
 				   "192.0.2.1\r\n"
 				   "# end";
-	buf_good(good, strlen(good), "140.82.112.0/20 185.199.108.0/22 2001:db8::1/128 192.0.2.1/32",
+	buf_good(good, strlen(good),
+		 "140.82.112.0/20 185.199.108.0/22 2001:db8::1/128 192.0.2.1/32",
 		 "comments, blanks, CRLF, no final newline");
 	BUF_GOOD("", "", "empty buffer");
 	buf_good(NULL, 0, "", "NULL buffer of length 0");
@@ -577,10 +578,12 @@ static void test_buffer(void)
 	BUF_BAD("10.0.0.0/8\n\n# c\n10.0.0.0/33\n", "list.txt:4: bad prefix length '10.0.0.0/33'");
 	BUF_BAD("10.0.0.1/8\n", "list.txt:1: host bits set, did you mean 10.0.0.0/8 '10.0.0.1/8'");
 	BUF_BAD("1.2.3.4 foo # c\n", "list.txt:1: trailing junk '1.2.3.4 foo'");
-	BUF_BAD("x\n  example.com  # docs\n", "list.txt:1: not an address or a full domain name 'x'");
+	BUF_BAD("x\n  example.com  # docs\n",
+		"list.txt:1: not an address or a full domain name 'x'");
 	BUF_BAD("# a\n  example.com  # docs\n*.com\n",
 		"list.txt:3: wildcard over a whole top-level domain '*.com'");
-	BUF_BAD("example.com/24", "list.txt:1: a domain name takes no prefix length 'example.com/24'");
+	BUF_BAD("example.com/24",
+		"list.txt:1: a domain name takes no prefix length 'example.com/24'");
 	BUF_BAD("a.*.example.com", "list.txt:1: '*' only as the whole first label, as in"
 				   " '*.example.com' 'a.*.example.com'");
 	BUF_BAD("10.0.0.0/8\r\n:::1\r\n", "list.txt:2: not an IPv6 address ':::1'");
@@ -624,7 +627,8 @@ static void test_buffer(void)
 	/* The first bad line wins, and a good list before it is not half-added. */
 	struct ccsb_allowlist al = { 0 };
 	ccsb_error *e = NULL;
-	static const char many[] = "10.0.0.0/8\n10.1.0.0/16\n10.2.0.0/16\nnope\n10.3.0.0/16\nbad2\n";
+	static const char many[] =
+		"10.0.0.0/8\n10.1.0.0/16\n10.2.0.0/16\nnope\n10.3.0.0/16\nbad2\n";
 	is_int(ccsb__allowlist_parse_buf(&al, "m", many, sizeof(many) - 1, &e), -EINVAL,
 	       "valid lines before a bad one");
 	is_str(ccsb_error_message(e), "m:4: not an address or a full domain name 'nope'",
@@ -672,7 +676,8 @@ static void test_public(void)
 
 	is_int(ccsb_sandbox_allow(&sb, "192.0.2.0/24", &e), 0, "allow v4 prefix");
 	is_int(ccsb_sandbox_allow(&sb, "2001:db8::1", &e), 0, "allow bare v6");
-	is_int(ccsb_sandbox_allow(&sb, " 198.51.100.7 ", &e), 0, "allow tolerates surrounding space");
+	is_int(ccsb_sandbox_allow(&sb, " 198.51.100.7 ", &e), 0,
+	       "allow tolerates surrounding space");
 	ok(e == NULL, "no error on success");
 	is_int(ccsb_sandbox_allow(&sb, "10.0.0.1/8", &e), -EINVAL, "allow refuses host bits");
 	is_str(ccsb_error_message(e),
@@ -702,20 +707,30 @@ static void test_public(void)
 		ccsb_sandbox *m = ccsb_sandbox_new();
 		if (!m)
 			bail_out("ccsb_sandbox_new");
-		is_int(ccsb_sandbox_allow(m, "*.Example.COM.", &e) + ccsb_sandbox_allow(m, "api.example.com", &e) +
+		is_int(ccsb_sandbox_allow(m, "*.Example.COM.", &e) +
+			       ccsb_sandbox_allow(m, "api.example.com", &e) +
 			       ccsb_sandbox_allow(m, "198.51.100.0/24", &e),
 		       0, "match: a pattern, a name, a prefix");
-		is_int(ccsb_sandbox_allowlist_match(m, "API.Example.com."), 1, "match: a name, any case");
-		is_int(ccsb_sandbox_allowlist_match(m, "deep.x.example.com"), 1, "match: below a pattern");
-		is_int(ccsb_sandbox_allowlist_match(m, "example.com"), 0, "match: not the pattern's base");
-		is_int(ccsb_sandbox_allowlist_match(m, "badexample.com"), 0, "match: whole labels only");
-		is_int(ccsb_sandbox_allowlist_match(m, "198.51.100.7"), 1, "match: an address in a prefix");
-		is_int(ccsb_sandbox_allowlist_match(m, "203.0.113.7"), 0, "match: an address outside");
+		is_int(ccsb_sandbox_allowlist_match(m, "API.Example.com."), 1,
+		       "match: a name, any case");
+		is_int(ccsb_sandbox_allowlist_match(m, "deep.x.example.com"), 1,
+		       "match: below a pattern");
+		is_int(ccsb_sandbox_allowlist_match(m, "example.com"), 0,
+		       "match: not the pattern's base");
+		is_int(ccsb_sandbox_allowlist_match(m, "badexample.com"), 0,
+		       "match: whole labels only");
+		is_int(ccsb_sandbox_allowlist_match(m, "198.51.100.7"), 1,
+		       "match: an address in a prefix");
+		is_int(ccsb_sandbox_allowlist_match(m, "203.0.113.7"), 0,
+		       "match: an address outside");
 		is_int(ccsb_sandbox_allowlist_match(m, "2001:db8::7"), 0, "match: IPv6 outside");
-		is_int(ccsb_sandbox_allowlist_match(m, "*.example.com"), -EINVAL, "match: not a pattern");
-		is_int(ccsb_sandbox_allowlist_match(m, "198.51.100.0/24"), -EINVAL, "match: not a prefix");
+		is_int(ccsb_sandbox_allowlist_match(m, "*.example.com"), -EINVAL,
+		       "match: not a pattern");
+		is_int(ccsb_sandbox_allowlist_match(m, "198.51.100.0/24"), -EINVAL,
+		       "match: not a prefix");
 		is_int(ccsb_sandbox_allowlist_match(m, "a b"), -EINVAL, "match: not a host");
-		is_int(ccsb_sandbox_allowlist_match(NULL, "example.com"), -EINVAL, "match: NULL sandbox");
+		is_int(ccsb_sandbox_allowlist_match(NULL, "example.com"), -EINVAL,
+		       "match: NULL sandbox");
 		ccsb_sandbox_free(m);
 	}
 	is_int(ccsb_sandbox_allow(&sb, "", &e), -EINVAL, "allow refuses empty");
@@ -750,7 +765,8 @@ static void test_public(void)
 		bail_out("mkdtemp");
 	char *good = write_tmp("good.txt", "# test\n140.82.112.0/20\n\n2607:6bc0::/48 # api\n"
 					   "api.anthropic.com\n*.githubusercontent.com # raw\n");
-	char *bad = write_tmp("bad.txt", "140.82.112.0/20\nregistry.test.example\n160.79.104.0/33\n");
+	char *bad =
+		write_tmp("bad.txt", "140.82.112.0/20\nregistry.test.example\n160.79.104.0/33\n");
 	char *empty = write_tmp("empty.txt", "");
 	char *missing = NULL;
 	if (asprintf(&missing, "%s/missing.txt", tmpdir) < 0)
@@ -874,14 +890,18 @@ static void test_merge_cases(void)
 	/* All 256 hosts of a /24 in reverse order, then one missing. */
 	struct ccsb_allowlist al = { 0 };
 	for (int i = 255; i >= 0; i--) {
-		struct ccsb_prefix p = { .family = AF_INET, .len = 32, .addr = { 10, 0, 0, (uint8_t)i } };
+		struct ccsb_prefix p = { .family = AF_INET,
+					 .len = 32,
+					 .addr = { 10, 0, 0, (uint8_t)i } };
 		ccsb__allowlist_add(&al, &p);
 	}
 	ccsb__allowlist_merge(&al);
 	ok(al.n == 1 && strcmp(fmt(&al.v[0]), "10.0.0.0/24") == 0, "256 hosts make a /24");
 	ccsb__allowlist_free(&al);
 	for (int i = 0; i < 256; i++) {
-		struct ccsb_prefix p = { .family = AF_INET, .len = 32, .addr = { 10, 0, 0, (uint8_t)i } };
+		struct ccsb_prefix p = { .family = AF_INET,
+					 .len = 32,
+					 .addr = { 10, 0, 0, (uint8_t)i } };
 		if (i != 77)
 			ccsb__allowlist_add(&al, &p);
 	}
@@ -893,9 +913,10 @@ static void test_merge_cases(void)
 
 	/* The same input in two orders gives byte-identical output. */
 	struct ccsb_allowlist a = { 0 }, b = { 0 };
-	static const char *const set[] = { "10.0.0.0/25", "10.0.0.128/25", "2001:db8::/48",
-					   "10.0.0.0/24", "192.0.2.7", "::1", "10.0.2.0/24",
-					   "10.0.3.0/24", "0.0.0.0/32", "2001:db8:1::/48" };
+	static const char *const set[] = { "10.0.0.0/25",    "10.0.0.128/25", "2001:db8::/48",
+					   "10.0.0.0/24",    "192.0.2.7",     "::1",
+					   "10.0.2.0/24",    "10.0.3.0/24",   "0.0.0.0/32",
+					   "2001:db8:1::/48" };
 	size_t nset = sizeof(set) / sizeof(set[0]);
 	for (size_t i = 0; i < nset; i++) {
 		add_str(&a, set[i]);
@@ -1008,8 +1029,8 @@ static void random_round(const struct universe *u, size_t count, unsigned minlen
 		memset(got + u_offset(u, &al.v[i]), 1, 1u << (maxl - al.v[i].len));
 	}
 	ok(inside, "%s: result stays in the universe", what);
-	ok(memcmp(got, bitmap, sizeof(got)) == 0, "%s: coverage equals the input's (%zu -> %zu)", what,
-	   count, al.n);
+	ok(memcmp(got, bitmap, sizeof(got)) == 0, "%s: coverage equals the input's (%zu -> %zu)",
+	   what, count, al.n);
 	ok(check_canonical_shape(&al), "%s: sorted and disjoint", what);
 	bool same = al.n == ref.n && memcmp(al.v, ref.v, al.n * sizeof(*al.v)) == 0;
 	if (!ok(same, "%s: equals the minimal CIDR cover", what))
@@ -1111,12 +1132,13 @@ static void test_name_ports(void)
 	entry_bad("*.com:443", "wildcard over a whole top-level domain");
 	entry_bad("github.com:22 x", "trailing junk");
 
-	struct ccsb_allowlist al = {0};
+	struct ccsb_allowlist al = { 0 };
 	is_int(ccsb__allowlist_add_name(&al, "github.com:22,443"), 0, "add_name with ports");
 	is_int(ccsb__allowlist_add_name(&al, "*.example.test:8080"), 0, "a pattern with a port");
 	is_int(ccsb__allowlist_add_name(&al, "open.example.test"), 0, "a name without ports");
 	is_int(ccsb__allowlist_add_name(&al, "b.example.test:80"), 0, "a name below a pattern");
-	is_int(ccsb__allowlist_add_name(&al, "bad.example:99999"), -EINVAL, "add_name checks ports");
+	is_int(ccsb__allowlist_add_name(&al, "bad.example:99999"), -EINVAL,
+	       "add_name checks ports");
 	is_int(ccsb__allowlist_add_name(&al, "bad.example:"), -EINVAL, "add_name: empty ports");
 	is_int(al.nnames, 4, "one name each");
 	ok(ccsb__allowlist_name_allowed(&al, "github.com"), "a name with ports resolves");
@@ -1146,14 +1168,16 @@ static void test_name_ports(void)
 	ccsb__allowlist_free(&al);
 
 	/* A file: a bad port list rejects the whole file, ports included. */
-	struct ccsb_allowlist f = {0};
+	struct ccsb_allowlist f = { 0 };
 	ccsb_error *err = NULL;
 	const char good[] = "a.example:443\n";
 	const char bad[] = "b.example:22\nc.example:0\n";
 	is_int(ccsb__allowlist_parse_buf(&f, "t", good, strlen(good), &err), 0, "file with ports");
 	is_int(ccsb__allowlist_parse_buf(&f, "t", bad, strlen(bad), &err), -EINVAL, "bad ports");
-	is_str(err ? ccsb_error_message(err) : "", "t:2: bad port list after the name "
-		"(NAME:PORT[,PORT...], each 1-65535, at most 16) 'c.example:0'", "message names the line");
+	is_str(err ? ccsb_error_message(err) : "",
+	       "t:2: bad port list after the name "
+	       "(NAME:PORT[,PORT...], each 1-65535, at most 16) 'c.example:0'",
+	       "message names the line");
 	ccsb_error_free(err);
 	is_int(f.nnames, 1, "rolled back: names");
 	is_int(f.nports, 1, "rolled back: ports");

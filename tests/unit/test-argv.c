@@ -24,7 +24,7 @@
 #define PATH_RULE "must be absolute, without '.' or '..'"
 
 /* The fixed part of every argv built for mk()'s policy, before the mounts. */
-#define HEAD_NOSYNC                                                                          \
+#define HEAD_NOSYNC                                                                            \
 	"bwrap\n--unshare-all\n--unshare-user\n--die-with-parent\n--new-session\n--cap-drop\n" \
 	"ALL\n--as-pid-1\n--uid\n1000\n--gid\n1000\n--hostname\nccsb\n"
 #define SYNC "--info-fd\n3\n--block-fd\n4\n--json-status-fd\n5\n"
@@ -32,8 +32,9 @@
 /* The seccomp filter (on by default) comes after the data files. */
 #define SECCOMP(fd) "--seccomp\n" #fd "\n"
 /* After the mounts: the helper, the working directory, the command. */
-#define TAIL_CWD(cwd) \
-	"--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n" cwd "\n--\n/run/ccsb/exec\n--\n"
+#define TAIL_CWD(cwd)                                                             \
+	"--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n" cwd \
+	"\n--\n/run/ccsb/exec\n--\n"
 #define TAIL TAIL_CWD("/")
 
 static size_t strv_len(char *const *v)
@@ -121,20 +122,20 @@ static void fails_(int r, ccsb_error *e, int code, const char *msg, const char *
 }
 
 /* Call `expr` (which uses `&e`) and expect it to fail. */
-#define FAILS(expr, code, msg, desc)               \
-	do {                                        \
-		ccsb_error *e = NULL;               \
-		int r_ = (expr);                    \
-		fails_(r_, e, code, msg, desc);     \
+#define FAILS(expr, code, msg, desc)            \
+	do {                                    \
+		ccsb_error *e = NULL;           \
+		int r_ = (expr);                \
+		fails_(r_, e, code, msg, desc); \
 	} while (0)
 
-#define SUCCEEDS(expr, desc)                                                   \
-	do {                                                                  \
-		ccsb_error *e = NULL;                                         \
-		int r_ = (expr);                                              \
-		if (!is_int(r_, 0, "%s", desc))                               \
-			diag("error: %s", ccsb_error_message(e));             \
-		ccsb_error_free(e);                                           \
+#define SUCCEEDS(expr, desc)                                      \
+	do {                                                      \
+		ccsb_error *e = NULL;                             \
+		int r_ = (expr);                                  \
+		if (!is_int(r_, 0, "%s", desc))                   \
+			diag("error: %s", ccsb_error_message(e)); \
+		ccsb_error_free(e);                               \
 	} while (0)
 
 static bool strv_has_substr(char *const *v, const char *needle)
@@ -178,7 +179,8 @@ static void test_new_defaults(void)
 	unsetenv("CCSB_EXEC_HELPER");
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	ok(sb != NULL, "ccsb_sandbox_new");
-	is_str(sb->exec_helper, CCSB_LIBEXECDIR "/ccsb-exec", "helper: the installed one by default");
+	is_str(sb->exec_helper, CCSB_LIBEXECDIR "/ccsb-exec",
+	       "helper: the installed one by default");
 	is_int(sb->uid, getuid(), "uid: the caller's");
 	is_int(sb->gid, getgid(), "gid: the caller's");
 	is_str(sb->user, "claude", "user: claude");
@@ -199,10 +201,12 @@ static void test_new_defaults(void)
 	char *const cmd[] = { "true", NULL };
 	if (ccsb_sandbox_build_argv(sb, cmd, &argv, NULL) == 0) {
 		char ids[64];
-		snprintf(ids, sizeof(ids), "%u\n--gid\n%u\n", (unsigned)getuid(), (unsigned)getgid());
+		snprintf(ids, sizeof(ids), "%u\n--gid\n%u\n", (unsigned)getuid(),
+			 (unsigned)getgid());
 		char *got = join(argv, "\n");
 		ok(strstr(got, ids) != NULL, "new policy maps the caller's uid and gid");
-		ok(strstr(got, "--ro-bind\n" CCSB_LIBEXECDIR "/ccsb-exec\n/run/ccsb/exec\n") != NULL,
+		ok(strstr(got, "--ro-bind\n" CCSB_LIBEXECDIR "/ccsb-exec\n/run/ccsb/exec\n") !=
+			   NULL,
 		   "and binds the installed helper");
 		free(got);
 		ccsb_argv_free(argv);
@@ -242,19 +246,25 @@ static void test_argv_golden(void)
 
 	sb = mk();
 	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/a", NULL, CCSB_BIND_RO, &e), "bind ro");
-	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/b", "/B", CCSB_BIND_RW, &e), "bind rw at another path");
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/b", "/B", CCSB_BIND_RW, &e),
+		 "bind rw at another path");
 	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/c", NULL, CCSB_BIND_DEV, &e), "bind dev");
-	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/d", NULL, CCSB_BIND_RW | CCSB_BIND_DEV, &e), "bind rw dev");
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/d", NULL, CCSB_BIND_RW | CCSB_BIND_DEV, &e),
+		 "bind rw dev");
 	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/e", NULL, CCSB_BIND_TRY, &e), "bind ro try");
-	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/f", "/F", CCSB_BIND_RW | CCSB_BIND_TRY, &e), "bind rw try");
-	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/g", NULL, CCSB_BIND_DEV | CCSB_BIND_TRY, &e), "bind dev try");
-	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/h", "/H", CCSB_BIND_RW | CCSB_BIND_DEV | CCSB_BIND_TRY, &e),
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/f", "/F", CCSB_BIND_RW | CCSB_BIND_TRY, &e),
+		 "bind rw try");
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/g", NULL, CCSB_BIND_DEV | CCSB_BIND_TRY, &e),
+		 "bind dev try");
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/h", "/H", CCSB_BIND_RW | CCSB_BIND_DEV | CCSB_BIND_TRY,
+				       &e),
 		 "bind rw dev try");
 	SUCCEEDS(ccsb_sandbox_add_tmpfs(sb, "/tmp", &e), "tmpfs");
 	SUCCEEDS(ccsb_sandbox_add_dir(sb, "/d1", &e), "dir");
 	SUCCEEDS(ccsb_sandbox_add_symlink(sb, "usr/bin", "/bin", &e), "relative symlink");
 	SUCCEEDS(ccsb_sandbox_add_symlink(sb, "/usr/lib", "/lib", &e), "absolute symlink");
-	SUCCEEDS(ccsb_sandbox_add_symlink(sb, "../x/./y", "/z", &e), "symlink target is not checked");
+	SUCCEEDS(ccsb_sandbox_add_symlink(sb, "../x/./y", "/z", &e),
+		 "symlink target is not checked");
 	SUCCEEDS(ccsb_sandbox_add_file(sb, "/etc/passwd", S("root:x:0:0::/root:/bin/sh\n"), &e),
 		 "file");
 	SUCCEEDS(ccsb__add_special(sb, CCSB_M_PROC, "/proc", &e), "proc");
@@ -265,61 +275,65 @@ static void test_argv_golden(void)
 	SUCCEEDS(ccsb_sandbox_add_bind(sb, "//a b/", "/x/a b", CCSB_BIND_RO, &e),
 		 "bind with spaces, double and trailing slash");
 	argv_is(sb, cmd_true,
-		HEAD SECCOMP(10) "--ro-bind\n/a\n/a\n"
-		     "--bind\n/b\n/B\n"
-		     "--dev-bind\n/c\n/c\n"
-		     "--dev-bind\n/d\n/d\n"
-		     "--ro-bind-try\n/e\n/e\n"
-		     "--bind-try\n/f\n/F\n"
-		     "--dev-bind-try\n/g\n/g\n"
-		     "--dev-bind-try\n/h\n/H\n"
-		     "--tmpfs\n/tmp\n"
-		     "--dir\n/d1\n"
-		     "--symlink\nusr/bin\n/bin\n"
-		     "--symlink\n/usr/lib\n/lib\n"
-		     "--symlink\n../x/./y\n/z\n"
-		     "--perms\n0600\n--file\n6\n/etc/passwd\n"
-		     "--proc\n/proc\n"
-		     "--ro-bind-try\n/proc/sys\n/proc/sys\n--ro-bind-try\n/proc/sysrq-trigger\n/proc/sysrq-trigger\n"
-		     "--ro-bind-try\n/proc/acpi\n/proc/acpi\n--ro-bind-try\n/proc/scsi\n/proc/scsi\n"
-		     "--ro-bind-try\n/proc/fs\n/proc/fs\n--ro-bind-try\n/proc/driver\n/proc/driver\n"
-		     "--ro-bind-try\n/proc/irq\n/proc/irq\n--ro-bind-try\n/proc/bus\n/proc/bus\n"
-		     "--perms\n0600\n--file\n7\n/etc/group\n"
-		     "--dev\n/dev\n"
-		     "--perms\n0600\n--file\n8\n/etc/empty\n"
-		     "--perms\n0600\n--file\n9\n/etc/empty2\n"
-		     "--ro-bind\n//a b/\n/x/a b\n" TAIL "true",
+		HEAD SECCOMP(
+			10) "--ro-bind\n/a\n/a\n"
+			    "--bind\n/b\n/B\n"
+			    "--dev-bind\n/c\n/c\n"
+			    "--dev-bind\n/d\n/d\n"
+			    "--ro-bind-try\n/e\n/e\n"
+			    "--bind-try\n/f\n/F\n"
+			    "--dev-bind-try\n/g\n/g\n"
+			    "--dev-bind-try\n/h\n/H\n"
+			    "--tmpfs\n/tmp\n"
+			    "--dir\n/d1\n"
+			    "--symlink\nusr/bin\n/bin\n"
+			    "--symlink\n/usr/lib\n/lib\n"
+			    "--symlink\n../x/./y\n/z\n"
+			    "--perms\n0600\n--file\n6\n/etc/passwd\n"
+			    "--proc\n/proc\n"
+			    "--ro-bind-try\n/proc/sys\n/proc/sys\n--ro-bind-try\n/proc/sysrq-trigger\n/proc/sysrq-trigger\n"
+			    "--ro-bind-try\n/proc/acpi\n/proc/acpi\n--ro-bind-try\n/proc/scsi\n/proc/scsi\n"
+			    "--ro-bind-try\n/proc/fs\n/proc/fs\n--ro-bind-try\n/proc/driver\n/proc/driver\n"
+			    "--ro-bind-try\n/proc/irq\n/proc/irq\n--ro-bind-try\n/proc/bus\n/proc/bus\n"
+			    "--perms\n0600\n--file\n7\n/etc/group\n"
+			    "--dev\n/dev\n"
+			    "--perms\n0600\n--file\n8\n/etc/empty\n"
+			    "--perms\n0600\n--file\n9\n/etc/empty2\n"
+			    "--ro-bind\n//a b/\n/x/a b\n" TAIL "true",
 		"every mount kind");
-	argv_is_(sb, false, cmd_true,
-		 HEAD_NOSYNC SECCOMP(5) "--ro-bind\n/a\n/a\n"
-			     "--bind\n/b\n/B\n"
-			     "--dev-bind\n/c\n/c\n"
-			     "--dev-bind\n/d\n/d\n"
-			     "--ro-bind-try\n/e\n/e\n"
-			     "--bind-try\n/f\n/F\n"
-			     "--dev-bind-try\n/g\n/g\n"
-			     "--dev-bind-try\n/h\n/H\n"
-			     "--tmpfs\n/tmp\n"
-			     "--dir\n/d1\n"
-			     "--symlink\nusr/bin\n/bin\n"
-			     "--symlink\n/usr/lib\n/lib\n"
-			     "--symlink\n../x/./y\n/z\n"
-			     "--perms\n0600\n--file\n6\n/etc/passwd\n"
-			     "--proc\n/proc\n"
-		     "--ro-bind-try\n/proc/sys\n/proc/sys\n--ro-bind-try\n/proc/sysrq-trigger\n/proc/sysrq-trigger\n"
-		     "--ro-bind-try\n/proc/acpi\n/proc/acpi\n--ro-bind-try\n/proc/scsi\n/proc/scsi\n"
-		     "--ro-bind-try\n/proc/fs\n/proc/fs\n--ro-bind-try\n/proc/driver\n/proc/driver\n"
-		     "--ro-bind-try\n/proc/irq\n/proc/irq\n--ro-bind-try\n/proc/bus\n/proc/bus\n"
-			     "--perms\n0600\n--file\n7\n/etc/group\n"
-			     "--dev\n/dev\n"
-			     "--perms\n0600\n--file\n8\n/etc/empty\n"
-			     "--perms\n0600\n--file\n9\n/etc/empty2\n"
-			     "--ro-bind\n//a b/\n/x/a b\n" TAIL "true",
-		 "every mount kind, without sync fds: same data fd numbers");
+	argv_is_(
+		sb, false, cmd_true,
+		HEAD_NOSYNC SECCOMP(
+			5) "--ro-bind\n/a\n/a\n"
+			   "--bind\n/b\n/B\n"
+			   "--dev-bind\n/c\n/c\n"
+			   "--dev-bind\n/d\n/d\n"
+			   "--ro-bind-try\n/e\n/e\n"
+			   "--bind-try\n/f\n/F\n"
+			   "--dev-bind-try\n/g\n/g\n"
+			   "--dev-bind-try\n/h\n/H\n"
+			   "--tmpfs\n/tmp\n"
+			   "--dir\n/d1\n"
+			   "--symlink\nusr/bin\n/bin\n"
+			   "--symlink\n/usr/lib\n/lib\n"
+			   "--symlink\n../x/./y\n/z\n"
+			   "--perms\n0600\n--file\n6\n/etc/passwd\n"
+			   "--proc\n/proc\n"
+			   "--ro-bind-try\n/proc/sys\n/proc/sys\n--ro-bind-try\n/proc/sysrq-trigger\n/proc/sysrq-trigger\n"
+			   "--ro-bind-try\n/proc/acpi\n/proc/acpi\n--ro-bind-try\n/proc/scsi\n/proc/scsi\n"
+			   "--ro-bind-try\n/proc/fs\n/proc/fs\n--ro-bind-try\n/proc/driver\n/proc/driver\n"
+			   "--ro-bind-try\n/proc/irq\n/proc/irq\n--ro-bind-try\n/proc/bus\n/proc/bus\n"
+			   "--perms\n0600\n--file\n7\n/etc/group\n"
+			   "--dev\n/dev\n"
+			   "--perms\n0600\n--file\n8\n/etc/empty\n"
+			   "--perms\n0600\n--file\n9\n/etc/empty2\n"
+			   "--ro-bind\n//a b/\n/x/a b\n" TAIL "true",
+		"every mount kind, without sync fds: same data fd numbers");
 	is_int(sb->mounts[17].len, 0, "NULL data: length 0");
 	ok(sb->mounts[17].data && sb->mounts[17].data[0] == '\0', "NULL data: stored as empty");
 	is_int(sb->mounts[13].len, strlen("root:x:0:0::/root:/bin/sh\n"), "file data length kept");
-	ok(memcmp(sb->mounts[13].data, "root:x:0:0::/root:/bin/sh\n", sizeof("root:x:0:0::/root:/bin/sh\n")) == 0,
+	ok(memcmp(sb->mounts[13].data, "root:x:0:0::/root:/bin/sh\n",
+		  sizeof("root:x:0:0::/root:/bin/sh\n")) == 0,
 	   "file data copied and NUL-terminated");
 	ccsb_sandbox_free(sb);
 
@@ -335,7 +349,8 @@ static void test_argv_golden(void)
 	/* Order is kept as given, duplicates included. */
 	sb = mk();
 	SUCCEEDS(ccsb_sandbox_add_tmpfs(sb, "/home/claude", &e), "order: tmpfs");
-	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/src", "/home/claude/src", CCSB_BIND_RW, &e), "order: bind under it");
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/src", "/home/claude/src", CCSB_BIND_RW, &e),
+		 "order: bind under it");
 	SUCCEEDS(ccsb_sandbox_add_tmpfs(sb, "/home/claude", &e), "order: tmpfs again");
 	SUCCEEDS(ccsb_sandbox_add_bind(sb, "/usr", NULL, CCSB_BIND_RO, &e), "order: /usr");
 	SUCCEEDS(ccsb_sandbox_add_dir(sb, "/usr/x", &e), "order: dir on top");
@@ -353,7 +368,8 @@ static void test_argv_golden(void)
 
 	/* Identity, host name, working directory, programs. */
 	sb = mk();
-	SUCCEEDS(ccsb_sandbox_set_identity(sb, 0, 4294967294u, "root", "/root", &e), "identity 0/4294967294");
+	SUCCEEDS(ccsb_sandbox_set_identity(sb, 0, 4294967294u, "root", "/root", &e),
+		 "identity 0/4294967294");
 	SUCCEEDS(ccsb_sandbox_set_hostname(sb, "box.example", &e), "hostname");
 	SUCCEEDS(ccsb_sandbox_set_cwd(sb, "/work/p q", &e), "cwd with a space");
 	SUCCEEDS(ccsb_sandbox_set_bwrap(sb, "/opt/bw/bwrap", &e), "bwrap path");
@@ -366,7 +382,8 @@ static void test_argv_golden(void)
 		"--ro-bind\n/opt/h/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/work/p q\n--\n/run/ccsb/exec\n--\n"
 		"true",
 		"uid, gid, hostname, cwd, bwrap, helper");
-	SUCCEEDS(ccsb_sandbox_set_identity(sb, (uid_t)-1, (gid_t)-1, NULL, NULL, &e), "identity: keep all");
+	SUCCEEDS(ccsb_sandbox_set_identity(sb, (uid_t)-1, (gid_t)-1, NULL, NULL, &e),
+		 "identity: keep all");
 	is_int(sb->uid, 0, "(uid_t)-1 keeps the uid");
 	is_int(sb->gid, 4294967294u, "(gid_t)-1 keeps the gid");
 	is_str(sb->user, "root", "NULL keeps the user");
@@ -400,9 +417,11 @@ static void test_argv_golden(void)
 	       "allowlist: resolv.conf names ccsb's filtering resolver");
 	SUCCEEDS(ccsb_sandbox_set_net(sb, CCSB_NET_FULL, &e), "net full");
 	argv_is(sb, cmd_true, with_resolv, "changing the mode replaces resolv.conf, not adds one");
-	is_str(sb->mounts[sb->nmounts - 1].data, "nameserver 10.0.2.3\n", "full: resolv.conf names slirp's DNS");
+	is_str(sb->mounts[sb->nmounts - 1].data, "nameserver 10.0.2.3\n",
+	       "full: resolv.conf names slirp's DNS");
 	SUCCEEDS(ccsb_sandbox_set_net(sb, CCSB_NET_NONE, &e), "net none");
-	argv_is(sb, cmd_true, with_resolv, "--net=none: a resolv.conf of its own, in place of the other");
+	argv_is(sb, cmd_true, with_resolv,
+		"--net=none: a resolv.conf of its own, in place of the other");
 	is_str(sb->mounts[sb->nmounts - 1].data,
 	       "# ccsb --net=none: no network; this address has no route, so that\n"
 	       "# name lookups fail at once.\nnameserver 192.0.2.1\n",
@@ -416,7 +435,8 @@ static void test_plan_refuses_all(void)
 {
 	char *const cmd[] = { "true", NULL };
 	static const char *const everything[][2] = {
-		{ "0.0.0.0/0", NULL }, { "::/0", NULL },
+		{ "0.0.0.0/0", NULL },
+		{ "::/0", NULL },
 		/* two halves merge into a /0 */
 		{ "0.0.0.0/1", "128.0.0.0/1" },
 	};
@@ -428,7 +448,10 @@ static void test_plan_refuses_all(void)
 			SUCCEEDS(ccsb_sandbox_allow(sb, everything[i][k], &e), "allow");
 		const char *v6 = strchr(everything[i][0], ':') ? "IPv6" : "IPv4";
 		char msg[128];
-		snprintf(msg, sizeof(msg), "the allowlist covers every %s address: use --net=full (CCSB_NET_FULL) instead", v6);
+		snprintf(
+			msg, sizeof(msg),
+			"the allowlist covers every %s address: use --net=full (CCSB_NET_FULL) instead",
+			v6);
 		FAILS(ccsb_sandbox_build_argv(sb, cmd, &argv, &e), EINVAL, msg,
 		      "build_argv refuses an allowlist of everything");
 		ok(argv == NULL, "... and returns no argv");
@@ -458,7 +481,8 @@ static void test_argv_secrets(void)
 	SUCCEEDS(ccsb_sandbox_env_set(sb, "TOKEN", set_secret, &e), "set a secret");
 	char data[64];
 	snprintf(data, sizeof(data), "line\n%s\n", file_secret);
-	SUCCEEDS(ccsb_sandbox_add_file(sb, "/etc/f", data, strlen(data), &e), "a file with a secret");
+	SUCCEEDS(ccsb_sandbox_add_file(sb, "/etc/f", data, strlen(data), &e),
+		 "a file with a secret");
 
 	char *const cmd[] = { "env", NULL };
 	char **argv = NULL;
@@ -488,14 +512,14 @@ static void test_path_ok(void)
 		const char *p;
 		bool ok;
 	} t[] = {
-		{ "/", true },        { "/a", true },     { "/a/b", true },     { "//a", true },
-		{ "/a/", true },      { "/a//b", true },  { "/a/..b", true },   { "/a/b..", true },
-		{ "/.a", true },      { "/...", true },   { "/a/.b/c", true },  { "/a b", true },
-		{ "/a/.", false },    { "/a/..", false }, { "/.", false },      { "/..", false },
-		{ "/./a", false },    { "/../a", false }, { "/a/../b", false }, { "/a/./b", false },
-		{ "/a/.//", false },  { "//..//", false }, { "a", false },      { "a/b", false },
-		{ "./a", false },     { "../a", false },  { ".", false },       { "..", false },
-		{ "", false },        { " /a", false },   { "~/a", false },
+		{ "/", true },	     { "/a", true },	  { "/a/b", true },	{ "//a", true },
+		{ "/a/", true },     { "/a//b", true },	  { "/a/..b", true },	{ "/a/b..", true },
+		{ "/.a", true },     { "/...", true },	  { "/a/.b/c", true },	{ "/a b", true },
+		{ "/a/.", false },   { "/a/..", false },  { "/.", false },	{ "/..", false },
+		{ "/./a", false },   { "/../a", false },  { "/a/../b", false }, { "/a/./b", false },
+		{ "/a/.//", false }, { "//..//", false }, { "a", false },	{ "a/b", false },
+		{ "./a", false },    { "../a", false },	  { ".", false },	{ "..", false },
+		{ "", false },	     { " /a", false },	  { "~/a", false },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
 		is_int(ccsb__path_ok(t[i].p), t[i].ok, "path_ok('%s') is %s", t[i].p,
@@ -520,8 +544,8 @@ static void test_path_ok(void)
 
 static void test_mount_errors(void)
 {
-	static const char *const bad[] = { "rel", "", "a/b", "./a", "/a/..", "/a/.", "/..", "/.",
-					   "/a/../b", "/./a" };
+	static const char *const bad[] = { "rel",  "",	  "a/b", "./a",	    "/a/..",
+					   "/a/.", "/..", "/.",	 "/a/../b", "/./a" };
 	char msg[256], desc[128];
 	ccsb_sandbox *sb = mk();
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
@@ -560,7 +584,8 @@ static void test_mount_errors(void)
 		/* A bad source with no destination names the host path. */
 		ccsb_error *e = NULL;
 		snprintf(msg, sizeof(msg), "bad host path '%s': " PATH_RULE, p);
-		snprintf(desc, sizeof(desc), "bind src '%s' without dest: message says 'host path'", p);
+		snprintf(desc, sizeof(desc), "bind src '%s' without dest: message says 'host path'",
+			 p);
 		int r = ccsb_sandbox_add_bind(sb, p, NULL, CCSB_BIND_RO, &e);
 		is_int(r, -EINVAL, "bind src '%s' without dest: -EINVAL", p);
 		is_str(ccsb_error_message(e), msg, "%s", desc);
@@ -571,11 +596,12 @@ static void test_mount_errors(void)
 	      "bad host path '': " PATH_RULE, "bind src NULL");
 	FAILS(ccsb_sandbox_add_tmpfs(sb, NULL, &e), EINVAL, "bad sandbox path '': " PATH_RULE,
 	      "tmpfs NULL");
-	FAILS(ccsb_sandbox_add_dir(sb, NULL, &e), EINVAL, "bad sandbox path '': " PATH_RULE, "dir NULL");
-	FAILS(ccsb_sandbox_add_symlink(sb, "/t", NULL, &e), EINVAL, "bad sandbox path '': " PATH_RULE,
-	      "symlink dest NULL");
-	FAILS(ccsb_sandbox_add_file(sb, NULL, "x", 1, &e), EINVAL, "bad sandbox path '': " PATH_RULE,
-	      "file dest NULL");
+	FAILS(ccsb_sandbox_add_dir(sb, NULL, &e), EINVAL, "bad sandbox path '': " PATH_RULE,
+	      "dir NULL");
+	FAILS(ccsb_sandbox_add_symlink(sb, "/t", NULL, &e), EINVAL,
+	      "bad sandbox path '': " PATH_RULE, "symlink dest NULL");
+	FAILS(ccsb_sandbox_add_file(sb, NULL, "x", 1, &e), EINVAL,
+	      "bad sandbox path '': " PATH_RULE, "file dest NULL");
 	FAILS(ccsb_sandbox_add_symlink(sb, "", "/l", &e), EINVAL, "empty symlink target for '/l'",
 	      "empty symlink target");
 	FAILS(ccsb_sandbox_add_symlink(sb, NULL, "/l", &e), EINVAL, "empty symlink target for '/l'",
@@ -589,8 +615,8 @@ static void test_mount_errors(void)
 	      "bind flag 8");
 	FAILS(ccsb_sandbox_add_bind(sb, "/a", NULL, CCSB_BIND_RW | 0x100, &e), EINVAL,
 	      "unknown bind flags 0x101", "bind flags RW|0x100");
-	FAILS(ccsb_sandbox_add_bind(sb, "/a", NULL, ~0u, &e), EINVAL, "unknown bind flags 0xffffffff",
-	      "bind flags ~0");
+	FAILS(ccsb_sandbox_add_bind(sb, "/a", NULL, ~0u, &e), EINVAL,
+	      "unknown bind flags 0xffffffff", "bind flags ~0");
 	FAILS(ccsb_sandbox_add_bind(sb, "rel", NULL, 8, &e), EINVAL, "unknown bind flags 0x8",
 	      "flags are checked before paths");
 
@@ -609,10 +635,11 @@ static void test_mount_errors(void)
 	FAILS(ccsb_sandbox_set_hostname(sb, "-x", &e), EINVAL,
 	      "bad host name: must not start with '-'", "hostname starting with '-'");
 	FAILS(ccsb_sandbox_set_bwrap(sb, "", &e), EINVAL, "empty bwrap path", "bwrap ''");
-	FAILS(ccsb_sandbox_set_bwrap(sb, "bw\nrap", &e), EINVAL, "bad bwrap path: contains a newline",
-	      "bwrap with a newline");
+	FAILS(ccsb_sandbox_set_bwrap(sb, "bw\nrap", &e), EINVAL,
+	      "bad bwrap path: contains a newline", "bwrap with a newline");
 	FAILS(ccsb_sandbox_set_slirp(sb, NULL, &e), EINVAL, "empty slirp4netns path", "slirp NULL");
-	FAILS(ccsb_sandbox_set_exec_helper(sb, "", &e), EINVAL, "empty exec helper path", "helper ''");
+	FAILS(ccsb_sandbox_set_exec_helper(sb, "", &e), EINVAL, "empty exec helper path",
+	      "helper ''");
 	FAILS(ccsb_sandbox_set_exec_helper(sb, "ccsb-exec", &e), EINVAL,
 	      "bad exec helper path 'ccsb-exec': " PATH_RULE, "helper must be absolute");
 	FAILS(ccsb_sandbox_set_net(sb, (ccsb_net_mode)3, &e), EINVAL, "unknown network mode 3",
@@ -637,7 +664,8 @@ static void test_mount_errors(void)
 	is_int(ccsb_sandbox_add_bind(sb, "/a", NULL, 8, NULL), -EINVAL, "err NULL: bind flags");
 	is_int(ccsb_sandbox_set_cwd(sb, NULL, NULL), -EINVAL, "err NULL: cwd");
 	is_int(ccsb_sandbox_env_set(sb, "1A", "v", NULL), -EINVAL, "err NULL: env name");
-	is_int(ccsb_sandbox_set_identity(sb, 1, 1, "a:b", NULL, NULL), -EINVAL, "err NULL: identity");
+	is_int(ccsb_sandbox_set_identity(sb, 1, 1, "a:b", NULL, NULL), -EINVAL,
+	       "err NULL: identity");
 	char *const nocmd[] = { NULL };
 	char **argv = NULL;
 	is_int(ccsb_sandbox_build_argv(sb, nocmd, &argv, NULL), -EINVAL, "err NULL: build_argv");
@@ -663,7 +691,8 @@ static void test_cmd_errors(void)
 	char *sh = NULL;
 	char *const empty[] = { NULL };
 	char *const blank[] = { "", "x", NULL };
-	FAILS(ccsb_sandbox_build_argv(sb, NULL, &argv, &e), EINVAL, "no command to run", "cmd NULL");
+	FAILS(ccsb_sandbox_build_argv(sb, NULL, &argv, &e), EINVAL, "no command to run",
+	      "cmd NULL");
 	FAILS(ccsb_sandbox_build_argv(sb, empty, &argv, &e), EINVAL, "no command to run", "cmd {}");
 	FAILS(ccsb_sandbox_build_argv(sb, blank, &argv, &e), EINVAL, "no command to run",
 	      "cmd {\"\", ...}");
@@ -691,13 +720,14 @@ static void test_identity(void)
 	free(s);
 
 	ccsb_sandbox *sb = mk();
-	static const char *const bad_users[] = { "a:b", "a\nb", "a b", "a\tb", "a/b", "é", "a$",
-						 "a,b", "a#", "\n" };
+	static const char *const bad_users[] = { "a:b", "a\nb", "a b", "a\tb", "a/b",
+						 "é",	"a$",	"a,b", "a#",   "\n" };
 	for (size_t i = 0; i < sizeof(bad_users) / sizeof(*bad_users); i++) {
 		char msg[64], desc[64];
 		snprintf(msg, sizeof(msg), "bad user name '%s'", bad_users[i]);
 		snprintf(desc, sizeof(desc), "user name '%s' refused", bad_users[i]);
-		FAILS(ccsb_sandbox_set_identity(sb, 1, 1, bad_users[i], NULL, &e), EINVAL, msg, desc);
+		FAILS(ccsb_sandbox_set_identity(sb, 1, 1, bad_users[i], NULL, &e), EINVAL, msg,
+		      desc);
 	}
 	FAILS(ccsb_sandbox_set_identity(sb, 1, 1, "", NULL, &e), EINVAL, "empty user name",
 	      "empty user name");
@@ -716,7 +746,8 @@ static void test_identity(void)
 	is_str(sb->user, "claude", "failed calls keep the user");
 	is_str(sb->home, "/home/claude", "failed calls keep the home");
 
-	SUCCEEDS(ccsb_sandbox_set_identity(sb, 7, 8, "A.b-c_9", "/srv/h", &e), "good name and home");
+	SUCCEEDS(ccsb_sandbox_set_identity(sb, 7, 8, "A.b-c_9", "/srv/h", &e),
+		 "good name and home");
 	is_str(sb->user, "A.b-c_9", "user set");
 	is_str(sb->home, "/srv/h", "home set");
 	ok(sb->uid == 7 && sb->gid == 8, "ids set");
@@ -749,8 +780,8 @@ static void env_is(const ccsb_sandbox *sb, char *const host[], const char *want,
 static void test_env_names(void)
 {
 	ccsb_sandbox *sb = mk();
-	static const char *const bad[] = { "1ABC", "A-B", "A=B", "", "*", "A B", "A.B", "É", "A*B",
-					   "A**", "*A", "1*" };
+	static const char *const bad[] = { "1ABC", "A-B", "A=B", "",	"*",  "A B",
+					   "A.B",  "É",	  "A*B", "A**", "*A", "1*" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		char msg[64], desc[64];
 		snprintf(msg, sizeof(msg), "bad environment variable name '%s'", bad[i]);
@@ -792,10 +823,20 @@ static void test_env_names(void)
 
 static void test_env_build(void)
 {
-	char *const host[] = { "TERM=xterm-256color", "LC_ALL=C", "LC_TIME=en_DK.UTF-8",
-			       "LANG=en_US.UTF-8", "HOMEX=1", "PATH=/host/bin", "NOEQUALS",
-			       "LC_=weird", "TERM=second", "SECRET=s", "lc_lower=1", "TERMINAL=x",
-			       "EMPTY=", NULL };
+	char *const host[] = { "TERM=xterm-256color",
+			       "LC_ALL=C",
+			       "LC_TIME=en_DK.UTF-8",
+			       "LANG=en_US.UTF-8",
+			       "HOMEX=1",
+			       "PATH=/host/bin",
+			       "NOEQUALS",
+			       "LC_=weird",
+			       "TERM=second",
+			       "SECRET=s",
+			       "lc_lower=1",
+			       "TERMINAL=x",
+			       "EMPTY=",
+			       NULL };
 	ccsb_sandbox *sb = mk();
 	env_is(sb, host, "", "empty policy: empty environment");
 	SUCCEEDS(ccsb_sandbox_env_set(sb, "PATH", "/usr/bin", &e), "set PATH");
@@ -841,8 +882,7 @@ static void test_env_build(void)
 	SUCCEEDS(ccsb_sandbox_env_pass(sb, "LC_ALL", &e), "pass LC_ALL");
 	SUCCEEDS(ccsb_sandbox_env_pass(sb, "LC_*", &e), "pass LC_*");
 	SUCCEEDS(ccsb_sandbox_env_pass(sb, "LC_*", &e), "pass LC_* twice");
-	env_is(sb, host,
-	       "TERM=dumb\nTERMINAL=x\nLC_ALL=C\nLC_TIME=en_DK.UTF-8\nLC_=weird",
+	env_is(sb, host, "TERM=dumb\nTERMINAL=x\nLC_ALL=C\nLC_TIME=en_DK.UTF-8\nLC_=weird",
 	       "a pattern does not duplicate an earlier pass; a repeated pattern counts once");
 	is_int(sb->nenv, 4, "four entries");
 	ccsb_sandbox_free(sb);
@@ -952,7 +992,8 @@ static void test_argv_hardening(void)
 	   "/proc covers by default exactly when the caller is uid 0");
 	if (fresh) {
 		char **dv = NULL;
-		ok(ccsb_sandbox_build_argv(fresh, cmd, &dv, NULL) == 0 && strv_has_substr(dv, "--disable-userns"),
+		ok(ccsb_sandbox_build_argv(fresh, cmd, &dv, NULL) == 0 &&
+			   strv_has_substr(dv, "--disable-userns"),
 		   "a fresh policy's argv has --disable-userns");
 		ccsb_argv_free(dv);
 	}
@@ -974,8 +1015,9 @@ static void test_argv_hardening(void)
 
 	SUCCEEDS(ccsb_sandbox_set_tty(sb, CCSB_TTY_ON, &e), "tty on");
 	argv_is(sb, cmd,
-		HEAD SECCOMP(6) "--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n/run/ccsb/exec\n"
-				"--tty\n--job-fd\n7\n--\ntrue",
+		HEAD SECCOMP(
+			6) "--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n/run/ccsb/exec\n"
+			   "--tty\n--job-fd\n7\n--\ntrue",
 		"tty on: ccsb-exec --tty, and the job socket after the filter's descriptor");
 	is_int(ccsb__job_fdnum(sb), 7, "job fd 7 after the filter's 6");
 	ccsb_sandbox_set_seccomp(sb, false);
@@ -983,15 +1025,18 @@ static void test_argv_hardening(void)
 	ccsb_sandbox_set_seccomp(sb, true);
 	char **argv = NULL;
 	SUCCEEDS(ccsb__build_argv_tty(sb, cmd, true, false, &argv, &e), "build_argv_tty(false)");
-	ok(argv && !strv_has_substr(argv, "--tty"), "the run's resolved choice overrides the policy");
+	ok(argv && !strv_has_substr(argv, "--tty"),
+	   "the run's resolved choice overrides the policy");
 	ccsb_argv_free(argv);
 	SUCCEEDS(ccsb_sandbox_set_tty(sb, CCSB_TTY_OFF, &e), "tty off");
 	argv_is(sb, cmd, HEAD SECCOMP(6) TAIL "true", "tty off: no --tty");
 	argv = NULL;
 	SUCCEEDS(ccsb__build_argv_tty(sb, cmd, false, true, &argv, &e), "build_argv_tty(true)");
 	char *got = argv ? join(argv, "\n") : NULL;
-	is_str(got, HEAD_NOSYNC SECCOMP(5) "--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n"
-					   "/run/ccsb/exec\n--tty\n--\ntrue",
+	is_str(got,
+	       HEAD_NOSYNC SECCOMP(
+		       5) "--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n"
+			  "/run/ccsb/exec\n--tty\n--\ntrue",
 	       "build_argv_tty(true) without sync fds");
 	free(got);
 	ccsb_argv_free(argv);
@@ -1015,9 +1060,10 @@ static void test_argv_hardening(void)
 	argv_is(sb, cmd,
 		"bwrap\n--unshare-all\n--unshare-user\n--disable-userns\n--die-with-parent\n"
 		"--new-session\n--cap-drop\nALL\n--as-pid-1\n--uid\n1000\n--gid\n1000\n--hostname\n"
-		"ccsb\n" SYNC SECCOMP(9) "--perms\n0600\n--file\n6\n/a\n--tmpfs\n/t\n--perms\n0600\n--file\n7\n/b\n"
-		"--perms\n0600\n--file\n8\n/c\n--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n"
-		"/run/ccsb/exec\n--tty\n--job-fd\n10\n--\ntrue",
+		"ccsb\n" SYNC SECCOMP(
+			9) "--perms\n0600\n--file\n6\n/a\n--tmpfs\n/t\n--perms\n0600\n--file\n7\n/b\n"
+			   "--perms\n0600\n--file\n8\n/c\n--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n/\n--\n"
+			   "/run/ccsb/exec\n--tty\n--job-fd\n10\n--\ntrue",
 		"all hardening options with data files");
 	ccsb_sandbox_free(sb);
 }
@@ -1036,9 +1082,10 @@ static unsigned char *decode_printf(const char *s, const char *end, size_t *len,
 		s += 8;
 		size_t bytes = 0;
 		while (*s && *s != '\'') {
-			if (*s == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-			    s[3] >= '0' && s[3] <= '7') {
-				out[n++] = (unsigned char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			if (*s == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+			    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+				out[n++] = (unsigned char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+							   (s[3] - '0'));
 				s += 4;
 			} else if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 				   (*s >= '0' && *s <= '9')) {
@@ -1066,13 +1113,15 @@ static void test_seccomp_generated(void)
 		ccsb_sandbox_set_nested_userns(sb, nested);
 		int a = memfd_create("gen", 0), b = memfd_create("now", 0);
 		SUCCEEDS(ccsb__seccomp_export(sb, a, &e),
-			 nested ? "generated BPF, nested userns" : "generated BPF, no nested userns");
+			 nested ? "generated BPF, nested userns"
+				: "generated BPF, no nested userns");
 		SUCCEEDS(ccsb__seccomp_compile(nested, b, &e),
 			 nested ? "compiled now, nested userns" : "compiled now, no nested userns");
 		off_t na = lseek(a, 0, SEEK_END), nb = lseek(b, 0, SEEK_END);
 		ok(na > 0 && na == nb, "same length: %lld and %lld bytes", (long long)na,
 		   (long long)nb);
-		unsigned char *pa = malloc(na > 0 ? (size_t)na : 1), *pb = malloc(nb > 0 ? (size_t)nb : 1);
+		unsigned char *pa = malloc(na > 0 ? (size_t)na : 1),
+			      *pb = malloc(nb > 0 ? (size_t)nb : 1);
 		bool same = na == nb && pa && pb && pread(a, pa, (size_t)na, 0) == na &&
 			    pread(b, pb, (size_t)nb, 0) == nb && memcmp(pa, pb, (size_t)na) == 0;
 		ok(same, "same bytes (nested userns %d, CCSB_SECCOMP_PRECOMPILED=%d)", nested,
@@ -1097,8 +1146,8 @@ static void test_format_shell_seccomp(void)
 	char *out = NULL;
 	SUCCEEDS(ccsb_sandbox_format_shell(sb, cmd, &out, &e), "format_shell with seccomp");
 	char head[128];
-	snprintf(head, sizeof(head), "# seccomp filter: %zu bytes of BPF, piped to bwrap on fd 5\n{ {\n",
-		 nbpf);
+	snprintf(head, sizeof(head),
+		 "# seccomp filter: %zu bytes of BPF, piped to bwrap on fd 5\n{ {\n", nbpf);
 	ok(out && strncmp(out, head, strlen(head)) == 0, "starts with the comment and the group");
 	const char *mid = out ? strstr(out, "} | env -i bwrap --unshare-all ") : NULL;
 	ok(mid != NULL, "the printf group is piped into env -i bwrap");
@@ -1106,7 +1155,8 @@ static void test_format_shell_seccomp(void)
 		size_t len = 0;
 		bool lines_ok = false;
 		unsigned char *got = decode_printf(out + strlen(head), mid, &len, &lines_ok);
-		ok(lines_ok, "printf lines of at most 48 bytes, octal escapes for non-alphanumerics");
+		ok(lines_ok,
+		   "printf lines of at most 48 bytes, octal escapes for non-alphanumerics");
 		ok(len == nbpf && memcmp(got, bpf, nbpf) == 0, "printf writes exactly the filter");
 		free(got);
 		is_str(mid,
@@ -1126,7 +1176,8 @@ static void test_format_shell_seccomp(void)
 	unsigned char *bpf2 = NULL;
 	size_t nbpf2 = 0;
 	ccsb_sandbox_set_nested_userns(sb, false);
-	SUCCEEDS(ccsb__seccomp_bpf(sb, &bpf2, &nbpf2, &e), "the filter builds without nested userns");
+	SUCCEEDS(ccsb__seccomp_bpf(sb, &bpf2, &nbpf2, &e),
+		 "the filter builds without nested userns");
 	ok(bpf && bpf2 && (nbpf2 != nbpf || memcmp(bpf, bpf2, nbpf) != 0),
 	   "refusing nested user namespaces changes the filter");
 	free(bpf2);
@@ -1307,15 +1358,47 @@ static void test_format_shell_runs(void)
 /* ---- the default policy (inspects the host) -------------------------- */
 
 static const char *const etc_allowed[] = {
-	"/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki",
-	"/etc/crypto-policies", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-	"/etc/nsswitch.conf", "/etc/localtime", "/etc/timezone", "/etc/alternatives",
-	"/etc/host.conf", "/etc/networks", "/etc/terminfo", "/etc/profile", "/etc/profile.d",
-	"/etc/bash.bashrc", "/etc/bashrc", "/etc/inputrc", "/etc/shells", "/etc/mime.types",
-	"/etc/mailcap", "/etc/protocols", "/etc/services", "/etc/rpc", "/etc/gitconfig",
-	"/etc/os-release", "/etc/lsb-release", "/etc/debian_version", "/etc/locale.alias",
-	"/etc/locale.conf", "/etc/default/locale", "/etc/perl", "/etc/python3",
-	"/etc/vim", "/etc/gai.conf", "/etc/magic", "/etc/manpath.config", "/etc/claude-code",
+	"/etc/ssl/certs",
+	"/etc/ssl/openssl.cnf",
+	"/etc/ca-certificates",
+	"/etc/ca-certificates.conf",
+	"/etc/pki",
+	"/etc/crypto-policies",
+	"/etc/ld.so.cache",
+	"/etc/ld.so.conf",
+	"/etc/ld.so.conf.d",
+	"/etc/nsswitch.conf",
+	"/etc/localtime",
+	"/etc/timezone",
+	"/etc/alternatives",
+	"/etc/host.conf",
+	"/etc/networks",
+	"/etc/terminfo",
+	"/etc/profile",
+	"/etc/profile.d",
+	"/etc/bash.bashrc",
+	"/etc/bashrc",
+	"/etc/inputrc",
+	"/etc/shells",
+	"/etc/mime.types",
+	"/etc/mailcap",
+	"/etc/protocols",
+	"/etc/services",
+	"/etc/rpc",
+	"/etc/gitconfig",
+	"/etc/os-release",
+	"/etc/lsb-release",
+	"/etc/debian_version",
+	"/etc/locale.alias",
+	"/etc/locale.conf",
+	"/etc/default/locale",
+	"/etc/perl",
+	"/etc/python3",
+	"/etc/vim",
+	"/etc/gai.conf",
+	"/etc/magic",
+	"/etc/manpath.config",
+	"/etc/claude-code",
 };
 
 static bool under(const char *path, const char *dir)
@@ -1327,7 +1410,8 @@ static bool under(const char *path, const char *dir)
 /* One line per mount: "kind flags src dest". */
 static char *describe_mounts(const ccsb_sandbox *sb, size_t from)
 {
-	static const char *const kinds[] = { "bind", "tmpfs", "dir", "symlink", "file", "proc", "dev" };
+	static const char *const kinds[] = { "bind", "tmpfs", "dir", "symlink",
+					     "file", "proc",  "dev" };
 	size_t cap = 256, n = 0;
 	char *s = calloc(1, cap);
 	for (size_t i = from; i < sb->nmounts; i++) {
@@ -1451,7 +1535,8 @@ static void test_defaults(void)
 		if (S_ISLNK(st.st_mode)) {
 			if (!realpath(p, real) || stat(real, &st) < 0)
 				continue;
-			if (strncmp(real, "/usr/", 5) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+			if (strncmp(real, "/usr/", 5) == 0 &&
+			    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 				append(&want, "symlink 0 %s %s\n", real, p);
 				continue;
 			}
@@ -1510,14 +1595,17 @@ static void test_defaults(void)
 	struct stat nss;
 	m = find_mount(sb, "/etc/nsswitch.conf");
 	if (lstat("/etc/nsswitch.conf", &nss) == 0 && S_ISREG(nss.st_mode))
-		ok(m && m->kind == CCSB_M_FILE && m->src && strcmp(m->src, "/etc/nsswitch.conf") == 0 &&
-			   !m->data && m->perms == (nss.st_mode & 0777),
+		ok(m && m->kind == CCSB_M_FILE && m->src &&
+			   strcmp(m->src, "/etc/nsswitch.conf") == 0 && !m->data &&
+			   m->perms == (nss.st_mode & 0777),
 		   "/etc/nsswitch.conf: a copy of the host's, its mode kept");
 	else
 		ok(!m, "/etc/nsswitch.conf: absent on the host, absent inside");
-	ok(find_mount(sb, "/proc") && find_mount(sb, "/proc")->kind == CCSB_M_PROC, "/proc is a proc");
+	ok(find_mount(sb, "/proc") && find_mount(sb, "/proc")->kind == CCSB_M_PROC,
+	   "/proc is a proc");
 	ok(find_mount(sb, "/dev") && find_mount(sb, "/dev")->kind == CCSB_M_DEV, "/dev is a dev");
-	ok(find_mount(sb, "/tmp") && find_mount(sb, "/tmp")->kind == CCSB_M_TMPFS, "/tmp is a tmpfs");
+	ok(find_mount(sb, "/tmp") && find_mount(sb, "/tmp")->kind == CCSB_M_TMPFS,
+	   "/tmp is a tmpfs");
 	ok(find_mount(sb, "/home/claude") && find_mount(sb, "/home/claude")->kind == CCSB_M_TMPFS,
 	   "home is a tmpfs");
 	is_str(sb->cwd, "/", "cwd untouched without CCSB_DEFAULTS_CWD");
@@ -1525,15 +1613,29 @@ static void test_defaults(void)
 
 	/* Nothing private from the host. */
 	struct passwd *pw = getpwuid(getuid());
-	const char *forbidden[] = { "/root", "/run", "/var", "/media", "/mnt", "/srv", "/sys",
-				    "/home", "/etc/shadow", "/etc/gshadow", "/etc/ssh",
-				    "/etc/sudoers", "/etc/machine-id", "/boot", pw ? pw->pw_dir : "/root" };
+	const char *forbidden[] = { "/root",
+				    "/run",
+				    "/var",
+				    "/media",
+				    "/mnt",
+				    "/srv",
+				    "/sys",
+				    "/home",
+				    "/etc/shadow",
+				    "/etc/gshadow",
+				    "/etc/ssh",
+				    "/etc/sudoers",
+				    "/etc/machine-id",
+				    "/boot",
+				    pw ? pw->pw_dir : "/root" };
 	bool clean = true, etc_ok = true;
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		m = &sb->mounts[i];
 		for (size_t f = 0; f < sizeof(forbidden) / sizeof(*forbidden); f++) {
-			bool home_tmpfs = m->kind == CCSB_M_TMPFS && strcmp(m->dest, "/home/claude") == 0;
-			if ((under(m->dest, forbidden[f]) && !home_tmpfs && !under(m->dest, "/run/ccsb")) ||
+			bool home_tmpfs =
+				m->kind == CCSB_M_TMPFS && strcmp(m->dest, "/home/claude") == 0;
+			if ((under(m->dest, forbidden[f]) && !home_tmpfs &&
+			     !under(m->dest, "/run/ccsb")) ||
 			    (m->kind == CCSB_M_BIND && under(m->src, forbidden[f]))) {
 				diag("private path exposed: %s %s", m->src ? m->src : "", m->dest);
 				clean = false;
@@ -1546,16 +1648,19 @@ static void test_defaults(void)
 				      strcmp(m->dest, "/etc/hostname") == 0;
 			/* Or inside one: a small directory rebuilt entry by
 			 * entry, each a copy of the same host path. */
-			for (size_t k = 0; !listed && k < sizeof(etc_allowed) / sizeof(*etc_allowed); k++)
+			for (size_t k = 0;
+			     !listed && k < sizeof(etc_allowed) / sizeof(*etc_allowed); k++)
 				listed = under(m->dest, etc_allowed[k]) &&
-					 (m->kind != CCSB_M_FILE || !m->src || strcmp(m->src, m->dest) == 0);
+					 (m->kind != CCSB_M_FILE || !m->src ||
+					  strcmp(m->src, m->dest) == 0);
 			if (!listed) {
 				diag("unexpected /etc entry: %s", m->dest);
 				etc_ok = false;
 			}
 		}
 	}
-	ok(clean, "no mount under /root, /run, /var, /media, /mnt, /srv, /sys, /home or the host home");
+	ok(clean,
+	   "no mount under /root, /run, /var, /media, /mnt, /srv, /sys, /home or the host home");
 	ok(etc_ok, "every /etc entry is in the allowed set");
 
 	/* The environment, exactly. */
@@ -1567,12 +1672,14 @@ static void test_defaults(void)
 	env_is(sb, NULL, envwant, "default environment (sets)");
 	char *envnames = NULL;
 	for (size_t i = 0; i < sb->nenv; i++)
-		append(&envnames, "%s%s%s", i ? " " : "", sb->env[i].name, sb->env[i].value ? "=" : "");
-	is_str(envnames, "SHELL= HOME= USER= LOGNAME= PATH= TERM COLORTERM LANG LANGUAGE LC_* TZ NO_COLOR",
+		append(&envnames, "%s%s%s", i ? " " : "", sb->env[i].name,
+		       sb->env[i].value ? "=" : "");
+	is_str(envnames,
+	       "SHELL= HOME= USER= LOGNAME= PATH= TERM COLORTERM LANG LANGUAGE LC_* TZ NO_COLOR",
 	       "default environment: sets then passes, in this order");
 	free(envnames);
-	char *const host[] = { "TERM=xterm", "LC_ALL=C", "HOME=/root", "PATH=/x", "SSH_AUTH_SOCK=/s",
-			       "NO_COLOR=1", NULL };
+	char *const host[] = { "TERM=xterm",	   "LC_ALL=C",	 "HOME=/root", "PATH=/x",
+			       "SSH_AUTH_SOCK=/s", "NO_COLOR=1", NULL };
 	char *envlist = NULL;
 	char **v = NULL;
 	ccsb__env_build(sb, host, &v);
@@ -1603,9 +1710,10 @@ static void test_defaults(void)
 	SUCCEEDS(ccsb_sandbox_set_identity(sb, 0, 0, "me", "/home/me", &e), "identity 0/0 me");
 	SUCCEEDS(ccsb_sandbox_set_hostname(sb, "box", &e), "hostname box");
 	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, 0, &e), "apply_defaults as root");
-	snprintf(passwd, sizeof(passwd),
-		 "me:x:0:0:me:/home/me:%s\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-		 shell);
+	snprintf(
+		passwd, sizeof(passwd),
+		"me:x:0:0:me:/home/me:%s\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		shell);
 	m = find_mount(sb, "/etc/passwd");
 	is_str(m ? m->data : NULL, passwd, "uid 0: no separate root line");
 	m = find_mount(sb, "/etc/group");
@@ -1688,7 +1796,8 @@ static void test_defaults_claude_state(void)
 	char priv[PATH_MAX] = "";
 	if (pm && strlen(pm->src) > 12)
 		snprintf(priv, sizeof(priv), "%.*s", (int)(strlen(pm->src) - 12), pm->src);
-	ok(pm && strstr(pm->src, "/.cache/ccsb/state-") && strcmp(pm->src + strlen(priv), "/claude.json") == 0,
+	ok(pm && strstr(pm->src, "/.cache/ccsb/state-") &&
+		   strcmp(pm->src + strlen(priv), "/claude.json") == 0,
 	   ".claude.json is a private copy under ~/.cache/ccsb (no XDG_RUNTIME_DIR): %s",
 	   pm ? pm->src : "none");
 	char *want = NULL;
@@ -1702,9 +1811,12 @@ static void test_defaults_claude_state(void)
 		append(&want, "symlink 0 .ccsb-project/%s /home/claude/.claude/%s\n", rw[i], rw[i]);
 	append(&want, "bind 1 %s/.local/share/ccsb/claude/- /home/claude/.claude/.ccsb-project\n",
 	       real);
-	append(&want, "bind 1 %s/.local/share/ccsb/claude/-/history.jsonl "
-		      "/home/claude/.claude/history.jsonl\n", real);
-	append(&want, "bind 1 %s/.claude/.credentials.json /home/claude/.claude/.credentials.json\n",
+	append(&want,
+	       "bind 1 %s/.local/share/ccsb/claude/-/history.jsonl "
+	       "/home/claude/.claude/history.jsonl\n",
+	       real);
+	append(&want,
+	       "bind 1 %s/.claude/.credentials.json /home/claude/.claude/.credentials.json\n",
 	       real);
 	append(&want, "bind 1 %s/.cache/ccsb/npm /home/claude/.npm\n", real);
 	char *got = describe_mounts(sb, sb->nmounts - 12);
@@ -1715,8 +1827,8 @@ static void test_defaults_claude_state(void)
 
 	/* What the host's Claude Code runs or obeys is read-only; pid-keyed
 	 * and session-local state is private (not bound at all). */
-	static const char *const ro[] = { "CLAUDE.md", "agents", "commands", "hooks", "local",
-					  "plugins", "skills", "statusline.sh" };
+	static const char *const ro[] = { "CLAUDE.md", "agents",  "commands", "hooks",
+					  "local",     "plugins", "skills",   "statusline.sh" };
 	for (size_t i = 0; i < 8; i++) {
 		snprintf(p, sizeof(p), "%s/.claude/%s", real, ro[i]);
 		if (strchr(ro[i], '.'))
@@ -1724,8 +1836,8 @@ static void test_defaults_claude_state(void)
 		else if (mkdir(p, 0700) < 0)
 			bail_out("mkdir");
 	}
-	static const char *const priv_entries[] = { "sessions", "ide", "shell-snapshots", "session-env",
-						    "backups" };
+	static const char *const priv_entries[] = { "sessions", "ide", "shell-snapshots",
+						    "session-env", "backups" };
 	for (size_t i = 0; i < 5; i++) {
 		snprintf(p, sizeof(p), "%s/.claude/%s", real, priv_entries[i]);
 		if (mkdir(p, 0700) < 0)
@@ -1737,12 +1849,14 @@ static void test_defaults_claude_state(void)
 	if (symlink("/etc/shadow", p) < 0)
 		bail_out("symlink");
 	sb = mk();
-	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e), "a full ~/.claude");
+	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e),
+		 "a full ~/.claude");
 	for (size_t i = 0; i < 8; i++) {
 		char d[PATH_MAX];
 		snprintf(d, sizeof(d), "/home/claude/.claude/%s", ro[i]);
 		const struct ccsb_mount *m = find_mount(sb, d);
-		ok(m && m->kind == CCSB_M_BIND && m->flags == CCSB_BIND_RO, "%s is read-only", ro[i]);
+		ok(m && m->kind == CCSB_M_BIND && m->flags == CCSB_BIND_RO, "%s is read-only",
+		   ro[i]);
 	}
 	for (size_t i = 0; i < 5; i++) {
 		char d[PATH_MAX];
@@ -1750,7 +1864,8 @@ static void test_defaults_claude_state(void)
 		ok(!find_mount(sb, d), "%s is the sandbox's own", priv_entries[i]);
 	}
 	pm = find_mount(sb, "/home/claude/.claude/settings.local.json");
-	ok(pm && pm->flags == (CCSB_BIND_RW | CCSB_BIND_TRY) && strstr(pm->src, "/.cache/ccsb/state-"),
+	ok(pm && pm->flags == (CCSB_BIND_RW | CCSB_BIND_TRY) &&
+		   strstr(pm->src, "/.cache/ccsb/state-"),
 	   "settings.local.json: a private copy");
 	pm = find_mount(sb, "/home/claude/.claude/evil-link");
 	ok(pm && pm->kind == CCSB_M_SYMLINK && strcmp(pm->src, "/etc/shadow") == 0,
@@ -1770,7 +1885,8 @@ static void test_defaults_claude_state(void)
 	snprintf(p, sizeof(p), "%s/.claude", real);
 	chmod(p, 0755);
 	sb = mk();
-	SUCCEEDS(ccsb_sandbox_set_identity(sb, (uid_t)-1, (gid_t)-1, NULL, "/home/x", &e), "home /home/x");
+	SUCCEEDS(ccsb_sandbox_set_identity(sb, (uid_t)-1, (gid_t)-1, NULL, "/home/x", &e),
+		 "home /home/x");
 	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e), "existing state");
 	snprintf(p, sizeof(p), "%s/.claude.json", real);
 	c = read_file(p, NULL);
@@ -1780,7 +1896,8 @@ static void test_defaults_claude_state(void)
 	snprintf(p, sizeof(p), "%s/.claude", real);
 	is_int(mode_of(p), S_IFDIR | 0755, "an existing .claude/ keeps its mode");
 	const struct ccsb_mount *m = find_mount(sb, "/home/x/.claude.json");
-	ok(m && m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW), "binds follow the sandbox home");
+	ok(m && m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW),
+	   "binds follow the sandbox home");
 	m = find_mount(sb, "/home/x/.npm");
 	ok(m && m->kind == CCSB_M_BIND && m->flags == CCSB_BIND_RW, "npm cache too");
 	ccsb_sandbox_free(sb);
@@ -1795,13 +1912,15 @@ static void test_defaults_claude_state(void)
 	if (symlink(target, p) < 0)
 		bail_out("symlink");
 	sb = mk();
-	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e), "dangling symlink");
+	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e),
+		 "dangling symlink");
 	is_int(mode_of(target), (mode_t)-1, "dangling symlink: its target is not created");
 	ok(S_ISLNK(mode_of(p)), "dangling symlink: still a symlink");
 	ccsb_sandbox_free(sb);
 	write_file(target, "orig", 0644);
 	sb = mk();
-	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e), "symlink to a file");
+	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CLAUDE_STATE, &e),
+		 "symlink to a file");
 	c = read_file(target, NULL);
 	is_str(c, "orig", "symlink: its target is not written");
 	free(c);
@@ -1876,7 +1995,8 @@ static void test_defaults_cwd(void)
 
 	FAILS(ccsb__check_shared_dir("/", &e), EPERM,
 	      "refusing to share / read-write: run ccsb from a project directory", "check: /");
-	SUCCEEDS(ccsb__check_shared_dir(sibling, &e), "check: a sibling sharing a name prefix is fine");
+	SUCCEEDS(ccsb__check_shared_dir(sibling, &e),
+		 "check: a sibling sharing a name prefix is fine");
 	SUCCEEDS(ccsb__check_shared_dir("/usr", &e), "check: an unrelated directory is fine");
 	is_int(ccsb__check_shared_dir("/", NULL), -EPERM, "check: err NULL");
 
@@ -1906,8 +2026,10 @@ static void test_defaults_cwd(void)
 	SUCCEEDS(ccsb_sandbox_build_argv(sb, cmd, &argv, &e), "cwd: argv");
 	char *got = argv ? join(argv, "\n") : NULL;
 	char w[4 * PATH_MAX + 128];
-	snprintf(w, sizeof(w), "\n--bind\n%s\n%s\n--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n%s\n--\n",
-		 sub, sub, sub);
+	snprintf(
+		w, sizeof(w),
+		"\n--bind\n%s\n%s\n--ro-bind\n/x/ccsb-exec\n/run/ccsb/exec\n--remount-ro\n/\n--chdir\n%s\n--\n",
+		sub, sub, sub);
 	ok(got && strstr(got, w), "argv binds and enters the current directory");
 	free(got);
 	ccsb_argv_free(argv);
@@ -1916,8 +2038,9 @@ static void test_defaults_cwd(void)
 	sb = mk();
 	if (chdir(sibling) < 0)
 		bail_out("chdir");
-	SUCCEEDS(ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CWD | CCSB_DEFAULTS_CLAUDE_STATE, &e),
-		 "cwd next to home, with claude state");
+	SUCCEEDS(
+		ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CWD | CCSB_DEFAULTS_CLAUDE_STATE, &e),
+		"cwd next to home, with claude state");
 	char *want = NULL;
 	append(&want, "tmpfs 0 - /home/claude\n");
 	append(&want, "bind 1 %s %s\n", sibling, sibling);
@@ -1952,14 +2075,15 @@ static void test_add_program(void)
 	if (!getcwd(saved_cwd, sizeof(saved_cwd)) || !mkdtemp(dir) || !realpath(dir, real) ||
 	    chdir("/") < 0)
 		bail_out("setup");
-	static const char *const dirs[] = { "home", "home/bin", "home/.local", "home/.local/bin", "opt",
-					    "opt/tool", "opt/bad" };
+	static const char *const dirs[] = { "home", "home/bin", "home/.local", "home/.local/bin",
+					    "opt",  "opt/tool", "opt/bad" };
 	for (size_t i = 0; i < 7; i++) {
 		snprintf(p, sizeof(p), "%s/%s", real, dirs[i]);
 		if (mkdir(p, 0755) < 0)
 			bail_out("mkdir");
 	}
-	static const char *const progs[] = { "home/bin/prog", "home/.local/bin/prog", "opt/tool/prog" };
+	static const char *const progs[] = { "home/bin/prog", "home/.local/bin/prog",
+					     "opt/tool/prog" };
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(p, sizeof(p), "%s/%s", real, progs[i]);
 		write_file(p, "#!/bin/sh\n", 0755);
@@ -1979,9 +2103,11 @@ static void test_add_program(void)
 	ccsb_sandbox_set_search_path(sb, search, NULL);
 	SUCCEEDS(ccsb_sandbox_add_program(sb, "prog", NULL, &e), "a program in its own directory");
 	const struct ccsb_mount *m = find_mount(sb, p);
-	ok(m && m->kind == CCSB_M_BIND && !(m->flags & CCSB_BIND_RW), "its directory bound read-only");
+	ok(m && m->kind == CCSB_M_BIND && !(m->flags & CCSB_BIND_RW),
+	   "its directory bound read-only");
 	snprintf(q, sizeof(q), "%s/opt", real);
-	SUCCEEDS(ccsb_sandbox_add_bind(sb, q, NULL, CCSB_BIND_RW, &e), "then a read-write bind above it");
+	SUCCEEDS(ccsb_sandbox_add_bind(sb, q, NULL, CCSB_BIND_RW, &e),
+		 "then a read-write bind above it");
 	is_int(ccsb_sandbox_build_argv(sb, cmd, &argv, &er), -EPERM,
 	       "a read-write bind added afterwards over the program: the plan is refused");
 	ok(er && strstr(ccsb_error_message(er), "holds a program"), "... saying why: %s",
@@ -1995,8 +2121,8 @@ static void test_add_program(void)
 	SUCCEEDS(ccsb_sandbox_add_bind(sb, p, NULL, CCSB_BIND_RW, &e), "a read-write bind first");
 	is_int(ccsb_sandbox_add_program(sb, "prog", NULL, &er), -EPERM,
 	       "a program the sandbox could rewrite is refused");
-	ok(er && strstr(ccsb_error_message(er), "which the sandbox can write"), "... saying why: %s",
-	   er ? ccsb_error_message(er) : "");
+	ok(er && strstr(ccsb_error_message(er), "which the sandbox can write"),
+	   "... saying why: %s", er ? ccsb_error_message(er) : "");
 	ccsb_error_free(er);
 	er = NULL;
 	ccsb_sandbox_free(sb);
@@ -2005,11 +2131,13 @@ static void test_add_program(void)
 	snprintf(search, sizeof(search), "%s", p);
 	sb = mk();
 	ccsb_sandbox_set_search_path(sb, search, NULL);
-	is_int(ccsb_sandbox_add_program(sb, "prog", NULL, &er), -EPERM, "#! naming a directory: refused");
+	is_int(ccsb_sandbox_add_program(sb, "prog", NULL, &er), -EPERM,
+	       "#! naming a directory: refused");
 	ok(er && strstr(ccsb_error_message(er), "not a regular file"), "... saying why: %s",
 	   er ? ccsb_error_message(er) : "");
 	snprintf(q, sizeof(q), "%s/home", real);
-	ok(!find_mount(sb, q) && !find_mount(sb, real), "... and neither the home nor its parent bound");
+	ok(!find_mount(sb, q) && !find_mount(sb, real),
+	   "... and neither the home nor its parent bound");
 	ccsb_error_free(er);
 	er = NULL;
 	ccsb_sandbox_free(sb);
@@ -2020,15 +2148,16 @@ static void test_add_program(void)
 		snprintf(search, sizeof(search), "%s", p);
 		sb = mk();
 		ccsb_sandbox_set_search_path(sb, search, NULL);
-		is_int(ccsb_sandbox_add_program(sb, "prog", NULL, &er), -EPERM, "~/%s/prog: refused",
-		       wide[i] + 5);
+		is_int(ccsb_sandbox_add_program(sb, "prog", NULL, &er), -EPERM,
+		       "~/%s/prog: refused", wide[i] + 5);
 		snprintf(q, sizeof(q), "--ro=%s", p);
 		ok(er && strstr(ccsb_error_message(er), q), "... naming %s: %s", q,
 		   er ? ccsb_error_message(er) : "");
 		is_int(sb->nmounts, 0, "... and nothing bound");
 		ccsb_error_free(er);
 		er = NULL;
-		SUCCEEDS(ccsb_sandbox_add_bind(sb, p, NULL, CCSB_BIND_RO, &e), "--ro of its directory");
+		SUCCEEDS(ccsb_sandbox_add_bind(sb, p, NULL, CCSB_BIND_RO, &e),
+			 "--ro of its directory");
 		SUCCEEDS(ccsb_sandbox_add_program(sb, "prog", NULL, &e), "... then it is visible");
 		ccsb_sandbox_free(sb);
 	}
@@ -2057,7 +2186,8 @@ static void test_file_placement(void)
 	SUCCEEDS(ccsb_sandbox_add_dir(sb, "/etc/d", &e), "dir");
 	SUCCEEDS(ccsb_sandbox_add_dir(sb, "/etc/d700", &e), "dir 0700");
 	sb->mounts[sb->nmounts - 1].perms = 0700; /* as etc.c sets a host directory's mode */
-	SUCCEEDS(ccsb_sandbox_add_file(sb, "/proj/.git/config.worktree", "", 0, &e), "in a rw bind");
+	SUCCEEDS(ccsb_sandbox_add_file(sb, "/proj/.git/config.worktree", "", 0, &e),
+		 "in a rw bind");
 	SUCCEEDS(ccsb_sandbox_add_file(sb, "/home/claude/.gitconfig", S("x"), &e), "in a tmpfs");
 	SUCCEEDS(ccsb_sandbox_add_file(sb, "/bin/x", S("x"), &e), "through a symlink");
 	SUCCEEDS(ccsb_sandbox_add_file(sb, "/proj", S("x"), &e), "at a bind's own path");
@@ -2102,7 +2232,8 @@ static void test_file_placement(void)
 		const char *want;
 	} helper[] = {
 		{ "under a read-only bind of the same path", "r /usr /usr", "--symlink" },
-		{ "and a deeper one of the same path", "r /usr /usr r /usr/local /usr/local", "--symlink" },
+		{ "and a deeper one of the same path", "r /usr /usr r /usr/local /usr/local",
+		  "--symlink" },
 		{ "no bind over it", "r /opt /opt", "--ro-bind" },
 		{ "a bind from elsewhere", "r /opt/h /usr/local", "--ro-bind" },
 		{ "a -try bind (may be absent)", "t /usr /usr", "--ro-bind" },
@@ -2111,24 +2242,30 @@ static void test_file_placement(void)
 	};
 	for (size_t i = 0; i < sizeof(helper) / sizeof(*helper); i++) {
 		sb = mk();
-		SUCCEEDS(ccsb_sandbox_set_exec_helper(sb, "/usr/local/libexec/ccsb-exec", &e), "helper");
+		SUCCEEDS(ccsb_sandbox_set_exec_helper(sb, "/usr/local/libexec/ccsb-exec", &e),
+			 "helper");
 		char spec[128], *save = NULL;
 		snprintf(spec, sizeof(spec), "%s", helper[i].mounts);
 		for (char *k = strtok_r(spec, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
 			if (*k == 'm') {
-				SUCCEEDS(ccsb_sandbox_add_tmpfs(sb, strtok_r(NULL, " ", &save), &e), "tmpfs");
+				SUCCEEDS(ccsb_sandbox_add_tmpfs(sb, strtok_r(NULL, " ", &save), &e),
+					 "tmpfs");
 				continue;
 			}
 			char *src = strtok_r(NULL, " ", &save), *dst = strtok_r(NULL, " ", &save);
-			unsigned fl = *k == 'w' ? CCSB_BIND_RW : *k == 't' ? CCSB_BIND_RO | CCSB_BIND_TRY : CCSB_BIND_RO;
+			unsigned fl = *k == 'w'	  ? CCSB_BIND_RW
+				      : *k == 't' ? CCSB_BIND_RO | CCSB_BIND_TRY
+						  : CCSB_BIND_RO;
 			SUCCEEDS(ccsb_sandbox_add_bind(sb, src, dst, fl, &e), "bind");
 		}
 		char **v = NULL;
 		char w[128];
-		snprintf(w, sizeof(w), "\n%s\n/usr/local/libexec/ccsb-exec\n/run/ccsb/exec\n", helper[i].want);
+		snprintf(w, sizeof(w), "\n%s\n/usr/local/libexec/ccsb-exec\n/run/ccsb/exec\n",
+			 helper[i].want);
 		if (ccsb_sandbox_build_argv(sb, cmd_true, &v, NULL) == 0) {
 			char *got = join(v, "\n");
-			ok(strstr(got, w) != NULL, "exec helper %s: %s", helper[i].desc, helper[i].want);
+			ok(strstr(got, w) != NULL, "exec helper %s: %s", helper[i].desc,
+			   helper[i].want);
 			free(got);
 			ccsb_argv_free(v);
 		} else {
@@ -2138,7 +2275,8 @@ static void test_file_placement(void)
 	}
 	sb = mk();
 	FAILS(ccsb__add_file_copy(sb, "etc/x", "/etc/x", 0644, &e), EINVAL,
-	      "bad host path 'etc/x': must be absolute, without '.' or '..'", "relative source refused");
+	      "bad host path 'etc/x': must be absolute, without '.' or '..'",
+	      "relative source refused");
 	ccsb_sandbox_free(sb);
 
 	/* At run time: the host file's bytes, or an empty file once it is
@@ -2160,12 +2298,14 @@ static void test_file_placement(void)
 		close(fd);
 	unlink(path);
 	fd = ccsb__file_fd(&cm, NULL);
-	ok(fd >= 0 && read(fd, buf, sizeof(buf)) == 0, "file_fd: a vanished file gives an empty one");
+	ok(fd >= 0 && read(fd, buf, sizeof(buf)) == 0,
+	   "file_fd: a vanished file gives an empty one");
 	if (fd >= 0)
 		close(fd);
 	mkfifo(path, 0600);
 	fd = ccsb__file_fd(&cm, NULL);
-	ok(fd >= 0 && read(fd, buf, sizeof(buf)) == 0, "file_fd: a FIFO in its place neither blocks nor is read");
+	ok(fd >= 0 && read(fd, buf, sizeof(buf)) == 0,
+	   "file_fd: a FIFO in its place neither blocks nor is read");
 	if (fd >= 0)
 		close(fd);
 	unlink(path);

@@ -58,7 +58,8 @@ static void test_defaults(void)
 	is_int(ccsb_sandbox_get_memory_max(sb) == ram / 2, 1, "default memory: half the RAM");
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t want = cpus > 64 ? 64 * (uint64_t)cpus : 4096;
-	is_int(ccsb_sandbox_get_pids_max(sb) == want, 1, "default tasks: 4096 (64 per CPU past 64)");
+	is_int(ccsb_sandbox_get_pids_max(sb) == want, 1,
+	       "default tasks: 4096 (64 per CPU past 64)");
 
 	is_int(ccsb_sandbox_set_memory_max(sb, CCSB_BOUND_NONE, NULL), 0, "memory none");
 	is_int(ccsb_sandbox_get_memory_max(sb) == CCSB_BOUND_NONE, 1, "memory none: kept");
@@ -107,19 +108,25 @@ static void test_argv(void)
 	free(s);
 
 	char *d = ccsb_sandbox_describe_bounds(sb);
-	is_str(d, "bounds: memory 1G for tmpfs: 128M /dev/shm, 512M /tmp, 256M /home/claude, "
-		  "128M /scratch (bwrap --size); process memory: a systemd scope if the user's "
-		  "manager gives one (decided at run time), OOM killer takes the sandbox first "
-		  "(oom_score_adj 500); tasks 100 (RLIMIT_NPROC, sandbox's user namespace)",
+	is_str(d,
+	       "bounds: memory 1G for tmpfs: 128M /dev/shm, 512M /tmp, 256M /home/claude, "
+	       "128M /scratch (bwrap --size); process memory: a systemd scope if the user's "
+	       "manager gives one (decided at run time), OOM killer takes the sandbox first "
+	       "(oom_score_adj 500); tasks 100 (RLIMIT_NPROC, sandbox's user namespace)",
 	       "status line before a run: the plan");
 	free(d);
 	/* After a run: what the scope gave (scope.c fills these). */
-	sb->scope = (struct ccsb_scope){ .applied = true, .tried = true, .ok = true, .memory = true,
-					 .tasks = true, .unit = "ccsb-1-2.scope" };
+	sb->scope = (struct ccsb_scope){ .applied = true,
+					 .tried = true,
+					 .ok = true,
+					 .memory = true,
+					 .tasks = true,
+					 .unit = "ccsb-1-2.scope" };
 	d = ccsb_sandbox_describe_bounds(sb);
-	is_str(d, "bounds: memory 1G for tmpfs: 128M /dev/shm, 512M /tmp, 256M /home/claude, "
-		  "128M /scratch (bwrap --size); process memory bounded too (systemd scope "
-		  "ccsb-1-2.scope: MemoryMax); tasks 100 (systemd scope: TasksMax; and RLIMIT_NPROC)",
+	is_str(d,
+	       "bounds: memory 1G for tmpfs: 128M /dev/shm, 512M /tmp, 256M /home/claude, "
+	       "128M /scratch (bwrap --size); process memory bounded too (systemd scope "
+	       "ccsb-1-2.scope: MemoryMax); tasks 100 (systemd scope: TasksMax; and RLIMIT_NPROC)",
 	       "status line with the scope in force");
 	free(d);
 	sb->scope = (struct ccsb_scope){ .applied = true, .why = "no user session bus" };
@@ -141,9 +148,10 @@ static void test_argv(void)
 	ok(strstr(s, " -- /run/ccsb/exec -- true") != NULL, "no --nproc, no --oom-score-adj");
 	free(s);
 	d = ccsb_sandbox_describe_bounds(sb);
-	is_str(d, "bounds: memory 64M for tmpfs: 8M /sb/dev/shm (bwrap --size); process memory: "
-		  "a systemd scope if the user's manager gives one (decided at run time); tasks "
-		  "not bounded (--pids=none)",
+	is_str(d,
+	       "bounds: memory 64M for tmpfs: 8M /sb/dev/shm (bwrap --size); process memory: "
+	       "a systemd scope if the user's manager gives one (decided at run time); tasks "
+	       "not bounded (--pids=none)",
 	       "status line without /proc, tasks none");
 	free(d);
 	ccsb_sandbox_free(sb);
@@ -158,8 +166,9 @@ static void test_argv(void)
 	   "none: the command line of before");
 	free(s);
 	d = ccsb_sandbox_describe_bounds(sb);
-	is_str(d, "bounds: memory and tmpfs not bounded (--memory=none); tasks not bounded "
-		  "(--pids=none)",
+	is_str(d,
+	       "bounds: memory and tmpfs not bounded (--memory=none); tasks not bounded "
+	       "(--pids=none)",
 	       "status line: none");
 	free(d);
 	ccsb_sandbox_free(sb);

@@ -115,7 +115,8 @@ static void test_minimal(void)
 		ok(!c.print && !c.quiet && !c.no_default_allowlist, "flags off");
 		is_int(c.net, -1, "net not given");
 		ok(c.uid == -1 && c.gid == -1, "ids not given");
-		ok(c.nbinds == 0 && c.ntmpfs == 0 && c.nenv == 0 && c.nallow == 0 && c.nallow_files == 0,
+		ok(c.nbinds == 0 && c.ntmpfs == 0 && c.nenv == 0 && c.nallow == 0 &&
+			   c.nallow_files == 0,
 		   "nothing accumulated");
 	}
 	cli_free(&c);
@@ -127,12 +128,13 @@ static void test_minimal(void)
 static void test_every_option(void)
 {
 	struct cli c;
-	char **argv = ARGS("--ro=/a", "--rw=/b:/c", "--ro=rel", "--rw=rel2", "--ro=/x:/y:/z",
-			   "--rw", "./sep", "--tmpfs=/t1", "--tmpfs", "/t2", "--env=TERM",
-			   "--env=A=B=C", "--env", "E=", "--net=allowlist", "--allow=10.0.0.0/8",
-			   "--allow", "::1", "--allow=example.com", "--allow-file=f1", "--allow-file", "/f2",
-			   "--no-default-allowlist", "--print", "-q", "--uid=1000", "--gid", "100",
-			   "--tty=on", "--no-seccomp", "--no-nested-userns", "cmd", "arg", "--ro=/after");
+	char **argv =
+		ARGS("--ro=/a", "--rw=/b:/c", "--ro=rel", "--rw=rel2", "--ro=/x:/y:/z", "--rw",
+		     "./sep", "--tmpfs=/t1", "--tmpfs", "/t2", "--env=TERM", "--env=A=B=C", "--env",
+		     "E=", "--net=allowlist", "--allow=10.0.0.0/8", "--allow", "::1",
+		     "--allow=example.com", "--allow-file=f1", "--allow-file", "/f2",
+		     "--no-default-allowlist", "--print", "-q", "--uid=1000", "--gid", "100",
+		     "--tty=on", "--no-seccomp", "--no-nested-userns", "cmd", "arg", "--ro=/after");
 	if (!parses(argv, &c, "cmd|arg|--ro=/after"))
 		return;
 	ok(c.cmd == &argv[32], "cmd points at the first non-option word");
@@ -142,8 +144,8 @@ static void test_every_option(void)
 		const char *src, *dest;
 		bool rw;
 	} b[] = {
-		{ "/a", NULL, false },     { "/b", "/c", true },        { "rel", NULL, false },
-		{ "rel2", NULL, true },    { "/x", "/y:/z", false },    { "./sep", NULL, true },
+		{ "/a", NULL, false },	{ "/b", "/c", true },	  { "rel", NULL, false },
+		{ "rel2", NULL, true }, { "/x", "/y:/z", false }, { "./sep", NULL, true },
 	};
 	for (size_t i = 0; i < 6 && i < c.nbinds; i++) {
 		is_str(c.binds[i].src, b[i].src, "bind %zu src", i);
@@ -206,10 +208,12 @@ static void test_options_one_by_one(void)
 		ok(c.allow_clipboard == 1 && c.nested_userns == -1, "--allow-clipboard alone");
 	cli_free(&c);
 	if (parses(ARGS("--nested-userns", "--no-nested-userns", "x"), &c, "x"))
-		is_int(c.nested_userns, 0, "--no-nested-userns after --nested-userns: the last wins");
+		is_int(c.nested_userns, 0,
+		       "--no-nested-userns after --nested-userns: the last wins");
 	cli_free(&c);
 	if (parses(ARGS("--no-nested-userns", "--nested-userns", "x"), &c, "x"))
-		is_int(c.nested_userns, 1, "--nested-userns after --no-nested-userns: the last wins");
+		is_int(c.nested_userns, 1,
+		       "--nested-userns after --no-nested-userns: the last wins");
 	cli_free(&c);
 	static const struct {
 		const char *arg;
@@ -251,7 +255,8 @@ static void test_options_one_by_one(void)
 		is_int(c.net, CCSB_NET_FULL, "last --net wins");
 	cli_free(&c);
 	if (parses(ARGS("--net=none", "--allow=1.2.3.4", "--net=allowlist", "x"), &c, "x"))
-		ok(c.net == CCSB_NET_ALLOWLIST && c.nallow == 1, "--allow is checked against the last --net");
+		ok(c.net == CCSB_NET_ALLOWLIST && c.nallow == 1,
+		   "--allow is checked against the last --net");
 	cli_free(&c);
 	if (parses(ARGS("--allow=1.2.3.4", "--allow-file=f", "x"), &c, "x"))
 		ok(c.net == -1 && c.nallow == 1 && c.nallow_files == 1,
@@ -267,9 +272,8 @@ static void test_options_one_by_one(void)
 		const char *arg;
 		long v;
 	} ids[] = {
-		{ "0", 0 },           { "1", 1 },
-		{ "007", 7 },         { "65534", 65534 },
-		{ "65535", 65535 },   { "4294901759", 4294901759L },
+		{ "0", 0 },	    { "1", 1 },		{ "007", 7 },
+		{ "65534", 65534 }, { "65535", 65535 }, { "4294901759", 4294901759L },
 	};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
 		char u[64], g[64];
@@ -302,7 +306,8 @@ static void test_options_one_by_one(void)
 	}
 	cli_free(&c);
 	if (parses(ARGS("--ro", "--rw=/x", "y"), &c, "y") && c.nbinds == 1) {
-		is_str(c.binds[0].src, "--rw=/x", "--ro takes the next word as its value, whatever it is");
+		is_str(c.binds[0].src, "--rw=/x",
+		       "--ro takes the next word as its value, whatever it is");
 		ok(!c.binds[0].rw, "and it is a read-only bind");
 	}
 	cli_free(&c);
@@ -321,8 +326,8 @@ static void test_actions(void)
 		const char *arg;
 		enum cli_action action;
 	} t[] = {
-		{ "-h", CLI_HELP },       { "--help", CLI_HELP },    { "-V", CLI_VERSION },
-		{ "--version", CLI_VERSION }, { "--he", CLI_HELP },  { "--vers", CLI_VERSION },
+		{ "-h", CLI_HELP },	      { "--help", CLI_HELP }, { "-V", CLI_VERSION },
+		{ "--version", CLI_VERSION }, { "--he", CLI_HELP },   { "--vers", CLI_VERSION },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
 		char **argv = ARGS((char *)t[i].arg);
@@ -448,9 +453,11 @@ static void test_errors(void)
 	fails(ARGS("--tty=", "x"), "--tty=: unknown mode (use auto, on or off)");
 	fails(ARGS("--tty=ON", "x"), "--tty=ON: unknown mode (use auto, on or off)");
 
-	static const char *const bad_ids[] = { "-1", "abc", "1x", "", "+5", "0x10", "1.5", "1 ",
-					       "4294901760", "4294967295", "4294967296",
-					       "99999999999999999999", "-0" };
+	static const char *const bad_ids[] = { "-1",	     "abc",	   "1x",
+					       "",	     "+5",	   "0x10",
+					       "1.5",	     "1 ",	   "4294901760",
+					       "4294967295", "4294967296", "99999999999999999999",
+					       "-0" };
 	for (size_t i = 0; i < sizeof(bad_ids) / sizeof(*bad_ids); i++) {
 		char arg[64], msg[128];
 		snprintf(arg, sizeof(arg), "--uid=%s", bad_ids[i]);
@@ -490,9 +497,13 @@ static void test_known_bugs(void)
 	char err[ERRLEN];
 
 	/* A value given to a flag. */
-	static const char *const with_value[] = { "--print=1", "--quiet=1", "--help=1",
-						   "--no-default-allowlist=x", "--no-seccomp=1",
-						   "--nested-userns=1", "--allow-clipboard=yes" };
+	static const char *const with_value[] = { "--print=1",
+						  "--quiet=1",
+						  "--help=1",
+						  "--no-default-allowlist=x",
+						  "--no-seccomp=1",
+						  "--nested-userns=1",
+						  "--allow-clipboard=yes" };
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(*with_value); i++) {
 		char **argv = ARGS((char *)with_value[i], "x");
 		int r = parse(argv, &c, err);
@@ -559,11 +570,16 @@ static void test_reparse(void)
 static void test_usage(void)
 {
 	static const char *const documented[] = {
-		"--ro=PATH[:DEST]", "--rw=PATH[:DEST]", "--tmpfs=DEST", "--env=NAME[=VALUE]",
-		"--net=MODE", "--allow=ENTRY", "--allow-file=FILE", "--no-default-allowlist",
-		"--uid=UID", "--gid=GID", "--tty=WHEN", "--no-seccomp", "--no-nested-userns",
-		"--nested-userns", "--allow-clipboard",
-		"--print", "-q, --quiet", "-h, --help", "-V, --version", "--path=DIR",
+		"--ro=PATH[:DEST]",   "--rw=PATH[:DEST]",
+		"--tmpfs=DEST",	      "--env=NAME[=VALUE]",
+		"--net=MODE",	      "--allow=ENTRY",
+		"--allow-file=FILE",  "--no-default-allowlist",
+		"--uid=UID",	      "--gid=GID",
+		"--tty=WHEN",	      "--no-seccomp",
+		"--no-nested-userns", "--nested-userns",
+		"--allow-clipboard",  "--print",
+		"-q, --quiet",	      "-h, --help",
+		"-V, --version",      "--path=DIR",
 	};
 	for (size_t i = 0; i < sizeof(documented) / sizeof(*documented); i++)
 		ok(strstr(usage, documented[i]) != NULL, "usage documents %s", documented[i]);
@@ -609,7 +625,8 @@ static void test_ssh_agent(void)
 		ok(c.ssh_agent == NULL, "no --ssh-agent: off");
 	cli_free(&c);
 	if (parses(ARGS("--ssh-agent", "bash"), &c, "bash"))
-		ok(c.ssh_agent && !*c.ssh_agent, "--ssh-agent: every key; the next word is the command");
+		ok(c.ssh_agent && !*c.ssh_agent,
+		   "--ssh-agent: every key; the next word is the command");
 	cli_free(&c);
 	if (parses(ARGS("--ssh-agent=work*,other", "bash"), &c, "bash"))
 		is_str(c.ssh_agent, "work*,other", "--ssh-agent=KEYFILTER kept as given");
@@ -617,7 +634,8 @@ static void test_ssh_agent(void)
 	if (parses(ARGS("--ssh-agent=a", "--ssh-agent", "x"), &c, "x"))
 		ok(c.ssh_agent && !*c.ssh_agent, "the last --ssh-agent wins");
 	cli_free(&c);
-	fails(ARGS("--ssh-agent=", "x"), "--ssh-agent=: empty key filter (leave out '=' for every key)");
+	fails(ARGS("--ssh-agent=", "x"),
+	      "--ssh-agent=: empty key filter (leave out '=' for every key)");
 	if (parses(ARGS("x"), &c, "x"))
 		ok(!c.git_credentials, "no --git-credentials: off");
 	cli_free(&c);
@@ -642,19 +660,21 @@ static void test_events(void)
 		is_str(c.events, "fd:3", "--events=fd:3");
 	cli_free(&c);
 	if (parses(ARGS("--events=rel/e.jsonl", "x"), &c, "x"))
-		is_str(c.events, "rel/e.jsonl", "a relative FILE on the command line is the shell's");
+		is_str(c.events, "rel/e.jsonl",
+		       "a relative FILE on the command line is the shell's");
 	cli_free(&c);
 	if (parses(ARGS("--events=fd:3", "--events=fd:4", "x"), &c, "x"))
 		is_str(c.events, "fd:4", "the last --events wins");
 	cli_free(&c);
 	fails(ARGS("--events=", "x"), "--events=: empty; give a file name or fd:N");
 	fails(ARGS("--events"), "option '--events' needs a value");
-	static const char *const bad[] = { "fd:", "fd:x", "fd:-1", "fd:+3", "fd: 3", "fd:3x",
-					   "fd:99999999999" };
+	static const char *const bad[] = { "fd:",   "fd:x",  "fd:-1",	      "fd:+3",
+					   "fd: 3", "fd:3x", "fd:99999999999" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		char arg[64], msg[128];
 		snprintf(arg, sizeof(arg), "--events=%s", bad[i]);
-		snprintf(msg, sizeof(msg), "%s: not a descriptor number (fd:3, or a file name)", arg);
+		snprintf(msg, sizeof(msg), "%s: not a descriptor number (fd:3, or a file name)",
+			 arg);
 		fails(ARGS(arg, "x"), msg);
 	}
 	fails(ARGS("--events=fd:0", "x"),
@@ -666,11 +686,13 @@ static void test_events(void)
 static void test_path(void)
 {
 	struct cli c;
-	if (parses(ARGS("--path=/opt/a/bin", "--path", "~/.cargo/bin", "--path=rel", "x"), &c, "x")) {
+	if (parses(ARGS("--path=/opt/a/bin", "--path", "~/.cargo/bin", "--path=rel", "x"), &c,
+		   "x")) {
 		is_int(c.npaths, 3, "--path is repeatable");
 		if (c.npaths == 3) {
 			is_str(c.paths[0], "/opt/a/bin", "--path=DIR");
-			is_str(c.paths[1], "~/.cargo/bin", "--path DIR, as given (the shell expands ~)");
+			is_str(c.paths[1], "~/.cargo/bin",
+			       "--path DIR, as given (the shell expands ~)");
 			is_str(c.paths[2], "rel", "a relative DIR is kept for ccsb to resolve");
 		}
 		ok(c.nbinds == 0 && c.nenv == 0, "--path adds no bind or variable by itself");
@@ -712,10 +734,12 @@ static void test_toolenv(void)
 		}
 	}
 	char small[4];
-	ok(!toolenv_program("emacs", small, sizeof(small)), "a name longer than the buffer is not checked");
+	ok(!toolenv_program("emacs", small, sizeof(small)),
+	   "a name longer than the buffer is not checked");
 	ok(!toolenv_program(NULL, small, sizeof(small)), "NULL: nothing to check");
 	is_int((long)toolenv_nvars, 5, "five variables");
-	static const char *const names[] = { "EDITOR", "VISUAL", "PAGER", "GIT_EDITOR", "GIT_PAGER" };
+	static const char *const names[] = { "EDITOR", "VISUAL", "PAGER", "GIT_EDITOR",
+					     "GIT_PAGER" };
 	for (size_t i = 0; i < 5 && i < toolenv_nvars; i++)
 		is_str(toolenv_vars[i], names[i], "variable %zu is %s", i, names[i]);
 }
@@ -749,9 +773,21 @@ static void test_bounds(void)
 	if (parses(ARGS("--pids=64", "--memory=1G", "--pids", "100", "x"), &c, "x"))
 		ok(c.pids == 100 && c.memory == 1ull << 30, "--pids twice: the last wins");
 	cli_free(&c);
-	static const char *const badmem[] = { "", "0", "0M", "-1", " 5", "5 ", "1.5G", "5X", "5MB2",
-					       "5iB", "M", "none2", "16777216T",
-					       "18446744073709551615", "99999999999999999999" };
+	static const char *const badmem[] = { "",
+					      "0",
+					      "0M",
+					      "-1",
+					      " 5",
+					      "5 ",
+					      "1.5G",
+					      "5X",
+					      "5MB2",
+					      "5iB",
+					      "M",
+					      "none2",
+					      "16777216T",
+					      "18446744073709551615",
+					      "99999999999999999999" };
 	for (size_t i = 0; i < sizeof(badmem) / sizeof(*badmem); i++) {
 		char arg[64], msg[128];
 		snprintf(arg, sizeof(arg), "--memory=%s", badmem[i]);
@@ -759,13 +795,20 @@ static void test_bounds(void)
 			 badmem[i]);
 		fails(ARGS(arg, "x"), msg);
 	}
-	static const char *const badpids[] = { "", "0", "-5", "+5", "5k", "1e3", " 7",
-						"18446744073709551615", "99999999999999999999" };
+	static const char *const badpids[] = { "",
+					       "0",
+					       "-5",
+					       "+5",
+					       "5k",
+					       "1e3",
+					       " 7",
+					       "18446744073709551615",
+					       "99999999999999999999" };
 	for (size_t i = 0; i < sizeof(badpids) / sizeof(*badpids); i++) {
 		char arg[64], msg[128];
 		snprintf(arg, sizeof(arg), "--pids=%s", badpids[i]);
-		snprintf(msg, sizeof(msg), "--pids=%s: not a number of tasks (use e.g. 4096, or none)",
-			 badpids[i]);
+		snprintf(msg, sizeof(msg),
+			 "--pids=%s: not a number of tasks (use e.g. 4096, or none)", badpids[i]);
 		fails(ARGS(arg, "x"), msg);
 	}
 }

@@ -52,23 +52,22 @@ static void test_parse(void)
 	   "... and sets nothing");
 	cli_free(&c);
 
-	static const char full[] =
-		"# ccsb configuration\n"
-		"\n"
-		"   # indented comment\n"
-		"ro = /opt/data\n"
-		"ro=~/datasets:/data\n"
-		"rw\t=\t/srv/cache  \n"
-		"tmpfs = /scratch\r\n"
-		"env = EDITOR\n"
-		"env = GREETING=hello # not a comment = kept\n"
-		"allow = 198.51.100.0/24\n"
-		"allow = 2001:db8::1\n"
-		"allow-file = ~/extra-ranges.txt\n"
-		"net = full\n"
-		"net = allowlist\n"
-		"no-default-allowlist = true\n"
-		"rw = ~"; /* no final newline */
+	static const char full[] = "# ccsb configuration\n"
+				   "\n"
+				   "   # indented comment\n"
+				   "ro = /opt/data\n"
+				   "ro=~/datasets:/data\n"
+				   "rw\t=\t/srv/cache  \n"
+				   "tmpfs = /scratch\r\n"
+				   "env = EDITOR\n"
+				   "env = GREETING=hello # not a comment = kept\n"
+				   "allow = 198.51.100.0/24\n"
+				   "allow = 2001:db8::1\n"
+				   "allow-file = ~/extra-ranges.txt\n"
+				   "net = full\n"
+				   "net = allowlist\n"
+				   "no-default-allowlist = true\n"
+				   "rw = ~"; /* no final newline */
 	is_int(parse(full, &c), 0, "a full file parses: %s", err);
 	is_int(c.nbinds, 4, "four binds");
 	if (c.nbinds == 4) {
@@ -126,9 +125,11 @@ static void test_parse(void)
 				 "long options of ccsb --help)");
 	parse_error("--ro = /a\n", "c:1: unknown key '--ro'; did you mean 'ro'? (the keys are the "
 				   "long options of ccsb --help)");
-	parse_error("print = true\n", "c:1: 'print' is a command-line option only; remove the line");
-	parse_error("complete-options = true\n",
-		    "c:1: unknown key 'complete-options'; the keys are the long options of ccsb --help");
+	parse_error("print = true\n",
+		    "c:1: 'print' is a command-line option only; remove the line");
+	parse_error(
+		"complete-options = true\n",
+		"c:1: unknown key 'complete-options'; the keys are the long options of ccsb --help");
 	parse_error("quiet = yes\n", "c:1: quiet 'yes': use true or false");
 	parse_error("ro /a\n", "c:1: expected 'key = value', got 'ro /a'");
 	parse_error(" = /a\n", "c:1: missing key before '='");
@@ -199,8 +200,9 @@ static void test_merge(void)
 		   "... in order");
 	is_int(c.nallow, 1, "the file's allow entry is kept");
 	is_int(c.ntmpfs, 1, "the file's tmpfs is kept");
-	is_int(c.net, CCSB_NET_ALLOWLIST, "--allow-file on the command line selects the allowlist "
-					   "over the file's net = full");
+	is_int(c.net, CCSB_NET_ALLOWLIST,
+	       "--allow-file on the command line selects the allowlist "
+	       "over the file's net = full");
 	ok(c.no_default_allowlist, "no-default-allowlist from the file");
 	ok(conf.nbinds == 0 && conf.nowned == 0 && conf.nenv == 0, "the configuration is emptied");
 	is_str(c.cmd[0], "true", "the command is untouched");
@@ -410,29 +412,33 @@ static void test_ssh_agent(void)
 	is_int(parse("ssh-agent = true\n", &c), 0, "ssh-agent = true");
 	ok(c.ssh_agent && !*c.ssh_agent, "... every key");
 	cli_free(&c);
-	is_int(parse("ssh-agent = work*, SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A\n", &c), 0,
-	       "blanks after a comma are allowed");
+	is_int(parse("ssh-agent = work*, SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A\n", &c),
+	       0, "blanks after a comma are allowed");
 	cli_free(&c);
-	parse_error("ssh-agent = work*, SHA256:short\n",
-		    "c:1: ssh-agent: bad ssh-agent key filter 'work*, SHA256:short': a fingerprint is "
-		    "SHA256: and 43 base64 characters, as ssh-add -l prints it");
-	is_int(parse("ssh-agent = work*,SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A\n", &c), 0,
-	       "ssh-agent = KEYFILTER");
+	parse_error(
+		"ssh-agent = work*, SHA256:short\n",
+		"c:1: ssh-agent: bad ssh-agent key filter 'work*, SHA256:short': a fingerprint is "
+		"SHA256: and 43 base64 characters, as ssh-add -l prints it");
+	is_int(parse("ssh-agent = work*,SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A\n", &c),
+	       0, "ssh-agent = KEYFILTER");
 	is_str(c.ssh_agent, "work*,SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A", "... kept");
 	cli_free(&c);
 	is_int(parse("ssh-agent = true\nssh-agent = false\n", &c), 0, "ssh-agent = false");
 	ok(c.ssh_agent == NULL, "... the last line wins: off");
 	cli_free(&c);
-	parse_error("\nssh-agent = SHA256:short\n",
-		    "c:2: ssh-agent: bad ssh-agent key filter 'SHA256:short': a fingerprint is SHA256: "
-		    "and 43 base64 characters, as ssh-add -l prints it");
-	parse_error("ssh-agent = a,,b\n", "c:1: ssh-agent: bad ssh-agent key filter 'a,,b': empty key "
-					  "pattern (between commas, or at either end)");
+	parse_error(
+		"\nssh-agent = SHA256:short\n",
+		"c:2: ssh-agent: bad ssh-agent key filter 'SHA256:short': a fingerprint is SHA256: "
+		"and 43 base64 characters, as ssh-add -l prints it");
+	parse_error("ssh-agent = a,,b\n",
+		    "c:1: ssh-agent: bad ssh-agent key filter 'a,,b': empty key "
+		    "pattern (between commas, or at either end)");
 
 	is_int(parse("git-credentials = true\n", &c), 0, "git-credentials = true");
 	ok(c.git_credentials, "... on");
 	cli_free(&c);
-	is_int(parse("git-credentials = true\ngit-credentials = false\n", &c), 0, "git-credentials = false");
+	is_int(parse("git-credentials = true\ngit-credentials = false\n", &c), 0,
+	       "git-credentials = false");
 	ok(!c.git_credentials, "... the last line wins: off");
 	cli_free(&c);
 	parse_error("git-credentials = yes\n", "c:1: git-credentials 'yes': use true or false");
@@ -465,7 +471,8 @@ static void test_ssh_agent(void)
 static void test_path_key(void)
 {
 	struct cli c, conf;
-	is_int(parse("path = ~/.cargo/bin\npath = /opt/tool/bin\n", &c), 0, "path keys parse: %s", err);
+	is_int(parse("path = ~/.cargo/bin\npath = /opt/tool/bin\n", &c), 0, "path keys parse: %s",
+	       err);
 	is_int(c.npaths, 2, "two paths");
 	if (c.npaths == 2) {
 		is_str(c.paths[0], "/home/u/.cargo/bin", "path ~/ expanded");
@@ -524,7 +531,8 @@ static void test_bounds(void)
 	is_int(parse("memory = none\npids = none\n", &c), 0, "none parses");
 	ok(c.memory == CCSB_BOUND_NONE && c.pids == CCSB_BOUND_NONE, "... to CCSB_BOUND_NONE");
 	cli_free(&c);
-	parse_error("memory = lots\n", "c:1: memory 'lots': not a size (use e.g. 512M, 8G, or none)");
+	parse_error("memory = lots\n",
+		    "c:1: memory 'lots': not a size (use e.g. 512M, 8G, or none)");
 	parse_error("pids = 0\n", "c:1: pids '0': not a number of tasks (use e.g. 4096, or none)");
 
 	char **argv = ARGS("--pids=64", "true");
@@ -546,23 +554,22 @@ static char *dump(const struct cli *c)
 	FILE *f = open_memstream(&out, &n);
 	if (!f)
 		return NULL;
-	fprintf(f, "action=%d print=%d quiet=%d nda=%d net=%d uid=%ld gid=%ld tty=%d",
-		c->action, c->print, c->quiet, c->no_default_allowlist, c->net, c->uid, c->gid,
-		c->tty);
+	fprintf(f, "action=%d print=%d quiet=%d nda=%d net=%d uid=%ld gid=%ld tty=%d", c->action,
+		c->print, c->quiet, c->no_default_allowlist, c->net, c->uid, c->gid, c->tty);
 	fprintf(f, " noseccomp=%d nested=%d clip=%d lognet=%s events=%s", c->no_seccomp,
 		c->nested_userns, c->allow_clipboard, c->log_net ? c->log_net : "-",
 		c->events ? c->events : "-");
-	fprintf(f, " ssh=%s gitcred=%d mem=%llu pids=%llu",
-		c->ssh_agent ? c->ssh_agent : "-", c->git_credentials, c->memory, c->pids);
+	fprintf(f, " ssh=%s gitcred=%d mem=%llu pids=%llu", c->ssh_agent ? c->ssh_agent : "-",
+		c->git_credentials, c->memory, c->pids);
 	fprintf(f, " name=%s", c->name ? c->name : "-");
 	for (size_t i = 0; i < c->nbinds; i++)
 		fprintf(f, " bind=%s:%s:%d", c->binds[i].src,
 			c->binds[i].dest ? c->binds[i].dest : "-", c->binds[i].rw);
-	static const char *const names[] = { "tmpfs",	   "env",  "allow",	"allow-file",
-					     "path",	   "publish", "host-port" };
-	const char *const *lists[] = { c->tmpfs, c->env,     c->allow,	    c->allow_files,
+	static const char *const names[] = { "tmpfs", "env",	 "allow",    "allow-file",
+					     "path",  "publish", "host-port" };
+	const char *const *lists[] = { c->tmpfs, c->env,     c->allow,	   c->allow_files,
 				       c->paths, c->publish, c->host_ports };
-	size_t counts[] = { c->ntmpfs, c->nenv,	    c->nallow,	    c->nallow_files,
+	size_t counts[] = { c->ntmpfs, c->nenv,	    c->nallow,	   c->nallow_files,
 			    c->npaths, c->npublish, c->nhost_ports };
 	for (size_t l = 0; l < 7; l++)
 		for (size_t i = 0; i < counts[l]; i++)
@@ -644,10 +651,12 @@ static void test_table(void)
 		       val ? val : "true", rb ? err : "parses");
 		if (!(o->where & CLI_CONFIG)) {
 			char want[256];
-			snprintf(want, sizeof(want), (o->where & CLI_HIDDEN)
-				 ? "c:1: unknown key '%s'; the keys are the long options of ccsb --help"
-				 : "c:1: '%s' is a command-line option only; remove the line",
-				 o->name);
+			snprintf(
+				want, sizeof(want),
+				(o->where & CLI_HIDDEN)
+					? "c:1: unknown key '%s'; the keys are the long options of ccsb --help"
+					: "c:1: '%s' is a command-line option only; remove the line",
+				o->name);
 			is_str(err, want, "... the file says so");
 		}
 		char *da = ra ? NULL : dump(&a), *db = rb ? NULL : dump(&b);
@@ -667,14 +676,15 @@ static void test_table(void)
 			char **av = ARGS(arg, "cmd");
 			snprintf(arg, sizeof(arg), "--%s=x", o->name);
 			snprintf(text, sizeof(text), "option '--%s' takes no value", o->name);
-			is_int(cli_parse(argc_of(av), av, &a, err, sizeof(err)), -1, "%s refused", arg);
+			is_int(cli_parse(argc_of(av), av, &a, err, sizeof(err)), -1, "%s refused",
+			       arg);
 			is_str(err, text, "... saying so");
 		} else if (o->has_arg == required_argument) {
 			char **av = ARGS(arg);
 			snprintf(arg, sizeof(arg), "--%s", o->name);
 			snprintf(text, sizeof(text), "option '--%s' needs a value", o->name);
-			is_int(cli_parse(argc_of(av), av, &a, err, sizeof(err)), -1, "%s alone refused",
-			       arg);
+			is_int(cli_parse(argc_of(av), av, &a, err, sizeof(err)), -1,
+			       "%s alone refused", arg);
 			is_str(err, text, "... saying so");
 		}
 		if (o->has_arg == no_argument && (o->where & CLI_CONFIG)) {
@@ -720,7 +730,8 @@ static void test_documented(void)
 			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "", o->name,
 			 o->metavar ? o->metavar : "");
 		if (!o->short_name)
-			snprintf(help, sizeof(help), "  --%s%s ", o->name, o->metavar ? o->metavar : "");
+			snprintf(help, sizeof(help), "  --%s%s ", o->name,
+				 o->metavar ? o->metavar : "");
 		snprintf(line, sizeof(line), "\n--%s%s", o->name,
 			 o->has_arg == required_argument ? "=" : "");
 		/* roff writes "-" as "\-". */

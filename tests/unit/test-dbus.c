@@ -158,8 +158,8 @@ static void test_start_scope(void)
 {
 	struct ccsb_dbuf b = { 0 };
 	uint32_t pids[2] = { 1234, 5678 };
-	is_int(ccsb__dbus_start_scope(&b, 3, "ccsb-1-2.scope", "ccsb sandbox", pids, 2,
-				      64ull << 20, 32),
+	is_int(ccsb__dbus_start_scope(&b, 3, "ccsb-1-2.scope", "ccsb sandbox", pids, 2, 64ull << 20,
+				      32),
 	       0, "StartTransientUnit builds");
 	struct ccsb_dbus_msg m;
 	is_int(ccsb__dbus_parse(b.p, b.n, &m), (long)b.n, "it parses back whole");
@@ -195,7 +195,8 @@ static void test_start_scope(void)
 			off = (off + 3) / 4 * 4;
 			uint32_t vl = g32(b.p + off);
 			if (strcmp(name, "CollectMode") == 0)
-				collect_ok = strcmp((const char *)b.p + off + 4, "inactive-or-failed") == 0;
+				collect_ok = strcmp((const char *)b.p + off + 4,
+						    "inactive-or-failed") == 0;
 			off += 4 + vl + 1;
 		} else if (strcmp(sig, "t") == 0) {
 			off = (off + 7) / 8 * 8;
@@ -208,7 +209,8 @@ static void test_start_scope(void)
 		} else if (strcmp(sig, "au") == 0) {
 			off = (off + 3) / 4 * 4;
 			uint32_t pl = g32(b.p + off);
-			pids_ok = pl == 8 && g32(b.p + off + 4) == 1234 && g32(b.p + off + 8) == 5678;
+			pids_ok =
+				pl == 8 && g32(b.p + off + 4) == 1234 && g32(b.p + off + 8) == 5678;
 			off += 4 + pl;
 		} else {
 			break;
@@ -247,15 +249,15 @@ static void test_replies(void)
 	is_str(m.str[0], "/org/freedesktop/systemd1/job/32", "... the job path");
 	is_str(m.sender, ":1.0", "... sender");
 
-	n = build(buf, CCSB_DBUS_ERROR, 8, 3, NULL, "org.freedesktop.DBus.Error.ServiceUnknown", "s",
-		  (const char *[]){ "s:The name is not activatable", NULL });
+	n = build(buf, CCSB_DBUS_ERROR, 8, 3, NULL, "org.freedesktop.DBus.Error.ServiceUnknown",
+		  "s", (const char *[]){ "s:The name is not activatable", NULL });
 	is_int(ccsb__dbus_parse(buf, n, &m), (long)n, "error parses");
 	is_str(m.error, "org.freedesktop.DBus.Error.ServiceUnknown", "... its name");
 	is_str(m.str[0], "The name is not activatable", "... its message");
 
 	n = build(buf, CCSB_DBUS_SIGNAL, 9, 0, "JobRemoved", NULL, "uoss",
-		  (const char *[]){ "u:32", "s:/org/freedesktop/systemd1/job/32", "s:ccsb-1-2.scope",
-				    "s:done", NULL });
+		  (const char *[]){ "u:32", "s:/org/freedesktop/systemd1/job/32",
+				    "s:ccsb-1-2.scope", "s:done", NULL });
 	is_int(ccsb__dbus_parse(buf, n, &m), (long)n, "JobRemoved parses");
 	ok(m.nu == 1 && m.u[0] == 32 && m.nstr == 3, "... u and three strings");
 	is_str(m.str[1], "ccsb-1-2.scope", "... unit");
@@ -333,7 +335,8 @@ static void test_address(void)
 	is_int(ccsb__session_bus_addr("tcp:host=localhost,port=1", "/nonexistent", &sa, &len),
 	       -ENOENT, "no unix: entry and no $XDG_RUNTIME_DIR/bus: -ENOENT");
 	is_int(ccsb__session_bus_addr(NULL, NULL, &sa, &len), -ENOENT, "nothing: -ENOENT");
-	is_int(ccsb__session_bus_addr("unix:path=", NULL, &sa, &len), -ENOENT, "empty path: -ENOENT");
+	is_int(ccsb__session_bus_addr("unix:path=", NULL, &sa, &len), -ENOENT,
+	       "empty path: -ENOENT");
 }
 
 int main(void)

@@ -84,7 +84,13 @@ static void p_ptr(struct pkt *p, unsigned off)
 	p_u16(p, 0xc000u | off);
 }
 
-enum { ID = 0x4a2f, RD = 0x0100, QR = 0x8000, TC = 0x0200, AA = 0x0400 };
+enum {
+	ID = 0x4a2f,
+	RD = 0x0100,
+	QR = 0x8000,
+	TC = 0x0200,
+	AA = 0x0400
+};
 
 static void p_header(struct pkt *p, unsigned id, unsigned flags, unsigned qd, unsigned an,
 		     unsigned ns, unsigned ar)
@@ -259,7 +265,8 @@ static void test_query_good(void)
 	p_u16(&P, 1);
 	p_u16(&P, 1);
 	is_int(pq(&P), 0, "binary labels parse");
-	is_str(Q.qname, "a\\046b.\\000\\032\\092\\255.\\042z.example.test", "binary labels escaped");
+	is_str(Q.qname, "a\\046b.\\000\\032\\092\\255.\\042z.example.test",
+	       "binary labels escaped");
 
 	/* The longest name: 255 bytes, 253 characters. */
 	char l63[64], l61[62], longest[300];
@@ -731,8 +738,7 @@ static void test_answer_good(void)
 	p_rrfix(&R, CCSB_DNS_TYPE_A, 1, 11, 4);
 	p_bytes(&R, "\xc6\x33\x64\x08", 4);
 	is_int(pa(&R), 0, "compressed answer, question case differs");
-	ok(A.n == 2 && addr_is(0, "198.51.100.7", 10, true) &&
-		   addr_is(1, "198.51.100.8", 11, true),
+	ok(A.n == 2 && addr_is(0, "198.51.100.7", 10, true) && addr_is(1, "198.51.100.8", 11, true),
 	   "both owners recognised through pointers");
 
 	/* qname -> a -> b, addresses on b. */
@@ -890,7 +896,7 @@ static void test_answer_bad(void)
 	good->b[2] |= 0x80;
 	good->b[2] |= 2u << 3;
 	is_int(pa(good), -ENOMSG, "opcode STATUS: not ours");
-	good->b[2] &= (uint8_t)~(2u << 3);
+	good->b[2] &= (uint8_t) ~(2u << 3);
 	is_int(pa(good), 0, "restored");
 
 	r_start(&R, ID, "www.example.tesu", CCSB_DNS_TYPE_A);
@@ -1143,24 +1149,64 @@ static bool private_(const char *s)
 static void test_rebinding(void)
 {
 	static const char *const no[] = {
-		"0.0.0.0", "0.255.255.255", "127.0.0.1", "127.0.0.0", "127.255.255.255",
-		"169.254.0.0", "169.254.169.254", "169.254.255.255", "10.0.2.0", "10.0.2.2",
-		"10.0.2.3", "10.0.2.255", "100.100.100.200", "168.63.129.16", "224.0.0.1",
-		"239.255.255.255", "240.0.0.1", "255.255.255.254", "255.255.255.255",
-		"::", "::1", "::2", "::127.0.0.1", "::ffff:127.0.0.1", "::ffff:8.8.8.8",
-		"::ffff:0.0.0.0", "64:ff9b::127.0.0.1", "64:ff9b::169.254.169.254",
-		"64:ff9b::10.0.2.2", "fe80::1", "fe80::", "febf:ffff::1", "fec0::1",
-		"feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ff02::1", "ff0e::1", "ff00::",
-		"fd00:ec2::254", "fd00:ec2::253",
+		"0.0.0.0",
+		"0.255.255.255",
+		"127.0.0.1",
+		"127.0.0.0",
+		"127.255.255.255",
+		"169.254.0.0",
+		"169.254.169.254",
+		"169.254.255.255",
+		"10.0.2.0",
+		"10.0.2.2",
+		"10.0.2.3",
+		"10.0.2.255",
+		"100.100.100.200",
+		"168.63.129.16",
+		"224.0.0.1",
+		"239.255.255.255",
+		"240.0.0.1",
+		"255.255.255.254",
+		"255.255.255.255",
+		"::",
+		"::1",
+		"::2",
+		"::127.0.0.1",
+		"::ffff:127.0.0.1",
+		"::ffff:8.8.8.8",
+		"::ffff:0.0.0.0",
+		"64:ff9b::127.0.0.1",
+		"64:ff9b::169.254.169.254",
+		"64:ff9b::10.0.2.2",
+		"fe80::1",
+		"fe80::",
+		"febf:ffff::1",
+		"fec0::1",
+		"feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		"ff02::1",
+		"ff0e::1",
+		"ff00::",
+		"fd00:ec2::254",
+		"fd00:ec2::253",
 	};
 	static const char *const yes[] = {
-		"198.51.100.7", "203.0.113.1", "192.0.2.1", "8.8.8.8", "1.1.1.1", "1.0.0.0",
-		"9.255.255.255", "11.0.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255",
-		"169.255.0.0", "223.255.255.255", "10.0.1.255", "10.0.3.0", "100.100.100.199",
-		"100.100.100.201", "168.63.129.15", "168.63.129.17", "172.16.0.1", "192.168.1.1",
-		"2001:db8::1", "2606:4700::1111", "64:ff9b::8.8.8.8", "::1:0:0:0", "1::",
-		"fe7f:ffff::1", "fc00::1", "fd00:ec2::255", "fd00:ec2::1:254", "2002:7f00:1::",
-		"::fffe:7f00:1", "0:0:0:0:1::1",
+		"198.51.100.7",	   "203.0.113.1",
+		"192.0.2.1",	   "8.8.8.8",
+		"1.1.1.1",	   "1.0.0.0",
+		"9.255.255.255",   "11.0.0.0",
+		"126.255.255.255", "128.0.0.0",
+		"169.253.255.255", "169.255.0.0",
+		"223.255.255.255", "10.0.1.255",
+		"10.0.3.0",	   "100.100.100.199",
+		"100.100.100.201", "168.63.129.15",
+		"168.63.129.17",   "172.16.0.1",
+		"192.168.1.1",	   "2001:db8::1",
+		"2606:4700::1111", "64:ff9b::8.8.8.8",
+		"::1:0:0:0",	   "1::",
+		"fe7f:ffff::1",	   "fc00::1",
+		"fd00:ec2::255",   "fd00:ec2::1:254",
+		"2002:7f00:1::",   "::fffe:7f00:1",
+		"0:0:0:0:1::1",
 	};
 	int bad = 0;
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
@@ -1178,15 +1224,27 @@ static void test_rebinding(void)
 	is_int(bad, 0, "%zu addresses not forbidden", sizeof(yes) / sizeof(yes[0]));
 
 	static const char *const priv[] = {
-		"10.0.0.0", "10.255.255.255", "10.0.2.2", "172.16.0.0", "172.31.255.255",
-		"192.168.0.0", "192.168.255.255", "100.64.0.0", "100.127.255.255",
-		"100.100.100.200", "fc00::", "fdff:ffff::1", "fd00:ec2::254", "64:ff9b::10.1.2.3",
+		"10.0.0.0",
+		"10.255.255.255",
+		"10.0.2.2",
+		"172.16.0.0",
+		"172.31.255.255",
+		"192.168.0.0",
+		"192.168.255.255",
+		"100.64.0.0",
+		"100.127.255.255",
+		"100.100.100.200",
+		"fc00::",
+		"fdff:ffff::1",
+		"fd00:ec2::254",
+		"64:ff9b::10.1.2.3",
 		"64:ff9b::192.168.0.1",
 	};
 	static const char *const pub[] = {
-		"9.255.255.255", "11.0.0.0", "172.15.255.255", "172.32.0.0", "192.167.255.255",
-		"192.169.0.0", "100.63.255.255", "100.128.0.0", "8.8.8.8", "fe00::1", "fbff::1",
-		"2001:db8::1", "64:ff9b::8.8.8.8", "::ffff:10.0.0.1",
+		"9.255.255.255",    "11.0.0.0",	       "172.15.255.255", "172.32.0.0",
+		"192.167.255.255",  "192.169.0.0",     "100.63.255.255", "100.128.0.0",
+		"8.8.8.8",	    "fe00::1",	       "fbff::1",	 "2001:db8::1",
+		"64:ff9b::8.8.8.8", "::ffff:10.0.0.1",
 	};
 	bad = 0;
 	for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++)
@@ -1228,7 +1286,8 @@ static void test_rebinding(void)
 	p_a(&R, "app.example.test", 1, "203.0.113.9");
 	p_a(&R, "app.example.test", 1, "127.0.0.1");
 	pa(&R);
-	is_int(ccsb__dns_addrs_rejected(&A, &al), 1, "rebinding to loopback next to a real address");
+	is_int(ccsb__dns_addrs_rejected(&A, &al), 1,
+	       "rebinding to loopback next to a real address");
 	r_start(&R, ID, "app.example.test", CCSB_DNS_TYPE_A);
 	p_set16(&R, 6, 1);
 	p_a(&R, "app.example.test", 1, "10.0.2.2");
@@ -1483,13 +1542,13 @@ static void test_patterns(void)
 		random_name(names[i], 1 + rnd(5));
 	bool was_sorted = al.names_sorted;
 	for (int i = 0; i < 2000; i++)
-		bad_unsorted += ccsb__allowlist_name_allowed(&al, names[i]) !=
-				naive(pats, np, names[i]);
+		bad_unsorted +=
+			ccsb__allowlist_name_allowed(&al, names[i]) != naive(pats, np, names[i]);
 	ccsb__allowlist_merge(&al);
 	ok(al.names_sorted, "merge sorts the names");
 	for (int i = 0; i < 2000; i++)
-		bad_sorted += ccsb__allowlist_name_allowed(&al, names[i]) !=
-			      naive(pats, np, names[i]);
+		bad_sorted +=
+			ccsb__allowlist_name_allowed(&al, names[i]) != naive(pats, np, names[i]);
 	ok(!was_sorted, "random insertion order left the names unsorted");
 	is_int(bad_unsorted, 0, "unsorted lookups match the definition");
 	is_int(bad_sorted, 0, "sorted lookups match the definition");

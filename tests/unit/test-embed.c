@@ -49,7 +49,8 @@ static ccsb_sandbox *policy(void)
 		ssize_t n;
 		if (lstat(merged[i], &st) < 0)
 			continue;
-		if (S_ISLNK(st.st_mode) && (n = readlink(merged[i], target, sizeof(target) - 1)) > 0) {
+		if (S_ISLNK(st.st_mode) &&
+		    (n = readlink(merged[i], target, sizeof(target) - 1)) > 0) {
 			target[n] = '\0';
 			r = ccsb_sandbox_add_symlink(sb, target, merged[i], &e);
 		} else if (S_ISDIR(st.st_mode)) {
@@ -77,8 +78,8 @@ int main(void)
 		skip_all("CCSB_EXEC_HELPER not set (run through make check)");
 	if (getuid() == 0) {
 		/* Sandboxes run as users run them. */
-		if (chdir("/") < 0 || setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
-		    setresuid(65534, 65534, 65534) < 0)
+		if (chdir("/") < 0 || setgroups(0, NULL) < 0 ||
+		    setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
 			bail_out("cannot drop to uid 65534");
 	}
 	ccsb_sandbox *sb = policy();
@@ -116,7 +117,8 @@ int main(void)
 	/* The signal mask is the caller's again. */
 	sigset_t mask;
 	sigprocmask(SIG_BLOCK, NULL, &mask);
-	ok(!sigismember(&mask, SIGCHLD) && !sigismember(&mask, SIGTERM), "the signal mask is restored");
+	ok(!sigismember(&mask, SIGCHLD) && !sigismember(&mask, SIGTERM),
+	   "the signal mask is restored");
 
 	/* DESIGN pitfall 8: bwrap's monitor (with --as-pid-1) reaps the
 	 * sandbox's pid 1 itself, so a run needs no process-wide subreaper.
@@ -126,7 +128,7 @@ int main(void)
 	st = ccsb_sandbox_run(sb, bg, &e);
 	is_int(st, 4, "as a subreaper's child: status");
 	ok(!has_children(), "nothing of the sandbox is left to the caller to reap (pid 1 was "
-	   "reaped by bwrap, the rest died with its pid namespace)");
+			    "reaped by bwrap, the rest died with its pid namespace)");
 	prctl(PR_GET_CHILD_SUBREAPER, &sub);
 	is_int(sub, 1, "the caller's own subreaper setting is left alone");
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
@@ -139,7 +141,8 @@ int main(void)
 	for (int i = 0; i < 3; i++) {
 		char *const c6[] = { "sh", "-c", "exit 6", NULL };
 		st = ccsb_sandbox_run(sb, c6, &e);
-		is_int(st, 6, "with a foreign waitpid(-1) reaper: the run ends with the status (%d)", i);
+		is_int(st, 6,
+		       "with a foreign waitpid(-1) reaper: the run ends with the status (%d)", i);
 	}
 	alarm(0);
 	reaping = 0;

@@ -75,14 +75,20 @@ static int git_list(const char *text, size_t len, char *out, size_t outlen)
 
 struct tcase {
 	const char *text;
-	size_t len;       /* 0: strlen */
+	size_t len;	  /* 0: strlen */
 	const char *want; /* NULL: refused */
 	size_t bad_line;  /* when refused */
-	bool diff_git;    /* compare with git too */
+	bool diff_git;	  /* compare with git too */
 };
 
-#define OK(t, w) { t, 0, w, 0, true }
-#define BAD(t, l) { t, 0, NULL, l, true }
+#define OK(t, w)                 \
+	{                        \
+		t, 0, w, 0, true \
+	}
+#define BAD(t, l)                   \
+	{                           \
+		t, 0, NULL, l, true \
+	}
 
 static const struct tcase cases[] = {
 	OK("", ""),
@@ -219,42 +225,72 @@ static void test_callback_stop(void)
 static void test_allowlist(void)
 {
 	static const char *const yes[][3] = {
-		{ "user", NULL, "name" },           { "user", NULL, "email" },
-		{ "init", NULL, "defaultbranch" },  { "core", NULL, "autocrlf" },
-		{ "core", NULL, "eol" },            { "pull", NULL, "rebase" },
-		{ "pull", NULL, "ff" },             { "merge", NULL, "conflictstyle" },
-		{ "merge", NULL, "ff" },            { "rebase", NULL, "autostash" },
-		{ "rebase", NULL, "autosquash" },   { "color", NULL, "ui" },
-		{ "color", "diff", "meta" },        { "color", "branch", "current" },
-		{ "advice", NULL, "detachedhead" }, { "committer", NULL, "email" },
+		{ "user", NULL, "name" },
+		{ "user", NULL, "email" },
+		{ "init", NULL, "defaultbranch" },
+		{ "core", NULL, "autocrlf" },
+		{ "core", NULL, "eol" },
+		{ "pull", NULL, "rebase" },
+		{ "pull", NULL, "ff" },
+		{ "merge", NULL, "conflictstyle" },
+		{ "merge", NULL, "ff" },
+		{ "rebase", NULL, "autostash" },
+		{ "rebase", NULL, "autosquash" },
+		{ "color", NULL, "ui" },
+		{ "color", "diff", "meta" },
+		{ "color", "branch", "current" },
+		{ "advice", NULL, "detachedhead" },
+		{ "committer", NULL, "email" },
 		{ "push", NULL, "autosetupremote" },
 	};
 	static const char *const no[][3] = {
-		{ "core", NULL, "pager" },       { "core", NULL, "editor" },
-		{ "core", NULL, "sshcommand" },  { "core", NULL, "fsmonitor" },
-		{ "core", NULL, "hookspath" },   { "core", NULL, "excludesfile" },
-		{ "core", NULL, "askpass" },     { "core", NULL, "attributesfile" },
-		{ "alias", NULL, "st" },         { "credential", NULL, "helper" },
+		{ "core", NULL, "pager" },
+		{ "core", NULL, "editor" },
+		{ "core", NULL, "sshcommand" },
+		{ "core", NULL, "fsmonitor" },
+		{ "core", NULL, "hookspath" },
+		{ "core", NULL, "excludesfile" },
+		{ "core", NULL, "askpass" },
+		{ "core", NULL, "attributesfile" },
+		{ "alias", NULL, "st" },
+		{ "credential", NULL, "helper" },
 		{ "credential", "https://example.org", "helper" },
-		{ "gpg", NULL, "program" },      { "gpg", "ssh", "program" },
-		{ "diff", NULL, "external" },    { "diff", "tool", "textconv" },
-		{ "diff", NULL, "tool" },        { "merge", NULL, "tool" },
-		{ "merge", "ours", "driver" },   { "filter", "lfs", "clean" },
-		{ "filter", "lfs", "process" },  { "include", NULL, "path" },
+		{ "gpg", NULL, "program" },
+		{ "gpg", "ssh", "program" },
+		{ "diff", NULL, "external" },
+		{ "diff", "tool", "textconv" },
+		{ "diff", NULL, "tool" },
+		{ "merge", NULL, "tool" },
+		{ "merge", "ours", "driver" },
+		{ "filter", "lfs", "clean" },
+		{ "filter", "lfs", "process" },
+		{ "include", NULL, "path" },
 		{ "includeif", "gitdir:~/w/", "path" },
 		{ "url", "https://t@example.org/", "insteadof" },
-		{ "http", NULL, "extraheader" }, { "http", NULL, "proxy" },
-		{ "commit", NULL, "gpgsign" },   { "tag", NULL, "gpgsign" },
-		{ "commit", NULL, "template" },  { "sequence", NULL, "editor" },
-		{ "interactive", NULL, "difffilter" }, { "pager", NULL, "log" },
-		{ "user", NULL, "signingkey" },  { "user", "x", "name" },
-		{ "mergetool", NULL, "cmd" },    { "difftool", "x", "cmd" },
-		{ "safe", NULL, "directory" },   { "remote", "origin", "url" },
-		{ "branch", "main", "remote" },  { "submodule", "x", "update" },
-		{ "uploadpack", NULL, "packobjectshook" }, { "ssh", NULL, "variant" },
-		{ "core", NULL, "gitproxy" },    { "protocol", NULL, "allow" },
-		{ "web", NULL, "browser" },      { "browser", "x", "cmd" },
-		{ "sendemail", NULL, "smtppass" }, { "user", NULL, "" },
+		{ "http", NULL, "extraheader" },
+		{ "http", NULL, "proxy" },
+		{ "commit", NULL, "gpgsign" },
+		{ "tag", NULL, "gpgsign" },
+		{ "commit", NULL, "template" },
+		{ "sequence", NULL, "editor" },
+		{ "interactive", NULL, "difffilter" },
+		{ "pager", NULL, "log" },
+		{ "user", NULL, "signingkey" },
+		{ "user", "x", "name" },
+		{ "mergetool", NULL, "cmd" },
+		{ "difftool", "x", "cmd" },
+		{ "safe", NULL, "directory" },
+		{ "remote", "origin", "url" },
+		{ "branch", "main", "remote" },
+		{ "submodule", "x", "update" },
+		{ "uploadpack", NULL, "packobjectshook" },
+		{ "ssh", NULL, "variant" },
+		{ "core", NULL, "gitproxy" },
+		{ "protocol", NULL, "allow" },
+		{ "web", NULL, "browser" },
+		{ "browser", "x", "cmd" },
+		{ "sendemail", NULL, "smtppass" },
+		{ "user", NULL, "" },
 	};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
 		ok(ccsb__gitconfig_safe(yes[i][0], yes[i][1], yes[i][2]), "kept: %s%s%s.%s",
@@ -289,14 +325,18 @@ static void test_writer(void)
 {
 	round_trip("user", NULL, "name", "Ada Lovelace", "plain value");
 	round_trip("user", NULL, "name", "  blanks  kept\t", "blanks");
-	round_trip("user", NULL, "name", "a \"quoted\" \\ name ; # x", "quotes, backslash, comment chars");
-	round_trip("user", NULL, "name", "x\n[core]\n\tpager = sh -c evil", "newline then a section");
-	round_trip("user", NULL, "name", "x\"\n[core]\n\tpager = evil\n#", "quote, newline, section");
+	round_trip("user", NULL, "name", "a \"quoted\" \\ name ; # x",
+		   "quotes, backslash, comment chars");
+	round_trip("user", NULL, "name", "x\n[core]\n\tpager = sh -c evil",
+		   "newline then a section");
+	round_trip("user", NULL, "name", "x\"\n[core]\n\tpager = evil\n#",
+		   "quote, newline, section");
 	round_trip("user", NULL, "name", "x\\\n[core]\npager = evil", "backslash newline");
 	round_trip("user", NULL, "name", "]]][[[", "brackets");
 	round_trip("user", NULL, "name", "", "empty value");
 	round_trip("core", NULL, "bare", NULL, "bare key");
-	round_trip("color", "di\"ff\\x] [core", "meta", "red", "subsection with quotes and brackets");
+	round_trip("color", "di\"ff\\x] [core", "meta", "red",
+		   "subsection with quotes and brackets");
 	round_trip("user", NULL, "name", "\xc3\xa9l\xc3\xa8ve", "UTF-8");
 
 	struct ccsb__gitconfig_out o = { 0 };
@@ -318,7 +358,8 @@ static void test_writer(void)
 	is_int(ccsb__gitconfig_emit(&o, "user", NULL, "name", "a"), 0, "group: user.name");
 	is_int(ccsb__gitconfig_emit(&o, "user", NULL, "email", "b"), 0, "group: user.email");
 	is_int(ccsb__gitconfig_emit(&o, "color", "diff", "meta", "red"), 0, "group: color.diff");
-	is_int(ccsb__gitconfig_emit(&o, "color", "diff", "old", "blue"), 0, "group: color.diff again");
+	is_int(ccsb__gitconfig_emit(&o, "color", "diff", "old", "blue"), 0,
+	       "group: color.diff again");
 	is_int(ccsb__gitconfig_emit(&o, "color", NULL, "ui", "auto"), 0, "group: color");
 	is_int(ccsb__gitconfig_emit(&o, "user", NULL, "name", "c"), 0, "group: user again");
 	is_str(o.buf,

@@ -20,7 +20,8 @@ static void refused_parse(const char *s, const char *reason)
 	struct ccsb_gitcred_req q;
 	const char *why = NULL;
 	int r = parse(s, &q, &why);
-	ok(r == -EINVAL && why && strstr(why, reason), "refused (%s): %s", why ? why : "accepted", s);
+	ok(r == -EINVAL && why && strstr(why, reason), "refused (%s): %s", why ? why : "accepted",
+	   s);
 }
 
 static void check_host(const char *proto, const char *host, int want, const char *reason)
@@ -42,18 +43,23 @@ int main(void)
 	struct ccsb_gitcred_req q;
 	const char *why = NULL;
 
-	is_int(parse("protocol=https\nhost=git.example.test\npath=a/b.git\nusername=al\n\n", &q, &why), 0,
-	       "a full request");
-	ok(strcmp(q.protocol, "https") == 0 && strcmp(q.host, "git.example.test") == 0 && q.has_path &&
-		   strcmp(q.path, "a/b.git") == 0 && q.has_username && strcmp(q.username, "al") == 0,
+	is_int(parse("protocol=https\nhost=git.example.test\npath=a/b.git\nusername=al\n\n", &q,
+		     &why),
+	       0, "a full request");
+	ok(strcmp(q.protocol, "https") == 0 && strcmp(q.host, "git.example.test") == 0 &&
+		   q.has_path && strcmp(q.path, "a/b.git") == 0 && q.has_username &&
+		   strcmp(q.username, "al") == 0,
 	   "... every field");
-	is_int(parse("protocol=https\nhost=h.example\n", &q, &why), 0, "no blank line: the end ends it");
-	is_int(parse("capability[]=authtype\nwwwauth[]=Basic realm=x\nprotocol=https\nhost=a.b\n\n", &q, &why),
+	is_int(parse("protocol=https\nhost=h.example\n", &q, &why), 0,
+	       "no blank line: the end ends it");
+	is_int(parse("capability[]=authtype\nwwwauth[]=Basic realm=x\nprotocol=https\nhost=a.b\n\n",
+		     &q, &why),
 	       0, "unknown keys are ignored");
 	is_int(parse("protocol=https\nhost=a.b\n\nhost=c.d\nprotocol=http\n", &q, &why), 0,
 	       "what follows the blank line is ignored");
 	is_str(q.host, "a.b", "... the first host stays");
-	is_int(parse("protocol=https\nhost=a.b\npassword=x\n\n", &q, &why), 0, "a password key is ignored");
+	is_int(parse("protocol=https\nhost=a.b\npassword=x\n\n", &q, &why), 0,
+	       "a password key is ignored");
 	refused_parse("protocol=https\nhost=a.b\nhost=c.d\n\n", "twice");
 	refused_parse("protocol=https\nprotocol=http\nhost=a.b\n\n", "twice");
 	refused_parse("protocol=https\nhost=a.b\nusername=x\nusername=y\n\n", "twice");
@@ -110,32 +116,40 @@ int main(void)
 	char out[256];
 	parse("username=al\nprotocol=https\nhost=git.example.test\ncapability[]=x\n\n", &q, &why);
 	int n = ccsb__gitcred_format(&q, out, sizeof(out));
-	is_str(out, "protocol=https\nhost=git.example.test\nusername=al\n\n", "rebuilt from the checked fields");
+	is_str(out, "protocol=https\nhost=git.example.test\nusername=al\n\n",
+	       "rebuilt from the checked fields");
 	is_int(n, (int)strlen(out), "... its length");
 	parse("protocol=https\nhost=git.example.test\npath=o/r.git\n", &q, &why);
 	ccsb__gitcred_format(&q, out, sizeof(out));
 	is_str(out, "protocol=https\nhost=git.example.test\npath=o/r.git\n\n", "with a path");
 	is_int(ccsb__gitcred_format(&q, out, 10), -ENAMETOOLONG, "too small a buffer");
 
-	static const char host_out[] = "protocol=https\nhost=git.example.test\nusername=alice\npassword=s3cret\n";
+	static const char host_out[] =
+		"protocol=https\nhost=git.example.test\nusername=alice\npassword=s3cret\n";
 	n = ccsb__gitcred_answer(host_out, strlen(host_out), out, sizeof(out));
 	is_str(out, "username=alice\npassword=s3cret\n", "answer: username and password only");
 	is_int(n, (int)strlen(out), "... its length");
-	static const char extra[] = "password_expiry_utc=1\noauth_refresh_token=r\npassword=p\nquit=1\n";
+	static const char extra[] =
+		"password_expiry_utc=1\noauth_refresh_token=r\npassword=p\nquit=1\n";
 	ccsb__gitcred_answer(extra, strlen(extra), out, sizeof(out));
 	is_str(out, "password=p\n", "answer: other keys dropped");
 	static const char nopw[] = "username=alice\n";
-	is_int(ccsb__gitcred_answer(nopw, strlen(nopw), out, sizeof(out)), -EINVAL, "no password: nothing");
+	is_int(ccsb__gitcred_answer(nopw, strlen(nopw), out, sizeof(out)), -EINVAL,
+	       "no password: nothing");
 	static const char two[] = "password=a\npassword=b\n";
-	is_int(ccsb__gitcred_answer(two, strlen(two), out, sizeof(out)), -EINVAL, "two passwords: nothing");
+	is_int(ccsb__gitcred_answer(two, strlen(two), out, sizeof(out)), -EINVAL,
+	       "two passwords: nothing");
 	static const char empty[] = "password=\n";
-	is_int(ccsb__gitcred_answer(empty, strlen(empty), out, sizeof(out)), -EINVAL, "empty password");
+	is_int(ccsb__gitcred_answer(empty, strlen(empty), out, sizeof(out)), -EINVAL,
+	       "empty password");
 	static const char ctl[] = "username=a\rpassword=x\npassword=p\n";
-	is_int(ccsb__gitcred_answer(ctl, strlen(ctl), out, sizeof(out)), -EINVAL, "control character");
+	is_int(ccsb__gitcred_answer(ctl, strlen(ctl), out, sizeof(out)), -EINVAL,
+	       "control character");
 	static const char last[] = "password=p";
 	ccsb__gitcred_answer(last, strlen(last), out, sizeof(out));
 	is_str(out, "password=p\n", "no final newline from the host is fine");
-	is_int(ccsb__gitcred_answer(host_out, strlen(host_out), out, 8), -ENAMETOOLONG, "small buffer");
+	is_int(ccsb__gitcred_answer(host_out, strlen(host_out), out, 8), -ENAMETOOLONG,
+	       "small buffer");
 	ccsb__allowlist_free(&al);
 	return done_testing();
 }

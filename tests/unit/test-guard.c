@@ -114,7 +114,8 @@ static void test_scan(void)
 	is_int(ccsb_sandbox_report_count(sb), 0, "nothing new: nothing reported");
 
 	is_int(ccsb__guard_scan(sb, roots, 1, &past, 0), 0, "everything new: scan ok");
-	ok(has_item(sb, "quarantined: ") && has_item(sb, "/new/.git/config -> config.ccsb-quarantined-"),
+	ok(has_item(sb, "quarantined: ") &&
+		   has_item(sb, "/new/.git/config -> config.ccsb-quarantined-"),
 	   "the new config is quarantined");
 	ok(has_item(sb, "/new/.git/hooks -> hooks.ccsb-quarantined-"), "the new hooks/ too");
 	ok(has_item(sb, "/.mcp.json -> .mcp.json.ccsb-quarantined-"), "and .mcp.json");

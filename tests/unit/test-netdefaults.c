@@ -51,8 +51,10 @@ int main(void)
 	write_file(p, "198.51.100.0/24\napi.test.example  # the API\n");
 	setenv("CCSB_ALLOWLIST", p, 1);
 	snprintf(p, sizeof(p), "%s/.npmrc", home);
-	write_file(p, "registry=https://tok:secret@npm.test.example/\n@c:registry=https://corp.test.example/\n"
-		      "//npm.test.example/:_authToken=secret\n");
+	write_file(
+		p,
+		"registry=https://tok:secret@npm.test.example/\n@c:registry=https://corp.test.example/\n"
+		"//npm.test.example/:_authToken=secret\n");
 	snprintf(p, sizeof(p), "%s/pip.conf", proj);
 	write_file(p, "[global]\nindex-url = https://evil.test.example/\n");
 	setenv("HOME", home, 1);
@@ -88,10 +90,12 @@ int main(void)
 		   ccsb_sandbox_allowlist_match(sb, "npm.test.example") == 1 &&
 		   ccsb_sandbox_allowlist_match(sb, "corp.test.example") == 1,
 	   "its name and the two registries of ~/.npmrc");
-	ok(ccsb_sandbox_allowlist_match(sb, "evil.test.example") == 0, "not the project's pip.conf");
+	ok(ccsb_sandbox_allowlist_match(sb, "evil.test.example") == 0,
+	   "not the project's pip.conf");
 	ok(nreg >= 2 && nreg == ccsb_sandbox_allowlist_name_count(sb) - 1,
 	   "registry names counted (%zu)", nreg);
-	ok(strstr(warn, "registries: not reading ") && strstr(warn, "/proj/pip.conf: the sandbox can write it"),
+	ok(strstr(warn, "registries: not reading ") &&
+		   strstr(warn, "/proj/pip.conf: the sandbox can write it"),
 	   "a pip.conf in the project is not read, and that is said: %s", warn);
 	ccsb_sandbox_free(sb);
 
@@ -100,11 +104,13 @@ int main(void)
 	write_file(p, "# from the tools\nmirror.test.example  # npm\n");
 	sb = ccsb_sandbox_new();
 	is_int(netdefaults_apply(sb, &c, NULL, NULL, &e), 0, "apply with registries.txt");
-	is_int(ccsb_sandbox_allowlist_match(sb, "mirror.test.example"), 1, "registries.txt adds its name");
+	is_int(ccsb_sandbox_allowlist_match(sb, "mirror.test.example"), 1,
+	       "registries.txt adds its name");
 	ccsb_sandbox_free(sb);
 	write_file(p, "bad..name\n");
 	sb = ccsb_sandbox_new();
-	is_int(netdefaults_apply(sb, &c, NULL, NULL, &e), -EINVAL, "a bad registries.txt stops the run");
+	is_int(netdefaults_apply(sb, &c, NULL, NULL, &e), -EINVAL,
+	       "a bad registries.txt stops the run");
 	ok(e && strstr(ccsb_error_message(e), "registries.txt:1"), "... naming file:line (%s)",
 	   ccsb_error_message(e));
 	ccsb_error_free(e);
@@ -128,8 +134,9 @@ int main(void)
 	char *sh = shell_of(sb);
 	ok(strstr(sh, "${HTTPS_PROXY+\"HTTPS_PROXY=$HTTPS_PROXY\"}") &&
 		   strstr(sh, "${no_proxy+\"no_proxy=$no_proxy\"}") &&
-		   strstr(sh, "${HTTP_PROXY+") && strstr(sh, "${ALL_PROXY+") && strstr(sh, "${all_proxy+") &&
-		   strstr(sh, "${NO_PROXY+") && strstr(sh, "${http_proxy+") && strstr(sh, "${https_proxy+"),
+		   strstr(sh, "${HTTP_PROXY+") && strstr(sh, "${ALL_PROXY+") &&
+		   strstr(sh, "${all_proxy+") && strstr(sh, "${NO_PROXY+") &&
+		   strstr(sh, "${http_proxy+") && strstr(sh, "${https_proxy+"),
 	   "the eight proxy variables are passed (read at run time)");
 	char want[1100];
 	snprintf(want, sizeof(want), "--ro-bind %s %s ", ca, ca);

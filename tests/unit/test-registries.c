@@ -87,29 +87,30 @@ int main(void)
 	is_str(parse(reg_parse_npmrc, "@corp:registry=https://corp.test.example/npm/\n"
 				      "@other:registry = https://other.test.example\n"),
 	       "corp.test.example other.test.example", "npmrc: scoped registries");
-	is_str(parse(reg_parse_npmrc,
-		     "//npm.test.example/:_authToken=npm_SECRET\n"
-		     "//npm.test.example/:_auth=c2VjcmV0\n"
-		     "email=me@test.example\n"
-		     "cafile=/etc/ssl/certs/ca.pem\n"
-		     "; registry=https://commented.test.example/\n"
-		     "# registry=https://commented2.test.example/\n"
-		     "noregistry=https://wrongkey.test.example/\n"
-		     "@:registry=https://emptyscope.test.example/\n"),
+	is_str(parse(reg_parse_npmrc, "//npm.test.example/:_authToken=npm_SECRET\n"
+				      "//npm.test.example/:_auth=c2VjcmV0\n"
+				      "email=me@test.example\n"
+				      "cafile=/etc/ssl/certs/ca.pem\n"
+				      "; registry=https://commented.test.example/\n"
+				      "# registry=https://commented2.test.example/\n"
+				      "noregistry=https://wrongkey.test.example/\n"
+				      "@:registry=https://emptyscope.test.example/\n"),
 	       "", "npmrc: auth lines, other keys, comments are ignored");
 	is_str(parse(reg_parse_npmrc, "registry=${MY_REGISTRY}\n"), "",
 	       "npmrc: ${VAR} values are skipped");
-	is_str(parse(reg_parse_npmrc, "registry=https://a.test.example/\nregistry=https://A.test.example/"),
+	is_str(parse(reg_parse_npmrc,
+		     "registry=https://a.test.example/\nregistry=https://A.test.example/"),
 	       "a.test.example", "npmrc: duplicates once, last line without newline");
 
 	/* ---- pip.conf -------------------------------------------------------- */
 	is_str(parse(reg_parse_pipconf, "[global]\nindex-url = https://pypi.test.example/simple\n"),
 	       "pypi.test.example", "pip: index-url");
-	is_str(parse(reg_parse_pipconf, "[install]\nextra-index-url =\n"
-					"    https://x1.test.example/simple\n"
-					"    https://tok@x2.test.example/simple https://x3.test.example/\n"
-					"trusted-host = notme.test.example\n"
-					"    https://notme2.test.example/\n"),
+	is_str(parse(reg_parse_pipconf,
+		     "[install]\nextra-index-url =\n"
+		     "    https://x1.test.example/simple\n"
+		     "    https://tok@x2.test.example/simple https://x3.test.example/\n"
+		     "trusted-host = notme.test.example\n"
+		     "    https://notme2.test.example/\n"),
 	       "x1.test.example x2.test.example x3.test.example",
 	       "pip: multi-line extra-index-url; continuation ends at the next key");
 	is_str(parse(reg_parse_pipconf, "[global]\nINDEX_URL: https://colon.test.example/\n"),
@@ -121,36 +122,43 @@ int main(void)
 	       "pip: ${VAR} values are skipped");
 
 	/* ---- cargo ----------------------------------------------------------- */
-	is_str(parse(reg_parse_cargo, "[registries.corp]\nindex = \"sparse+https://crates.test.example/index/\"\n"
-				      "token = \"cargo-SECRET\"\n"),
+	is_str(parse(reg_parse_cargo,
+		     "[registries.corp]\nindex = \"sparse+https://crates.test.example/index/\"\n"
+		     "token = \"cargo-SECRET\"\n"),
 	       "crates.test.example", "cargo: [registries.NAME] index");
-	is_str(parse(reg_parse_cargo, "[source.crates-io]\nreplace-with = \"mirror\"\n\n"
-				      "[source.mirror]\nregistry = \"https://mirror.test.example/index\"\n"),
+	is_str(parse(reg_parse_cargo,
+		     "[source.crates-io]\nreplace-with = \"mirror\"\n\n"
+		     "[source.mirror]\nregistry = \"https://mirror.test.example/index\"\n"),
 	       "mirror.test.example", "cargo: source replacement");
-	is_str(parse(reg_parse_cargo, "[registries]\ncorp = { index = \"https://inline.test.example/\", "
-				      "token = \"x\" }\n"),
+	is_str(parse(reg_parse_cargo,
+		     "[registries]\ncorp = { index = \"https://inline.test.example/\", "
+		     "token = \"x\" }\n"),
 	       "inline.test.example", "cargo: inline table");
-	is_str(parse(reg_parse_cargo, "registries.dotted.index = 'https://dotted.test.example/'\n"
-				      "[registries . \"quoted\"]\nindex = \"https://quoted.test.example/\"\n"),
+	is_str(parse(reg_parse_cargo,
+		     "registries.dotted.index = 'https://dotted.test.example/'\n"
+		     "[registries . \"quoted\"]\nindex = \"https://quoted.test.example/\"\n"),
 	       "dotted.test.example quoted.test.example", "cargo: dotted keys, quoted table names");
 	is_str(parse(reg_parse_cargo, "[registry]\nindex = \"https://old.test.example/\"\n"),
 	       "old.test.example", "cargo: the old [registry] index");
-	is_str(parse(reg_parse_cargo, "[http]\nproxy = \"http://proxy.test.example:3128\"\n"
-				      "[net]\ngit-fetch-with-cli = true\n"
-				      "[registries.a.b]\nindex = \"https://deep.test.example/\"\n"
-				      "# [registries.c]\nindex = \"https://comment.test.example/\"\n"),
+	is_str(parse(reg_parse_cargo,
+		     "[http]\nproxy = \"http://proxy.test.example:3128\"\n"
+		     "[net]\ngit-fetch-with-cli = true\n"
+		     "[registries.a.b]\nindex = \"https://deep.test.example/\"\n"
+		     "# [registries.c]\nindex = \"https://comment.test.example/\"\n"),
 	       "", "cargo: other tables and keys are ignored");
 
 	/* ---- environment ------------------------------------------------------ */
 	{
-		char *env[] = { "HOME=/nowhere",
-				"NPM_CONFIG_REGISTRY=https://envnpm.test.example/",
-				"PIP_INDEX_URL=https://envpip.test.example/simple",
-				"PIP_EXTRA_INDEX_URL=https://e1.test.example/ https://e2.test.example/",
-				"CARGO_REGISTRIES_CORP_INDEX=sparse+https://envcargo.test.example/",
-				"CARGO_REGISTRIES_CORP_TOKEN=https://token.test.example/",
-				"NPM_CONFIG_REGISTRYX=https://wrong.test.example/",
-				NULL };
+		char *env[] = {
+			"HOME=/nowhere",
+			"NPM_CONFIG_REGISTRY=https://envnpm.test.example/",
+			"PIP_INDEX_URL=https://envpip.test.example/simple",
+			"PIP_EXTRA_INDEX_URL=https://e1.test.example/ https://e2.test.example/",
+			"CARGO_REGISTRIES_CORP_INDEX=sparse+https://envcargo.test.example/",
+			"CARGO_REGISTRIES_CORP_TOKEN=https://token.test.example/",
+			"NPM_CONFIG_REGISTRYX=https://wrong.test.example/",
+			NULL
+		};
 		struct reg_list l = { 0 };
 		is_int(reg_parse_env(env, &l), 0, "environment parsed");
 		is_str(hosts(&l),
@@ -173,7 +181,9 @@ int main(void)
 	mkdir(home, 0755);
 	mkdir(proj, 0755);
 	snprintf(p, sizeof(p), "%s/.npmrc", home);
-	write_file(p, "registry=https://home-npm.test.example/\n//home-npm.test.example/:_authToken=T\n");
+	write_file(
+		p,
+		"registry=https://home-npm.test.example/\n//home-npm.test.example/:_authToken=T\n");
 	snprintf(p, sizeof(p), "%s/.config", home);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/.config/pip", home);
@@ -206,7 +216,8 @@ int main(void)
 	{
 		char *env[] = { "PATH=/usr/bin", "XDG_CONFIG_DIRS=/nonexistent", NULL };
 		struct reg_list l = { 0 };
-		is_int(reg_collect(home, env, roots, 1, &l, skipped, sizeof(skipped)), 0, "collect");
+		is_int(reg_collect(home, env, roots, 1, &l, skipped, sizeof(skipped)), 0,
+		       "collect");
 		const char *h = hosts(&l);
 		ok(strstr(h, "home-npm.test.example") && strstr(h, "home-pip.test.example") &&
 			   strstr(h, "home-cargo.test.example"),
@@ -221,7 +232,8 @@ int main(void)
 		is_int(reg_collect(home, env, roots, 1, &l, skipped, sizeof(skipped)), 0,
 		       "collect with PIP_CONFIG_FILE and NPM_CONFIG_USERCONFIG in the project");
 		const char *h = hosts(&l);
-		ok(!strstr(h, "evil"), "collect: a config file the sandbox could write is not read (%s)", h);
+		ok(!strstr(h, "evil"),
+		   "collect: a config file the sandbox could write is not read (%s)", h);
 		ok(!strstr(h, "home-npm"), "collect: NPM_CONFIG_USERCONFIG replaces ~/.npmrc");
 		ok(strstr(skipped, "pip.conf") && strstr(skipped, "npmrc-link"),
 		   "collect: both are named as skipped (%s)", skipped);

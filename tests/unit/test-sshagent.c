@@ -157,10 +157,21 @@ static void test_filter(void)
 	ok(ccsb__agent_filter_match(&f, k1, k1n, (const uint8_t *)"x", 1), "empty filter matches");
 	is_int(ccsb__agent_filter_parse("", &f, &why), 0, "empty filter");
 	static const char *const bad[] = {
-		",", "a,", ",a", "a,,b", "a, ,b", " ", "a\nb", "a\tb", "SHA256:", " SHA256:abc ", "SHA256:abc",
-		"SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0", /* 42 */
+		",",
+		"a,",
+		",a",
+		"a,,b",
+		"a, ,b",
+		" ",
+		"a\nb",
+		"a\tb",
+		"SHA256:",
+		" SHA256:abc ",
+		"SHA256:abc",
+		"SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0",   /* 42 */
 		"SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0AA", /* 44 */
-		"SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0=", "SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVf-U0A",
+		"SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0=",
+		"SHA256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVf-U0A",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		why = NULL;
@@ -168,11 +179,12 @@ static void test_filter(void)
 		ok(r == -EINVAL && why && f.n == 0 && !f.items, "filter '%s' refused (%s)", bad[i],
 		   why ? why : "no reason");
 	}
-	is_int(ccsb__agent_filter_parse("work*,SHA256:0VgkdxZ5WbOTr1N4Tpr8fjJmi3pgWiTHdtmcZf4cBKo", &f,
-					&why),
+	is_int(ccsb__agent_filter_parse("work*,SHA256:0VgkdxZ5WbOTr1N4Tpr8fjJmi3pgWiTHdtmcZf4cBKo",
+					&f, &why),
 	       0, "glob and fingerprint");
 	is_int((int)f.n, 2, "two items");
-	ok(ccsb__agent_filter_match(&f, k1, k1n, (const uint8_t *)"work key", 8), "glob on comment");
+	ok(ccsb__agent_filter_match(&f, k1, k1n, (const uint8_t *)"work key", 8),
+	   "glob on comment");
 	ok(!ccsb__agent_filter_match(&f, k1, k1n, (const uint8_t *)"a work key", 10),
 	   "glob matches the whole comment");
 	ok(ccsb__agent_filter_match(&f, k2, k2n, (const uint8_t *)"personal", 8),
@@ -183,23 +195,26 @@ static void test_filter(void)
 	   "a comment with a NUL byte never matches a glob");
 	ok(!ccsb__agent_filter_match(&f, k1, k1n, (const uint8_t *)"", 0), "empty comment");
 	ccsb__agent_filter_free(&f);
-	is_int(ccsb__agent_filter_parse(" work* ,\t SHA256:0VgkdxZ5WbOTr1N4Tpr8fjJmi3pgWiTHdtmcZf4cBKo ", &f,
-					&why),
+	is_int(ccsb__agent_filter_parse(
+		       " work* ,\t SHA256:0VgkdxZ5WbOTr1N4Tpr8fjJmi3pgWiTHdtmcZf4cBKo ", &f, &why),
 	       0, "blanks around items");
 	ok(f.n == 2 && strcmp(f.items[0], "work*") == 0 && strcmp(f.items[1], k2_fp) == 0,
 	   "... are not part of them");
-	ok(ccsb__agent_filter_match(&f, k2, k2n, (const uint8_t *)"", 0), "... the fingerprint matches");
+	ok(ccsb__agent_filter_match(&f, k2, k2n, (const uint8_t *)"", 0),
+	   "... the fingerprint matches");
 	ccsb__agent_filter_free(&f);
 	is_int(ccsb__agent_filter_parse("my key", &f, &why), 0, "a blank inside an item");
 	ok(ccsb__agent_filter_match(&f, k2, k2n, (const uint8_t *)"my key", 6), "... is kept");
 	ccsb__agent_filter_free(&f);
-	is_int(ccsb__agent_filter_parse("sha256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A", &f, &why),
+	is_int(ccsb__agent_filter_parse("sha256:AJt1kmaagKEdzW+ImfneVc82zQuwvRUCAh6CXVfbU0A", &f,
+					&why),
 	       0, "lower-case sha256: is a glob, not a fingerprint");
 	ok(!ccsb__agent_filter_match(&f, k1, k1n, (const uint8_t *)"work key", 8),
 	   "... which matches no fingerprint");
 	ccsb__agent_filter_free(&f);
 	is_int(ccsb__agent_filter_parse("*", &f, &why), 0, "'*'");
-	ok(ccsb__agent_filter_match(&f, k1, k1n, (const uint8_t *)"", 0), "'*' matches an empty comment");
+	ok(ccsb__agent_filter_match(&f, k1, k1n, (const uint8_t *)"", 0),
+	   "'*' matches an empty comment");
 	ccsb__agent_filter_free(&f);
 	ccsb__agent_filter_free(&f);
 	ok(f.n == 0 && !f.items, "free twice");
@@ -274,12 +289,22 @@ static void test_requests(void)
 		uint8_t type;
 		const char *what;
 	} refused[] = {
-		{ 17, "add identity" }, { 18, "remove identity" }, { 19, "remove all identities" },
-		{ 20, "add smartcard key" }, { 21, "remove smartcard key" }, { 22, "lock" },
-		{ 23, "unlock" }, { 25, "add identity with constraints" },
-		{ 26, "add smartcard key with constraints" }, { 9, "remove all SSH1 identities" },
-		{ 1, "list SSH1 identities" }, { 0, "unknown request" }, { 255, "unknown request" },
-		{ 5, "unknown request" }, { 12, "unknown request" }, { 14, "unknown request" },
+		{ 17, "add identity" },
+		{ 18, "remove identity" },
+		{ 19, "remove all identities" },
+		{ 20, "add smartcard key" },
+		{ 21, "remove smartcard key" },
+		{ 22, "lock" },
+		{ 23, "unlock" },
+		{ 25, "add identity with constraints" },
+		{ 26, "add smartcard key with constraints" },
+		{ 9, "remove all SSH1 identities" },
+		{ 1, "list SSH1 identities" },
+		{ 0, "unknown request" },
+		{ 255, "unknown request" },
+		{ 5, "unknown request" },
+		{ 12, "unknown request" },
+		{ 14, "unknown request" },
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
 		uint8_t m[3] = { refused[i].type, 0, 0 };
@@ -332,7 +357,8 @@ static void test_requests(void)
 	   "an extension name is made printable for the log");
 	uint8_t ext0[] = { 27, 0, 0 };
 	ccsb__agent_parse_request(ext0, sizeof(ext0), &q);
-	ok(q.kind == CCSB_AGENT_REQ_REFUSED && strstr(q.what, "malformed"), "truncated extension refused");
+	ok(q.kind == CCSB_AGENT_REQ_REFUSED && strstr(q.what, "malformed"),
+	   "truncated extension refused");
 }
 
 /* An identities answer with the two keys and an unrelated third. */
@@ -367,8 +393,9 @@ static void test_identities(void)
 	struct ccsb_agent_iter it;
 	const uint8_t *kb, *c;
 	size_t kn, cn;
-	ok(ccsb__agent_iter_init(&it, out, on) == 0 && ccsb__agent_iter_next(&it, &kb, &kn, &c, &cn) == 1 &&
-		   kn == k1n && cn == 8 && memcmp(c, "work key", 8) == 0 &&
+	ok(ccsb__agent_iter_init(&it, out, on) == 0 &&
+		   ccsb__agent_iter_next(&it, &kb, &kn, &c, &cn) == 1 && kn == k1n && cn == 8 &&
+		   memcmp(c, "work key", 8) == 0 &&
 		   ccsb__agent_iter_next(&it, &kb, &kn, &c, &cn) == 1 && cn == 10 &&
 		   ccsb__agent_iter_next(&it, &kb, &kn, &c, &cn) == 0,
 	   "the filtered answer is well formed, in order");
@@ -378,11 +405,13 @@ static void test_identities(void)
 
 	const uint8_t *cm = NULL;
 	size_t cml = 0;
-	is_int(ccsb__agent_exposed(b.b, b.n, &work, k1, k1n, &cm, &cml), 1, "key 1 exposed by 'work*'");
+	is_int(ccsb__agent_exposed(b.b, b.n, &work, k1, k1n, &cm, &cml), 1,
+	       "key 1 exposed by 'work*'");
 	ok(cml == 8 && memcmp(cm, "work key", 8) == 0, "... with its comment");
 	is_int(ccsb__agent_exposed(b.b, b.n, &work, k2, k2n, NULL, NULL), 0,
 	       "key 2 not exposed by 'work*'");
-	is_int(ccsb__agent_exposed(b.b, b.n, &fp2, k2, k2n, NULL, NULL), 1, "key 2 exposed by its fingerprint");
+	is_int(ccsb__agent_exposed(b.b, b.n, &fp2, k2, k2n, NULL, NULL), 1,
+	       "key 2 exposed by its fingerprint");
 	is_int(ccsb__agent_exposed(b.b, b.n, &all, k1, k1n - 1, NULL, NULL), 0,
 	       "a prefix of a key is not the key");
 	uint8_t other[sizeof(k3)];
@@ -394,7 +423,8 @@ static void test_identities(void)
 	/* Malformed answers: nothing comes out. */
 	answer(&b, 4);
 	out = NULL;
-	is_int(ccsb__agent_filter_identities(b.b, b.n, &all, &out, &on), -EBADMSG, "count too high");
+	is_int(ccsb__agent_filter_identities(b.b, b.n, &all, &out, &on), -EBADMSG,
+	       "count too high");
 	ok(out == NULL, "... nothing allocated");
 	answer(&b, 2);
 	is_int(ccsb__agent_filter_identities(b.b, b.n, &all, &out, &on), -EBADMSG,
@@ -421,7 +451,8 @@ static void test_identities(void)
 	b_u32(&b, 1);
 	b_str(&b, "", 0);
 	b_cstr(&b, "empty key");
-	is_int(ccsb__agent_filter_identities(b.b, b.n, &all, &out, &on), -EBADMSG, "an empty key blob");
+	is_int(ccsb__agent_filter_identities(b.b, b.n, &all, &out, &on), -EBADMSG,
+	       "an empty key blob");
 	ccsb__agent_filter_free(&work);
 	ccsb__agent_filter_free(&fp2);
 }

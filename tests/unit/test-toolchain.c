@@ -89,15 +89,18 @@ static void test_has_program(void)
 
 	ok(ccsb_sandbox_has_program(sb, "tool"), "a name on PATH, in a bind");
 	ok(ccsb_sandbox_has_program(sb, "/usr/bin/tool"), "an absolute path in a bind");
-	ok(ccsb_sandbox_has_program(sb, "/bin/tool"), "through a symlink the policy adds (/bin -> usr/bin)");
+	ok(ccsb_sandbox_has_program(sb, "/bin/tool"),
+	   "through a symlink the policy adds (/bin -> usr/bin)");
 	ok(ccsb_sandbox_has_program(sb, "ed"), "through a relative symlink on the host");
 	ok(!ccsb_sandbox_has_program(sb, "/usr/bin/vi"),
 	   "a host symlink pointing where the sandbox has nothing");
 	ok(ccsb_sandbox_has_program(sb, "/home/claude/tools/vi"), "a bind below a tmpfs");
-	ok(ccsb_sandbox_has_program(sb, "vi"), "a dangling /usr/bin/vi: the next PATH entry has it");
+	ok(ccsb_sandbox_has_program(sb, "vi"),
+	   "a dangling /usr/bin/vi: the next PATH entry has it");
 	ok(!ccsb_sandbox_has_program(sb, "data"), "a file that is not executable");
 	ok(!ccsb_sandbox_has_program(sb, "nothing"), "a missing name");
-	ok(!ccsb_sandbox_has_program(sb, at("hidden/secret-ed")), "a host path the policy does not show");
+	ok(!ccsb_sandbox_has_program(sb, at("hidden/secret-ed")),
+	   "a host path the policy does not show");
 	ok(!ccsb_sandbox_has_program(sb, "/home/claude/other"), "a path in a tmpfs");
 	ok(!ccsb_sandbox_has_program(sb, "/usr/bin"), "a directory");
 	ok(!ccsb_sandbox_has_program(sb, ""), "an empty name");
@@ -138,7 +141,8 @@ static void test_add_path(void)
 
 	sb = ccsb_sandbox_new();
 	is_int(ccsb_sandbox_add_path(sb, at("home/.local/bin"), &in, &e), 0, "~/.local/bin: added");
-	ok(has_mount(sb, CCSB_M_FILE, at("home/.local/bin/.netrc")), "... its .netrc covered by a file");
+	ok(has_mount(sb, CCSB_M_FILE, at("home/.local/bin/.netrc")),
+	   "... its .netrc covered by a file");
 	free(in);
 	in = NULL;
 	ccsb_sandbox_free(sb);
@@ -148,7 +152,8 @@ static void test_add_path(void)
 		sb = ccsb_sandbox_new();
 		const char *d = refused[i][0] ? at(refused[i]) : top;
 		is_int(ccsb_sandbox_add_path(sb, d, &in, &e), -EPERM, "refused: %s", d);
-		ok(e && strstr(ccsb_error_message(e), "refusing --path="), "... %s", ccsb_error_message(e));
+		ok(e && strstr(ccsb_error_message(e), "refusing --path="), "... %s",
+		   ccsb_error_message(e));
 		ok(in == NULL && sb->nmounts == 0, "... nothing added");
 		ccsb_error_free(e);
 		e = NULL;
@@ -158,13 +163,16 @@ static void test_add_path(void)
 	is_int(ccsb_sandbox_add_path(sb, "/", &in, &e), -EPERM, "refused: /");
 	ccsb_error_free(e);
 	e = NULL;
-	is_int(ccsb_sandbox_add_path(sb, "relative/bin", &in, &e), -EINVAL, "a relative path: EINVAL");
+	is_int(ccsb_sandbox_add_path(sb, "relative/bin", &in, &e), -EINVAL,
+	       "a relative path: EINVAL");
 	ccsb_error_free(e);
 	e = NULL;
-	is_int(ccsb_sandbox_add_path(sb, at("nonexistent"), &in, &e), -ENOENT, "a missing directory: ENOENT");
+	is_int(ccsb_sandbox_add_path(sb, at("nonexistent"), &in, &e), -ENOENT,
+	       "a missing directory: ENOENT");
 	ccsb_error_free(e);
 	e = NULL;
-	is_int(ccsb_sandbox_add_path(sb, at("home/.local/bin/x"), &in, &e), -ENOTDIR, "a file: ENOTDIR");
+	is_int(ccsb_sandbox_add_path(sb, at("home/.local/bin/x"), &in, &e), -ENOTDIR,
+	       "a file: ENOTDIR");
 	ccsb_error_free(e);
 	ccsb_sandbox_free(sb);
 }

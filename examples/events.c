@@ -14,6 +14,7 @@
  */
 #include <ccsandbox.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Lines are one JSON object each, with the library's own field order:
@@ -45,7 +46,14 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "%s: out of memory\n", argv[0]);
 		return 125;
 	}
-	int r = ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CWD, &err);
+	/* The library reads no environment variable: the embedder says where
+	 * its helper is (here from CCSB_EXEC_HELPER, as ccsb does; unset: the
+	 * installed one). */
+	const char *helper = getenv("CCSB_EXEC_HELPER");
+	int r = ccsb_sandbox_set_helper(sb, CCSB_HELPER_EXEC, helper && *helper ? helper : NULL,
+					&err);
+	if (r == 0)
+		r = ccsb_sandbox_apply_defaults(sb, CCSB_DEFAULTS_CWD, &err);
 	if (r == 0)
 		r = ccsb_sandbox_set_net(sb, CCSB_NET_NONE, &err);
 	if (r == 0)

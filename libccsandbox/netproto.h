@@ -127,6 +127,7 @@ enum ccsb_netproto_role {
 	CCSB_NETPROTO_RTNL = 3,	    /* NETLINK_ROUTE acting in the sandbox's netns */
 	CCSB_NETPROTO_HOSTPORT = 4, /* a --host-port listener on the sandbox's loopback */
 	CCSB_NETPROTO_NAMEBIND = 5, /* the name-bound connections' listener (127.0.0.1) */
+	CCSB_NETPROTO_ROLE_MAX = CCSB_NETPROTO_NAMEBIND,
 };
 
 #define CCSB_NETPROTO_MAX_FDS 8

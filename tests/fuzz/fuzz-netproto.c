@@ -32,7 +32,7 @@ static void one_msg(const uint8_t *d, size_t n, size_t nfds)
 	      "descriptor count matches");
 	for (uint32_t i = 0; i < m.nfds; i++)
 		check(m.fds[i].role >= CCSB_NETPROTO_DNS_UDP &&
-			      m.fds[i].role <= CCSB_NETPROTO_HOSTPORT,
+			      m.fds[i].role <= CCSB_NETPROTO_ROLE_MAX,
 		      "known role");
 	check(memchr(m.text, '\0', sizeof(m.text)) != NULL, "text terminated");
 	check(printable(m.text), "text printable");

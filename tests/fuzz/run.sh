@@ -395,6 +395,9 @@ seed_netproto() {
 "\x00\x00\x00\x00"
 "\x02\x00\x00\x00"
 "\xff\xff\xff\xff"
+DICT
+}
+
 # Names and paths as the sandbox may choose them: escapes, quotes, a
 # line separator, invalid UTF-8 (overlong, surrogate, truncated).
 seed_events() {

@@ -138,7 +138,7 @@ chmod 644 "$D/proj/probe.py"
 
 run() {
 	(cd "$D/proj" && as_user env -i PATH=/usr/bin:/bin HOME="$D/home" TERM=dumb LANG=C.UTF-8 \
-		CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" "$CCSB" "$@")
+		CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" CCSB_ALLOWLIST="$CCSB_ALLOWLIST" "$CCSB" "$@")
 }
 
 # ---- start and exit, the default policy (allowlist mode) -------------

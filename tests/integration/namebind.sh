@@ -117,7 +117,7 @@ chmod 644 "$D/proj/probe.py"
 
 run() {
 	(cd "$D/proj" && as_user env -i PATH=/usr/bin:/bin HOME="$D/home" TERM=dumb \
-		CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" ${RUN_ENV-} "$CCSB" "$@")
+		CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" CCSB_ALLOWLIST="$CCSB_ALLOWLIST" ${RUN_ENV-} "$CCSB" "$@")
 }
 # field OP NAME N [NTH]: column N of the NTH (default first) line "OP NAME ...".
 field() {

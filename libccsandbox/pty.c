@@ -36,16 +36,11 @@ static int reopen(int fd, int flags, bool *own)
 	return fd;
 }
 
-int ccsb__pty_open(struct ccsb_pty *p, ccsb_error **err)
+/* A pty pair: master and slave, close-on-exec, the slave not our
+ * controlling terminal. */
+static int open_pair(struct ccsb_pty *p, ccsb_error **err)
 {
-	struct termios tio;
-	struct winsize ws;
-	bool have_tio = tcgetattr(STDIN_FILENO, &tio) == 0;
-	bool have_ws = ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0;
 	char name[128];
-
-	if (!have_tio)
-		return ccsb__errno(err, errno, "standard input is not a terminal");
 	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (p->master < 0)
 		return ccsb__errno(err, errno, "cannot open a pseudo terminal (posix_openpt)");
@@ -61,6 +56,21 @@ int ccsb__pty_open(struct ccsb_pty *p, ccsb_error **err)
 		ccsb__pty_close(p);
 		return r;
 	}
+	return 0;
+}
+
+int ccsb__pty_open(struct ccsb_pty *p, ccsb_error **err)
+{
+	struct termios tio;
+	struct winsize ws;
+	bool have_tio = tcgetattr(STDIN_FILENO, &tio) == 0;
+	bool have_ws = ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0;
+
+	if (!have_tio)
+		return ccsb__errno(err, errno, "standard input is not a terminal");
+	int r = open_pair(p, err);
+	if (r < 0)
+		return r;
 	/* The command starts with the caller's settings (erase character,
 	 * IUTF8, ...) in their cooked form, and the caller's size. */
 	tcsetattr(p->slave, TCSANOW, &tio);
@@ -85,20 +95,12 @@ int ccsb__pty_open_output(struct ccsb_pty *p, ccsb_error **err)
 	int term = isatty(STDOUT_FILENO)   ? STDOUT_FILENO
 		   : isatty(STDERR_FILENO) ? STDERR_FILENO
 					   : -1;
-	char name[128];
 
 	if (term < 0)
 		return 0;
-	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (p->master < 0)
-		return ccsb__errno(err, errno, "cannot open a pseudo terminal (posix_openpt)");
-	if (grantpt(p->master) < 0 || unlockpt(p->master) < 0 ||
-	    ptsname_r(p->master, name, sizeof(name)) != 0 ||
-	    (p->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		int r = ccsb__errno(err, errno, "cannot set up a pseudo terminal");
-		ccsb__pty_close(p);
+	int r = open_pair(p, err);
+	if (r < 0)
 		return r;
-	}
 	/* Bytes pass unchanged (no output processing: the caller's terminal,
 	 * in its own cooked mode, does that), at the terminal's size. */
 	if (tcgetattr(p->slave, &tio) == 0) {

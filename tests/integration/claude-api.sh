@@ -30,10 +30,7 @@ if [ -z "$CLAUDE" ]; then
 	netns_skip "claude not installed (npm install -g @anthropic-ai/claude-code)"
 fi
 
-D=$(mktemp -d /tmp/ccsb-api.XXXXXX)
-chmod 755 "$D"
-trap 'netns_cleanup; rm -rf "$D"' EXIT
-netns_user_dir "$D/home" "$D/proj" "$D/home/.claude"
+netns_workdir api home/.claude
 
 # The stand-in servers' address: outside every prefix of the default list,
 # so that only a name can open a route to it.

@@ -13,10 +13,7 @@ netns_need_tun
 
 . "$top_srcdir/tests/lib/check.sh"
 
-D=$(mktemp -d /tmp/ccsb-dns.XXXXXX)
-chmod 755 "$D"
-trap 'netns_cleanup; rm -rf "$D"' EXIT
-netns_user_dir "$D/home" "$D/proj"
+netns_workdir dns
 
 # example.test and every name below it: 198.51.100.2; some names differ.
 netns_dnsmasq "$D" --cache-size=1000 \

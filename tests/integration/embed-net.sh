@@ -13,10 +13,7 @@ netns_need_tun
 
 . "$top_srcdir/tests/lib/check.sh"
 
-D=$(mktemp -d /tmp/ccsb-embed.XXXXXX)
-chmod 755 "$D"
-trap 'netns_cleanup; rm -rf "$D"' EXIT
-netns_user_dir "$D/home" "$D/proj"
+netns_workdir embed
 
 out=$(cd "$D/proj" && as_user env HOME="$D/home" PATH="$PATH" CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \
 	${CCSB_NET_HELPER:+CCSB_NET_HELPER="$CCSB_NET_HELPER"} "$top_builddir/tests/lib/embed-runs" 4 2>&1)

@@ -14,10 +14,7 @@ netns_need_tun
 
 . "$top_srcdir/tests/lib/check.sh"
 
-D=$(mktemp -d /tmp/ccsb-cred.XXXXXX)
-chmod 755 "$D"
-trap 'netns_cleanup; rm -rf "$D"' EXIT
-netns_user_dir "$D/home" "$D/proj" "$D/u" "$D/u/run"
+netns_workdir cred u u/run
 chmod 700 "$D/u/run"
 printf '[credential]\n\thelper = store\n' >"$D/home/.gitconfig"
 printf 'https://alice:tok-allowed@git.example.test\nhttps://bob:tok-other@other.example.test\n' \

@@ -16,17 +16,9 @@ netns_need_tun
 
 . "$top_srcdir/tests/lib/check.sh"
 
-D=$(mktemp -d /tmp/ccsb-namebind.XXXXXX)
-chmod 755 "$D"
-trap 'netns_cleanup; rm -rf "$D"' EXIT
-netns_user_dir "$D/home" "$D/proj"
+netns_workdir namebind
 
-ip addr replace 198.51.100.54/32 dev lo
-echo "nameserver 198.51.100.54" >"$D/resolv.conf"
-mount --bind "$D/resolv.conf" /etc/resolv.conf || netns_skip "cannot bind a test resolv.conf"
-python3 -u "$top_srcdir/tests/lib/dns-upstream.py" 198.51.100.54 198.51.100.1 "$D/upstream.log" \
-	>"$D/upstream.out" 2>&1 &
-NETNS_PIDS="$NETNS_PIDS $!"
+netns_dns_upstream "$D" || exit 1
 
 # One server on two ports of the shared address: "site HOST PORT", from
 # the Host header.
@@ -49,15 +41,7 @@ threading.Event().wait()
 EOF_PY
 python3 -u "$D/vhost.py" >"$D/vhost.out" 2>&1 &
 NETNS_PIDS="$NETNS_PIDS $!"
-for _ in $(seq 50); do
-	grep -q ready "$D/upstream.out" 2>/dev/null && grep -q ready "$D/vhost.out" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q ready "$D/upstream.out" && grep -q ready "$D/vhost.out" || {
-	echo "FAIL - the test servers did not start:"
-	cat "$D/upstream.out" "$D/vhost.out"
-	exit 1
-}
+netns_ready "$D/vhost.out" || exit 1
 
 # Inside: "getaddr NAME" prints "getaddr NAME ADDRS|ERROR"; "http HOST
 # PORT [ADDR]" sends GET with Host: HOST to HOST (or ADDR) and prints "http

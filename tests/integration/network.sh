@@ -10,10 +10,7 @@ netns_need_tun
 
 . "$top_srcdir/tests/lib/check.sh"
 
-D=$(mktemp -d /tmp/ccsb-net.XXXXXX)
-chmod 755 "$D"
-trap 'netns_cleanup; rm -rf "$D"' EXIT
-netns_user_dir "$D/home" "$D/proj"
+netns_workdir net
 
 netns_tcp_server 198.51.100.1 8080 || exit 1
 netns_udp_server 198.51.100.1 5353 || exit 1

@@ -12,10 +12,7 @@ netns_need_tun
 
 . "$top_srcdir/tests/lib/check.sh"
 
-D=$(mktemp -d /tmp/ccsb-ports.XXXXXX)
-chmod 755 "$D"
-trap 'netns_cleanup; rm -rf "$D"' EXIT
-netns_user_dir "$D/home" "$D/proj"
+netns_workdir ports
 PY=/usr/bin/python3
 
 # Host services on the namespace's loopback (the "host" of the sandbox):

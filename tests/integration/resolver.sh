@@ -13,23 +13,9 @@ netns_need_tun
 
 . "$top_srcdir/tests/lib/check.sh"
 
-D=$(mktemp -d /tmp/ccsb-resolver.XXXXXX)
-chmod 755 "$D"
-trap 'netns_cleanup; rm -rf "$D"' EXIT
-netns_user_dir "$D/home" "$D/proj"
+netns_workdir resolver
 
-ip addr replace 198.51.100.54/32 dev lo
-echo "nameserver 198.51.100.54" >"$D/resolv.conf"
-mount --bind "$D/resolv.conf" /etc/resolv.conf || netns_skip "cannot bind a test resolv.conf"
-python3 -u "$top_srcdir/tests/lib/dns-upstream.py" 198.51.100.54 198.51.100.1 "$D/upstream.log" \
-	>"$D/upstream.out" 2>&1 &
-NETNS_PIDS="$NETNS_PIDS $!"
-for _ in $(seq 50); do grep -q ready "$D/upstream.out" && break; sleep 0.1; done
-grep -q ready "$D/upstream.out" || {
-	echo "FAIL - the test upstream did not start:"
-	cat "$D/upstream.out"
-	exit 1
-}
+netns_dns_upstream "$D" || exit 1
 
 # Inside: "dnstcp NAME" -> "dnstcp NAME RCODE ANSWERS"; "pipe N NAME" sends
 # N framed queries in one write and prints "pipe N ANSWERED"; "udp N NAME"

@@ -20,6 +20,15 @@
 #   as_user CMD...              run CMD as the unprivileged test user
 #                               ($NETNS_UID:$NETNS_GID), as users run ccsb.
 #   netns_user_dir DIR...       create directories owned by the test user.
+#   netns_workdir NAME [DIR...] D=/tmp/ccsb-NAME.XXXXXX (mode 0755, removed at
+#                               exit), with $D/home, $D/proj and $D/DIR...
+#                               owned by the test user.
+#   netns_ready FILE...         wait (5 s at most) until every FILE has a line
+#                               "ready"; 1, with the files shown, if not.
+#   netns_dns_upstream DIR      tests/lib/dns-upstream.py on 198.51.100.54,
+#                               answering 198.51.100.1, made the resolver
+#                               (bind over /etc/resolv.conf); logs queries to
+#                               DIR/upstream.log; returns once it serves.
 #   netns_need_tun              skip unless the test user can open /dev/net/tun.
 #   netns_skip REASON           exit 77 with REASON.
 #   netns_cleanup               stop the servers now. Installed as the EXIT
@@ -84,6 +93,41 @@ as_user() {
 netns_user_dir() {
 	mkdir -p "$@" || return
 	[ -n "${NETNS_OUTER_UID-}" ] || chown "$NETNS_UID:$NETNS_GID" "$@"
+}
+
+netns_workdir() {
+	D=$(mktemp -d "/tmp/ccsb-$1.XXXXXX") || exit 1
+	shift
+	chmod 755 "$D"
+	trap 'netns_cleanup; rm -rf "$D"' EXIT
+	netns_wd_dirs="$D/home $D/proj"
+	for netns_wd in "$@"; do netns_wd_dirs="$netns_wd_dirs $D/$netns_wd"; done
+	# shellcheck disable=SC2086
+	netns_user_dir $netns_wd_dirs
+}
+
+netns_ready() {
+	for _ in $(seq 50); do
+		netns_all=1
+		for netns_f in "$@"; do
+			grep -q ready "$netns_f" 2>/dev/null || netns_all=0
+		done
+		[ "$netns_all" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL - a test server did not start:"
+	cat "$@"
+	return 1
+}
+
+netns_dns_upstream() {
+	ip addr replace 198.51.100.54/32 dev lo
+	echo "nameserver 198.51.100.54" >"$1/resolv.conf"
+	mount --bind "$1/resolv.conf" /etc/resolv.conf || netns_skip "cannot bind a test resolv.conf"
+	python3 -u "$top_srcdir/tests/lib/dns-upstream.py" 198.51.100.54 198.51.100.1 "$1/upstream.log" \
+		>"$1/upstream.out" 2>&1 &
+	NETNS_PIDS="$NETNS_PIDS $!"
+	netns_ready "$1/upstream.out"
 }
 
 netns_need_tun() {

@@ -5,6 +5,7 @@
  * root). */
 #include "internal.h"
 #include "tap.h"
+#include "minpolicy.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -37,39 +38,6 @@ static bool has_children(void)
 	return !(r < 0 && errno == ECHILD);
 }
 
-static ccsb_sandbox *policy(void)
-{
-	ccsb_sandbox *sb = ccsb_sandbox_new();
-	ccsb_error *e = NULL;
-	static const char *const merged[] = { "/bin", "/sbin", "/lib", "/lib64" };
-	int r = ccsb_sandbox_add_bind(sb, "/usr", NULL, CCSB_BIND_RO, &e);
-	for (size_t i = 0; r == 0 && i < sizeof(merged) / sizeof(*merged); i++) {
-		struct stat st;
-		char target[256];
-		ssize_t n;
-		if (lstat(merged[i], &st) < 0)
-			continue;
-		if (S_ISLNK(st.st_mode) &&
-		    (n = readlink(merged[i], target, sizeof(target) - 1)) > 0) {
-			target[n] = '\0';
-			r = ccsb_sandbox_add_symlink(sb, target, merged[i], &e);
-		} else if (S_ISDIR(st.st_mode)) {
-			r = ccsb_sandbox_add_bind(sb, merged[i], NULL, CCSB_BIND_RO, &e);
-		}
-	}
-	if (r == 0)
-		r = ccsb_sandbox_add_proc(sb, "/proc", &e);
-	if (r == 0)
-		r = ccsb_sandbox_env_set(sb, "PATH", "/usr/bin:/bin", &e);
-	/* An embedder says where the helper is (the library reads no
-	 * environment for it); make check builds it here. */
-	if (r == 0)
-		r = ccsb_sandbox_set_helper(sb, CCSB_HELPER_EXEC, getenv("CCSB_EXEC_HELPER"), &e);
-	if (r < 0)
-		bail_out(ccsb_error_message(e));
-	return sb;
-}
-
 int main(void)
 {
 	if (access("/usr/bin/bwrap", X_OK) < 0 && access("/bin/bwrap", X_OK) < 0)
@@ -82,7 +50,7 @@ int main(void)
 		    setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
 			bail_out("cannot drop to uid 65534");
 	}
-	ccsb_sandbox *sb = policy();
+	ccsb_sandbox *sb = min_policy();
 	ccsb_error *e = NULL;
 
 	/* A child of the caller that exits during the run keeps its status. */

@@ -5,6 +5,7 @@
  * sandboxes (as uid 65534 when started as root). */
 #include "internal.h"
 #include "tap.h"
+#include "minpolicy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,38 +37,6 @@ static void on_chld(int sig)
 	chld_seen = 1;
 }
 
-static ccsb_sandbox *policy(void)
-{
-	ccsb_sandbox *sb = ccsb_sandbox_new();
-	ccsb_error *e = NULL;
-	static const char *const merged[] = { "/bin", "/sbin", "/lib", "/lib64" };
-	int r = ccsb_sandbox_add_bind(sb, "/usr", NULL, CCSB_BIND_RO, &e);
-	for (size_t i = 0; r == 0 && i < sizeof(merged) / sizeof(*merged); i++) {
-		struct stat st;
-		char target[256];
-		ssize_t n;
-		if (lstat(merged[i], &st) < 0)
-			continue;
-		if (S_ISLNK(st.st_mode) &&
-		    (n = readlink(merged[i], target, sizeof(target) - 1)) > 0) {
-			target[n] = '\0';
-			r = ccsb_sandbox_add_symlink(sb, target, merged[i], &e);
-		} else if (S_ISDIR(st.st_mode)) {
-			r = ccsb_sandbox_add_bind(sb, merged[i], NULL, CCSB_BIND_RO, &e);
-		}
-	}
-	if (r == 0)
-		r = ccsb_sandbox_add_proc(sb, "/proc", &e);
-	if (r == 0)
-		r = ccsb_sandbox_env_set(sb, "PATH", "/usr/bin:/bin", &e);
-	/* An embedder says where the helper is; make check builds it here. */
-	if (r == 0)
-		r = ccsb_sandbox_set_helper(sb, CCSB_HELPER_EXEC, getenv("CCSB_EXEC_HELPER"), &e);
-	if (r < 0)
-		bail_out(ccsb_error_message(e));
-	return sb;
-}
-
 static bool readable(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -89,7 +58,7 @@ static bool wait_file(const char *path)
 
 static void test_one(void)
 {
-	ccsb_sandbox *sb = policy();
+	ccsb_sandbox *sb = min_policy();
 	ccsb_process *p = NULL;
 	ccsb_error *e = NULL;
 	char dir[] = "/tmp/ccsb-spawn1.XXXXXX", up[64];
@@ -188,7 +157,7 @@ static void test_many_with_reaper(void)
 		ccsb_error *e = NULL;
 		char slot[8];
 		snprintf(slot, sizeof(slot), "%d", i);
-		sb[i] = policy();
+		sb[i] = min_policy();
 		p[i] = NULL;
 		ccsb_sandbox_env_set(sb[i], "SLOT", slot, &e);
 		ccsb_sandbox_add_bind(sb[i], dir, "/shared", CCSB_BIND_RO, &e);

@@ -7,10 +7,12 @@
  * guard looks at what the writable binds hold. */
 #include "internal.h"
 #include "plan.h"
+#include "namepool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 int ccsb__plan_check_prefixes(const struct ccsb_allowlist *al, ccsb_error **err)
@@ -29,6 +31,34 @@ int ccsb__plan_check_prefixes(const struct ccsb_allowlist *al, ccsb_error **err)
 					 "the allowlist covers every %s address: use "
 					 "--net=full (CCSB_NET_FULL) instead",
 					 p->family == AF_INET ? "IPv4" : "IPv6");
+	}
+	return 0;
+}
+
+/* With names in the list, the synthetic pool (namepool.h) is local to the
+ * sandbox: an allowed prefix inside it would either be shadowed by the
+ * pool (the user's addresses unreachable, silently) or, more specific,
+ * send synthetic addresses to the network instead of ccsb's relay. Said
+ * plainly instead, before anything starts. */
+static int check_pool_overlap(const struct ccsb_allowlist *al, ccsb_error **err)
+{
+	for (size_t i = 0; i < al->n; i++) {
+		const struct ccsb_prefix *p = &al->v[i];
+		uint32_t a;
+		if (p->family != AF_INET)
+			continue;
+		memcpy(&a, p->addr, 4);
+		a = ntohl(a);
+		uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
+		bool overlap = p->len <= CCSB_NAMEPOOL_LEN ? (CCSB_NAMEPOOL_NET & mask) == a
+							   : ccsb__namepool_has(a);
+		if (overlap)
+			return ccsb__err(
+				err, EINVAL,
+				"allowlist entry %u.%u.%u.%u/%u overlaps 198.18.0.0/15, which "
+				"ccsb uses for the names in the allowlist: allow those hosts by "
+				"name, or list no names (--no-default-allowlist)",
+				a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, p->len);
 	}
 	return 0;
 }
@@ -54,7 +84,10 @@ int ccsb__plan_network(const ccsb_sandbox *sb, struct ccsb_net_plan *np,
 		return ccsb__err(err, ENOMEM, "out of memory");
 	/* Names are bound to synthetic addresses (namebind.h), not routed. */
 	np->bind_names = np->prefixes->nnames > 0;
-	return ccsb__plan_check_prefixes(np->prefixes, err);
+	int r = ccsb__plan_check_prefixes(np->prefixes, err);
+	if (r == 0 && np->bind_names)
+		r = check_pool_overlap(np->prefixes, err);
+	return r;
 }
 
 int ccsb__plan_make(const ccsb_sandbox *sb, char *const cmd[], const struct ccsb_plan_opts *o,

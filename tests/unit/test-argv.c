@@ -466,6 +466,44 @@ static void test_plan_refuses_all(void)
 	}
 }
 
+/* With names in the list, a prefix overlapping the synthetic pool
+ * (198.18.0.0/15) is refused by the plan; without names it is an ordinary
+ * prefix (network.sh routes 10,000 of them). */
+static void test_plan_refuses_pool_overlap(void)
+{
+	char *const cmd[] = { "true", NULL };
+	static const struct {
+		const char *prefix;
+		bool refused;
+	} cases[] = {
+		{ "198.18.5.0/24", true },    { "198.19.255.255/32", true },
+		{ "198.18.0.0/15", true },    { "198.16.0.0/13", true },
+		{ "128.0.0.0/1", true },      { "198.20.0.0/16", false },
+		{ "198.17.255.0/24", false }, { "2001:db8::/32", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		for (int names = 0; names < 2; names++) {
+			ccsb_sandbox *sb = ccsb_sandbox_new();
+			char **argv = NULL;
+			ccsb_error *err = NULL;
+			SUCCEEDS(ccsb_sandbox_set_net(sb, CCSB_NET_ALLOWLIST, &e), "net allowlist");
+			SUCCEEDS(ccsb_sandbox_allow(sb, cases[i].prefix, &e), "allow the prefix");
+			if (names)
+				SUCCEEDS(ccsb_sandbox_allow(sb, "a.example", &e), "allow a name");
+			int r = ccsb_sandbox_build_argv(sb, cmd, &argv, &err);
+			bool want = names && cases[i].refused;
+			ok(want ? r == -EINVAL && argv == NULL &&
+					   strstr(ccsb_error_message(err), "overlaps 198.18.0.0/15")
+				: r == 0,
+			   "%s with%s a name: %s", cases[i].prefix, names ? "" : "out",
+			   want ? "refused, naming the pool" : "accepted");
+			ccsb_error_free(err);
+			ccsb_argv_free(argv);
+			ccsb_sandbox_free(sb);
+		}
+	}
+}
+
 static void test_argv_secrets(void)
 {
 	static const char host_secret[] = "h0st-s3cr3t-Qz9";
@@ -2320,6 +2358,7 @@ int main(void)
 	test_file_placement();
 	test_argv_secrets();
 	test_plan_refuses_all();
+	test_plan_refuses_pool_overlap();
 	test_path_ok();
 	test_mount_errors();
 	test_cmd_errors();

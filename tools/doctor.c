@@ -663,21 +663,46 @@ static void check_slirp(const struct state *s)
 
 /* ccsb-net configures every network: present, and able to start (run
  * without its descriptors it only prints its usage, exit 2). */
-static void check_net_helper(const struct state *s)
+static bool check_net_helper(const struct state *s)
 {
 	char path[PATH_MAX], out[512];
 	if (find_helper(s, CCSB_HELPER_NET, path, sizeof(path)) < 0) {
 		say(FAILURE, "reinstall ccsb (make install), or set CCSB_NET_HELPER to ccsb-net",
 		    "%s: --net=full and --net=allowlist (the default) cannot work", path);
-		return;
+		return false;
 	}
 	char *const argv[] = { path, NULL };
 	int st = run_capture(argv, out, sizeof(out), 10000);
-	if (st == 2 && strstr(out, "internal helper"))
+	if (st == 2 && strstr(out, "internal helper")) {
 		say(OK, NULL, "ccsb-net: %s (starts)", path);
+		return true;
+	}
+	say(FAILURE, "reinstall ccsb (make install), or set CCSB_NET_HELPER to ccsb-net",
+	    "ccsb-net: %s does not start: %s", path, first_line(out, 200));
+	return false;
+}
+
+/* Name-bound connections (an allowlist with names, as the default one)
+ * need nf_tables with NAT in the kernel: ccsb-net tries the same set-up in
+ * a throwaway namespace. */
+static void check_names(const struct state *s)
+{
+	char path[PATH_MAX], out[512];
+	/* Without a working ccsb-net, check_net_helper has said it. */
+	if (!check_net_helper(s) || find_helper(s, CCSB_HELPER_NET, path, sizeof(path)) < 0)
+		return;
+	char *const argv[] = { path, "--probe-names", NULL };
+	int st = run_capture(argv, out, sizeof(out), 10000);
+	if (st == 0 && strncmp(out, "ok", 2) == 0)
+		say(OK, NULL,
+		    "name-bound connections: nf_tables NAT works in a namespace of yours");
 	else
-		say(FAILURE, "reinstall ccsb (make install), or set CCSB_NET_HELPER to ccsb-net",
-		    "ccsb-net: %s does not start: %s", path, first_line(out, 200));
+		say(FAILURE,
+		    "use a kernel with nf_tables and NAT (CONFIG_NF_TABLES, CONFIG_NFT_REDIR, "
+		    "as Debian's, Ubuntu's and Fedora's), or sudo modprobe nft_redir; "
+		    "--no-default-allowlist with addresses only needs neither",
+		    "name-bound connections: %s; an allowlist with names (the default) cannot start",
+		    first_line(out, 300));
 }
 
 static void check_tun(void)
@@ -961,7 +986,7 @@ int doctor_main(char *const args[])
 	check_seccomp();
 	check_ns_get_userns();
 	check_slirp(&s);
-	check_net_helper(&s);
+	check_names(&s);
 	check_tun();
 	check_landlock();
 	check_allowlist();

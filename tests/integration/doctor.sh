@@ -117,6 +117,8 @@ check "healthy: bwrap and its version" 'has_line "^ok +bwrap: bubblewrap [0-9]+\
 check "healthy: slirp4netns and its version" 'has_line "^ok +slirp4netns: slirp4netns version [0-9]"'
 check "healthy: the network helper starts" 'has_line "^ok +ccsb-net: .*ccsb-net \(starts\)"'
 check "healthy: user namespaces" 'has_line "^ok +user namespaces: "'
+check "healthy: name-bound connections (nf_tables NAT tried for real)" \
+	'has_line "^ok +name-bound connections: nf_tables NAT works"'
 check "healthy: max_user_namespaces" 'has_line "^ok +user.max_user_namespaces: not 0"'
 check "healthy: AppArmor" 'has_line "^ok +AppArmor: "'
 check "healthy: a real sandbox runs" 'has_line "^ok +sandbox: a command runs"'
@@ -180,6 +182,23 @@ check "no ccsb-net: named, with the fix" \
 doctor CCSB_NET_HELPER=/bin/false
 check "ccsb-net that does not start: exit 1, exactly one failure" \
 	'test $st = 1 && test "$(nfail)" = 1 && has_line "^failure +ccsb-net: /bin/false does not start"'
+
+echo "# a kernel without nf_tables NAT (a ccsb-net whose probe fails as such a kernel makes it)"
+cat >"$T/net-nonat" <<'EOF_SH'
+#!/bin/sh
+if [ "$1" = --probe-names ]; then
+	echo "the nf_tables rule redirecting TCP to the synthetic addresses (the kernel needs nf_tables and NAT: CONFIG_NF_TABLES, CONFIG_NFT_REDIR): Operation not supported"
+	exit 1
+fi
+echo "ccsb-net: an internal helper of libccsandbox, not for direct use" >&2
+exit 2
+EOF_SH
+chmod 755 "$T/net-nonat"
+doctor CCSB_NET_HELPER="$T/net-nonat"
+check "no nf_tables NAT: exit 1, exactly one failure" 'test $st = 1 && test "$(nfail)" = 1'
+check "no nf_tables NAT: named, with its reason and the fix" \
+	'has_line "^failure +name-bound connections: the nf_tables rule .*Operation not supported; an allowlist with names" &&
+	 has "fix: use a kernel with nf_tables and NAT"'
 
 echo "# /dev/net/tun with mode 0600"
 D_TUN=0600 doctor

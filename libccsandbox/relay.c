@@ -57,7 +57,7 @@ struct side {
 struct conn {
 	struct side s[2]; /* [0] accepted, [1] the connection ccsb made */
 	bool connecting;
-	bool tried_v6; /* publish: 127.0.0.1 refused, [::1] tried */
+	bool tried_v6; /* 127.0.0.1 refused, [::1] tried */
 	uint16_t port; /* where s[1] connects */
 	bool inside;   /* s[1] connects inside the sandbox (publish) */
 };
@@ -389,8 +389,9 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
-/* Start connecting c->s[1]: inside (publish: 127.0.0.1, else [::1]) or to
- * the host's 127.0.0.1. 0 while in progress or done, -errno. */
+/* Start connecting c->s[1]: inside (publish) or to the host (host ports,
+ * proxies), to 127.0.0.1 first, then [::1]. 0 while in progress or done,
+ * -errno. */
 static int conn_connect(struct ccsb_relay *rl, struct conn *c, int family)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
@@ -405,7 +406,7 @@ static int conn_connect(struct ccsb_relay *rl, struct conn *c, int family)
 	if (c->inside)
 		fd = factory_socket(rl, family);
 	else
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fd < -1 ? fd : -errno;
 	c->s[1].fd = fd;
@@ -442,9 +443,9 @@ static void accept_one(struct ccsb_relay *rl, const struct listener *l)
 	c->port = l->port;
 	c->inside = l->publish;
 	if (conn_connect(rl, c, AF_INET) < 0) {
-		/* Inside, a refused 127.0.0.1 may be a server on ::1 only. */
+		/* A refused 127.0.0.1 may be a server on ::1 only. */
 		c->tried_v6 = true;
-		if (!c->inside || conn_connect(rl, c, AF_INET6) < 0) {
+		if (conn_connect(rl, c, AF_INET6) < 0) {
 			conn_free(c);
 			return;
 		}
@@ -465,9 +466,9 @@ static int conn_connected(struct ccsb_relay *rl, struct conn *c)
 		c->connecting = false;
 		return 0;
 	}
-	/* A dev server may listen on the sandbox's ::1 only (Node's
-	 * "localhost"). */
-	if (c->inside && !c->tried_v6 && e == ECONNREFUSED) {
+	/* A dev server inside, or a proxy or service on the host, may
+	 * listen on ::1 only (Node's "localhost", a proxy set to [::1]). */
+	if (!c->tried_v6 && e == ECONNREFUSED) {
 		c->tried_v6 = true;
 		return conn_connect(rl, c, AF_INET6) == 0 ? 1 : -1;
 	}

@@ -48,19 +48,29 @@ static unsigned loopback_port(const char *val)
 	const char *sep = strstr(val, "://"), *h = sep ? sep + 3 : val, *at, *end, *colon;
 	char host[256];
 	struct in_addr a;
+	struct in6_addr a6;
 
 	end = h + strcspn(h, "/?#");
 	if ((at = memchr(h, '@', (size_t)(end - h))))
 		h = at + 1;
-	if (*h == '[')
-		return 0; /* [::1]: the relay connects to the host's 127.0.0.1 */
-	colon = memchr(h, ':', (size_t)(end - h));
-	if (!colon || (size_t)(colon - h) >= sizeof(host))
-		return 0;
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - h), h);
-	if (strcasecmp(host, "localhost") != 0 &&
-	    !(inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127))
-		return 0;
+	if (*h == '[') {
+		/* [::1]:PORT: the relay tries the host's 127.0.0.1, then ::1. */
+		const char *close = memchr(h, ']', (size_t)(end - h));
+		if (!close || close[1] != ':' || (size_t)(close - h - 1) >= sizeof(host))
+			return 0;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - h - 1), h + 1);
+		if (inet_pton(AF_INET6, host, &a6) != 1 || !IN6_IS_ADDR_LOOPBACK(&a6))
+			return 0;
+		colon = close + 1;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		if (!colon || (size_t)(colon - h) >= sizeof(host))
+			return 0;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - h), h);
+		if (strcasecmp(host, "localhost") != 0 &&
+		    !(inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127))
+			return 0;
+	}
 	char *pend;
 	unsigned long port = strtoul(colon + 1, &pend, 10);
 	return pend != colon + 1 && pend == end && port >= 1 && port <= 65535 ? (unsigned)port : 0;

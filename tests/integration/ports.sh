@@ -128,6 +128,19 @@ check "proxy on the host's loopback: a proxied request inside reaches it" \
 	'test "$out" = "hello from 127.0.0.1:3128"'
 check "proxy: the status line says it is relayed, and for which variable" \
 	'grep -q "^ccsb: ports: host ports 3128 (proxy relayed: 3128 for HTTPS_PROXY)$" "$D/err"'
+# A proxy listening on the host's ::1 only (the relay tries 127.0.0.1, is
+# refused, then ::1), named as [::1] in the variable.
+if netns_tcp_server ::1 3129 2>/dev/null; then
+	out=$(RUN_ENV="http_proxy=http://[::1]:3129/" \
+		run --no-default-allowlist --allow=203.0.113.0/24 -- \
+		curl -s --max-time 5 http://198.51.100.9/ 2>"$D/err")
+	check "proxy on the host's ::1 only, named [::1]: a proxied request inside reaches it" \
+		'test "$out" = "hello from ::1:3129"'
+	check "... the status line says it is relayed" \
+		'grep -q "^ccsb: ports: host ports 3129 (proxy relayed: 3129 for http_proxy)$" "$D/err"'
+else
+	echo "# no IPv6 loopback in this kernel: the [::1] proxy is not tried"
+fi
 out=$(RUN_ENV="HTTPS_PROXY=http://127.0.0.1:3128" run --net=none -- \
 	$PY probe.py 127.0.0.1 3128 2>"$D/err")
 check "proxy: not relayed with --net=none" \

@@ -387,7 +387,8 @@ const char *ccsb_sandbox_report_item(const ccsb_sandbox *sb, size_t i);
  *  - "start": the sandbox is complete and its command is released: the
  *    policy's summary (command, cwd, network mode and allowlist size, the
  *    host paths it may write, seccomp, bounds, ssh-agent and git
- *    credentials) and the pids of the supervisor and of the sandbox's pid 1;
+ *    credentials), the pids of the supervisor and of the sandbox's pid 1,
+ *    and "session", its name (ccsb_sandbox_set_name()) when it has one;
  *  - "dns_refused": the allowlist's resolver refused a name;
  *  - "route_added": an allowed name's answer opened a host route;
  *  - "ssh_agent" / "git_credential": the broker signed, served or refused a

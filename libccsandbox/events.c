@@ -449,6 +449,9 @@ void ccsb__events_run_start(ccsb_sandbox *sb, pid_t child)
 	ccsb__jb_str(&b, "version", ccsb_version());
 	ccsb__jb_int(&b, "pid", getpid());
 	ccsb__jb_int(&b, "sandbox_pid", child);
+	/* A named session's name: what `ccsb ps` and `ccsb exec` know it by. */
+	if (sb->session_name)
+		ccsb__jb_str(&b, "session", sb->session_name);
 	ccsb__jb_strv(&b, "command", ev->cmd);
 	ccsb__jb_str(&b, "cwd", sb->cwd);
 	ccsb__jb_str(&b, "net", net_name(sb->net));

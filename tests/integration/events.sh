@@ -138,8 +138,12 @@ chmod 644 "$D/proj/probe.py"
 
 run() {
 	(cd "$D/proj" && as_user env -i PATH=/usr/bin:/bin HOME="$D/home" TERM=dumb LANG=C.UTF-8 \
-		CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" CCSB_ALLOWLIST="$CCSB_ALLOWLIST" "$CCSB" "$@")
+		XDG_RUNTIME_DIR="$D/run" CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" \
+		CCSB_ALLOWLIST="$CCSB_ALLOWLIST" "$CCSB" "$@")
 }
+# The named sessions' directory (XDG_RUNTIME_DIR/ccsb), the user's own.
+netns_user_dir "$D/run"
+chmod 700 "$D/run"
 
 # ---- start and exit, the default policy (allowlist mode) -------------
 run --events="$D/out/a.jsonl" -- sh -c 'exit 7' </dev/null 2>"$D/err"
@@ -168,6 +172,11 @@ and e[2]["net"] == "none" and e[2]["seq"] == 1'
 }
 check "FILE is appended to: a second run adds its own start and exit, seq from 1, --net=none" \
 	'test "$(a_again)" = True'
+check "start: no session field without --name" \
+	'test "$(ev "$D/out/a.jsonl" "\"session\" not in e[0] and \"session\" not in e[2]")" = True'
+run -q --net=none --name=ev-named.1 --events="$D/out/named.jsonl" -- true </dev/null
+check "start: a named session's name (--name=ev-named.1), and the line validates" \
+	'test "$(valid "$D/out/named.jsonl")" = "valid 2" && test "$(ev "$D/out/named.jsonl" "e[0][\"session\"]")" = ev-named.1'
 
 # ---- DNS refused, route added ----------------------------------------
 run -q --no-default-allowlist --allow=allowed.example.test --events="$D/out/dns.jsonl" -- \

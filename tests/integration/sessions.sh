@@ -56,7 +56,7 @@ start_session() {
 	return 1
 }
 
-start_session s1 sh -c 'echo from-main >/tmp/main-made; readlink /proc/self/ns/net /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/user >/tmp/ns; grep "Max processes" /proc/self/limits >/tmp/nproc; exec sleep 600' ||
+start_session s1 sh -c 'echo from-main >/tmp/main-made; readlink /proc/self/ns/net /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/user >/tmp/ns; grep "Max processes" /proc/self/limits >/tmp/nproc; exec sleep 987600' ||
 	fail "the session starts"
 S1=$started
 
@@ -118,6 +118,124 @@ wait "$client"
 rc=$?
 check "SIGTERM to ccsb exec goes to the command, whose status comes back" \
 	'test $rc = 3 && grep -q got-term "$T/trap.out"'
+
+# ---- job control in an exec'd interactive shell ----------------------
+# `ccsb exec NAME bash` on a terminal: bash leads a session of its own with
+# the pty as its controlling terminal (its pid, process group, session and
+# the terminal's foreground group are one), so `&`, jobs, ^Z, fg and ^C
+# work, and the terminal's signals reach the foreground job, not bash, not
+# the session's pid 1 and not its main command. Driven through a pty by
+# $T/jobctl.py, which waits for bash's output (and the processes' states in
+# /proc), never for a time.
+cat >"$T/jobctl.py" <<'EOF_PY'
+import os, pty, re, select, sys, time
+# argv: the ccsb exec command line. Prints one "STEP ok" / "STEP FAIL ..." line each.
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+buf = b""
+def expect(pat, t=30):
+    """Wait until the output since the last match holds the pattern."""
+    global buf
+    end = time.time() + t
+    while True:
+        m = re.search(pat, buf)
+        if m:
+            buf = buf[m.end():]
+            return m
+        left = end - time.time()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                d = b""
+            if not d:
+                return None
+            buf += d
+def send(s):
+    os.write(fd, s)
+def find(words):
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if open("/proc/%s/cmdline" % d, "rb").read() == words:
+                    return int(d)
+            except OSError:
+                pass
+    return None
+def state(p):
+    try:
+        return open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+def wait_for(f, t=30):
+    end = time.time() + t
+    while time.time() < end:
+        v = f()
+        if v:
+            return v
+        time.sleep(0.05)
+    return None
+def step(name, ok, detail=""):
+    print(name, "ok" if ok else "FAIL " + detail, flush=True)
+P = rb"jc\$ "
+step("prompt", expect(P) is not None, repr(buf[-200:]))
+send(b"read -r -a st </proc/$$/stat; echo \"ids $$ ${st[4]} ${st[5]} ${st[7]}\"\n")
+m = expect(rb"ids (\d+) (\d+) (\d+) (\d+)\r?\n")
+step("session", m is not None and m.group(1) == m.group(2) == m.group(3) == m.group(4),
+     m and m.group(0).decode() or repr(buf[-200:]))
+send(b"sleep 9911 &\n")
+step("background", expect(rb"\[1\] \d+") is not None and expect(P) is not None, repr(buf[-200:]))
+send(b"jobs\n")
+step("jobs", expect(rb"\[1\]\+ +Running +sleep 9911") is not None, repr(buf[-200:]))
+expect(P)
+send(b"sleep 9922\n")
+fg = wait_for(lambda: find(b"sleep\x009922\x00"))
+step("foreground-started", fg is not None)
+send(b"\x1a")
+step("ctrl-z-stopped", expect(rb"\[2\]\+ +Stopped +sleep 9922") is not None and
+     wait_for(lambda: state(fg) == "T") is not None, repr(buf[-200:]) + state(fg or 0))
+expect(P)
+send(b"jobs\n")
+step("jobs-after-stop", expect(rb"Running +sleep 9911") is not None, repr(buf[-200:]))
+expect(P)
+send(b"fg %2\n")
+step("fg-resumes", expect(rb"sleep 9922\r?\n") is not None and
+     wait_for(lambda: state(fg) in ("S", "R")) is not None, state(fg or 0))
+send(b"\x03")
+step("ctrl-c-ends-job", expect(P) is not None and wait_for(lambda: state(fg) in ("gone", "Z") or find(b"sleep\x009922\x00") is None) is not None, repr(buf[-200:]))
+send(b"echo rc=$?\n")
+step("ctrl-c-status", expect(rb"rc=130") is not None, repr(buf[-200:]))
+expect(P)
+bg = find(b"sleep\x009911\x00")
+step("background-survives", bg is not None and state(bg) in ("S", "R"), state(bg or 0))
+send(b"kill %1; wait; exit 5\n")
+_, st = os.waitpid(pid, 0)
+step("exit-status", os.WIFEXITED(st) and os.WEXITSTATUS(st) == 5, str(st))
+EOF_PY
+if [ "$(id -u)" = 0 ]; then
+	set -- setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups --
+else
+	set --
+fi
+(cd "$PROJ" && timeout 300 python3 "$T/jobctl.py" "$@" env -i $SB_ENV HOME="$THOME" \
+	XDG_RUNTIME_DIR="$RUN" CCSB_EXEC_HELPER="$CCSB_EXEC_HELPER" "$CCSB" exec \
+	--env='PS1=jc$ ' s1 bash --norc --noprofile -i) >"$T/jobctl.out" 2>&1
+sed 's/^/    /' "$T/jobctl.out"
+jc() { grep -qx "$1 ok" "$T/jobctl.out"; }
+check "exec'd bash: session leader, the pty its controlling terminal, in the foreground" 'jc session'
+check "exec'd bash: a job in the background (&) is listed by jobs" 'jc background && jc jobs'
+check "exec'd bash: ^Z stops the foreground job, bash says Stopped" 'jc foreground-started && jc ctrl-z-stopped'
+check "exec'd bash: the background job still runs meanwhile" 'jc jobs-after-stop'
+check "exec'd bash: fg resumes the stopped job" 'jc fg-resumes'
+check "exec'd bash: ^C ends the foreground job only (status 130), bash goes on" \
+	'jc ctrl-c-ends-job && jc ctrl-c-status && jc background-survives'
+check "exec'd bash: its exit status is ccsb exec's" 'jc exit-status'
+check "the terminal's signals did not reach the session: its main command and pid 1 run on" \
+	'kill -0 "$S1" && pgrep -fx "sleep 987600" >/dev/null && test "$(cx exec s1 cat /tmp/main-made)" = from-main'
 
 check "a second session with the same name is refused" \
 	'out=$(sb --name=s1 true 2>&1); test $? = 125 && echo "$out" | grep -q "already running"'

@@ -461,9 +461,76 @@ static int plan_build(const ccsb_sandbox *sb, struct plan *pl, struct roots *roo
 	return pl->oom ? -ENOMEM : 0;
 }
 
+/* ---- the plan of a run, made once ----------------------------------- */
+
+/* What ccsb__guard_arm() found: the writable binds it was made for (`key`),
+ * their real paths and the plan. The run's argv is built a moment later
+ * from the same policy and the end-of-run scan walks the same roots: the
+ * plan built again for each gave the same answer for ~300 lstat(), stat()
+ * and readlink() calls a start. */
+struct ccsb_guard_cache {
+	char *key;
+	size_t klen;
+	struct roots roots;
+	struct plan plan;
+};
+
+/* The writable binds, "src\0dest\0" each: all the plan depends on in the
+ * policy. */
+static char *rw_key(const ccsb_sandbox *sb, size_t *len)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < sb->nmounts; i++) {
+		const struct ccsb_mount *m = &sb->mounts[i];
+		if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW))
+			n += strlen(m->src) + strlen(m->dest) + 2;
+	}
+	char *k = malloc(n), *p = k;
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < sb->nmounts; i++) {
+		const struct ccsb_mount *m = &sb->mounts[i];
+		if (m->kind == CCSB_M_BIND && (m->flags & CCSB_BIND_RW)) {
+			p = stpcpy(p, m->src) + 1;
+			p = stpcpy(p, m->dest) + 1;
+		}
+	}
+	*p = '\0';
+	*len = n;
+	return k;
+}
+
+/* The kept plan, when it was made for the policy's writable binds as they
+ * are now; NULL otherwise (then the caller builds one). */
+static struct ccsb_guard_cache *cache_for(const ccsb_sandbox *sb)
+{
+	struct ccsb_guard_cache *c = sb->guard_cache;
+	size_t n = 0;
+	char *k = c ? rw_key(sb, &n) : NULL;
+	bool same = k && n == c->klen && memcmp(k, c->key, n) == 0;
+	free(k);
+	return same ? c : NULL;
+}
+
+void ccsb__guard_free(ccsb_sandbox *sb)
+{
+	struct ccsb_guard_cache *c = sb->guard_cache;
+	if (!c)
+		return;
+	plan_free(&c->plan);
+	roots_free(&c->roots);
+	free(c->key);
+	free(c);
+	sb->guard_cache = NULL;
+}
+
 int ccsb__guard_build_argv(const ccsb_sandbox *sb, char *const cmd[], bool with_sync, bool tty,
 			   char ***out, ccsb_error **err)
 {
+	const struct ccsb_guard_cache *c = cache_for(sb);
+	if (c)
+		return ccsb__build_argv_extra(sb, cmd, with_sync, tty, c->plan.v, c->plan.n, out,
+					      err);
 	struct plan pl = { 0 };
 	struct roots roots = { 0 };
 	int r = plan_build(sb, &pl, &roots);
@@ -1249,20 +1316,25 @@ void ccsb__guard_arm(ccsb_sandbox *sb)
 	clock_gettime(CLOCK_REALTIME_COARSE, &sb->guard_t0);
 	/* The git directories the plan binds read-only, by inode (a rename
 	 * keeps it, a directory renamed into their place has another): their
-	 * configs are the user's, whatever keys they set. */
-	struct plan pl = { 0 };
-	struct roots roots = { 0 };
+	 * configs are the user's, whatever keys they set. The plan is kept
+	 * for the argv and the scan (struct ccsb_guard_cache). */
+	ccsb__guard_free(sb);
 	sb->guard_nro = 0;
-	if (plan_build(sb, &pl, &roots) == 0)
-		for (size_t i = 0; i < pl.nseen && sb->guard_nro < 64; i++) {
-			struct stat st;
-			if (stat(pl.seen[i], &st) == 0) {
-				sb->guard_ro[sb->guard_nro].dev = st.st_dev;
-				sb->guard_ro[sb->guard_nro++].ino = st.st_ino;
-			}
+	struct ccsb_guard_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	sb->guard_cache = c;
+	if (!(c->key = rw_key(sb, &c->klen)) || plan_build(sb, &c->plan, &c->roots) < 0) {
+		ccsb__guard_free(sb);
+		return;
+	}
+	for (size_t i = 0; i < c->plan.nseen && sb->guard_nro < 64; i++) {
+		struct stat st;
+		if (stat(c->plan.seen[i], &st) == 0) {
+			sb->guard_ro[sb->guard_nro].dev = st.st_dev;
+			sb->guard_ro[sb->guard_nro++].ino = st.st_ino;
 		}
-	plan_free(&pl);
-	roots_free(&roots);
+	}
 }
 
 void ccsb__guard_finish(ccsb_sandbox *sb)
@@ -1271,11 +1343,19 @@ void ccsb__guard_finish(ccsb_sandbox *sb)
 		return;
 	struct scan sc = { .sb = sb, .t0 = sb->guard_t0, .max = GUARD_MAX_ENTRIES };
 	sb->guard_t0.tv_sec = 0;
-	if (roots_get(sb, &sc.roots) < 0) {
+	/* The roots as resolved at the start, what was bound: a symlink in a
+	 * bind's host path that the sandbox could change during the run
+	 * (through another writable bind) cannot send the scan elsewhere. */
+	struct ccsb_guard_cache *c = cache_for(sb);
+	if (c) {
+		sc.roots = c->roots;
+		c->roots = (struct roots){ 0 };
+	} else if (roots_get(sb, &sc.roots) < 0) {
 		ccsb__report(sb,
 			     "the scan for planted git and Claude Code files ran out of memory");
 		return;
 	}
+	ccsb__guard_free(sb);
 	scan_run(&sc);
 	roots_free(&sc.roots);
 }

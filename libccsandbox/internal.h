@@ -279,6 +279,9 @@ struct ccsb_sandbox {
 		ino_t ino;
 	} guard_ro[64];
 	size_t guard_nro;
+	/* The plan ccsb__guard_arm() made, reused by the run's argv and its
+	 * end-of-run scan while the writable binds are the same (guard.c). */
+	struct ccsb_guard_cache *guard_cache;
 	/* ssh-agent broker (broker.c): the key filter (owned) and, during a
 	 * run, the broker serving the sandbox. */
 	bool ssh_agent, git_credentials;
@@ -407,6 +410,8 @@ void ccsb__guard_arm(ccsb_sandbox *sb);
  * during the run, quarantine them and add each to the exit report; report
  * changed files that host tools run implicitly. No-op when not armed. */
 void ccsb__guard_finish(ccsb_sandbox *sb);
+/* Drop the plan kept by ccsb__guard_arm() (ccsb_sandbox_free()). */
+void ccsb__guard_free(ccsb_sandbox *sb);
 /* The end-of-run scan on its own (unit tests, bench): `roots` are host
  * directories, `t0` the start, `max_entries` the bound (0: the default). */
 int ccsb__guard_scan(ccsb_sandbox *sb, char *const roots[], size_t nroots,

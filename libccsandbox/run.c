@@ -386,6 +386,7 @@ int ccsb__run_end(struct ccsb_run *run, int r)
 	ccsb__broker_stop(sb);
 	ccsb__relay_stop(sb);
 	ccsb__plan_free(&run->plan);
+	ccsb__guard_free(sb);
 	ccsb__events_run_end(sb, r, run->s.err, run->s.maxrss);
 	return r;
 }

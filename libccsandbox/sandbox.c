@@ -129,6 +129,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 	ccsb__allowlist_free(&sb->merged);
 	ccsb__report_clear(sb);
 	free(sb->report);
+	ccsb__guard_free(sb);
 	ccsb__broker_free_policy(sb);
 	ccsb__relay_free_policy(sb);
 	ccsb__state_free(sb->state);

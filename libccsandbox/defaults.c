@@ -136,7 +136,7 @@ int ccsb__check_shared_dir(const char *dir, ccsb_error **err)
 		return ccsb__err(
 			err, EPERM,
 			"refusing to share / read-write: run ccsb from a project directory");
-	if (h && realpath(h, home) && contains(dir, home))
+	if (h && ccsb__realpath(h, home) && contains(dir, home))
 		return ccsb__err(
 			err, EPERM,
 			"refusing to share %s read-write: it holds your whole home directory; "
@@ -247,7 +247,7 @@ static bool in_writable(const ccsb_sandbox *sb, const char *path, char *area, si
 	}
 	const char *home = ccsb__host_home();
 	char rhome[PATH_MAX];
-	if (!sb->state && home && realpath(home, rhome)) {
+	if (!sb->state && home && ccsb__realpath(home, rhome)) {
 		static const char *const data[] = { ".claude/projects", ".claude/.credentials.json",
 						    ".local/share/ccsb", ".cache/ccsb" };
 		for (size_t i = 0; i < sizeof(data) / sizeof(*data); i++) {
@@ -305,7 +305,7 @@ static int check_root(const ccsb_sandbox *sb, const char *real, const char *root
 			"and run code on the host or widen the next sandbox; install it "
 			"outside (e.g. npm install -g) and try again",
 			real, area);
-	if (home && realpath(home, rhome)) {
+	if (home && ccsb__realpath(home, rhome)) {
 		/* $HOME, a parent of it, or (for a prefix above bin/) a
 		 * directory directly in it such as ~/.local or ~/.cargo. */
 		bool wide = contains(root, rhome);
@@ -360,7 +360,7 @@ static int bind_interpreter(ccsb_sandbox *sb, const char *real, int depth, ccsb_
 	if (!*interp)
 		return 0;
 	char found[PATH_MAX], rp[PATH_MAX];
-	if (which(sb, interp, found, sizeof(found)) < 0 || !realpath(found, rp))
+	if (which(sb, interp, found, sizeof(found)) < 0 || !ccsb__realpath(found, rp))
 		return ccsb__err(err, ENOENT,
 				 "%s needs the interpreter '%s', which is not on the search "
 				 "path (%s)",
@@ -416,7 +416,7 @@ CCSB_EXPORT int ccsb_sandbox_add_program(ccsb_sandbox *sb, const char *name, cha
 	if (which(sb, name, found, sizeof(found)) < 0)
 		return ccsb__err(err, ENOENT, "%s not found on the search path (%s)", name,
 				 ccsb__search_path(sb));
-	if (!realpath(found, real))
+	if (!ccsb__realpath(found, real))
 		return ccsb__errno(err, errno, "cannot resolve %s", found);
 	int r = bind_program(sb, real, 0, err);
 	if (r < 0)

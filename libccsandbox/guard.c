@@ -55,6 +55,7 @@ struct root {
 	char *src;
 	const char *dest;
 	size_t len;
+	size_t mount; /* index in sb->mounts */
 };
 
 struct roots {
@@ -81,10 +82,37 @@ static int roots_get(const ccsb_sandbox *sb, struct roots *r)
 		const struct ccsb_mount *m = &sb->mounts[i];
 		if (m->kind != CCSB_M_BIND || !(m->flags & CCSB_BIND_RW))
 			continue;
-		char *real = realpath(m->src, NULL);
+		char *real = ccsb__realpath_dup(m->src);
 		if (!real)
 			continue;
-		r->v[r->n++] = (struct root){ real, m->dest, strlen(real) };
+		r->v[r->n++] = (struct root){ real, m->dest, strlen(real), i };
+	}
+	return 0;
+}
+
+/* The roots for the end-of-run scan: those of the start (`was`) as they
+ * were resolved then, what was bound; the binds whose source did not exist
+ * then (made since, as the private copies of ccsb__state_start()) now. */
+static int roots_again(const ccsb_sandbox *sb, const struct roots *was, struct roots *r)
+{
+	r->n = 0;
+	r->v = calloc(sb->nmounts + 1, sizeof(*r->v));
+	if (!r->v)
+		return -ENOMEM;
+	for (size_t i = 0, k = 0; i < sb->nmounts; i++) {
+		const struct ccsb_mount *m = &sb->mounts[i];
+		if (m->kind != CCSB_M_BIND || !(m->flags & CCSB_BIND_RW))
+			continue;
+		while (k < was->n && was->v[k].mount < i)
+			k++;
+		bool old = k < was->n && was->v[k].mount == i;
+		char *real = old ? strdup(was->v[k].src) : ccsb__realpath_dup(m->src);
+		if (old && !real) {
+			roots_free(r);
+			return -ENOMEM;
+		}
+		if (real)
+			r->v[r->n++] = (struct root){ real, m->dest, strlen(real), i };
 	}
 	return 0;
 }
@@ -241,11 +269,9 @@ static void plan_free(struct plan *pl)
 static void protect_path(struct plan *pl, const char *path)
 {
 	char real[PATH_MAX], dest[PATH_MAX];
-	struct stat st;
-	/* Most of the listed files do not exist, and realpath() reads every
-	 * component's link (~800 readlink()s a start): lstat() fails for
-	 * whatever realpath() would fail for, in one call. */
-	if (lstat(path, &st) < 0 || !realpath(path, real))
+	/* Most of the listed files do not exist: ccsb__realpath() fails for
+	 * them in one call (realpath() read every component's link). */
+	if (!ccsb__realpath(path, real))
 		return;
 	const struct root *rt = root_of(pl->roots, real);
 	if (rt && inside_path(rt, real, dest, sizeof(dest)) == 0)
@@ -339,7 +365,7 @@ static void protect_hookspath(struct plan *pl, const char *gitdir, const struct 
 			break;
 	}
 	const char *rest = cut + 1; /* what is missing, below anc */
-	if (strstr(rest, "..") || !realpath(anc, real) || root_of(pl->roots, real) != rt)
+	if (strstr(rest, "..") || !ccsb__realpath(anc, real) || root_of(pl->roots, real) != rt)
 		return;
 	char full[PATH_MAX];
 	if (join(full, sizeof(full), real, rest) == 0 &&
@@ -350,7 +376,7 @@ static void protect_hookspath(struct plan *pl, const char *gitdir, const struct 
 static void protect_gitdir(struct plan *pl, const char *gitdir, int depth)
 {
 	char real[PATH_MAX], p[PATH_MAX], dest[PATH_MAX];
-	if (depth > GUARD_MAX_DEPTH || !realpath(gitdir, real))
+	if (depth > GUARD_MAX_DEPTH || !ccsb__realpath(gitdir, real))
 		return;
 	const struct root *rt = root_of(pl->roots, real);
 	if (!rt || seen_add(&pl->seen, &pl->nseen, &pl->capseen, real, &pl->oom))
@@ -752,7 +778,7 @@ static bool worktree_ok(const struct sanitize *z, const char *value)
 		return false;
 	int n = value[0] == '/' ? snprintf(path, sizeof(path), "%s", value)
 				: snprintf(path, sizeof(path), "%s/%s", z->gitdir, value);
-	return n > 0 && (size_t)n < sizeof(path) && realpath(path, real) &&
+	return n > 0 && (size_t)n < sizeof(path) && ccsb__realpath(path, real) &&
 	       root_of(z->roots, real) != NULL;
 }
 
@@ -939,7 +965,7 @@ static void follow(struct scan *sc, const char *file, const char *prefix, const 
 	char target[PATH_MAX], real[PATH_MAX];
 	if (ccsb__read_pointer(file, prefix, base, target, sizeof(target)) < 0)
 		return;
-	if (realpath(target, real) && root_of(&sc->roots, real))
+	if (ccsb__realpath(target, real) && root_of(&sc->roots, real))
 		check_gitdir(sc, real, depth + 1);
 	else if (new_pointer)
 		ccsb__report(sc->sb, "changed during the run: %s (points git at %s)", file, target);
@@ -948,7 +974,8 @@ static void follow(struct scan *sc, const char *file, const char *prefix, const 
 static void check_gitdir(struct scan *sc, const char *gitdir, int depth)
 {
 	char real[PATH_MAX], p[PATH_MAX];
-	if (depth > GUARD_MAX_DEPTH || !realpath(gitdir, real) || !root_of(&sc->roots, real) ||
+	if (depth > GUARD_MAX_DEPTH || !ccsb__realpath(gitdir, real) ||
+	    !root_of(&sc->roots, real) ||
 	    seen_add(&sc->seen, &sc->nseen, &sc->capseen, real, &sc->oom))
 		return;
 	struct stat st;
@@ -1053,7 +1080,7 @@ static void check_names(struct scan *sc, const char *dir, const char *name, unsi
 			return;
 		if (S_ISLNK(st.st_mode)) {
 			char real[PATH_MAX];
-			if (realpath(p, real))
+			if (ccsb__realpath(p, real))
 				check_gitdir(sc, real, 0);
 			if (is_new(&st, &sc->t0))
 				ccsb__report(sc->sb, "changed during the run: %s (a symbolic link)",
@@ -1302,9 +1329,9 @@ int ccsb__guard_scan(ccsb_sandbox *sb, char *const roots[], size_t nroots,
 	if (!sc.roots.v)
 		return -ENOMEM;
 	for (size_t i = 0; i < nroots; i++) {
-		char *real = realpath(roots[i], NULL);
+		char *real = ccsb__realpath_dup(roots[i]);
 		if (real)
-			sc.roots.v[sc.roots.n++] = (struct root){ real, real, strlen(real) };
+			sc.roots.v[sc.roots.n++] = (struct root){ real, real, strlen(real), i };
 	}
 	int r = scan_run(&sc);
 	roots_free(&sc.roots);
@@ -1347,10 +1374,8 @@ void ccsb__guard_finish(ccsb_sandbox *sb)
 	 * bind's host path that the sandbox could change during the run
 	 * (through another writable bind) cannot send the scan elsewhere. */
 	struct ccsb_guard_cache *c = cache_for(sb);
-	if (c) {
-		sc.roots = c->roots;
-		c->roots = (struct roots){ 0 };
-	} else if (roots_get(sb, &sc.roots) < 0) {
+	int r = c ? roots_again(sb, &c->roots, &sc.roots) : roots_get(sb, &sc.roots);
+	if (r < 0) {
 		ccsb__report(sb,
 			     "the scan for planted git and Claude Code files ran out of memory");
 		return;

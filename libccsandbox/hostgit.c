@@ -98,7 +98,7 @@ static const char *cwd_gitdir(struct walk *w)
 			} else {
 				snprintf(link, sizeof(link), "%s", p);
 			}
-			if (*link && realpath(link, real))
+			if (*link && ccsb__realpath(link, real))
 				snprintf(w->gitdir, sizeof(w->gitdir), "%s/", real);
 			return w->gitdir;
 		}

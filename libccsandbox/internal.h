@@ -376,6 +376,20 @@ void ccsb__report_clear(ccsb_sandbox *sb);
 /* The block on report_fd; nothing when there is no item. */
 void ccsb__report_write(const ccsb_sandbox *sb);
 
+/* ---- canonical paths (paths.c) ----------------------------------------- */
+
+/* realpath(path, out) (out of PATH_MAX bytes), in one lookup instead of a
+ * readlink() per component; realpath() itself when /proc cannot say. */
+char *ccsb__realpath(const char *path, char *out);
+/* The same, allocated (realpath(path, NULL)). */
+char *ccsb__realpath_dup(const char *path);
+/* Whether a bind of `src` at `dest` with `flags` would show nothing new:
+ * the same host file is visible there already, through the last mount
+ * covering `dest`, a bind of one of its directories at the same path with
+ * the same flags. */
+bool ccsb__bind_redundant(const ccsb_sandbox *sb, const char *src, const char *dest,
+			  unsigned flags);
+
 /* ---- persistence guard, writable-bind side (guard.c) ----------------- */
 
 /* Make the metadata of the git directory `gitdir` (host path) that makes

@@ -193,6 +193,10 @@ CCSB_EXPORT int ccsb_sandbox_add_bind(ccsb_sandbox *sb, const char *src, const c
 		return CCSB_NULL_SB(err);
 	if (flags & ~(unsigned)(CCSB_BIND_RW | CCSB_BIND_DEV | CCSB_BIND_TRY))
 		return ccsb__err(err, EINVAL, "unknown bind flags 0x%x", flags);
+	/* A file already visible through a bind of its directory needs no
+	 * mount of its own (each bind costs bwrap ~0.2 ms). */
+	if (src && ccsb__path_ok(src) && ccsb__bind_redundant(sb, src, dest ? dest : src, flags))
+		return 0;
 	return add_mount(sb, CCSB_M_BIND, flags, src, dest ? dest : src, NULL, 0, err);
 }
 

@@ -286,7 +286,7 @@ static struct ccsb_sess_srv *srv_new(void)
 static int check_hidden(const ccsb_sandbox *sb, const char *dir, ccsb_error **err)
 {
 	char real[PATH_MAX];
-	if (!realpath(dir, real))
+	if (!ccsb__realpath(dir, real))
 		return ccsb__errno(err, errno, "session directory %s", dir);
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		const struct ccsb_mount *m = &sb->mounts[i];

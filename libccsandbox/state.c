@@ -308,7 +308,7 @@ static int add_copy(ccsb_sandbox *sb, struct ccsb_state *st, const char *kind, c
 	char real[PATH_MAX], priv[PATH_MAX];
 	/* A symlink the user made (dotfiles) is followed: the merge replaces
 	 * its target, not the link. */
-	const char *h = realpath(host, real) ? real : host;
+	const char *h = ccsb__realpath(host, real) ? real : host;
 	snprintf(priv, sizeof(priv), "%s/%s", st->dir, name);
 	struct state_file *f = &st->f[st->nf];
 	f->kind = kind;
@@ -548,7 +548,7 @@ int ccsb__add_claude_state(ccsb_sandbox *sb, const char *home, ccsb_error **err)
 		snprintf(p, sizeof(p), "%s", cfg);
 	if (mkdir(p, 0700) < 0 && errno != EEXIST)
 		return ccsb__errno(err, errno, "cannot create %s", p);
-	if (!realpath(p, cdir))
+	if (!ccsb__realpath(p, cdir))
 		return ccsb__errno(err, errno, "cannot resolve %s", p);
 	struct stat s;
 	if (stat(cdir, &s) < 0 || !S_ISDIR(s.st_mode))

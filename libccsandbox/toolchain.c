@@ -207,7 +207,7 @@ struct roots {
 };
 
 /* out (PATH_MAX bytes) = a + "/" + b. A path too long is cut, and then
- * fails the stat() or realpath() that every caller does next. Not inlined:
+ * fails the stat() or ccsb__realpath() that every caller does next. Not inlined:
  * gcc would otherwise see the sizes and warn about the cut. */
 __attribute__((noinline)) static void pjoin(char *out, const char *a, const char *b)
 {
@@ -222,7 +222,7 @@ static const char *host_home_real(char *buf)
 		struct passwd *pw = getpwuid(getuid());
 		h = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
 	}
-	return h && realpath(h, buf) ? buf : NULL;
+	return h && ccsb__realpath(h, buf) ? buf : NULL;
 }
 
 static const char *base(const char *p)
@@ -250,11 +250,11 @@ static bool tool_root(const char *var, const char *home, const char *def, char *
 	const char *v = getenv(var);
 	char buf[PATH_MAX];
 	if (v && v[0] == '/')
-		return realpath(v, out) != NULL;
+		return ccsb__realpath(v, out) != NULL;
 	if (!home)
 		return false;
 	pjoin(buf, home, def);
-	return realpath(buf, out) != NULL;
+	return ccsb__realpath(buf, out) != NULL;
 }
 
 /* Directories of the home that hold keys and tokens: never bound, whatever
@@ -310,7 +310,7 @@ static int refuse_home(const char *dir, const char *home, const char *asked, ccs
 static bool nix_store(char *out)
 {
 	const char *v = getenv("NIX_STORE_DIR");
-	return realpath(v && v[0] == '/' ? v : "/nix/store", out) != NULL;
+	return ccsb__realpath(v && v[0] == '/' ? v : "/nix/store", out) != NULL;
 }
 
 static int bind_root(ccsb_sandbox *sb, struct roots *b, const char *dir, ccsb_error **err)
@@ -355,7 +355,7 @@ static int bind_link_targets(ccsb_sandbox *sb, struct roots *b, const char *dir,
 		char p[PATH_MAX], t[PATH_MAX], root[PATH_MAX], host[PATH_MAX], cfg[PATH_MAX + 16];
 		struct stat st;
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (lstat(p, &st) < 0 || !S_ISLNK(st.st_mode) || !realpath(p, t))
+		if (lstat(p, &st) < 0 || !S_ISLNK(st.st_mode) || !ccsb__realpath(p, t))
 			continue;
 		if (resolve_inside(sb, t, host, sizeof(host)) == 0 && strcmp(host, t) == 0)
 			continue; /* already there */
@@ -419,7 +419,7 @@ static int path_cargo(struct pathreq *q, const char *root, ccsb_error **err)
 	parent(root, up, sizeof(up));
 	pjoin(p, up, ".rustup");
 	if (tool_root("RUSTUP_HOME", q->home, ".rustup", rup) ||
-	    (realpath(p, rup) && is_dir(rup))) {
+	    (ccsb__realpath(p, rup) && is_dir(rup))) {
 		if ((r = refuse_home(rup, q->home, q->dir, err)) < 0 ||
 		    (r = bind_root(q->sb, &q->b, rup, err)) < 0 ||
 		    (r = ccsb_sandbox_env_set(q->sb, "RUSTUP_HOME", rup, err)) < 0)
@@ -588,7 +588,7 @@ CCSB_EXPORT int ccsb_sandbox_add_path(ccsb_sandbox *sb, const char *dir, char **
 	if (!dir || dir[0] != '/')
 		return ccsb__err(err, EINVAL, "--path=%s: must be an absolute path",
 				 dir ? dir : "");
-	if (!realpath(dir, real))
+	if (!ccsb__realpath(dir, real))
 		return ccsb__errno(err, errno, "--path=%s", dir);
 	if (!is_dir(real))
 		return ccsb__err(err, ENOTDIR, "--path=%s: not a directory", dir);

@@ -31,7 +31,7 @@ static int read_pointer(const char *file, const char *prefix, const char *base, 
 	int r = ccsb__read_pointer(file, prefix, base, joined, sizeof(joined));
 	if (r < 0)
 		return r;
-	return realpath(joined, out) ? 0 : -errno;
+	return ccsb__realpath(joined, out) ? 0 : -errno;
 }
 
 /* Whether the common config may enable extensions.worktreeConfig: any

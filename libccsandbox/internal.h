@@ -455,9 +455,13 @@ struct ccsb_state_run {
 	bool made; /* the private copies were made: removed at the end */
 };
 void ccsb__state_run_init(struct ccsb_state_run *run);
-/* Make the private copies, then start ccsb-state without waiting for it.
- * Nothing to do (0) without Claude state. */
+/* Make the private copies (bwrap's bind sources). Nothing to do (0)
+ * without Claude state. */
 int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err);
+/* Start ccsb-state on the copies, without waiting for it: once bwrap is
+ * spawned, so that its fork and exec overlap bwrap's set-up instead of
+ * preceding it. */
+int ccsb__state_spawn(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err);
 /* Wait for ccsb-state to watch the copies: before the sandbox is released. */
 int ccsb__state_ready(struct ccsb_state_run *run, ccsb_error **err);
 /* The last merge: adds what was dropped to the exit report. Idempotent. */

@@ -315,7 +315,8 @@ int ccsb__run_launch(struct ccsb_run *run, const sigset_t *mask, ccsb_error **er
 	s->child_pidfd = ccsb__pidfd_open(run->l.child);
 	run->started = true;
 	ccsb__bounds_apply(run->sb, run->l.bwrap, run->l.child);
-	if ((r = run_network(run, err)) < 0 || (r = ccsb__state_ready(&run->state, err)) < 0 ||
+	if ((r = ccsb__state_spawn(run->sb, &run->state, err)) < 0 ||
+	    (r = run_network(run, err)) < 0 || (r = ccsb__state_ready(&run->state, err)) < 0 ||
 	    (run->plan.tty && (r = ccsb__pty_raw(&run->pty, err)) < 0))
 		/* Never release a half-configured sandbox. */
 		return ccsb__super_fail(s, r);

@@ -752,14 +752,21 @@ int ccsb__state_start(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error *
 		CCSB_RETRY(waitpid(st->exiting, NULL, 0));
 		st->exiting = 0;
 	}
-	char helper[PATH_MAX];
-	(void)ccsb__helper_path(sb, CCSB_HELPER_STATE, helper, sizeof(helper));
-
 	int r = make_copies(st, err);
 	if (r < 0)
 		return r;
 	run->made = true;
+	return 0;
+}
 
+int ccsb__state_spawn(ccsb_sandbox *sb, struct ccsb_state_run *run, ccsb_error **err)
+{
+	struct ccsb_state *st = sb->state;
+	if (!st || !run->made || run->pid > 0)
+		return 0;
+	char helper[PATH_MAX];
+	(void)ccsb__helper_path(sb, CCSB_HELPER_STATE, helper, sizeof(helper));
+	int r = 0;
 	int ready[2] = { -1, -1 }, ex[2] = { -1, -1 }, rep[2] = { -1, -1 }, nul = -1;
 	char **argv = helper_argv(sb, st, helper);
 	if (!argv) {

@@ -234,7 +234,11 @@ static int add_entry(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 	}
 	/* Other directories (and anything else): bound, as the host has
 	 * them. */
-	return ccsb_sandbox_add_bind(sb, path, NULL, CCSB_BIND_RO | CCSB_BIND_TRY, err);
+	int r = ccsb_sandbox_add_bind(sb, path, NULL, CCSB_BIND_RO | CCSB_BIND_TRY, err);
+	/* For a run, copied into the prepared /etc (etccache.c). */
+	if (r == 0)
+		sb->mounts[sb->nmounts - 1].flags |= CCSB_MOUNT_ETC;
+	return r;
 }
 
 int ccsb__add_etc(ccsb_sandbox *sb, ccsb_error **err)

@@ -210,6 +210,10 @@ enum ccsb_mount_kind {
 #define CCSB_MOUNT_BROKER 0x400u
 /* A read-only bind of ccsb_sandbox_add_program(). */
 #define CCSB_MOUNT_PROGRAM 0x800u
+/* A directory bind of etc.c's: copied into the prepared /etc (etccache.c). */
+#define CCSB_MOUNT_ETC 0x1000u
+/* A mount etccache.c made for one run (the prepared /etc, its covers). */
+#define CCSB_MOUNT_ETCCACHE 0x2000u
 /* slirp4netns's built-in DNS forwarder. */
 #define CCSB_SLIRP_DNS CCSB_SLIRP_DNS4_TEXT
 /* The allowlist mode's filtering resolver (resolver.c), on the sandbox's
@@ -269,6 +273,8 @@ struct ccsb_sandbox {
 	char **report;
 	size_t nreport, capreport;
 	int report_fd; /* -1: none */
+	/* A run's prepared /etc (etccache.c); NULL outside a run. */
+	struct ccsb_etc_cache *etc_cache;
 	/* guard.c: when the run's command was released (CLOCK_REALTIME_COARSE,
 	 * the clock file timestamps come from); tv_sec 0 when not armed. */
 	struct timespec guard_t0;
@@ -559,6 +565,12 @@ int ccsb__add_etc(ccsb_sandbox *sb, ccsb_error **err);
  * a memfd of the data. A host file gone since the policy was made gives an
  * empty file. Close-on-exec; negative errno on failure. */
 int ccsb__file_fd(const struct ccsb_mount *m, ccsb_error **err);
+/* For a run: the /etc entries replaced by one read-only bind of a prepared
+ * directory (etccache.c), or left as they are when that cannot be done as
+ * safely; negative errno only for a policy that would expose the cache. */
+int ccsb__etc_cache_apply(ccsb_sandbox *sb, ccsb_error **err);
+/* The policy's mounts back and the tree's lock dropped: the run's end. */
+void ccsb__etc_cache_release(ccsb_sandbox *sb);
 /* An empty directory at `dest`, read-only (CCSB_M_TMPFS, CCSB_MOUNT_RDONLY). */
 int ccsb__add_ro_empty_dir(ccsb_sandbox *sb, const char *dest, ccsb_error **err);
 

@@ -250,6 +250,8 @@ int ccsb__run_plan(struct ccsb_run *run, char *const cmd[], bool allow_pty, ccsb
 		.with_sync = true, .tty = use_pty, .guard = true, .host_env = environ
 	};
 	if (r == 0)
+		r = ccsb__etc_cache_apply(sb, err);
+	if (r == 0)
 		r = ccsb__plan_make(sb, cmd, &o, &run->plan, err);
 	if (r == 0)
 		r = ccsb__state_start(sb, &run->state, err);
@@ -389,6 +391,7 @@ int ccsb__run_end(struct ccsb_run *run, int r)
 	ccsb__plan_free(&run->plan);
 	ccsb__guard_free(sb);
 	ccsb__events_run_end(sb, r, run->s.err, run->s.maxrss);
+	ccsb__etc_cache_release(sb);
 	return r;
 }
 

@@ -106,6 +106,7 @@ CCSB_EXPORT void ccsb_sandbox_free(ccsb_sandbox *sb)
 		return;
 	ccsb__broker_stop(sb);
 	ccsb__relay_stop(sb);
+	ccsb__etc_cache_release(sb);
 	/* Any slirp4netns of earlier runs that has exited by now. */
 	ccsb__reap_late();
 	for (size_t i = 0; i < sb->nmounts; i++)

@@ -905,8 +905,12 @@ int ccsb_sandbox_run(ccsb_sandbox *sb, char *const cmd[], ccsb_error **err);
  * directory: $XDG_RUNTIME_DIR/ccsb; without XDG_RUNTIME_DIR,
  * /run/user/UID/ccsb when that directory is the user's, else /tmp/ccsb-UID.
  * The directory must be the user's and mode 0700 (created so); each sandbox
- * has NAME.sock (the socket) and NAME.info (what ccsb_session_list() shows,
- * locked while the sandbox runs). Connections are also checked to come from
+ * has NAME.sock (the socket), NAME.info (what ccsb_session_list() shows,
+ * locked while the sandbox runs) and NAME.events (its event stream, as
+ * ccsb_sandbox_set_events_fd() describes it, kept whether or not a
+ * descriptor is set, for `ccsb ps` and `ccsb events`; bounded: at 256 KiB
+ * it becomes NAME.events.1 and the new file starts with a "log_rotated"
+ * line carrying the totals; removed at the end). Connections are also checked to come from
  * the same uid. The sandbox's own processes cannot reach the socket (it is
  * not mounted inside) nor the channel to pid 1 (pid 1 is not dumpable). */
 

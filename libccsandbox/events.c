@@ -9,6 +9,7 @@
  * says how many were lost ("dropped"), and the exit event says how many in
  * all. */
 #include "events.h"
+#include "sesslog.h"
 #include "supervise.h"
 
 #include <arpa/inet.h>
@@ -43,10 +44,11 @@ struct ccsb_events {
 	char *q;	/* lines not yet written: q[qoff..qoff+qlen) */
 	size_t qoff, qlen, qcap;
 	uint64_t seq, lost_pending, lost_total;
-	struct timespec t0;  /* CLOCK_MONOTONIC at the start of the run */
-	uint64_t oom_kills0; /* /proc/vmstat oom_kill at the start; UINT64_MAX: unknown */
-	char cgroup[256];    /* the sandbox's cgroup v2 path when in a systemd scope */
-	char **cmd;	     /* the run's command, for the start event */
+	struct timespec t0;	  /* CLOCK_MONOTONIC at the start of the run */
+	uint64_t oom_kills0;	  /* /proc/vmstat oom_kill at the start; UINT64_MAX: unknown */
+	char cgroup[256];	  /* the sandbox's cgroup v2 path when in a systemd scope */
+	char **cmd;		  /* the run's command, for the start event */
+	struct ccsb_sesslog *log; /* a named session's NAME.events (sesslog.c); NULL */
 };
 
 static struct ccsb_events *events_get(ccsb_sandbox *sb)
@@ -75,6 +77,7 @@ void ccsb__events_free(struct ccsb_events *ev)
 		close(ev->wfd);
 	pthread_mutex_destroy(&ev->mu);
 	ccsb__strv_free(ev->cmd);
+	ccsb__sesslog_close(ev->log);
 	free(ev->q);
 	free(ev);
 }
@@ -118,7 +121,7 @@ bool ccsb__events_on(const struct ccsb_events *ev)
 {
 	/* Read without the lock: `active` changes only in the run's own
 	 * thread, before the emitting threads start and after they stop. */
-	return ev && ev->active && (ev->wfd >= 0 || ev->cb);
+	return ev && ev->active && (ev->wfd >= 0 || ev->cb || ev->log);
 }
 
 /* A pending SIGPIPE is consumed only if it came from our write: the
@@ -257,6 +260,9 @@ static void emit(struct ccsb_events *ev, const char *type, struct ccsb_jbuf *b, 
 		ev->cb(line, n - 1, ev->cb_data);
 		line[n - 1] = '\n';
 	}
+	/* The session's log has every line; "dropped" is the descriptor's. */
+	if (ev->log)
+		ccsb__sesslog_write(ev->log, type, seq, when, head, (size_t)hn, b->p, b->len);
 	if (ev->wfd >= 0) {
 		flush_locked(ev);
 		if (enqueue_locked(ev, line, n, force)) {
@@ -386,7 +392,10 @@ static uint64_t read_counter(const char *path, const char *key)
 
 void ccsb__events_run_begin(ccsb_sandbox *sb, char *const cmd[])
 {
-	struct ccsb_events *ev = sb->events;
+	/* A named session's log is attached later (ccsb__events_set_log()),
+	 * but the parts started before that (the broker) keep this object:
+	 * it must exist now. */
+	struct ccsb_events *ev = sb->session_name ? events_get(sb) : sb->events;
 	if (!ev)
 		return;
 	pthread_mutex_lock(&ev->mu);
@@ -400,7 +409,7 @@ void ccsb__events_run_begin(ccsb_sandbox *sb, char *const cmd[])
 	clock_gettime(CLOCK_MONOTONIC, &ev->t0);
 	if (ev->fd >= 0)
 		open_writer(ev);
-	ev->active = ev->wfd >= 0 || ev->cb;
+	ev->active = ev->wfd >= 0 || ev->cb || ev->log;
 	ev->oom_kills0 = ev->active ? read_counter("/proc/vmstat", "oom_kill") : UINT64_MAX;
 	pthread_mutex_unlock(&ev->mu);
 }
@@ -602,7 +611,29 @@ void ccsb__events_run_end(ccsb_sandbox *sb, int r, ccsb_error *const *err, long 
 	if (ev->wfd >= 0)
 		close(ev->wfd);
 	ev->wfd = -1;
+	/* The session is over: its log goes with its socket. */
+	ccsb__sesslog_close(ev->log);
+	ev->log = NULL;
 	pthread_mutex_unlock(&ev->mu);
+}
+
+int ccsb__events_set_log(ccsb_sandbox *sb, struct ccsb_sesslog *log, char *const cmd[])
+{
+	bool idle = !sb->events || !sb->events->active;
+	struct ccsb_events *ev = events_get(sb);
+	if (!ev) {
+		ccsb__sesslog_close(log);
+		return -ENOMEM;
+	}
+	/* Nothing else listens: the run's clock and numbers start now. */
+	if (idle)
+		ccsb__events_run_begin(sb, cmd);
+	pthread_mutex_lock(&ev->mu);
+	ccsb__sesslog_close(ev->log);
+	ev->log = log;
+	ev->active = true;
+	pthread_mutex_unlock(&ev->mu);
+	return 0;
 }
 
 /* ---- events of the library's parts --------------------------------------- */

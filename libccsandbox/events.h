@@ -59,6 +59,13 @@ void ccsb__events_run_start(ccsb_sandbox *sb, pid_t child);
  * queued. Releases the descriptor. */
 void ccsb__events_run_end(ccsb_sandbox *sb, int r, ccsb_error *const *err, long maxrss_kib);
 
+/* A named session's log (sesslog.h), taken over: every later line of the
+ * run goes to it too, and it is closed (its files removed) at the run's
+ * end. Starts the run's stream (ccsb__events_run_begin() with `cmd`) when
+ * nothing else listens. -ENOMEM (the log then closed). */
+struct ccsb_sesslog;
+int ccsb__events_set_log(ccsb_sandbox *sb, struct ccsb_sesslog *log, char *const cmd[]);
+
 /* ---- events of the library's parts ------------------------------------- */
 
 /* The filtering resolver refused a query (name as ccsb__dns_parse_query()

@@ -10,8 +10,10 @@
  * stays as it is: it only blocks in poll()/accept() and hands descriptors
  * on, with every signal blocked.
  */
+#include "events.h"
 #include "internal.h"
 #include "proc.h"
+#include "sesslog.h"
 #include "sessproto.h"
 
 #include <dirent.h>
@@ -34,12 +36,13 @@
 #include <unistd.h>
 
 struct ccsb_sess_srv {
-	int ctl;       /* ours: CONN messages to ccsb-exec */
-	int peer;      /* ccsb-exec's end, until bwrap has it */
-	int listen_fd; /* NAME.sock; -1 when unnamed */
-	int lock_fd;   /* NAME.info, flock()ed for the run's life */
-	int stop[2];   /* wakes the acceptor */
-	bool idle;     /* ccsb_sandbox_start(): no command of its own */
+	int ctl;		  /* ours: CONN messages to ccsb-exec */
+	int peer;		  /* ccsb-exec's end, until bwrap has it */
+	int listen_fd;		  /* NAME.sock; -1 when unnamed */
+	int lock_fd;		  /* NAME.info, flock()ed for the run's life */
+	int stop[2];		  /* wakes the acceptor */
+	bool idle;		  /* ccsb_sandbox_start(): no command of its own */
+	struct ccsb_sesslog *log; /* NAME.events until the run's events take it */
 	bool thread;
 	pthread_t thr;
 	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -261,6 +264,7 @@ static void srv_free(struct ccsb_sess_srv *s)
 	ccsb__close_fd(&s->peer);
 	ccsb__close_fd(&s->stop[0]);
 	ccsb__close_fd(&s->stop[1]);
+	ccsb__sesslog_close(s->log);
 	free(s);
 }
 
@@ -325,6 +329,9 @@ static int srv_register(struct ccsb_sess_srv *s, const ccsb_sandbox *sb, char *c
 				 name);
 	if (r < 0)
 		return r;
+	/* The events `ccsb ps` reads: NAME.events, beside the socket. */
+	if (!(s->log = ccsb__sesslog_open(dir, name)))
+		return ccsb__errno(err, errno, "cannot create %s/%s.events", dir, name);
 	/* We hold the name: a socket left at its path is a dead session's. */
 	unlink(s->sock);
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -348,17 +355,26 @@ static int srv_register(struct ccsb_sess_srv *s, const ccsb_sandbox *sb, char *c
 
 int ccsb__session_prepare(ccsb_sandbox *sb, char *const cmd[], ccsb_error **err)
 {
-	if (!sb->session_name || sb->sess)
+	if (!sb->session_name)
 		return 0;
-	struct ccsb_sess_srv *s = srv_new();
-	if (!s)
-		return ccsb__errno(err, errno ? errno : ENOMEM, "cannot create the session socket");
-	int r = srv_register(s, sb, cmd, err);
-	if (r < 0) {
-		srv_free(s);
-		return r;
+	if (!sb->sess) {
+		struct ccsb_sess_srv *s = srv_new();
+		if (!s)
+			return ccsb__errno(err, errno ? errno : ENOMEM,
+					   "cannot create the session socket");
+		int r = srv_register(s, sb, cmd, err);
+		if (r < 0) {
+			srv_free(s);
+			return r;
+		}
+		sb->sess = s;
 	}
-	sb->sess = s;
+	/* The run's events now go to NAME.events as well (ccsb_sandbox_start()
+	 * registered the session before its run began). */
+	struct ccsb_sesslog *log = sb->sess->log;
+	sb->sess->log = NULL;
+	if (log && ccsb__events_set_log(sb, log, cmd) < 0)
+		return ccsb__err(err, ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -478,7 +494,12 @@ static int read_info(const char *dir, const char *name, ccsb_session_info *si)
 		struct stat a, b;
 		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
 		    a.st_dev == b.st_dev) {
+			char ev[PATH_MAX + 90];
 			unlink(sock);
+			snprintf(ev, sizeof(ev), "%s/%s.events", dir, name);
+			unlink(ev);
+			snprintf(ev, sizeof(ev), "%s/%s.events.1", dir, name);
+			unlink(ev);
 			unlink(path);
 		}
 		close(fd);

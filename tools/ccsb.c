@@ -524,6 +524,11 @@ int main(int argc, char **argv)
 		while (c.cmd[n])
 			n++;
 		status = sessions_exec_main(n, c.cmd);
+	} else if (!c.dashdash && strcmp(c.cmd[0], "events") == 0) {
+		int n = 0;
+		while (c.cmd[n])
+			n++;
+		status = sessions_events_main(n, c.cmd);
 	} else if (!c.dashdash && strcmp(c.cmd[0], "doctor") == 0) {
 		status = doctor_main(c.cmd + 1);
 	} else {

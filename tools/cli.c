@@ -20,13 +20,15 @@ static const char usage_head[] =
 	"       ccsb [OPTION...] claude [ARG...]\n"
 	"       ccsb [OPTION...] bash\n"
 	"       ccsb doctor\n"
-	"       ccsb ps\n"
+	"       ccsb ps [-v]\n"
+	"       ccsb events [--follow] NAME\n"
 	"       ccsb exec [OPTION...] NAME [--] COMMAND [ARG...]\n"
 	"Run a command in a sandbox: the current directory and Claude Code's state\n"
 	"are writable, the system is read-only, the rest of your home is hidden.\n"
 	"`ccsb doctor` checks what ccsb needs and prints the fix for each problem.\n"
-	"`ccsb ps` lists your sandboxes started with --name; `ccsb exec NAME CMD` runs\n"
-	"CMD inside the running sandbox NAME, with its policy.\n"
+	"`ccsb ps` lists your sandboxes started with --name and what their events say\n"
+	"(-v: the last few); `ccsb events NAME` prints a sandbox's event stream;\n"
+	"`ccsb exec NAME CMD` runs CMD inside the running sandbox NAME, with its policy.\n"
 	"\n";
 
 static const char usage_tail[] =
@@ -588,7 +590,7 @@ const struct cli_option cli_options[] = {
 	/* Not a configuration key: every run would claim the same name. */
 	{ "name", 0, required_argument, CLI_ARGV, NULL, "=NAME",
 	  "register the running sandbox as NAME, for\n"
-	  "`ccsb exec` and `ccsb ps`",
+	  "`ccsb exec`, `ccsb ps` and `ccsb events`",
 	  NULL, NULL, apply_name },
 	{ "quiet", 'q', no_argument, BOTH, NULL, NULL, "no status line on stderr", NULL, NULL,
 	  apply_quiet },

@@ -5,7 +5,7 @@
 # protocol, the readers of the user's registry configuration, the D-Bus
 # replies of the systemd scope, the terminal escape filter, the ccsb-net
 # protocol and rtnetlink answers, the event stream's JSON encoder, the
-# session channel's packets) with
+# session channel's packets, the session event log's line reader) with
 # libFuzzer, ASan and UBSan, and run each for a share of a bounded time. Exit
 # status: 0 no finding, 77 clang or libFuzzer missing, anything else a crash
 # (the reproducer is left in the output directory as crash-*, leak-* or
@@ -27,7 +27,7 @@ build=$2
 seconds=${3:-60}
 clang=${CLANG:-clang}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter netproto events sessproto}
+targets=${FUZZ_TARGETS:-allowlist dns gitconfig sshagent gitcred state-merge registries dbus escfilter netproto events sessproto sesslog}
 
 case $seconds$jobs in
 *[!0-9]*)
@@ -455,6 +455,31 @@ seed_sessproto() {
 DICT
 }
 
+# Lines of a session's log: each event's shape, escapes, a rotation's
+# counts, nesting.
+seed_sesslog() {
+	corpus=$1
+	printf '{"v":1,"seq":2,"time":"2026-12-03T11:36:44.854Z","event":"dns_refused","name":"a\\u001b\\u009b\\ud83d\\ude00","qtype":1}' >"$corpus/seed-refused"
+	printf '{"v":1,"seq":9,"time":"x","event":"log_rotated","lines":9,"counts":{"start":1,"dns_refused":8},"recent":{"dns_refused":[{"time":"2026-12-03T11:36:44.854Z","name":"a.example","qtype":1}],"report":[{"time":"t","source":"guard","text":"x"}]}}' >"$corpus/seed-rotated"
+	printf '{"seq":3,"event":"report","source":"guard","text":"q\\"x","extra":[1,-2.5e3,{"a":null},true]}' >"$corpus/seed-report"
+	printf '{"seq":4,"event":"exit","status":null,"duration_ms":5}' >"$corpus/seed-exit"
+	cat >"$out/sesslog.dict" <<'DICT'
+"{"
+"}"
+"["
+"]"
+"\"seq\":"
+"\"event\":"
+"\"counts\":{"
+"\"recent\":{"
+"\"log_rotated\""
+"\\u"
+"\\ud800"
+"\\udc00"
+"\xc2\x9b"
+DICT
+}
+
 # run NAME SECONDS MAXLEN: returns the fuzzer's status.
 run() {
 	name=$1
@@ -473,6 +498,7 @@ run() {
 	netproto) seed_netproto "$corpus" ;;
 	events) seed_events "$corpus" ;;
 	sessproto) seed_sessproto "$corpus" ;;
+	sesslog) seed_sesslog "$corpus" ;;
 	esac
 	echo "fuzzing $name for ${2}s ($out/fuzz-$name)"
 	# libFuzzer reports a crash with 77 by default, which reads as a skip.
@@ -523,6 +549,7 @@ for t in $targets; do
 	netproto) build netproto netproto.c rtnl.c ;;
 	events) build events json.c ;;
 	sessproto) build sessproto sessproto.c ;;
+	sesslog) build sesslog sesslog.c ;;
 	*)
 		echo "$0: unknown fuzz target '$t'" >&2
 		exit 2
@@ -558,6 +585,8 @@ for t in $targets; do
 	events) maxlen=4200 ;;
 	# many short strings; the 64 KiB payload limit is checked on the length
 	sessproto) maxlen=4096 ;;
+	# a start line with its writable paths; the line limit is the caller's
+	sesslog) maxlen=4096 ;;
 	esac
 	set +e
 	run "$t" "$share" "$maxlen"

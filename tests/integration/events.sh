@@ -53,6 +53,14 @@ for i, raw in enumerate(lines):
     for e in v.iter_errors(o):
         problems.append("line %d: %s" % (i + 1, e.message))
     objs.append(o)
+if "log" in sys.argv[3:]:
+    # A session's log (ccsb events): schema only; seq may restart at a
+    # log_rotated line, and the run may not be over.
+    for p in problems[:10]:
+        print(p)
+    if not problems:
+        print("valid", len(objs))
+    sys.exit(0)
 # A gap before a line is what its "dropped" says; the exit line's
 # "dropped" is the run's total.
 expect, gaps = 1, 0
@@ -92,9 +100,10 @@ print(eval("(" + sys.argv[2] + ")"))' "$@"
 
 # Inside: "dns NAME" (UDP query, prints the rcode), "getaddr NAME",
 # "flood N" (N refused queries for long names, one after the other),
-# "write FD" (whether FD can be written), "say WORD".
+# "write FD" (whether FD can be written), "say WORD", "touch FILE",
+# "waitfile FILE" (until it exists), "open PATH" (ok or the errno).
 cat >"$D/proj/probe.py" <<'EOF_PY'
-import os, random, socket, struct, sys
+import os, random, socket, struct, sys, time
 ns = [l.split()[1] for l in open("/etc/resolv.conf") if l.startswith("nameserver")][0]
 def ask(name):
     q = struct.pack(">HHHHHH", random.getrandbits(16), 0x0100, 1, 0, 0, 0)
@@ -133,6 +142,18 @@ while args:
             print("write", e.errno, flush=True)
     elif op == "say":
         print(args.pop(0), flush=True)
+    elif op == "touch":
+        open(args.pop(0), "w").close()
+    elif op == "waitfile":
+        name = args.pop(0)
+        while not os.path.exists(name):
+            time.sleep(0.1)
+    elif op == "open":
+        try:
+            os.close(os.open(args.pop(0), os.O_RDONLY))
+            print("open ok", flush=True)
+        except OSError as e:
+            print("open", e.errno, flush=True)
 EOF_PY
 chmod 644 "$D/proj/probe.py"
 
@@ -244,6 +265,84 @@ check "fd:7 not open: status 125 and a message naming the fix ($(cat "$D/err"))"
 run -q --net=none --events=fd:x -- true </dev/null 2>"$D/err"
 st=$?
 check "fd:x: refused ($(cat "$D/err"))" 'test "$st" = 125 && grep -q "fd:x: not a descriptor number" "$D/err"'
+
+# ---- a named session's own log: ccsb ps, ccsb events ---------------------
+# A named session keeps its events beside its socket for `ccsb ps` and
+# `ccsb events`, also when --events is given (both get every line). The
+# sandbox floods the resolver with 2500 refused names (~750 KB of lines:
+# past the bound of the two files, 512 KiB), binds an allowed one, then waits while the
+# host reads.
+cx() { run "$@"; }
+run -q --no-default-allowlist --allow=allowed.example.test --name=evs \
+	--events="$D/out/evs.jsonl" -- $PY probe.py dns refused.example.test \
+	getaddr allowed.example.test flood 2500 open "$D/run/ccsb/evs.events" touch flooded \
+	waitfile go-on </dev/null >"$D/out/evs.out" 2>"$D/out/evs.err" &
+evs_pid=$!
+i=0
+while [ $i -lt 1200 ] && [ ! -e "$D/proj/flooded" ] && kill -0 $evs_pid 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sed 's/^/    /' "$D/out/evs.out" "$D/out/evs.err"
+check "named session: the flood ran (2500 refused) and the session waits" \
+	'grep -qx "flood 2500" "$D/out/evs.out" && kill -0 $evs_pid'
+check "inside: the session's log cannot be opened (the session directory is not mounted)" \
+	'grep -qx "open 2" "$D/out/evs.out"'
+cx ps >"$D/out/ps.out" 2>&1
+cx ps -v >"$D/out/psv.out" 2>&1
+sed 's/^/    /' "$D/out/psv.out"
+check "ccsb ps: the session's events: 2501 names refused, 1 bound" \
+	'grep -E "^evs .* refused=2501 bound=1( |\$)" "$D/out/ps.out"'
+check "ccsb ps -v: the last refused names, the bound name" \
+	'grep -q "names refused: 2501, the last:" "$D/out/psv.out" && grep -qE "^      [0-9:]{8} 02499f+\.g+\.h+\.flood\.test\$" "$D/out/psv.out" && grep -qE "^      [0-9:]{8} allowed\.example\.test\$" "$D/out/psv.out"'
+check "ccsb ps -v: says older lines were dropped and the counts are whole" \
+	'grep -q "dropped to keep the log small; counts are whole" "$D/out/psv.out"'
+ls -l "$D/run/ccsb" | sed 's/^/    /'
+check "the log is bounded: NAME.events and NAME.events.1, each at most 256 KiB, mode 0600" \
+	'test "$(stat -c %a "$D/run/ccsb/evs.events")" = 600 && test "$(stat -c %a "$D/run/ccsb/evs.events.1")" = 600 &&
+	 test "$(stat -c %s "$D/run/ccsb/evs.events")" -le 262144 && test "$(stat -c %s "$D/run/ccsb/evs.events.1")" -le 262144'
+cx events evs >"$D/out/evs-events.jsonl" 2>"$D/err"
+echo "    ccsb events: $(valid "$D/out/evs-events.jsonl" log) ($(cat "$D/err"))"
+check "ccsb events NAME: every line valid against the schema" \
+	'valid "$D/out/evs-events.jsonl" log | grep -q "^valid "'
+evs_rotated() {
+	ev "$D/out/evs-events.jsonl" '[x for x in e if x["event"] == "log_rotated"] and (lambda r, i:
+r["lines"] + len(e) - i - 1 == e[-1]["seq"] and r["counts"]["dns_refused"] + len([x for x in e[i+1:] if x["event"] == "dns_refused"]) == 2501
+)([x for x in e if x["event"] == "log_rotated"][-1], [k for k, x in enumerate(e) if x["event"] == "log_rotated"][-1])'
+}
+check "ccsb events: a log_rotated line whose counts and the lines after it add up to the whole" \
+	'test "$(evs_rotated)" = True'
+check "ccsb events: the lines are those of --events=FILE, byte for byte (both got them)" \
+	'grep -v "\"event\":\"log_rotated\"" "$D/out/evs-events.jsonl" >"$D/out/evs-events.norot" && test -s "$D/out/evs-events.norot" &&
+	 test "$(grep -cvxFf "$D/out/evs.jsonl" "$D/out/evs-events.norot")" = 0'
+check "ccsb events: the last line kept is the last refused name" \
+	'tail -n 1 "$D/out/evs-events.jsonl" | grep -q "\"event\":\"dns_refused\",\"name\":\"02499f"'
+# Follow: started now, it prints what is there and then the rest, and ends
+# with the session.
+cx events --follow evs >"$D/out/evs-follow.jsonl" 2>"$D/out/evs-follow.err" &
+follow_pid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q '"name":"02499f' "$D/out/evs-follow.jsonl" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+: >"$D/proj/go-on"
+wait $evs_pid
+st=$?
+wait $follow_pid
+fst=$?
+echo "    follow: $(valid "$D/out/evs-follow.jsonl" log), last: $(tail -n 1 "$D/out/evs-follow.jsonl" | cut -c1-100)"
+check "named session with --events: ccsb's status is the command's (0: $st)" 'test "$st" = 0'
+check "ccsb events --follow ends by itself with the session (0: $fst), its last line the exit" \
+	'test "$fst" = 0 && test "$(ev "$D/out/evs-follow.jsonl" "e[-1][\"event\"] == \"exit\" and e[-1][\"status\"] == 0")" = True'
+check "--events=FILE of the named session: complete and valid (start, 2502 more, exit)" \
+	'test "$(valid "$D/out/evs.jsonl")" = "valid 2504" && test "$(ev "$D/out/evs.jsonl" "e[0][\"session\"]")" = evs'
+check "the session's end removes its log" \
+	'! ls "$D/run/ccsb" | grep -q "^evs\."'
+cx events evs >/dev/null 2>"$D/err"
+st=$?
+check "ccsb events of a session that ended: 125 and why ($(cat "$D/err"))" \
+	'test "$st" = 125 && grep -q "no sandbox named .evs. is running" "$D/err"'
 
 # ---- a reader that never reads -----------------------------------------
 # The events go to a pipe of 4 KiB nobody reads while the sandbox floods

@@ -65,6 +65,14 @@ check "ccsb ps lists the session with its project and command" \
 check "ccsb ps shows the policy summary" 'cx ps | grep -E "^s1 .*net=none seccomp" >/dev/null'
 check "the registration is in XDG_RUNTIME_DIR/ccsb, mode 0700" \
 	'test -S "$RUN/ccsb/s1.sock" && test "$(stat -c %a "$RUN/ccsb")" = 700'
+check "the session keeps its events beside its socket (s1.events, mode 0600)" \
+	'test "$(stat -c %a "$RUN/ccsb/s1.events")" = 600'
+check "ccsb ps: an EVENTS column, '-' while nothing but the start happened" \
+	'cx ps | head -n 1 | grep -q " EVENTS\$" && cx ps | grep -E "^s1 .* -\$" >/dev/null'
+check "ccsb events NAME prints the start event, with the session's name" \
+	'cx events s1 | head -n 1 | grep "\"event\":\"start\"" | grep -q "\"session\":\"s1\""'
+check "ccsb events of a name that does not run: 125 and why" \
+	'out=$(cx events nosuch 2>&1); test $? = 125 && echo "$out" | grep -q "no sandbox named .nosuch. is running"'
 
 check "exec sees a file the main command made in the session's own /tmp" \
 	'test "$(cx exec s1 cat /tmp/main-made)" = from-main'
@@ -257,6 +265,8 @@ print(libc.ptrace(16, 1, 0, 0), libc.ptrace(0x4206, 1, 0, 0))
 ")" = "-1 -1"'
 check "inside: the session directory is not there" \
 	'! cx exec s1 test -e "$RUN/ccsb/s1.sock" && ! sb test -e "$RUN"'
+check "inside: the session's event log cannot be read or written" \
+	'! cx exec s1 sh -c "cat \"$RUN/ccsb/s1.events\" || echo x >>\"$RUN/ccsb/s1.events\"" 2>/dev/null'
 check "inside: connecting to the session socket path fails" \
 	'! cx exec s1 python3 -c "
 import socket
@@ -316,15 +326,15 @@ check "killing the session ends every exec'd process" \
 	'! pgrep -f "sleep 98765[45]" >/dev/null'
 check "their ccsb exec fails with 125" 'test $rc = 125'
 check "the session's files are removed at its end" \
-	'! test -e "$RUN/ccsb/s1.sock" && ! test -e "$RUN/ccsb/s1.info"'
+	'! test -e "$RUN/ccsb/s1.sock" && ! test -e "$RUN/ccsb/s1.info" && ! test -e "$RUN/ccsb/s1.events"'
 
 # ---- a session killed outright leaves stale files: cleaned ------------
 start_session s2 sleep 600 || fail "the second session starts"
 kill -KILL "$started"
 wait "$started" 2>/dev/null
-check "a killed session's files stay behind" 'test -e "$RUN/ccsb/s2.info"'
+check "a killed session's files stay behind" 'test -e "$RUN/ccsb/s2.info" && test -e "$RUN/ccsb/s2.events"'
 check "ccsb ps does not list a dead session, and removes its files" \
-	'! cx ps | grep -q "^s2 " && ! test -e "$RUN/ccsb/s2.info" && ! test -e "$RUN/ccsb/s2.sock"'
+	'! cx ps | grep -q "^s2 " && ! test -e "$RUN/ccsb/s2.info" && ! test -e "$RUN/ccsb/s2.sock" && ! test -e "$RUN/ccsb/s2.events"'
 start_session s2 sleep 600 && S2=$started
 check "the name of a dead session can be taken again" 'cx exec s2 true'
 kill -TERM "$S2" 2>/dev/null

@@ -122,6 +122,14 @@ out=$(STUB_OFFSET=1 complete --env X -- ls -l)
 check "... also after --env VALUE and --" 'test "$out" = "offset:4:ls"'
 out=$(complete ps "")
 check "ps takes nothing" 'test -z "$out"'
+out=$(complete ps --v)
+check "ps --v: --verbose" 'test "$out" = "--verbose"'
+out=$(complete ev)
+check "ev: events" 'has events'
+out=$(complete events --f)
+check "events --f: --follow" 'test "$out" = "--follow"'
+out=$(complete events --follow somename "")
+check "events takes one name, then nothing" 'test -z "$out"'
 out=$(complete ex)
 check "ex: exec" 'has exec'
 out=$(complete exec --t)

@@ -144,6 +144,26 @@ check "... and the host verifies the signature" \
 check "the signature is logged with its namespace and key" \
 	'grep -q "^ssh-agent: signed ssh signature, namespace .file. with ssh-ed25519 $fp_work .work key.$" "$D/u/log2"'
 rm -f "$D/proj/msg.sig"
+# A named session keeps the signature in its log: `ccsb events --follow`,
+# started as soon as the session is there, prints it and ends with it.
+run -q --net=none --ssh-agent --name=sa -- sh -c \
+	'until [ -e follow-started ]; do sleep 0.1; done; ssh-keygen -Y sign -n file -f work.pub msg' \
+	>"$D/u/sa.out" 2>&1 &
+sa=$!
+i=0
+until [ -e "$RT/ccsb/sa.events" ] || [ $i -gt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+run events --follow sa >"$D/u/sa.jsonl" 2>&1 &
+fol=$!
+: >"$D/proj/follow-started"
+wait $sa
+wait $fol
+rm -f "$D/proj/msg.sig" "$D/proj/follow-started"
+sed 's/^/    /' "$D/u/sa.out"
+check "named session: its log has the signature (ccsb events --follow)" \
+	'grep -q "\"event\":\"ssh_agent\",\"action\":\"signed\",\"what\":\"ssh signature, namespace .file.\"" "$D/u/sa.jsonl" && tail -n 1 "$D/u/sa.jsonl" | grep -q "\"event\":\"exit\""'
 # ssh-keygen does not even ask for a key it is not shown; a raw client
 # does: a sign request for the hidden key, and messages out of bounds.
 cat >"$D/proj/raw.py" <<'EOF_PY'

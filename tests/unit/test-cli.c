@@ -614,7 +614,12 @@ static void test_session_name(void)
 		cli_free(&c);
 	}
 	ok(strstr(usage, "--name=NAME") != NULL, "usage documents --name=NAME");
-	ok(strstr(usage, "ccsb ps\n") != NULL, "usage documents ccsb ps");
+	ok(strstr(usage, "ccsb ps [-v]\n") != NULL, "usage documents ccsb ps [-v]");
+	ok(strstr(usage, "ccsb events [--follow] NAME\n") != NULL, "usage documents ccsb events");
+	if (parses(ARGS("events", "-f", "work"), &c, "events|-f|work")) {
+		ok(!c.dashdash, "events is the command word, handled by ccsb.c");
+		cli_free(&c);
+	}
 	ok(strstr(usage, "ccsb exec [OPTION...] NAME") != NULL, "usage documents ccsb exec");
 }
 

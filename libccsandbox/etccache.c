@@ -183,6 +183,20 @@ static int point_kind(const struct ccsb_mount *m)
 	return S_ISDIR(st.st_mode) ? 'd' : 'f';
 }
 
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
 /* ---- the hash of what a tree holds ------------------------------------ */
 
 struct hbuf {
@@ -240,12 +254,16 @@ static void hstat(struct hbuf *h, const struct stat *st)
 /* A bound directory: its own identity (its mtime and ctime change with any
  * entry added, removed or renamed, which covers every symlink: a link's
  * text cannot change in place), then each regular file and subdirectory by
- * name. false: something a copy cannot reproduce. */
-static bool hash_tree(struct hbuf *h, int dfd, int depth)
+ * name. false: something a copy cannot reproduce. What it looked at goes
+ * to `man`, in order, for replay_tree(): "F REL" for a file, "D DEV INO
+ * MTIME CTIME REL" for a directory. */
+static bool hash_tree(struct hbuf *h, int dfd, const char *rel, struct hbuf *man, int depth)
 {
 	struct stat st;
-	if (fstat(dfd, &st) < 0)
+	if (fstat(dfd, &st) < 0) {
+		close(dfd);
 		return false;
+	}
 	hstat(h, &st);
 	DIR *d = fdopendir(dfd);
 	if (!d) {
@@ -264,13 +282,30 @@ static bool hash_tree(struct hbuf *h, int dfd, int depth)
 		}
 		if (S_ISLNK(st.st_mode))
 			continue;
+		char p[PATH_MAX], line[PATH_MAX + 128];
+		if (snprintf(p, sizeof(p), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+		    (int)sizeof(p)) {
+			ok = false;
+			break;
+		}
+		if (strchr(p, '\n'))
+			man->oom = true; /* no manifest: walked at every start */
+		/* A directory's identity is hashed by the call below, as
+		 * replay_tree() hashes it: the same key either way. */
 		hstr(h, e->d_name);
 		if (S_ISREG(st.st_mode)) {
 			hstat(h, &st);
+			snprintf(line, sizeof(line), "F %s\n", p);
+			hput(man, line, strlen(line));
 		} else if (S_ISDIR(st.st_mode) && depth < COPY_DEPTH) {
+			snprintf(line, sizeof(line), "D %llu %llu %lld.%ld %lld.%ld %s\n",
+				 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+				 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+				 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec, p);
+			hput(man, line, strlen(line));
 			int sub = openat(dirfd(d), e->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			ok = sub >= 0 && hash_tree(h, sub, depth + 1);
+			ok = sub >= 0 && hash_tree(h, sub, p, man, depth + 1);
 		} else {
 			ok = false;
 		}
@@ -279,9 +314,122 @@ static bool hash_tree(struct hbuf *h, int dfd, int depth)
 	return ok;
 }
 
+/* hash_tree()'s input again from its manifest, without reading the
+ * directories (ext4 makes a big one's readdir costly): each entry looked
+ * up by name. false: the manifest no longer describes the directory (a
+ * subdirectory's names changed, an entry is gone or of another type). */
+static bool replay_tree(struct hbuf *h, int top, const struct stat *topst, char *man)
+{
+	hstat(h, topst);
+	for (char *l = man, *nl; *l; l = nl + 1) {
+		struct stat st;
+		unsigned long long dev, ino;
+		long long ms, cs;
+		long mns, cns;
+		int off = 0;
+		if (!(nl = strchr(l, '\n')))
+			return false;
+		*nl = '\0';
+		bool dir = l[0] == 'D';
+		if (dir ? sscanf(l, "D %llu %llu %lld.%ld %lld.%ld %n", &dev, &ino, &ms, &mns, &cs,
+				 &cns, &off) != 6 ||
+				    off == 0
+			: strncmp(l, "F ", 2) != 0)
+			return false;
+		const char *rel = dir ? l + off : l + 2;
+		if (fstatat(top, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return false;
+		if (dir ? !S_ISDIR(st.st_mode) || st.st_dev != dev || st.st_ino != ino ||
+				    st.st_mtim.tv_sec != ms || st.st_mtim.tv_nsec != mns ||
+				    st.st_ctim.tv_sec != cs || st.st_ctim.tv_nsec != cns
+			: !S_ISREG(st.st_mode))
+			return false;
+		const char *name = strrchr(rel, '/');
+		hstr(h, name ? name + 1 : rel);
+		hstat(h, &st);
+	}
+	return true;
+}
+
+/* The manifest of directory `src` as it is now (its identity in the
+ * name), NUL-terminated, or NULL. */
+static char *manifest_read(int rootfd, const char *mname)
+{
+	int fd = openat(rootfd, mname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	char *p = NULL;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == getuid() &&
+	    st.st_size < (1 << 20) && (p = malloc((size_t)st.st_size + 1))) {
+		ssize_t n = read(fd, p, (size_t)st.st_size);
+		if (n == st.st_size) {
+			p[n] = '\0';
+		} else {
+			free(p);
+			p = NULL;
+		}
+	}
+	close(fd);
+	return p;
+}
+
+static void manifest_write(int rootfd, const char *mname, const struct hbuf *man)
+{
+	static unsigned counter;
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), ".tmp-m%ld-%u", (long)getpid(), counter++);
+	int fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	bool ok = write_all(fd, man->p ? man->p : "", man->n);
+	close(fd);
+	if (!ok || renameat(rootfd, tmp, rootfd, mname) < 0)
+		(void)unlinkat(rootfd, tmp, 0);
+}
+
+/* A bound directory's part of the key: from its manifest when the
+ * directory is as it was, else walked (and the manifest written). */
+static bool hash_bound(struct hbuf *h, int rootfd, const char *src, int fd)
+{
+	struct stat st;
+	struct hbuf id = { 0 }, man = { 0 };
+	uint8_t d[32];
+	char mname[40];
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return false;
+	}
+	hstr(&id, src);
+	hstat(&id, &st);
+	if (id.oom) {
+		close(fd);
+		return false;
+	}
+	ccsb__sha256(id.p, id.n, d);
+	free(id.p);
+	memcpy(mname, "m-", 2);
+	for (int i = 0; i < 15; i++)
+		snprintf(mname + 2 + 2 * i, 3, "%02x", d[i]);
+	char *text = manifest_read(rootfd, mname);
+	size_t mark = h->n;
+	if (text && replay_tree(h, fd, &st, text)) {
+		free(text);
+		close(fd);
+		return true;
+	}
+	free(text);
+	h->n = mark;
+	bool ok = hash_tree(h, fd, "", &man, 1);
+	if (ok && !man.oom)
+		manifest_write(rootfd, mname, &man);
+	free(man.p);
+	return ok;
+}
+
 /* The key of the tree the collapsible mounts make, as 32 hex digits.
  * false: a source this cannot copy. */
-static bool tree_key(const ccsb_sandbox *sb, char key[33], char *bad, size_t badlen)
+static bool tree_key(const ccsb_sandbox *sb, int rootfd, char key[33], char *bad, size_t badlen)
 {
 	struct hbuf h = { 0 };
 	bool ok = true;
@@ -323,7 +471,7 @@ static bool tree_key(const ccsb_sandbox *sb, char key[33], char *bad, size_t bad
 			int fd = open(m->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0 && errno == ENOENT && (m->flags & CCSB_BIND_TRY)) {
 				hstr(&h, "absent");
-			} else if (fd < 0 || !hash_tree(&h, fd, 1)) {
+			} else if (fd < 0 || !hash_bound(&h, rootfd, m->src, fd)) {
 				snprintf(bad, badlen, "%s cannot be copied", m->src);
 				ok = false;
 			}
@@ -413,20 +561,6 @@ static bool clear_path(int tfd, const char *rel)
 	if (fstatat(tfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT;
 	return !S_ISDIR(st.st_mode) && unlinkat(tfd, rel, 0) == 0;
-}
-
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k;
-		n -= (size_t)k;
-	}
-	return true;
 }
 
 /* A new file at `rel` with `mode`, holding `data` or what `src` reads. */
@@ -694,7 +828,8 @@ static void clean(int rootfd, const char *keep)
 		if (fstatat(rootfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		bool old = st.st_mtime + ETC_CACHE_GRACE_S < now;
-		if (strncmp(e->d_name, ".tmp-", 5) == 0 || strncmp(e->d_name, ".del-", 5) == 0) {
+		if (strncmp(e->d_name, ".tmp-", 5) == 0 || strncmp(e->d_name, ".del-", 5) == 0 ||
+		    strncmp(e->d_name, "m-", 2) == 0) {
 			if (old)
 				remove_tree(rootfd, e->d_name);
 			continue;
@@ -867,13 +1002,14 @@ int ccsb__etc_cache_apply(ccsb_sandbox *sb, ccsb_error **err)
 				 "%s: share another directory, or move the cache (XDG_RUNTIME_DIR, "
 				 "XDG_CACHE_HOME)",
 				 bad);
-	if (!tree_key(sb, key, bad, sizeof(bad))) {
-		note(sb, "%s", bad);
-		return 0;
-	}
 	int rootfd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rootfd < 0) {
 		note(sb, "%s: %s", real, strerror(errno));
+		return 0;
+	}
+	if (!tree_key(sb, rootfd, key, bad, sizeof(bad))) {
+		note(sb, "%s", bad);
+		close(rootfd);
 		return 0;
 	}
 	char lname[40], tree[PATH_MAX + 40];

@@ -120,6 +120,20 @@ check "... a file the user cannot read leaves /etc entry by entry, as before" \
 	! sb cat /etc/ssl/certs/ccsb-etc-cache.txt 2>/dev/null'
 rm -f "$T/host/certs/ccsb-etc-cache.txt"
 check "a file removed is gone at the next start" '! sb test -e /etc/ssl/certs/ccsb-etc-cache.txt'
+# A start does not read a big copied directory again (a manifest of its
+# files, named by the directory's identity): a change one level down,
+# which leaves the top directory as it was, must still be seen.
+mkdir -m 755 "$T/host/certs/ccsb-sub"
+check "a subdirectory added to /etc/ssl/certs" 'sb test -d /etc/ssl/certs/ccsb-sub'
+echo sub >"$T/host/certs/ccsb-sub/added.txt"
+chmod 644 "$T/host/certs/ccsb-sub/added.txt"
+check "... a file added inside it (its parent unchanged) is there at the next start" \
+	'test "$(sb cat /etc/ssl/certs/ccsb-sub/added.txt)" = sub'
+echo more >>"$T/host/certs/ccsb-sub/added.txt"
+check "... and its edit in place" 'test "$(sb cat /etc/ssl/certs/ccsb-sub/added.txt)" = "sub
+more"'
+rm -r "$T/host/certs/ccsb-sub"
+check "... and its removal" '! sb test -e /etc/ssl/certs/ccsb-sub'
 
 # ---- nothing a sandbox does reaches the cache ----------------------------
 # A project that holds the cache (~/.cache): the sandbox sees an empty,

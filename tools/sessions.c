@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -228,14 +229,39 @@ static bool same_file(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
-/* Whether the session still runs: its ccsb holds NAME.info's lock. */
+/* Whether the session still runs: its ccsb holds an exclusive flock() on
+ * NAME.info. Looked up in /proc/locks, so that looking takes no lock that a
+ * session starting under that name could trip on; without /proc, by trying
+ * a shared lock. */
 static bool alive(const char *info)
 {
+	struct stat st;
 	int fd = open(info, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	FILE *f = fstat(fd, &st) == 0 ? fopen("/proc/locks", "re") : NULL;
+	if (!f) {
+		bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+		close(fd);
+		return held;
+	}
 	close(fd);
+	/* "1: FLOCK  ADVISORY  WRITE 4242 00:2e:56789 0 EOF"; a waiter's
+	 * line has "->" after the number. */
+	char want[64], line[256];
+	snprintf(want, sizeof(want), "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+		 (unsigned long long)st.st_ino);
+	bool held = false;
+	while (!held && fgets(line, sizeof(line), f)) {
+		char type[16], adv[16], rw[16], dev[64];
+		int pid;
+		held = !strstr(line, "->") &&
+		       sscanf(line, "%*[^:]: %15s %15s %15s %d %63s", type, adv, rw, &pid, dev) ==
+			       5 &&
+		       strcmp(type, "FLOCK") == 0 && strcmp(rw, "WRITE") == 0 &&
+		       strcmp(dev, want) == 0;
+	}
+	fclose(f);
 	return held;
 }
 

@@ -330,8 +330,26 @@ check "the session's files are removed at its end" \
 
 # ---- a session killed outright leaves stale files: cleaned ------------
 start_session s2 sleep 600 || fail "the second session starts"
+# A follower of its events ends by itself when the session dies outright
+# (no exit line, no removal: its ccsb no longer holds s2.info's lock).
+cx events --follow s2 >"$T/s2.follow" 2>&1 &
+fol=$!
+i=0
+until [ -s "$T/s2.follow" ] || [ $i -gt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 kill -KILL "$started"
 wait "$started" 2>/dev/null
+(sleep 60 && kill "$fol" 2>/dev/null) &
+watchdog=$!
+wait "$fol"
+frc=$?
+kill "$watchdog" 2>/dev/null
+check "ccsb events --follow of a session killed outright ends (0: $frc) after its start line" \
+	'test "$frc" = 0 && grep -q "\"event\":\"start\"" "$T/s2.follow"'
+check "ccsb events of a killed session, its files still there: not running, 125" \
+	'out=$(cx events s2 2>&1); test $? = 125 && echo "$out" | grep -q "no sandbox named .s2. is running"'
 check "a killed session's files stay behind" 'test -e "$RUN/ccsb/s2.info" && test -e "$RUN/ccsb/s2.events"'
 check "ccsb ps does not list a dead session, and removes its files" \
 	'! cx ps | grep -q "^s2 " && ! test -e "$RUN/ccsb/s2.info" && ! test -e "$RUN/ccsb/s2.sock" && ! test -e "$RUN/ccsb/s2.events"'

@@ -197,6 +197,8 @@ struct plan {
 	size_t n, cap;
 	char **seen; /* git directories done (real paths) */
 	size_t nseen, capseen;
+	char **ups; /* directories above a root looked at for a .git */
+	size_t nups, capups;
 	bool oom;
 };
 
@@ -261,6 +263,9 @@ static void plan_free(struct plan *pl)
 	for (size_t i = 0; i < pl->nseen; i++)
 		free(pl->seen[i]);
 	free(pl->seen);
+	for (size_t i = 0; i < pl->nups; i++)
+		free(pl->ups[i]);
+	free(pl->ups);
 }
 
 /* Bind `path` read-only over itself when it exists and the sandbox could
@@ -477,7 +482,11 @@ static int plan_build(const ccsb_sandbox *sb, struct plan *pl, struct roots *roo
 				slash[1] = '\0';
 			else
 				*slash = '\0';
-			if (protect_dotgit(pl, up))
+			/* Walked up from here for an earlier root: the
+			 * rest of the walk is done (the roots of a run
+			 * share most of their ancestors). */
+			if (seen_add(&pl->ups, &pl->nups, &pl->capups, up, &pl->oom) ||
+			    protect_dotgit(pl, up))
 				break;
 		}
 		for (size_t k = 0; k < sizeof(project_files) / sizeof(*project_files); k++)

@@ -166,6 +166,12 @@ static int mkdirs(const char *path, ccsb_error **err)
 	char p[PATH_MAX];
 	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
 		return ccsb__err(err, ENAMETOOLONG, "path too long: %s", path);
+	/* Made by an earlier run, nearly always: one call, not one a
+	 * component. */
+	if (mkdir(p, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return ccsb__errno(err, errno, "cannot create %s", p);
 	for (char *s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/random.h>
@@ -188,6 +189,16 @@ bool ccsb__is_gitdir(const char *path)
 	close(dfd);
 	return r;
 }
+
+/* getdents64's record (the glibc wrapper is recent; the system call is
+ * the same everywhere). */
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 
 /* ---- start: the read-only binds -------------------------------------- */
 
@@ -458,6 +469,46 @@ static const char *const project_files[] = {
 	".pre-commit-config.yaml",
 };
 
+#define NPROJECT (sizeof(project_files) / sizeof(*project_files))
+_Static_assert(NPROJECT < 32, "project_present()'s mask");
+
+/* Which of project_files[] may exist in `dir`: those whose first component
+ * is one of its entries. One read of the directory instead of an open()
+ * per name, most of which do not exist (12 failed calls per writable
+ * directory a start). All of them when it cannot be read. */
+static unsigned project_present(const char *dir)
+{
+	const unsigned all = (1u << NPROJECT) - 1;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return all;
+	unsigned got = 0;
+	char buf[8192] __attribute__((aligned(8)));
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+		if (n <= 0) {
+			got = n < 0 ? all : got;
+			break;
+		}
+		for (long off = 0; off < n;) {
+			const struct dirent64_raw *e = (const void *)(buf + off);
+			off += e->d_reclen;
+			if (e->d_name[0] != '.')
+				continue; /* every listed name starts with one */
+			for (size_t k = 0; k < NPROJECT; k++) {
+				size_t len = strcspn(project_files[k], "/");
+				/* Any case: a casefolded directory (ext4,
+				 * f2fs) finds .MCP.json for .mcp.json. */
+				if (strncasecmp(e->d_name, project_files[k], len) == 0 &&
+				    e->d_name[len] == '\0')
+					got |= 1u << k;
+			}
+		}
+	}
+	close(fd);
+	return got;
+}
+
 static int plan_build(const ccsb_sandbox *sb, struct plan *pl, struct roots *roots)
 {
 	int r = roots_get(sb, roots);
@@ -489,8 +540,9 @@ static int plan_build(const ccsb_sandbox *sb, struct plan *pl, struct roots *roo
 			    protect_dotgit(pl, up))
 				break;
 		}
-		for (size_t k = 0; k < sizeof(project_files) / sizeof(*project_files); k++)
-			if (join(p, sizeof(p), dir, project_files[k]) == 0)
+		unsigned present = project_present(dir);
+		for (size_t k = 0; k < NPROJECT; k++)
+			if ((present & (1u << k)) && join(p, sizeof(p), dir, project_files[k]) == 0)
 				protect_path(pl, p);
 	}
 	return pl->oom ? -ENOMEM : 0;
@@ -1157,16 +1209,6 @@ static void check_names(struct scan *sc, const char *dir, const char *name, unsi
 			closedir(d);
 	}
 }
-
-/* getdents64's record (the glibc wrapper is recent; the system call is
- * the same everywhere). */
-struct dirent64_raw {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 #define SCAN_BUF 65536
 #define SCAN_MAX_DEPTH 256

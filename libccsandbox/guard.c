@@ -56,7 +56,7 @@ struct root {
 	char *src;
 	const char *dest;
 	size_t len;
-	size_t mount; /* index in sb->mounts */
+	size_t rw; /* which of the policy's writable binds (0: the first) */
 };
 
 struct roots {
@@ -79,14 +79,14 @@ static int roots_get(const ccsb_sandbox *sb, struct roots *r)
 	r->v = calloc(sb->nmounts + 1, sizeof(*r->v));
 	if (!r->v)
 		return -ENOMEM;
-	for (size_t i = 0; i < sb->nmounts; i++) {
+	for (size_t i = 0, rw = 0; i < sb->nmounts; i++) {
 		const struct ccsb_mount *m = &sb->mounts[i];
 		if (m->kind != CCSB_M_BIND || !(m->flags & CCSB_BIND_RW))
 			continue;
 		char *real = ccsb__realpath_dup(m->src);
-		if (!real)
-			continue;
-		r->v[r->n++] = (struct root){ real, m->dest, strlen(real), i };
+		if (real)
+			r->v[r->n++] = (struct root){ real, m->dest, strlen(real), rw };
+		rw++;
 	}
 	return 0;
 }
@@ -100,20 +100,24 @@ static int roots_again(const ccsb_sandbox *sb, const struct roots *was, struct r
 	r->v = calloc(sb->nmounts + 1, sizeof(*r->v));
 	if (!r->v)
 		return -ENOMEM;
-	for (size_t i = 0, k = 0; i < sb->nmounts; i++) {
+	/* By rank among the writable binds, not by index: the cache made
+	 * them the same (its key), other mounts may have moved since (the
+	 * prepared /etc replaces etc.c's). */
+	for (size_t i = 0, k = 0, rw = 0; i < sb->nmounts; i++) {
 		const struct ccsb_mount *m = &sb->mounts[i];
 		if (m->kind != CCSB_M_BIND || !(m->flags & CCSB_BIND_RW))
 			continue;
-		while (k < was->n && was->v[k].mount < i)
+		while (k < was->n && was->v[k].rw < rw)
 			k++;
-		bool old = k < was->n && was->v[k].mount == i;
+		bool old = k < was->n && was->v[k].rw == rw;
+		rw++;
 		char *real = old ? strdup(was->v[k].src) : ccsb__realpath_dup(m->src);
 		if (old && !real) {
 			roots_free(r);
 			return -ENOMEM;
 		}
 		if (real)
-			r->v[r->n++] = (struct root){ real, m->dest, strlen(real), i };
+			r->v[r->n++] = (struct root){ real, m->dest, strlen(real), rw - 1 };
 	}
 	return 0;
 }

@@ -474,19 +474,33 @@ static const char *const project_files[] = {
 };
 
 #define NPROJECT (sizeof(project_files) / sizeof(*project_files))
-_Static_assert(NPROJECT < 32, "project_present()'s mask");
+/* project_present()'s bits past project_files[]'s: a .git, a HEAD, and a
+ * directory it is. */
+#define HAS_DOTGIT (1u << NPROJECT)
+#define HAS_HEAD (1u << (NPROJECT + 1))
+#define IS_DIR (1u << (NPROJECT + 2))
+_Static_assert(NPROJECT + 3 < 32, "project_present()'s mask");
 
-/* Which of project_files[] may exist in `dir`: those whose first component
- * is one of its entries. One read of the directory instead of an open()
- * per name, most of which do not exist (12 failed calls per writable
- * directory a start). All of them when it cannot be read. */
+/* Whether `name` is `want` up to its first '/', in any case: a casefolded
+ * directory (ext4, f2fs) finds .MCP.json for .mcp.json. */
+static bool entry_is(const char *name, const char *want)
+{
+	size_t len = strcspn(want, "/");
+	return strncasecmp(name, want, len) == 0 && name[len] == '\0';
+}
+
+/* Which of project_files[] may exist in `dir` (those whose first
+ * component is one of its entries), and whether it has a .git and a HEAD:
+ * one read of the directory instead of a lookup per name, most of which do
+ * not exist (12 failed calls per writable directory a start). Every bit
+ * when it cannot be read; 0 when it is not a directory. */
 static unsigned project_present(const char *dir)
 {
-	const unsigned all = (1u << NPROJECT) - 1;
+	const unsigned all = (1u << (NPROJECT + 3)) - 1;
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return all;
-	unsigned got = 0;
+		return errno == ENOENT || errno == ENOTDIR ? 0 : all;
+	unsigned got = IS_DIR;
 	char buf[8192] __attribute__((aligned(8)));
 	for (;;) {
 		long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
@@ -497,16 +511,15 @@ static unsigned project_present(const char *dir)
 		for (long off = 0; off < n;) {
 			const struct dirent64_raw *e = (const void *)(buf + off);
 			off += e->d_reclen;
+			if (entry_is(e->d_name, "HEAD"))
+				got |= HAS_HEAD;
 			if (e->d_name[0] != '.')
-				continue; /* every listed name starts with one */
-			for (size_t k = 0; k < NPROJECT; k++) {
-				size_t len = strcspn(project_files[k], "/");
-				/* Any case: a casefolded directory (ext4,
-				 * f2fs) finds .MCP.json for .mcp.json. */
-				if (strncasecmp(e->d_name, project_files[k], len) == 0 &&
-				    e->d_name[len] == '\0')
+				continue; /* every other name starts with one */
+			if (entry_is(e->d_name, ".git"))
+				got |= HAS_DOTGIT;
+			for (size_t k = 0; k < NPROJECT; k++)
+				if (entry_is(e->d_name, project_files[k]))
 					got |= 1u << k;
-			}
 		}
 	}
 	close(fd);
@@ -522,12 +535,13 @@ static int plan_build(const ccsb_sandbox *sb, struct plan *pl, struct roots *roo
 	char p[PATH_MAX];
 	for (size_t i = 0; i < roots->n && !pl->oom; i++) {
 		const char *dir = roots->v[i].src;
-		struct stat st;
-		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		if (ccsb__is_gitdir(dir))
+		unsigned present = project_present(dir);
+		if (!(present & IS_DIR))
+			continue; /* a file's bind, or gone */
+		if ((present & HAS_HEAD) && ccsb__is_gitdir(dir))
 			protect_gitdir(pl, dir, 0);
-		protect_dotgit(pl, dir);
+		if (present & HAS_DOTGIT)
+			protect_dotgit(pl, dir);
 		/* The repository the bind lies in, when its git directory is
 		 * writable too (another bind). */
 		char up[PATH_MAX];
@@ -544,7 +558,6 @@ static int plan_build(const ccsb_sandbox *sb, struct plan *pl, struct roots *roo
 			    protect_dotgit(pl, up))
 				break;
 		}
-		unsigned present = project_present(dir);
 		for (size_t k = 0; k < NPROJECT; k++)
 			if ((present & (1u << k)) && join(p, sizeof(p), dir, project_files[k]) == 0)
 				protect_path(pl, p);

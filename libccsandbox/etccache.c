@@ -780,28 +780,38 @@ static bool build_tree(const ccsb_sandbox *sb, int rootfd, const char *root, con
 /* Open `name` in `rootfd` and flock() it; 1: locked, and still the file
  * of that name (not one a cleaner unlinked meanwhile), 0: busy (with
  * LOCK_NB), -1: error. */
-static int lock_at(int rootfd, const char *name, int op, bool create, int *out)
+static int lock_at(int rootfd, const char *name, int op, bool create, int *out, struct stat *st)
 {
-	for (int tries = 0; tries < 8; tries++) {
+	/* A run never waits for a lock without end: the cleaner holds one
+	 * exclusively for a few milliseconds, and anything holding it longer
+	 * (a process of the user's) only sends that run the slow way. */
+	for (int tries = 0; tries < 100; tries++) {
 		int fd = openat(rootfd, name,
 				O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | (create ? O_CREAT : 0),
 				0600);
 		if (fd < 0)
 			return -1;
-		struct stat a, b;
-		if (flock(fd, op) < 0) {
+		struct stat b;
+		if (flock(fd, op | LOCK_NB) < 0) {
+			int e = errno;
 			close(fd);
-			return errno == EWOULDBLOCK ? 0 : -1;
+			if (e != EWOULDBLOCK)
+				return -1;
+			if (!create)
+				return 0;
+			usleep(2000);
+			continue;
 		}
-		if (fstat(fd, &a) == 0 && fstatat(rootfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			if (!S_ISREG(a.st_mode) || a.st_uid != getuid()) {
+		if (fstat(fd, st) == 0 && fstatat(rootfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st->st_dev == b.st_dev && st->st_ino == b.st_ino) {
+			if (!S_ISREG(st->st_mode) || st->st_uid != getuid()) {
 				close(fd);
 				return -1;
 			}
 			*out = fd;
 			return 1;
 		}
+		/* Unlinked by a cleaner meanwhile: this one protects nothing. */
 		close(fd);
 		if (!create)
 			return 0;
@@ -838,7 +848,8 @@ static void clean(int rootfd, const char *keep)
 		    strncmp(e->d_name, keep, 32) == 0 || !old)
 			continue;
 		int lk;
-		if (lock_at(rootfd, e->d_name, LOCK_EX | LOCK_NB, false, &lk) != 1)
+		struct stat lst;
+		if (lock_at(rootfd, e->d_name, LOCK_EX, false, &lk, &lst) != 1)
 			continue;
 		char tree[33], del[64];
 		snprintf(tree, sizeof(tree), "%.32s", e->d_name);
@@ -865,21 +876,23 @@ static bool inside(const char *path, const char *dir)
 	return strncmp(path, dir, l) == 0 && (path[l] == '/' || path[l] == '\0' || l == 1);
 }
 
-/* A read-write bind that shows the cache would let a sandbox change the
- * /etc of later ones: each gets an empty read-only directory over the
- * cache's place inside it. A read-write bind of a directory inside the
- * cache is refused. Count of covers needed, or -1 with `bad` set. */
+/* A bind that shows the cache would let a sandbox change the /etc of
+ * later ones (read-write) or hold their locks (read-only: flock needs no
+ * write access): each gets an empty read-only directory over the cache's
+ * place inside it. A bind of a directory inside the cache is refused.
+ * Count of covers needed, or -1 with `bad` set. */
 static int covers(const ccsb_sandbox *sb, const char *real, char (*cov)[PATH_MAX], int max,
 		  char *bad, size_t badlen)
 {
 	int n = 0;
 	for (size_t i = 0; i < sb->nmounts; i++) {
 		const struct ccsb_mount *m = &sb->mounts[i];
-		if (m->kind != CCSB_M_BIND || !(m->flags & CCSB_BIND_RW) || !m->src)
+		if (m->kind != CCSB_M_BIND || !m->src)
 			continue;
 		if (inside(m->src, real)) {
-			snprintf(bad, badlen, "%s is shared read-write and lies in the cache %s",
-				 m->src, real);
+			snprintf(bad, badlen,
+				 "%s is shared with the sandbox and lies in the cache %s", m->src,
+				 real);
 			return -1;
 		}
 		if (!inside(real, m->src))
@@ -1016,7 +1029,8 @@ int ccsb__etc_cache_apply(ccsb_sandbox *sb, ccsb_error **err)
 	snprintf(lname, sizeof(lname), "%s.lock", key);
 	snprintf(tree, sizeof(tree), "%s/%s", real, key);
 	int lk = -1;
-	if (lock_at(rootfd, lname, LOCK_SH, true, &lk) != 1) {
+	struct stat lst;
+	if (lock_at(rootfd, lname, LOCK_SH, true, &lk, &lst) != 1) {
 		note(sb, "cannot lock %s/%s", real, lname);
 		close(rootfd);
 		return 0;
@@ -1038,8 +1052,14 @@ int ccsb__etc_cache_apply(ccsb_sandbox *sb, ccsb_error **err)
 		goto fallback;
 	}
 	/* Its last use, which the cleaner reads. */
-	(void)futimens(lk, NULL);
-	if (built)
+	/* Its last use, which the cleaner reads (to the minute: no write to
+	 * the disk at every start). The first start after a pause also
+	 * cleans, so that trees a host change left behind do not wait for
+	 * the next change. */
+	time_t now = time(NULL);
+	if (lst.st_mtime + 60 < now)
+		(void)futimens(lk, NULL);
+	if (built || lst.st_mtime + ETC_CACHE_GRACE_S < now)
 		clean(rootfd, key);
 	close(rootfd);
 	struct ccsb_etc_cache *c = calloc(1, sizeof(*c));

@@ -149,6 +149,23 @@ check "a sandbox sharing ~/.cache read-write sees nothing of the cache, and cann
 check "... the tree is intact: a new sandbox's /etc/passwd is the generated one" \
 	'test "$(tree_of)" = "$t_now" && sb grep -q "^root:x:0:0:" /etc/passwd &&
 	test -z "$(find "$CACHE" -name x -o -name y)"'
+out=$(sb --ro="$THOME/.cache" sh -c 'ls -A "$1" | head -3; for l in "$1"/*.lock; do [ -e "$l" ] && echo "sees $l"; done; echo done' sh "$CACHE" 2>&1)
+check "... nor one sharing it read-only (no lock it could hold)" 'test "$out" = done' || echo "# $out"
+# A lock held by someone else (here a process of the user's) does not
+# hold a start: it makes /etc entry by entry.
+# shellcheck disable=SC2016
+as_test_user sh -c 'echo $$ >"$1"; exec flock -o -x "$2" sleep 30' sh "$THOME/holder.pid" "$t_now.lock" &
+n=0
+while as_test_user flock -n -s "$t_now.lock" true 2>/dev/null && [ $n -lt 50 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+out=$(SB_EXTRA_ENV=CCSB_DEBUG=1 sb sh -c 'cat /etc/hostname; grep -c " /etc ro," /proc/self/mountinfo' 2>&1)
+check "a tree whose lock another process holds: the start goes on, entry by entry" \
+	'printf "%s" "$out" | grep -q "^ccsb$" && printf "%s" "$out" | grep -q "etc cache: cannot lock"' ||
+	echo "# $out"
+kill "$(cat "$THOME/holder.pid")" 2>/dev/null
+wait
 out=$(sb_in "$CACHE" true 2>&1)
 st=$?
 check "sharing a directory inside the cache fails with one line naming it" \
@@ -229,7 +246,11 @@ check "once it has ended, its tree is removed at the next build" \
 	'! test -e "$t_long" && ! test -e "$t_long.lock" && test "$(trees)" = "$(basename "$t_v4")"'
 echo "# version 5" >"$T/host/ld.so.conf.d/zz-ccsb-etc-cache.conf"
 t_v5=$(tree_of)
-check "... and a fresh tree is not removed while recently used" \
+check "a tree used recently is not removed by the next build" \
 	'test -d "$t_v4" && test -d "$t_v5" && test "$t_v4" != "$t_v5"'
+age
+t_again=$(tree_of)
+check "after a pause, the first start removes the trees left unused (no build needed)" \
+	'test "$t_again" = "$t_v5" && test "$(trees)" = "$(basename "$t_v5")"'
 
 t_done

@@ -154,7 +154,8 @@ check "... nor one sharing it read-only (no lock it could hold)" 'test "$out" = 
 # A lock held by someone else (here a process of the user's) does not
 # hold a start: it makes /etc entry by entry.
 # shellcheck disable=SC2016
-as_test_user sh -c 'echo $$ >"$1"; exec flock -o -x "$2" sleep 30' sh "$THOME/holder.pid" "$t_now.lock" &
+as_test_user flock -o -x "$t_now.lock" sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done' sh "$THOME/release" \
+	</dev/null >/dev/null 2>&1 &
 n=0
 while as_test_user flock -n -s "$t_now.lock" true 2>/dev/null && [ $n -lt 50 ]; do
 	sleep 0.1
@@ -164,7 +165,7 @@ out=$(SB_EXTRA_ENV=CCSB_DEBUG=1 sb sh -c 'cat /etc/hostname; grep -c " /etc ro,"
 check "a tree whose lock another process holds: the start goes on, entry by entry" \
 	'printf "%s" "$out" | grep -q "^ccsb$" && printf "%s" "$out" | grep -q "etc cache: cannot lock"' ||
 	echo "# $out"
-kill "$(cat "$THOME/holder.pid")" 2>/dev/null
+: >"$THOME/release"
 wait
 out=$(sb_in "$CACHE" true 2>&1)
 st=$?

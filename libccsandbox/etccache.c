@@ -23,9 +23,10 @@
  *
  * Whenever anything does not fit (an embedder's mount inside /etc this
  * cannot reproduce, no usable cache directory, an unreadable source), the
- * run keeps etc.c's entries: the same sandbox, a slower start. CCSB_DEBUG
- * in the environment puts the reason in the exit report; CCSB_ETC_CACHE=0
- * turns the cache off. */
+ * run keeps etc.c's entries: the same sandbox, a slower start.
+ * ccsb_sandbox_set_etc_cache() turns the cache off, or asks for the reason
+ * in the exit report (the tool's CCSB_ETC_CACHE=0 and CCSB_DEBUG: the
+ * library reads no CCSB_* variable itself). */
 #include "internal.h"
 #include "sshagent.h"
 
@@ -56,17 +57,11 @@ struct ccsb_etc_cache {
 	int lock_fd;
 };
 
-static bool debug_on(void)
-{
-	const char *d = getenv("CCSB_DEBUG");
-	return d && *d && strcmp(d, "0") != 0;
-}
-
-/* Why the cache was not used: in the exit report under CCSB_DEBUG. */
+/* Why the cache was not used: in the exit report when asked for. */
 static void note(ccsb_sandbox *sb, const char *fmt, ...) CCSB_PRINTF(2, 3);
 static void note(ccsb_sandbox *sb, const char *fmt, ...)
 {
-	if (!debug_on())
+	if (!(sb->etc_cache_flags & CCSB_ETC_CACHE_EXPLAIN))
 		return;
 	char msg[PATH_MAX + 256];
 	va_list ap;
@@ -974,7 +969,6 @@ oom:
 int ccsb__etc_cache_apply(ccsb_sandbox *sb, ccsb_error **err)
 {
 	char bad[PATH_MAX + 128] = "", root[PATH_MAX], real[PATH_MAX], key[33];
-	const char *off = getenv("CCSB_ETC_CACHE");
 	size_t nc = 0;
 	if (sb->etc_cache)
 		return 0;
@@ -982,8 +976,8 @@ int ccsb__etc_cache_apply(ccsb_sandbox *sb, ccsb_error **err)
 		nc += collapsible(&sb->mounts[i]);
 	if (nc == 0)
 		return 0;
-	if (off && strcmp(off, "0") == 0) {
-		note(sb, "CCSB_ETC_CACHE=0");
+	if (sb->etc_cache_flags & CCSB_ETC_CACHE_OFF) {
+		note(sb, "turned off (CCSB_ETC_CACHE=0)");
 		return 0;
 	}
 	/* A mount at /etc itself, or one inside it that a later entry

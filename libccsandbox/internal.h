@@ -254,7 +254,8 @@ struct ccsb_sandbox {
 	/* NULL: the defaults (host.c). */
 	char *net_helper, *state_helper, *search_path;
 	ccsb_net_mode net;
-	unsigned name_ttl_floor; /* seconds; 0: CCSB_NAMEBIND_TTL_FLOOR */
+	unsigned name_ttl_floor;  /* seconds; 0: CCSB_NAMEBIND_TTL_FLOOR */
+	unsigned etc_cache_flags; /* CCSB_ETC_CACHE_* */
 	struct ccsb_allowlist allow;
 	/* `allow` merged, valid while merged_ok (ccsb__sandbox_merge()). */
 	struct ccsb_allowlist merged;

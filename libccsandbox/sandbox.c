@@ -490,6 +490,16 @@ CCSB_EXPORT int ccsb_sandbox_set_name_ttl_floor(ccsb_sandbox *sb, unsigned secon
 	return 0;
 }
 
+CCSB_EXPORT int ccsb_sandbox_set_etc_cache(ccsb_sandbox *sb, unsigned flags, ccsb_error **err)
+{
+	if (!sb)
+		return CCSB_NULL_SB(err);
+	if (flags & ~(CCSB_ETC_CACHE_OFF | CCSB_ETC_CACHE_EXPLAIN))
+		return ccsb__err(err, EINVAL, "etc cache flags %#x: unknown bits", flags);
+	sb->etc_cache_flags = flags;
+	return 0;
+}
+
 CCSB_EXPORT int ccsb_sandbox_set_slirp(ccsb_sandbox *sb, const char *path, ccsb_error **err)
 {
 	if (!sb)

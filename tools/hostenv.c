@@ -2,6 +2,7 @@
 #include "hostenv.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static const struct {
 	const char *var;
@@ -32,6 +33,14 @@ int hostenv_apply(ccsb_sandbox *sb, ccsb_error **err)
 	const char *floor = getenv("CCSB_TEST_TTL_FLOOR");
 	if (floor && *floor &&
 	    (r = ccsb_sandbox_set_name_ttl_floor(sb, (unsigned)strtoul(floor, NULL, 10), err)) < 0)
+		return r;
+	/* CCSB_ETC_CACHE=0: /etc entry by entry at every start (the prepared
+	 * /etc off); CCSB_DEBUG: why the prepared /etc was not used, in the
+	 * exit report. */
+	const char *off = getenv("CCSB_ETC_CACHE"), *dbg = getenv("CCSB_DEBUG");
+	unsigned ec = (off && strcmp(off, "0") == 0 ? CCSB_ETC_CACHE_OFF : 0) |
+		      (dbg && *dbg && strcmp(dbg, "0") != 0 ? CCSB_ETC_CACHE_EXPLAIN : 0);
+	if (ec && (r = ccsb_sandbox_set_etc_cache(sb, ec, err)) < 0)
 		return r;
 	/* The user's PATH finds claude, git and the tools of --path, as it
 	 * does outside. */

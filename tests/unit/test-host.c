@@ -96,6 +96,18 @@ static void test_env_ignored(void)
 	ccsb_error_free(e);
 	e = NULL;
 
+	/* The prepared /etc's switches are a setter's too (the tool reads
+	 * CCSB_ETC_CACHE and CCSB_DEBUG); unknown bits are refused. */
+	is_int(ccsb_sandbox_set_etc_cache(sb, CCSB_ETC_CACHE_OFF | CCSB_ETC_CACHE_EXPLAIN, &e), 0,
+	       "set_etc_cache(OFF | EXPLAIN)");
+	is_int(ccsb_sandbox_set_etc_cache(sb, 4, &e), -EINVAL,
+	       "set_etc_cache: unknown bits refused");
+	ok(e && strstr(ccsb_error_message(e), "unknown bits"), "... said so: %s",
+	   e ? ccsb_error_message(e) : "(no error)");
+	ccsb_error_free(e);
+	e = NULL;
+	is_int(ccsb_sandbox_set_etc_cache(sb, 0, &e), 0, "set_etc_cache(0): the default again");
+
 	/* The same values through the setters are honoured. */
 	is_int(ccsb_sandbox_set_search_path(sb, dir, &e), 0, "set_search_path");
 	is_int(ccsb_sandbox_find_program(sb, "ccsb-test-only-prog", &p, &e), 0,

@@ -47,6 +47,8 @@ int main(void)
 	EINVAL_WITH_ERROR(ccsb_sandbox_set_cwd(NULL, "/", &e), "set_cwd");
 	EINVAL_WITH_ERROR(ccsb_sandbox_set_bwrap(NULL, "bwrap", &e), "set_bwrap");
 	EINVAL_WITH_ERROR(ccsb_sandbox_set_slirp(NULL, "slirp4netns", &e), "set_slirp");
+	EINVAL_WITH_ERROR(ccsb_sandbox_set_etc_cache(NULL, CCSB_ETC_CACHE_OFF, &e),
+			  "set_etc_cache");
 	EINVAL_WITH_ERROR(ccsb_sandbox_set_exec_helper(NULL, "/x", &e), "set_exec_helper");
 	EINVAL_WITH_ERROR(ccsb_sandbox_set_net(NULL, CCSB_NET_NONE, &e), "set_net");
 	EINVAL_WITH_ERROR(ccsb_sandbox_allow(NULL, "192.0.2.1", &e), "allow");

@@ -157,6 +157,13 @@ until [ -e "$RT/ccsb/sa.events" ] || [ $i -gt 300 ]; do
 done
 run events --follow sa >"$D/u/sa.jsonl" 2>&1 &
 fol=$!
+# The follower has the log open once it printed the start line; only then
+# may the session sign and end (its log is removed when it ends).
+i=0
+until grep -q '"event":"start"' "$D/u/sa.jsonl" 2>/dev/null || [ $i -gt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 : >"$D/proj/follow-started"
 wait $sa
 wait $fol

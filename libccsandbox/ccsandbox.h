@@ -500,6 +500,8 @@ int ccsb_sandbox_set_slirp(ccsb_sandbox *sb, const char *path, ccsb_error **err)
  * open). 0 restores the default, 60. Meant for tests, which cannot wait a
  * minute; -EINVAL above 86400. */
 int ccsb_sandbox_set_name_ttl_floor(ccsb_sandbox *sb, unsigned seconds, ccsb_error **err);
+#define CCSB_ETC_CACHE_OFF 1u
+#define CCSB_ETC_CACHE_EXPLAIN 2u
 /* The prepared /etc of a run (one read-only bind of a directory written
  * once under $XDG_RUNTIME_DIR/ccsb/etc or ~/.cache/ccsb/etc; see ccsb(1),
  * FILES) is used by default. CCSB_ETC_CACHE_OFF: /etc is made entry by
@@ -507,8 +509,6 @@ int ccsb_sandbox_set_name_ttl_floor(ccsb_sandbox *sb, unsigned seconds, ccsb_err
  * CCSB_ETC_CACHE_EXPLAIN: when the prepared /etc is not used, the reason
  * goes into the exit report. 0 restores the default; -EINVAL for other
  * bits. */
-#define CCSB_ETC_CACHE_OFF 1u
-#define CCSB_ETC_CACHE_EXPLAIN 2u
 int ccsb_sandbox_set_etc_cache(ccsb_sandbox *sb, unsigned flags, ccsb_error **err);
 
 /* ---- host programs and host checks --------------------------------- */

@@ -476,9 +476,10 @@ inner() {
 			chmod a+r "$envf"
 			# shellcheck disable=SC2046,SC2086
 			cv+=( ::: "ccsb-none@$nm" "@env=$envf" "$ccsb_bin" -q --net=none -- /bin/true
-				::: "bwrap-bare@$nm" @argv=$W/rec/cs-$nm/bare.argv @env=$W/rec/cs-$nm/env $(cat $W/rec/cs-$nm/fds.bare) )
+				::: "bwrap-bare@$nm" @argv=$W/rec/cs-$nm/bare.argv @env=$W/rec/cs-$nm/env $(cat $W/rec/cs-$nm/fds.bare)
+				::: "bwrap-argv@$nm" @argv=$W/rec/cs-$nm/replica.argv @env=$W/rec/cs-$nm/env $(cat $W/rec/cs-$nm/fds.replica) )
 		done
-		note "cold start: bwrap-floor, bwrap-min and 2 variants per build (this$CMP_NAMES) x $N runs, interleaved"
+		note "cold start: bwrap-floor, bwrap-min and 3 variants per build (this$CMP_NAMES) x $N runs, interleaved"
 		H -n "$N" -w 5 -p 20 -m wall -r "$S/raw-coldstart.tsv" -- "${cv[@]}" >"$S/coldstart" 2>"$S/coldstart.err"
 	fi
 
@@ -773,7 +774,7 @@ report() {
 	if [ -s "$cs" ]; then
 		local fw nm
 		fw=$(field bwrap-floor wall_med "$cs")
-		row "Cold start (issue 17), /bin/true, wall ms: median [p10–p90]; vs floor = against bwrap-floor (minimal hand-written sandbox: /usr and its symlinks, /proc, /dev, /tmp, the project, --unshare-all), paired = median [p25–p75] over rounds of the per-round ratio; vs same mounts = against bwrap-bare@ the same build (its own argv replayed without seccomp, info/block fds and ccsb-exec)"
+		row "Cold start (issue 17), /bin/true, wall ms: median [p10–p90]; vs floor = against bwrap-floor (minimal hand-written sandbox: /usr and its symlinks, /proc, /dev, /tmp, the project, --unshare-all), paired = median [p25–p75] over rounds of the per-round ratio; vs same mounts = against bwrap-bare@ the same build (its own argv replayed without seccomp, info/block fds and ccsb-exec); bwrap-argv@ = ccsb's own bwrap command replayed whole (seccomp, ccsb-exec as pid 1, info/block fds), launched without ccsb: what ccsb's own process adds is ccsb-none over it"
 		row ""
 		row "| variant | wall ms | ratio vs floor | paired vs floor | paired vs same mounts | ok/runs |"
 		row "|---|---|---|---|---|---|"
@@ -781,7 +782,7 @@ report() {
 			row "| $n | $(cell "$cs" $n wall) | $(ratio "$(field $n wall_med "$cs")" "$fw") | $(paired "$S/raw-coldstart.tsv" $n '' bwrap-floor) | | $(okn "$cs" $n) |"
 		done
 		for nm in this $CMP_NAMES; do
-			for n in "bwrap-bare@$nm" "ccsb-none@$nm"; do
+			for n in "bwrap-bare@$nm" "bwrap-argv@$nm" "ccsb-none@$nm"; do
 				row "| $n | $(cell "$cs" "$n" wall) | $(ratio "$(field "$n" wall_med "$cs")" "$fw") | $(paired "$S/raw-coldstart.tsv" "$n" '' bwrap-floor) | $(paired "$S/raw-coldstart.tsv" "$n" '' "bwrap-bare@$nm") | $(okn "$cs" "$n") |"
 			done
 		done

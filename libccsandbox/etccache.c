@@ -178,20 +178,6 @@ static int point_kind(const struct ccsb_mount *m)
 	return S_ISDIR(st.st_mode) ? 'd' : 'f';
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k;
-		n -= (size_t)k;
-	}
-	return true;
-}
-
 /* ---- the hash of what a tree holds ------------------------------------ */
 
 struct hbuf {
@@ -377,7 +363,7 @@ static void manifest_write(int rootfd, const char *mname, const struct hbuf *man
 	int fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	bool ok = write_all(fd, man->p ? man->p : "", man->n);
+	bool ok = ccsb__write_all(fd, man->p ? man->p : "", man->n) == 0;
 	close(fd);
 	if (!ok || renameat(rootfd, tmp, rootfd, mname) < 0)
 		(void)unlinkat(rootfd, tmp, 0);
@@ -568,7 +554,7 @@ static bool put_file(int tfd, const char *rel, mode_t mode, const char *data, si
 		return false;
 	bool ok = true;
 	if (src < 0) {
-		ok = write_all(fd, data, len);
+		ok = ccsb__write_all(fd, data, len) == 0;
 	} else {
 		char buf[65536];
 		for (;;) {
@@ -579,7 +565,7 @@ static bool put_file(int tfd, const char *rel, mode_t mode, const char *data, si
 				ok = k == 0;
 				break;
 			}
-			if (!(ok = write_all(fd, buf, (size_t)k)))
+			if (!(ok = ccsb__write_all(fd, buf, (size_t)k) == 0))
 				break;
 		}
 	}

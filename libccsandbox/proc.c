@@ -39,6 +39,19 @@ void ccsb__close_fd(int *fd)
 	*fd = -1;
 }
 
+int ccsb__write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = CCSB_RETRY(write(fd, c, n));
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 void ccsb__freep(void *p)
 {
 	free(*(void **)p);

@@ -30,6 +30,9 @@
 
 /* Close *fd when open and set it to -1; errno is kept. */
 void ccsb__close_fd(int *fd);
+/* All n bytes to fd, through short writes and EINTR: 0, or -errno (-EIO
+ * when the descriptor takes nothing). */
+int ccsb__write_all(int fd, const void *p, size_t n);
 /* Cleanup attributes, as bubblewrap and crun use them: the variable is
  * released when it goes out of scope. Initialise it (-1, NULL) first. */
 void ccsb__freep(void *p);

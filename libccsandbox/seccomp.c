@@ -27,14 +27,8 @@ extern const size_t ccsb__bpf_nested_len, ccsb__bpf_no_nested_len;
 
 static int write_all(int fd, const unsigned char *p, size_t n, ccsb_error **err)
 {
-	while (n) {
-		ssize_t w = CCSB_RETRY(write(fd, p, n));
-		if (w <= 0)
-			return ccsb__errno(err, w < 0 ? errno : EIO, "writing the seccomp filter");
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	int r = ccsb__write_all(fd, p, n);
+	return r < 0 ? ccsb__errno(err, -r, "writing the seccomp filter") : 0;
 }
 
 /* ccsb linked statically (CCSB_STATIC_TOOL, with musl) has no libseccomp

@@ -5,6 +5,7 @@
  * tests/security/persistence.sh. */
 #include "internal.h"
 #include "tap.h"
+#include "sh.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,18 +17,6 @@
 #include <unistd.h>
 
 static char top[64];
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		bail_out(cmd);
-}
 
 static char *joined(char **argv)
 {

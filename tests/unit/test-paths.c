@@ -4,6 +4,7 @@
  * files; ccsb__bind_redundant() drops only binds that show nothing new. */
 #include "internal.h"
 #include "tap.h"
+#include "sh.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,18 +16,6 @@
 #include <unistd.h>
 
 static char top[64];
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		bail_out(cmd);
-}
 
 /* Both resolvers on `rel` (under top, or absolute when abs): same result
  * or same errno. */

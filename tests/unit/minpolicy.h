@@ -1,18 +1,49 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The smallest policy an embedder would write, shared by the tests that
- * start real sandboxes through the public API (test-embed, test-spawn):
- * /usr read-only with the merged-/usr links (or directories) of the host,
- * a /proc, a PATH, and the build's ccsb-exec. Include after tap.h. */
+/* What the tests that start real sandboxes through the public API
+ * (test-embed, test-spawn) share: the start (skip without bwrap or the
+ * build's ccsb-exec; as root, drop to uid 65534, as users run sandboxes),
+ * a foreign waitpid(-1) reaper, and the smallest policy an embedder would
+ * write: /usr read-only with the merged-/usr links (or directories) of the
+ * host, a /proc, a PATH, and the build's ccsb-exec. Include after tap.h. */
 #ifndef CCSB_MINPOLICY_H
 #define CCSB_MINPOLICY_H
 
 #include "ccsandbox.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-static ccsb_sandbox *min_policy(void)
+static inline void embed_test_start(void)
+{
+	if (access("/usr/bin/bwrap", X_OK) < 0 && access("/bin/bwrap", X_OK) < 0)
+		skip_all("bwrap not installed");
+	if (!getenv("CCSB_EXEC_HELPER"))
+		skip_all("CCSB_EXEC_HELPER not set (run through make check)");
+	if (getuid() == 0) {
+		/* Sandboxes run as users run them. */
+		if (chdir("/") < 0 || setgroups(0, NULL) < 0 ||
+		    setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			bail_out("cannot drop to uid 65534");
+	}
+}
+
+/* A foreign reaper, as glib's or libuv's child watchers are: it collects
+ * every child of the process, ours included, until `reaping` is cleared. */
+static volatile int reaping = 1;
+static inline void *reaper(void *arg)
+{
+	(void)arg;
+	while (reaping)
+		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+			usleep(1000);
+	return NULL;
+}
+
+static inline ccsb_sandbox *min_policy(void)
 {
 	ccsb_sandbox *sb = ccsb_sandbox_new();
 	ccsb_error *e = NULL;

@@ -16,18 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A foreign reaper, as glib's or libuv's child watchers are: it collects
- * every child of the process, ours included. */
-static volatile int reaping = 1;
-static void *reaper(void *arg)
-{
-	(void)arg;
-	while (reaping)
-		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
-			usleep(1000);
-	return NULL;
-}
-
 /* Whether any child, alive or a zombie, is left to the caller. */
 static bool has_children(void)
 {
@@ -40,16 +28,7 @@ static bool has_children(void)
 
 int main(void)
 {
-	if (access("/usr/bin/bwrap", X_OK) < 0 && access("/bin/bwrap", X_OK) < 0)
-		skip_all("bwrap not installed");
-	if (!getenv("CCSB_EXEC_HELPER"))
-		skip_all("CCSB_EXEC_HELPER not set (run through make check)");
-	if (getuid() == 0) {
-		/* Sandboxes run as users run them. */
-		if (chdir("/") < 0 || setgroups(0, NULL) < 0 ||
-		    setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-			bail_out("cannot drop to uid 65534");
-	}
+	embed_test_start();
 	ccsb_sandbox *sb = min_policy();
 	ccsb_error *e = NULL;
 

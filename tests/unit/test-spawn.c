@@ -20,16 +20,6 @@
 
 #define N 10
 
-static volatile int reaping = 1;
-static void *reaper(void *arg)
-{
-	(void)arg;
-	while (reaping)
-		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
-			usleep(1000);
-	return NULL;
-}
-
 static volatile sig_atomic_t chld_seen;
 static void on_chld(int sig)
 {
@@ -220,16 +210,7 @@ static void test_many_with_reaper(void)
 
 int main(void)
 {
-	if (access("/usr/bin/bwrap", X_OK) < 0 && access("/bin/bwrap", X_OK) < 0)
-		skip_all("bwrap not installed");
-	if (!getenv("CCSB_EXEC_HELPER"))
-		skip_all("CCSB_EXEC_HELPER not set (run through make check)");
-	if (getuid() == 0) {
-		/* Sandboxes run as users run them. */
-		if (chdir("/") < 0 || setgroups(0, NULL) < 0 ||
-		    setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-			bail_out("cannot drop to uid 65534");
-	}
+	embed_test_start();
 	signal(SIGCHLD, on_chld);
 	alarm(120); /* a hang fails the test instead of blocking make check */
 	test_one();

@@ -19,6 +19,7 @@
  * The publish listeners are bound before the sandbox is started, so that a
  * taken host port is a clear error and nothing runs. */
 #include "internal.h"
+#include "fdpass.h"
 #include "proc.h"
 
 #include <arpa/inet.h>
@@ -266,10 +267,6 @@ static void __attribute__((noreturn)) factory_main(int sock, int netns, int user
 	for (;;) {
 		unsigned char fam;
 		ssize_t n = read(sock, &fam, 1);
-		union {
-			struct cmsghdr h;
-			char b[CMSG_SPACE(sizeof(int))];
-		} cm;
 		int e = 0;
 
 		if (n < 0 && errno == EINTR)
@@ -277,21 +274,10 @@ static void __attribute__((noreturn)) factory_main(int sock, int netns, int user
 		if (n <= 0)
 			_exit(0);
 		int s = socket(fam == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		struct iovec iov = { .iov_base = &e, .iov_len = sizeof(e) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-		if (s < 0) {
+		if (s < 0)
 			e = errno;
-		} else {
-			memset(&cm, 0, sizeof(cm));
-			mh.msg_control = cm.b;
-			mh.msg_controllen = sizeof(cm.b);
-			cm.h.cmsg_level = SOL_SOCKET;
-			cm.h.cmsg_type = SCM_RIGHTS;
-			cm.h.cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(&cm.h), &s, sizeof(int));
-		}
-		if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		/* The errno, with the socket attached when there is one. */
+		if (ccsb__send_fds(sock, &e, sizeof(e), &s, s >= 0 ? 1 : 0) < 0)
 			_exit(1);
 		if (s >= 0)
 			close(s);
@@ -346,30 +332,20 @@ static int factory_socket(struct ccsb_relay *rl, int family)
 {
 	unsigned char fam = family == AF_INET6 ? 6 : 4;
 	struct pollfd pfd = { .fd = rl->factory, .events = POLLIN };
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} cm;
 	int e = 0, fd = -1;
-	struct iovec iov = { .iov_base = &e, .iov_len = sizeof(e) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cm.b,
-			     .msg_controllen = sizeof(cm.b) };
-	ssize_t n;
+	size_t nfd = 0;
 
 	if (rl->factory < 0 || write(rl->factory, &fam, 1) != 1)
 		return -EPIPE;
 	if (poll(&pfd, 1, FACTORY_TIMEOUT_MS) != 1)
 		return -ETIMEDOUT;
-	n = recvmsg(rl->factory, &mh, MSG_CMSG_CLOEXEC);
-	if (n != (ssize_t)sizeof(e))
+	ssize_t n = ccsb__recv_fds(rl->factory, &e, sizeof(e), &fd, 1, &nfd, NULL);
+	if (n != (ssize_t)sizeof(e)) {
+		if (nfd)
+			close(fd);
 		return -EPIPE;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (fd < 0)
+	}
+	if (!nfd)
 		return e > 0 ? -e : -EIO;
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
 		close(fd);

@@ -12,6 +12,7 @@
  */
 #include "events.h"
 #include "internal.h"
+#include "fdpass.h"
 #include "proc.h"
 #include "sesslog.h"
 #include "sessproto.h"
@@ -397,26 +398,8 @@ static int send_conn(int ctl, int fd)
 {
 	char b[sizeof(struct ccsb_sess_hdr)];
 	ccsb__sess_simple(b, CCSB_SESS_CONN, 0);
-	union {
-		struct cmsghdr h;
-		char c[CMSG_SPACE(sizeof(int))];
-	} cbuf;
-	memset(&cbuf, 0, sizeof(cbuf));
-	struct iovec iov = { b, sizeof(b) };
-	struct msghdr m = { .msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf.c,
-			    .msg_controllen = sizeof(cbuf.c) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(ctl, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : 0;
+	ssize_t n = ccsb__send_fds(ctl, b, sizeof(b), &fd, 1);
+	return n < 0 ? (int)n : 0;
 }
 
 /* Only the user who runs the sandbox may reach it: the directory is 0700,
@@ -725,28 +708,10 @@ static int send_exec(int conn, const ccsb_session *s, char *const cmd[], bool tt
 				 CCSB_SESS_MAX_ARGS, CCSB_SESS_MAX_PAYLOAD);
 	if (r < 0)
 		return ccsb__err(err, -r, r == -EINVAL ? "no command to run" : "out of memory");
-	union {
-		struct cmsghdr h;
-		char c[CMSG_SPACE(3 * sizeof(int))];
-	} cbuf;
-	memset(&cbuf, 0, sizeof(cbuf));
-	struct iovec iov = { pkt, len };
-	struct msghdr m = { .msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf.c,
-			    .msg_controllen = sizeof(cbuf.c) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(conn, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = ccsb__send_fds(conn, pkt, len, fds, 3);
 	free(pkt);
 	if (n < 0)
-		return ccsb__errno(err, errno, "cannot send the command to the sandbox");
+		return ccsb__errno(err, (int)-n, "cannot send the command to the sandbox");
 	return 0;
 }
 

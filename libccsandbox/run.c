@@ -97,6 +97,20 @@ static int send_filter(const ccsb_sandbox *sb, int fd, ccsb_error **err)
 	return r;
 }
 
+/* bwrap missing (looked up, or gone before its exec) or not executable:
+ * one message for both moments. r unchanged when not negative. */
+static int bwrap_error(const ccsb_sandbox *sb, int r, ccsb_error **err)
+{
+	if (r == -ENOENT)
+		return ccsb__err(err, ENOENT,
+				 "%s not found: install bubblewrap (apt-get install "
+				 "bubblewrap) or set its path",
+				 sb->bwrap);
+	if (r < 0)
+		return ccsb__errno(err, -r, "cannot execute %s", sb->bwrap);
+	return r;
+}
+
 int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sigset_t *mask,
 		 const struct ccsb_pty *pty, struct ccsb_launch *l, ccsb_error **err)
 {
@@ -112,14 +126,7 @@ int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sig
 		theirs[i] = -1;
 	/* bwrap by name: on the search path the caller set, not $PATH. */
 	char bwrap[PATH_MAX];
-	int r = ccsb__search_program(sb, sb->bwrap, bwrap, sizeof(bwrap));
-	if (r == -ENOENT)
-		r = ccsb__err(err, ENOENT,
-			      "%s not found: install bubblewrap (apt-get install "
-			      "bubblewrap) or set its path",
-			      sb->bwrap);
-	else if (r < 0)
-		r = ccsb__errno(err, -r, "cannot execute %s", sb->bwrap);
+	int r = bwrap_error(sb, ccsb__search_program(sb, sb->bwrap, bwrap, sizeof(bwrap)), err);
 	if (r == 0)
 		r = launch_fds(sb, plan, pty, l, &secc, map, &nmap, theirs, err);
 	if (r == 0) {
@@ -140,14 +147,7 @@ int ccsb__launch(const ccsb_sandbox *sb, const struct ccsb_plan *plan, const sig
 			/* Nothing that runs from here on may inherit a capability. */
 			.drop_caps = true,
 		};
-		r = ccsb__spawn(&sp, &l->bwrap, &l->bwrap_pidfd);
-		if (r == -ENOENT)
-			r = ccsb__err(err, ENOENT,
-				      "%s not found: install bubblewrap (apt-get install "
-				      "bubblewrap) or set its path",
-				      sb->bwrap);
-		else if (r < 0)
-			r = ccsb__errno(err, -r, "cannot execute %s", sb->bwrap);
+		r = bwrap_error(sb, ccsb__spawn(&sp, &l->bwrap, &l->bwrap_pidfd), err);
 	}
 	for (size_t i = 0; i < nmax; i++)
 		ccsb__close_fd(&theirs[i]);
